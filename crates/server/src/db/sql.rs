@@ -1,0 +1,78 @@
+//! A small builder for dynamic SQL with `$N` placeholders. sqlx's own
+//! `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL rejects.
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments, AssertSqlSafe};
+
+/// SQL text plus its bound values, built up in order.
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    args: AnyArguments,
+    count: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            ..Sql::default()
+        }
+    }
+
+    /// Appends literal SQL (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
+    {
+        self.count += 1;
+        self.text.push('$');
+        self.text.push_str(&self.count.to_string());
+        // Encoding i64/String/f64 into AnyArguments cannot fail.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Appends `$a, $b, …` for each value.
+    pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
+    where
+        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
+    {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value);
+        }
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
+        sqlx::query_with(AssertSqlSafe(self.text), self.args)
+    }
+
+    pub fn query_as<T>(self) -> sqlx::query::QueryAs<'static, Any, T, AnyArguments>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(AssertSqlSafe(self.text), self.args)
+    }
+
+    pub fn query_scalar<T>(self) -> sqlx::query::QueryScalar<'static, Any, T, AnyArguments>
+    where
+        T: sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any>,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args)
+    }
+}

@@ -1,0 +1,183 @@
+//! The server's one error type. Every failure leaves as RFC 9457
+//! `application/problem+json`; database faults are logged and hidden.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use seatdesk_core::Problem;
+use seatdesk_core::problem::kinds;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub detail: String,
+    pub errors: Vec<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, kinds::BAD_REQUEST, detail)
+    }
+
+    /// 422 with one line per problem field.
+    pub fn validation(errors: Vec<String>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [only] => only.clone(),
+            _ => format!("{} fields are invalid", errors.len()),
+        };
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: kinds::VALIDATION,
+            detail,
+            errors,
+        }
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![detail.into()])
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, kinds::UNAUTHORIZED, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, kinds::FORBIDDEN, detail)
+    }
+
+    /// Also used for things outside the token's org subtree, so their
+    /// existence is not revealed.
+    pub fn not_found(what: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            kinds::NOT_FOUND,
+            format!("{what} was not found in your organization"),
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, kinds::CONFLICT, detail)
+    }
+
+    pub fn no_seats_left(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, kinds::NO_SEATS_LEFT, detail)
+    }
+
+    pub fn batch_too_large(count: usize, max: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            kinds::BATCH_TOO_LARGE,
+            format!("{count} items in one request; the most allowed is {max}"),
+        )
+    }
+
+    pub fn internal(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, kinds::INTERNAL, detail)
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("{}{}", kinds::PREFIX, self.kind),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.kind, self.detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> ApiError {
+        if let sqlx::Error::Database(db) = &error {
+            // Constraint violations are the caller's conflict, not our fault.
+            if db.is_unique_violation() {
+                return ApiError::conflict(format!("already exists: {}", db.message()));
+            }
+            if db.is_check_violation() {
+                return ApiError::no_seats_left(
+                    "the change would take more seats than the license has",
+                );
+            }
+            if db.is_foreign_key_violation() {
+                return ApiError::invalid(format!(
+                    "refers to something that does not exist: {}",
+                    db.message()
+                ));
+            }
+        }
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is busy; retry shortly",
+            );
+        }
+        tracing::error!(%error, "database error");
+        ApiError::internal("a database error occurred; it has been logged")
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        let status = rejection.status();
+        let detail = rejection.body_text();
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(status, kinds::PAYLOAD_TOO_LARGE, detail)
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::invalid(detail),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+                status,
+                kinds::BAD_REQUEST,
+                "send the body as JSON with Content-Type: application/json",
+            ),
+            _ => ApiError::new(status, kinds::BAD_REQUEST, detail),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> ApiError {
+        ApiError::bad_request(rejection.body_text())
+    }
+}

@@ -1,0 +1,79 @@
+//! Request extractors and response helpers shared by every route: JSON,
+//! query and path extractors whose rejections are problem+json, and the
+//! `Idempotency-Key` header.
+
+pub mod auth;
+
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// `axum::Json` whose rejection is a problem+json 4xx.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` whose rejection is a problem+json 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` whose rejection is a problem+json 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// The optional `Idempotency-Key` header of a mutation.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?
+            .trim();
+        if key.is_empty() || key.len() > 200 {
+            return Err(ApiError::bad_request(
+                "Idempotency-Key must be 1 to 200 characters",
+            ));
+        }
+        Ok(IdempotencyKey(Some(key.to_string())))
+    }
+}
+
+/// Clamps a requested page size to the API's bounds.
+pub fn page_size(limit: Option<u32>) -> i64 {
+    i64::from(
+        limit
+            .unwrap_or(seatdesk_core::api::DEFAULT_PAGE_SIZE)
+            .clamp(1, seatdesk_core::api::MAX_PAGE_SIZE),
+    )
+}
+
+/// Keyset cursor: the sort key of the last row and its id, hex-encoded so
+/// any text key survives a query string.
+pub fn encode_cursor(key: &str, id: i64) -> String {
+    format!("{}.{id}", hex::encode(key.as_bytes()))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<(String, i64), ApiError> {
+    let bad = || ApiError::bad_request("the cursor is not one this server issued");
+    let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
+    let key = String::from_utf8(hex::decode(key).map_err(|_| bad())?).map_err(|_| bad())?;
+    let id = id.parse().map_err(|_| bad())?;
+    Ok((key, id))
+}

@@ -1,0 +1,110 @@
+//! Bearer-token authentication and the role/subtree checks every handler
+//! makes. Tokens are random, shown once, and stored as SHA-256 hashes.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use seatdesk_core::{Permission, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::tokens::hash_secret;
+
+/// The caller, as established from its token.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub token_id: i64,
+    pub token_name: String,
+    pub role: Role,
+    pub org_id: i64,
+    /// Materialised path of the token's org; its subtree is this prefix.
+    pub org_path: String,
+}
+
+impl Auth {
+    /// Refuses with 403 unless the role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "a {} token may not {}",
+                self.role,
+                describe(permission)
+            )))
+        }
+    }
+
+    /// `LIKE` pattern matching every org path inside the token's subtree.
+    pub fn scope_pattern(&self) -> String {
+        format!("{}%", self.org_path)
+    }
+
+    pub fn in_scope(&self, org_path: &str) -> bool {
+        org_path.starts_with(&self.org_path)
+    }
+
+    /// The name recorded as actor in audit events.
+    pub fn actor(&self) -> String {
+        format!("token:{}", self.token_name)
+    }
+}
+
+fn describe(permission: Permission) -> &'static str {
+    match permission {
+        Permission::Read => "read this",
+        Permission::Triage => "run help-desk checks",
+        Permission::ManageSeats => "assign, revoke or restore seats",
+        Permission::ManageCodes => "generate or export codes",
+        Permission::ManageUsers => "change users or role rules",
+        Permission::ManageInventory => "change orgs, accounts or licenses",
+        Permission::ToggleLicense => "activate or deactivate licenses",
+        Permission::SubmitRequest => "submit license requests",
+        Permission::DecideRequest => "approve or reject requests",
+        Permission::ManageTokens => "create tokens",
+        Permission::ManageCatalog => "change the product catalogue",
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("the Authorization header is not readable"))?;
+        let secret = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+            })?;
+        let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT t.id, t.name, t.role, t.org_id, o.path FROM tokens t \
+             JOIN orgs o ON o.id = t.org_id \
+             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(hash_secret(secret))
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let (token_id, token_name, role, org_id, org_path) =
+            row.ok_or_else(|| ApiError::unauthorized("the token is unknown or revoked"))?;
+        let role = Role::parse(&role).ok_or_else(|| {
+            ApiError::internal(format!("token {token_id} has unknown role {role}"))
+        })?;
+        Ok(Auth {
+            token_id,
+            token_name,
+            role,
+            org_id,
+            org_path,
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! The HTTP surface: one module per area, gathered into one router whose
+//! OpenAPI document is generated from the handlers' annotations.
+
+pub mod audit;
+pub mod health;
+pub mod licenses;
+pub mod orgs;
+pub mod seats;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "seatdesk licensing API", description = "Seats, codes, revocation and audit for education product licenses."),
+    modifiers(&BearerAuth),
+    components(schemas(seatdesk_core::Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description, before state is attached.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::routes())
+        .merge(orgs::routes())
+        .merge(licenses::routes())
+        .merge(seats::routes())
+        .merge(audit::routes())
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let (router, api) = api_router().split_for_parts();
+    let api_json = serde_json::to_string(&api).unwrap_or_default();
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    api_json,
+                )
+            }),
+        )
+        .fallback(|| async { ApiError::not_found("this path") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                seatdesk_core::problem::kinds::BAD_REQUEST,
+                "this method is not allowed on this path",
+            )
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

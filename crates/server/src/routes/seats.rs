@@ -1,0 +1,565 @@
+//! Seat assignments: assign, claim, expire, bulk revoke and restore. Every
+//! change of a live seat moves the license's `seats_consumed` counter in the
+//! same transaction, and the counter only grows through a conditional UPDATE,
+//! so no interleaving of requests can over-allocate a license.
+
+pub mod claims;
+pub mod teachers;
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use seatdesk_core::api::seats::{NewAssignment, SeatIds};
+use seatdesk_core::api::{BulkResult, ItemOutcome, ItemResult, MAX_BULK_ITEMS};
+use seatdesk_core::seats::DateStanding;
+use seatdesk_core::{Edition, LicenseStatus, Permission, Problem, SeatStatus, UserStatus};
+use sqlx::AnyConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::audit::NewEvent;
+use crate::db::Backend;
+use crate::db::sql::Sql;
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Auth;
+use crate::http::{IdempotencyKey, Json, Path};
+use crate::mutation::{self, Work};
+use crate::routes::licenses::{load_license, today};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(assign))
+        .routes(routes!(claim))
+        .routes(routes!(expire))
+        .routes(routes!(revoke))
+        .routes(routes!(restore))
+        .merge(claims::routes())
+        .merge(teachers::routes())
+}
+
+/// Why a license cannot take new seats right now, if it cannot.
+pub fn unusable_reason(license: &seatdesk_core::api::inventory::License) -> Option<String> {
+    let id = license.id;
+    match license.status {
+        LicenseStatus::Requested => Some(format!("license {id} is a request not yet approved")),
+        LicenseStatus::Deactivated => Some(format!("license {id} is deactivated")),
+        LicenseStatus::Expired => Some(format!("license {id} expired on {}", license.finish_date)),
+        _ if license.standing == DateStanding::NotStarted => {
+            Some(format!("license {id} starts on {}", license.start_date))
+        }
+        _ => None,
+    }
+}
+
+/// Takes one seat of `license_id` if one is free. Returns false when full.
+pub async fn take_seat(conn: &mut AnyConnection, license_id: i64, now: i64) -> ApiResult<bool> {
+    let taken = sqlx::query(
+        "UPDATE licenses SET seats_consumed = seats_consumed + 1, updated_at = $1 \
+         WHERE id = $2 AND seats_consumed + seats_allocated < seats_purchased",
+    )
+    .bind(now)
+    .bind(license_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(taken == 1)
+}
+
+/// Inserts a seat row for a seat already taken with [`take_seat`].
+pub async fn insert_seat(
+    w: &mut Work,
+    license_id: i64,
+    user_id: i64,
+    status: SeatStatus,
+    source: &str,
+) -> ApiResult<i64> {
+    let now = w.now;
+    let actor = w.actor.clone();
+    let claimed_at = (status == SeatStatus::Active).then_some(now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, \
+         claimed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $5) RETURNING id",
+    )
+    .bind(license_id)
+    .bind(user_id)
+    .bind(status.as_str())
+    .bind(source.to_string())
+    .bind(now)
+    .bind(actor)
+    .bind(claimed_at)
+    .fetch_one(w.conn())
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::conflict(format!(
+            "user {user_id} already holds a live seat of license {license_id}"
+        )),
+        _ => ApiError::from(e),
+    })?;
+    Ok(id)
+}
+
+/// Assigns a seat of a license to a user (status pending until claimed).
+#[utoipa::path(post, path = "/v1/seats", tag = "seats", security(("bearer" = [])),
+    request_body = NewAssignment,
+    responses((status = 201, body = seatdesk_core::api::seats::Claim),
+              (status = 409, description = "No seats left, or already assigned", body = Problem),
+              (status = "4XX", body = Problem)))]
+async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Json(body): Json<NewAssignment>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageSeats)?;
+    if body.user_id.is_none() == body.email.is_none() {
+        return Err(ApiError::invalid("give exactly one of user_id or email"));
+    }
+    let fingerprint = mutation::fingerprint("assign", &body);
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let license = load_license(w.conn(), &auth, body.license_id).await?;
+        let org_path = license.org_path.clone();
+        let license = license.into_api(today());
+        if let Some(reason) = unusable_reason(&license) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                seatdesk_core::problem::kinds::LICENSE_NOT_USABLE,
+                reason,
+            ));
+        }
+        let user = find_user(w.conn(), &auth, body.user_id, body.email.as_deref()).await?;
+        if user.1 != UserStatus::Active.as_str() {
+            return Err(ApiError::conflict(format!(
+                "user {} is {}; only active users can hold seats",
+                user.0, user.1
+            )));
+        }
+        let now = w.now;
+        if !take_seat(w.conn(), license.id, now).await? {
+            return Err(ApiError::no_seats_left(format!(
+                "no seats left on license {} ({} of {} in use)",
+                license.id,
+                license.seats.consumed + license.seats.allocated,
+                license.seats.purchased
+            )));
+        }
+        let seat_id = insert_seat(w, license.id, user.0, SeatStatus::Pending, "assign").await?;
+        let claim = claims::load_claim(w.conn(), seat_id).await?;
+        w.record(NewEvent {
+            action: "seat.assign",
+            target_type: "seat",
+            target_id: seat_id,
+            org_path,
+            before: None,
+            after: serde_json::to_value(&claim).ok(),
+        });
+        Ok((StatusCode::CREATED, claim))
+    })
+    .await
+}
+
+/// Finds a user in scope by id or email: `(id, status)`.
+async fn find_user(
+    conn: &mut AnyConnection,
+    auth: &Auth,
+    id: Option<i64>,
+    email: Option<&str>,
+) -> ApiResult<(i64, String)> {
+    let row: Option<(i64, String, String)> = match (id, email) {
+        (Some(id), _) => {
+            sqlx::query_as("SELECT id, status, org_path FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(conn)
+                .await?
+        }
+        (None, Some(email)) => {
+            sqlx::query_as("SELECT id, status, org_path FROM users WHERE email = $1")
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(conn)
+                .await?
+        }
+        (None, None) => None,
+    };
+    let label = id
+        .map(|i| format!("user {i}"))
+        .or(email.map(|e| format!("user {e}")))
+        .unwrap_or_else(|| "user".into());
+    row.filter(|(_, _, path)| auth.in_scope(path))
+        .map(|(id, status, _)| (id, status))
+        .ok_or_else(|| ApiError::not_found(label))
+}
+
+/// The seat's license org path and status, if in scope; locks it on PostgreSQL.
+async fn seat_for_update(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    auth: &Auth,
+    id: i64,
+) -> ApiResult<(i64, String, String)> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE OF s"
+    } else {
+        ""
+    };
+    let mut sql = Sql::new(
+        "SELECT s.license_id, s.status, l.org_path FROM seats s JOIN licenses l ON l.id = s.license_id WHERE s.id = ",
+    );
+    sql.bind(id).push(lock);
+    let row: Option<(i64, String, String)> = sql.query_as().fetch_optional(conn).await?;
+    row.filter(|(_, _, path)| auth.in_scope(path))
+        .ok_or_else(|| ApiError::not_found(format!("seat {id}")))
+}
+
+/// Marks a pending seat as claimed by its user.
+#[utoipa::path(post, path = "/v1/seats/{id}/claim", tag = "seats", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Seat id")),
+    responses((status = 200, body = seatdesk_core::api::seats::Claim), (status = "4XX", body = Problem)))]
+async fn claim(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageSeats)?;
+    let fingerprint = mutation::fingerprint(&format!("claim:{id}"), &());
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let (_, status, org_path) = seat_for_update(w.conn(), state.db.backend, &auth, id).await?;
+        if status != SeatStatus::Pending.as_str() {
+            return Err(ApiError::conflict(format!(
+                "seat {id} is {status}, not pending"
+            )));
+        }
+        sqlx::query(
+            "UPDATE seats SET status = 'active', claimed_at = $1, updated_at = $1 WHERE id = $2",
+        )
+        .bind(w.now)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+        let claim = claims::load_claim(w.conn(), id).await?;
+        w.record(NewEvent {
+            action: "seat.claim",
+            target_type: "seat",
+            target_id: id,
+            org_path,
+            before: Some(serde_json::json!({ "status": status })),
+            after: serde_json::to_value(&claim).ok(),
+        });
+        Ok((StatusCode::OK, claim))
+    })
+    .await
+}
+
+/// Ends a live seat's validity; the seat is freed for someone else.
+#[utoipa::path(post, path = "/v1/seats/{id}/expire", tag = "seats", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Seat id")),
+    responses((status = 200, body = seatdesk_core::api::seats::Claim), (status = "4XX", body = Problem)))]
+async fn expire(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageSeats)?;
+    let fingerprint = mutation::fingerprint(&format!("expire:{id}"), &());
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let (license_id, status, org_path) =
+            seat_for_update(w.conn(), state.db.backend, &auth, id).await?;
+        let live = SeatStatus::parse(&status).is_some_and(SeatStatus::consumes_seat);
+        if !live {
+            return Err(ApiError::conflict(format!(
+                "seat {id} is {status}; only live seats expire"
+            )));
+        }
+        sqlx::query(
+            "UPDATE seats SET status = 'expired', expired_at = $1, updated_at = $1 WHERE id = $2",
+        )
+        .bind(w.now)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+        let now = w.now;
+        release_seats(w.conn(), license_id, 1, now).await?;
+        let claim = claims::load_claim(w.conn(), id).await?;
+        w.record(NewEvent {
+            action: "seat.expire",
+            target_type: "seat",
+            target_id: id,
+            org_path,
+            before: Some(serde_json::json!({ "status": status })),
+            after: serde_json::to_value(&claim).ok(),
+        });
+        Ok((StatusCode::OK, claim))
+    })
+    .await
+}
+
+pub async fn release_seats(
+    conn: &mut AnyConnection,
+    license_id: i64,
+    count: i64,
+    now: i64,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE licenses SET seats_consumed = seats_consumed - $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(count)
+    .bind(now)
+    .bind(license_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What bulk operations need to know of one seat.
+#[derive(sqlx::FromRow)]
+struct BulkSeat {
+    id: i64,
+    license_id: i64,
+    user_id: i64,
+    status: String,
+    status_before_revoke: Option<String>,
+    students_assigned: i64,
+    revoked_at: Option<i64>,
+    org_path: String,
+    edition: String,
+    user_name: String,
+    user_email: String,
+}
+
+/// Ids per `IN (…)` list.
+const ID_CHUNK: usize = 500;
+
+async fn load_bulk_seats(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, BulkSeat>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
+             s.students_assigned, s.revoked_at, l.org_path, p.edition, \
+             u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
+             FROM seats s JOIN licenses l ON l.id = s.license_id \
+             JOIN products p ON p.id = l.product_id JOIN users u ON u.id = s.user_id \
+             WHERE s.id IN (",
+        );
+        sql.bind_list(chunk.iter().copied()).push(")");
+        if backend == Backend::Postgres {
+            sql.push(" ORDER BY s.id FOR UPDATE OF s");
+        }
+        let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+        found.extend(rows.into_iter().map(|r| (r.id, r)));
+    }
+    Ok(found)
+}
+
+fn check_bulk_size(ids: &[i64]) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Err(ApiError::invalid("seat_ids must list at least one seat"));
+    }
+    if ids.len() > MAX_BULK_ITEMS {
+        return Err(ApiError::batch_too_large(ids.len(), MAX_BULK_ITEMS));
+    }
+    Ok(())
+}
+
+fn refused(id: i64, reason: String) -> ItemResult {
+    ItemResult {
+        id,
+        outcome: ItemOutcome::Refused,
+        reason: Some(reason),
+    }
+}
+
+fn done(id: i64) -> ItemResult {
+    ItemResult {
+        id,
+        outcome: ItemOutcome::Done,
+        reason: None,
+    }
+}
+
+/// Revokes many seats in one request, one result per id. A student-edition
+/// seat whose teacher still has students assigned is refused (the teacher
+/// must remove them first); the others still go through.
+#[utoipa::path(post, path = "/v1/seats/revoke", tag = "seats", security(("bearer" = [])),
+    request_body = SeatIds,
+    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
+async fn revoke(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Json(body): Json<SeatIds>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageSeats)?;
+    check_bulk_size(&body.seat_ids)?;
+    let fingerprint = mutation::fingerprint("revoke", &body);
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
+        let mut results = Vec::with_capacity(body.seat_ids.len());
+        let mut to_revoke: Vec<&BulkSeat> = Vec::new();
+        let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for &id in &body.seat_ids {
+            let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
+                results.push(refused(id, format!("seat {id} was not found in your organization")));
+                continue;
+            };
+            if !seen.insert(id) {
+                results.push(refused(id, format!("seat {id} is listed more than once")));
+                continue;
+            }
+            if seat.status == SeatStatus::Revoked.as_str() {
+                results.push(refused(id, format!("seat {id} is already revoked")));
+                continue;
+            }
+            if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
+                results.push(refused(
+                    id,
+                    format!(
+                        "{} <{}> has {} student{} assigned to this student edition; \
+                         the teacher must remove them first",
+                        seat.user_name,
+                        seat.user_email,
+                        seat.students_assigned,
+                        if seat.students_assigned == 1 { "" } else { "s" }
+                    ),
+                ));
+                continue;
+            }
+            if SeatStatus::parse(&seat.status).is_some_and(SeatStatus::consumes_seat) {
+                *freed.entry(seat.license_id).or_default() += 1;
+            }
+            to_revoke.push(seat);
+            results.push(done(id));
+        }
+        let (now, actor) = (w.now, w.actor.clone());
+        for chunk in to_revoke.chunks(ID_CHUNK) {
+            let mut sql = Sql::new(
+                "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
+            );
+            sql.bind(now).push(", revoked_by = ").bind(actor.clone());
+            sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
+            sql.bind_list(chunk.iter().map(|s| s.id)).push(")");
+            sql.query().execute(w.conn()).await?;
+        }
+        // Licenses in id order, so concurrent bulk requests lock alike.
+        for (license_id, count) in freed {
+            release_seats(w.conn(), license_id, count, now).await?;
+        }
+        for seat in to_revoke {
+            w.record(NewEvent {
+                action: "seat.revoke",
+                target_type: "seat",
+                target_id: seat.id,
+                org_path: seat.org_path.clone(),
+                before: Some(serde_json::json!({ "status": seat.status, "license_id": seat.license_id, "user_id": seat.user_id })),
+                after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
+            });
+        }
+        Ok((StatusCode::OK, BulkResult::from_results(results)))
+    })
+    .await
+}
+
+/// Undoes revocations made within the restore window, putting each seat
+/// back as it was, never past the license's seat limit.
+#[utoipa::path(post, path = "/v1/seats/restore", tag = "seats", security(("bearer" = [])),
+    request_body = SeatIds,
+    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
+async fn restore(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Json(body): Json<SeatIds>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageSeats)?;
+    check_bulk_size(&body.seat_ids)?;
+    let window_ms = state.config.restore_window.as_millis() as i64;
+    let fingerprint = mutation::fingerprint("restore", &body);
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
+        let mut results = Vec::with_capacity(body.seat_ids.len());
+        let mut seen = std::collections::HashSet::new();
+        for &id in &body.seat_ids {
+            let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
+                results.push(refused(id, format!("seat {id} was not found in your organization")));
+                continue;
+            };
+            if !seen.insert(id) {
+                results.push(refused(id, format!("seat {id} is listed more than once")));
+                continue;
+            }
+            if seat.status != SeatStatus::Revoked.as_str() {
+                results.push(refused(id, format!("seat {id} is {}, not revoked", seat.status)));
+                continue;
+            }
+            let revoked_at = seat.revoked_at.unwrap_or(0);
+            if w.now - revoked_at > window_ms {
+                results.push(refused(
+                    id,
+                    format!("seat {id} was revoked more than {} ago; it can no longer be restored", humanize(window_ms)),
+                ));
+                continue;
+            }
+            let previous = seat
+                .status_before_revoke
+                .as_deref()
+                .and_then(SeatStatus::parse)
+                .unwrap_or(SeatStatus::Active);
+            if previous.consumes_seat() {
+                let holds_live: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND status IN ('pending', 'active')",
+                )
+                .bind(seat.license_id)
+                .bind(seat.user_id)
+                .fetch_optional(w.conn())
+                .await?;
+                if let Some(other) = holds_live {
+                    results.push(refused(id, format!("the user already holds seat {other} of this license")));
+                    continue;
+                }
+                let now = w.now;
+                if !take_seat(w.conn(), seat.license_id, now).await? {
+                    results.push(refused(id, format!("no seats left on license {}", seat.license_id)));
+                    continue;
+                }
+            }
+            sqlx::query(
+                "UPDATE seats SET status = $1, status_before_revoke = NULL, revoked_at = NULL, \
+                 revoked_by = NULL, updated_at = $2 WHERE id = $3",
+            )
+            .bind(previous.as_str())
+            .bind(w.now)
+            .bind(id)
+            .execute(w.conn())
+            .await?;
+            w.record(NewEvent {
+                action: "seat.restore",
+                target_type: "seat",
+                target_id: id,
+                org_path: seat.org_path.clone(),
+                before: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id })),
+                after: Some(serde_json::json!({ "status": previous, "license_id": seat.license_id, "user_id": seat.user_id })),
+            });
+            results.push(done(id));
+        }
+        Ok((StatusCode::OK, BulkResult::from_results(results)))
+    })
+    .await
+}
+
+fn humanize(ms: i64) -> String {
+    let hours = ms / 3_600_000;
+    if hours >= 48 {
+        format!("{} days", hours / 24)
+    } else if hours >= 1 {
+        format!("{hours} hours")
+    } else {
+        format!("{} minutes", ms / 60_000)
+    }
+}

@@ -1,0 +1,220 @@
+//! The License Claims report: filter by several statuses at once, product,
+//! license, user text and assignment dates; sort by assignment date, claim
+//! date or name; keyset pagination.
+
+use axum::extract::State;
+use seatdesk_core::api::Page;
+use seatdesk_core::api::seats::{Claim, ClaimQuery, ClaimSort};
+use seatdesk_core::{Permission, Problem, SeatStatus, UserKind};
+use sqlx::AnyConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::db::ms_to_time;
+use crate::db::sql::Sql;
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Auth;
+use crate::http::{Json, Query, decode_cursor, encode_cursor, page_size};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_claims))
+}
+
+macro_rules! claim_columns {
+    () => {
+        "s.id, s.license_id, l.product_id, p.name AS product_name, \
+    s.user_id, u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email, \
+    u.kind AS user_kind, u.org_id, o.name AS org_name, s.status, s.assigned_at, s.assigned_by, \
+    s.claimed_at, s.expired_at, s.revoked_at, s.revoked_by, s.redemption_code, \
+    s.students_assigned, s.updated_at"
+    };
+}
+
+macro_rules! claim_from {
+    () => {
+        "FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
+         JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
+    };
+}
+
+pub const CLAIM_SELECT: &str = concat!("SELECT ", claim_columns!(), " ", claim_from!());
+
+#[derive(sqlx::FromRow)]
+pub struct ClaimRow {
+    id: i64,
+    license_id: i64,
+    product_id: i64,
+    product_name: String,
+    user_id: i64,
+    user_name: String,
+    user_email: String,
+    user_kind: String,
+    org_id: i64,
+    org_name: String,
+    status: String,
+    assigned_at: i64,
+    assigned_by: String,
+    claimed_at: Option<i64>,
+    expired_at: Option<i64>,
+    revoked_at: Option<i64>,
+    revoked_by: Option<String>,
+    redemption_code: Option<String>,
+    students_assigned: i64,
+    updated_at: i64,
+    /// The keyset sort key, present only in the report query.
+    #[sqlx(default)]
+    sort_key: Option<String>,
+}
+
+impl From<ClaimRow> for Claim {
+    fn from(r: ClaimRow) -> Claim {
+        Claim {
+            id: r.id,
+            license_id: r.license_id,
+            product_id: r.product_id,
+            product_name: r.product_name,
+            user_id: r.user_id,
+            user_name: r.user_name,
+            user_email: r.user_email,
+            user_kind: UserKind::parse(&r.user_kind).unwrap_or(UserKind::Staff),
+            org_id: r.org_id,
+            org_name: r.org_name,
+            status: SeatStatus::parse(&r.status).unwrap_or(SeatStatus::Revoked),
+            assigned_at: ms_to_time(r.assigned_at),
+            assigned_by: r.assigned_by,
+            claimed_at: r.claimed_at.map(ms_to_time),
+            expired_at: r.expired_at.map(ms_to_time),
+            revoked_at: r.revoked_at.map(ms_to_time),
+            revoked_by: r.revoked_by,
+            redemption_code: r.redemption_code,
+            students_assigned: r.students_assigned,
+            updated_at: ms_to_time(r.updated_at),
+        }
+    }
+}
+
+/// One claim by seat id (no scope check: callers have checked the seat).
+pub async fn load_claim(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Claim> {
+    let mut sql = Sql::new(CLAIM_SELECT);
+    sql.push(" WHERE s.id = ").bind(seat_id);
+    let row: ClaimRow = sql.query_as().fetch_one(conn).await?;
+    Ok(row.into())
+}
+
+/// Parses `pending,active` into statuses, refusing unknown names.
+pub fn parse_statuses(text: &str) -> ApiResult<Vec<SeatStatus>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<SeatStatus>().map_err(ApiError::bad_request))
+        .collect()
+}
+
+/// The claims report.
+#[utoipa::path(get, path = "/v1/claims", tag = "seats", security(("bearer" = [])),
+    params(ClaimQuery),
+    responses((status = 200, body = Page<Claim>), (status = "4XX", body = Problem)))]
+async fn list_claims(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<ClaimQuery>,
+) -> ApiResult<Json<Page<Claim>>> {
+    auth.require(Permission::Read)?;
+    let limit = page_size(query.limit);
+    let sort = query.sort.unwrap_or_default();
+    let descending = match query.order.as_deref() {
+        None => sort != ClaimSort::Name,
+        Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "order must be asc or desc, not '{other}'"
+            )));
+        }
+    };
+    // Keyset: (key, id) strictly past the cursor in the sort direction.
+    let (key_sql, text_key) = match sort {
+        ClaimSort::AssignedAt => ("s.assigned_at", false),
+        // Unclaimed seats sort as 0 (oldest).
+        ClaimSort::ClaimedAt => ("COALESCE(s.claimed_at, 0)", false),
+        ClaimSort::Name => ("LOWER(u.family_name || ' ' || u.given_name)", true),
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT {}, CAST({key_sql} AS TEXT) AS sort_key {}",
+        claim_columns!(),
+        claim_from!()
+    ));
+    sql.push(" WHERE l.org_path LIKE ")
+        .bind(auth.scope_pattern());
+    if let Some(statuses) = query.status.as_deref() {
+        let statuses = parse_statuses(statuses)?;
+        if !statuses.is_empty() {
+            sql.push(" AND s.status IN (")
+                .bind_list(statuses.iter().map(|s| s.as_str().to_string()))
+                .push(")");
+        }
+    }
+    if let Some(id) = query.product_id {
+        sql.push(" AND l.product_id = ").bind(id);
+    }
+    if let Some(id) = query.license_id {
+        sql.push(" AND s.license_id = ").bind(id);
+    }
+    if let Some(id) = query.account_id {
+        sql.push(" AND l.account_id = ").bind(id);
+    }
+    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_lowercase());
+        sql.push(" AND (LOWER(u.given_name || ' ' || u.family_name) LIKE ")
+            .bind(pattern.clone())
+            .push(" OR LOWER(u.email) LIKE ")
+            .bind(pattern)
+            .push(")");
+    }
+    if let Some(from) = query.from {
+        sql.push(" AND s.assigned_at >= ")
+            .bind(from.timestamp_millis());
+    }
+    if let Some(to) = query.to {
+        sql.push(" AND s.assigned_at < ")
+            .bind(to.timestamp_millis());
+    }
+    let cmp = if descending { "<" } else { ">" };
+    if let Some(cursor) = &query.cursor {
+        let (key, id) = decode_cursor(cursor)?;
+        sql.push(" AND (").push(key_sql).push(&format!(" {cmp} "));
+        if text_key {
+            sql.bind(key.clone())
+                .push(" OR (")
+                .push(key_sql)
+                .push(" = ")
+                .bind(key);
+        } else {
+            let key: i64 = key
+                .parse()
+                .map_err(|_| ApiError::bad_request("the cursor does not match this sort"))?;
+            sql.bind(key)
+                .push(" OR (")
+                .push(key_sql)
+                .push(" = ")
+                .bind(key);
+        }
+        sql.push(&format!(" AND s.id {cmp} ")).bind(id).push("))");
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
+    sql.push(&format!(" ORDER BY {key_sql} {dir}, s.id {dir} LIMIT "))
+        .bind(limit + 1);
+    let mut rows: Vec<ClaimRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| encode_cursor(r.sort_key.as_deref().unwrap_or_default(), r.id))
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: rows.into_iter().map(Claim::from).collect(),
+        next_cursor,
+    }))
+}

@@ -1,0 +1,113 @@
+//! API token minting, shared by `POST /v1/tokens` and `seatdesk token create`.
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use seatdesk_core::Role;
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, now_ms};
+
+/// A fresh secret: `sd_` and 40 CSPRNG alphanumerics (~238 bits).
+pub fn new_secret() -> String {
+    let body: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
+    format!("sd_{body}")
+}
+
+/// Tokens carry enough entropy that a fast hash suffices; a slow KDF would
+/// only slow every request.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no org with id or name '{0}'")]
+    UnknownOrg(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Inserts a token for `org_id` and returns `(id, secret)`.
+pub async fn insert_token(
+    conn: &mut sqlx::AnyConnection,
+    name: &str,
+    role: Role,
+    org_id: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let secret = new_secret();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tokens (name, secret_hash, role, org_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(name.to_string())
+    .bind(hash_secret(&secret))
+    .bind(role.as_str())
+    .bind(org_id)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, secret))
+}
+
+/// Resolves an org given by id or exact name (for the command line).
+pub async fn resolve_org(db: &Db, org: &str) -> Result<i64, TokenError> {
+    let found: Option<i64> = match org.parse::<i64>() {
+        Ok(id) => {
+            sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        Err(_) => {
+            sqlx::query_scalar("SELECT id FROM orgs WHERE name = $1 ORDER BY id LIMIT 1")
+                .bind(org.to_string())
+                .fetch_optional(&db.pool)
+                .await?
+        }
+    };
+    found.ok_or_else(|| TokenError::UnknownOrg(org.to_string()))
+}
+
+/// Creates the root of an org tree on an empty database.
+pub async fn create_root_org(
+    db: &Db,
+    name: &str,
+    kind: seatdesk_core::OrgKind,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orgs (parent_id, kind, name, path, created_at) VALUES (NULL, $1, $2, '', $3) RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(name.to_string())
+    .bind(now_ms())
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    let path = format!("/{id}/");
+    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+        .bind(path.clone())
+        .bind(id)
+        .execute(&mut *tx.tx)
+        .await?;
+    let event = crate::audit::NewEvent {
+        action: "org.create",
+        target_type: "org",
+        target_id: id,
+        org_path: path,
+        before: None,
+        after: Some(serde_json::json!({ "name": name, "kind": kind })),
+    };
+    crate::audit::append(&mut tx.tx, &[event], "cli", "bootstrap", now_ms()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn org_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&db.pool)
+        .await
+}

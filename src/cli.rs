@@ -1,0 +1,65 @@
+//! The command-line grammar (clap derive). Keep these names stable: scripts
+//! and the README depend on them.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+use seatdesk_core::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "seatdesk",
+    version,
+    about = "Keyboard-driven license management: dashboard, command line and licensing server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the licensing server.
+    Serve(ServeArgs),
+    /// Manage API tokens directly in the database (bootstrap).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8700", env = "SEATDESK_LISTEN")]
+    pub listen: SocketAddr,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Defaults to a
+    /// SQLite file in the data directory.
+    #[arg(long, env = "SEATDESK_DB")]
+    pub db: Option<String>,
+    /// Hours after a revocation during which it can be undone.
+    #[arg(long, default_value_t = 168)]
+    pub restore_window_hours: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret (shown once).
+    Create {
+        #[arg(long, env = "SEATDESK_DB")]
+        db: Option<String>,
+        /// Org id or exact name. On an empty database, a root org of this
+        /// name is created.
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// A label for the token, recorded as the actor in the audit log.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+}

@@ -1,0 +1,36 @@
+//! `seatdesk serve`: the licensing server in the foreground.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use seatdesk_server::{AppState, Db, ServerConfig};
+
+use crate::cli::ServeArgs;
+use crate::paths::default_db_url;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let url = args.db.unwrap_or_else(default_db_url);
+    let db = Db::connect(&url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let config = ServerConfig {
+        restore_window: Duration::from_secs(args.restore_window_hours * 3600),
+        ..ServerConfig::default()
+    };
+    let server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(url = %server.url(), database = %url, "seatdesk server listening");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        _ = server.handle => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
