@@ -16,7 +16,11 @@ async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {
         let fx = server.license_fixture(10, "teacher").await;
         let mut users = Vec::new();
         for i in 0..120 {
-            users.push(server.insert_user(fx.org_id, &format!("t{i}@d.example"), "teacher").await);
+            users.push(
+                server
+                    .insert_user(fx.org_id, &format!("t{i}@d.example"), "teacher")
+                    .await,
+            );
         }
         let before = server.audit_count().await;
         let tasks: Vec<_> = users
@@ -35,7 +39,12 @@ async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {
                 StatusCode::CREATED => created += 1,
                 StatusCode::CONFLICT => {
                     assert_eq!(reply.problem_kind(), "no-seats-left", "{}", reply.body);
-                    assert!(reply.body["detail"].as_str().unwrap().contains("no seats left"));
+                    assert!(
+                        reply.body["detail"]
+                            .as_str()
+                            .unwrap()
+                            .contains("no seats left")
+                    );
                     full += 1;
                 }
                 other => panic!("{backend:?}: unexpected {other}: {}", reply.body),
@@ -43,8 +52,15 @@ async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {
         }
         assert_eq!((created, full), (10, 110), "{backend:?}");
         server.assert_counts_match_rows().await;
-        assert_eq!(server.audit_count().await - before, 10, "one event per seat");
-        let license: Value = server.admin.get_ok(&format!("/v1/licenses/{}", fx.license_id)).await;
+        assert_eq!(
+            server.audit_count().await - before,
+            10,
+            "one event per seat"
+        );
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
         assert_eq!(license["seats_available"], 0);
         assert_eq!(license["status"], "depleted");
     }
@@ -55,11 +71,18 @@ async fn assign_many(server: &TestServer, fx: &common::Fixture, n: usize, kind: 
     let mut seats = Vec::new();
     for i in 0..n {
         let user = server
-            .insert_user(fx.org_id, &format!("{kind}{i}-{}@s.example", fx.license_id), kind)
+            .insert_user(
+                fx.org_id,
+                &format!("{kind}{i}-{}@s.example", fx.license_id),
+                kind,
+            )
             .await;
         let claim: Value = server
             .admin
-            .post_ok("/v1/seats", &json!({"license_id": fx.license_id, "user_id": user}))
+            .post_ok(
+                "/v1/seats",
+                &json!({"license_id": fx.license_id, "user_id": user}),
+            )
             .await;
         seats.push(claim["id"].as_i64().unwrap());
     }
@@ -93,38 +116,81 @@ async fn bulk_revoke_refuses_student_editions_with_students_and_does_the_rest() 
             .await;
         assert_eq!((result.done, result.refused), (4, 4), "{result:?}");
         let reason = |id: i64| {
-            result.results.iter().find(|r| r.id == id).unwrap().reason.clone().unwrap_or_default()
+            result
+                .results
+                .iter()
+                .find(|r| r.id == id)
+                .unwrap()
+                .reason
+                .clone()
+                .unwrap_or_default()
         };
-        assert!(reason(seats[1]).contains("3 students assigned"), "{}", reason(seats[1]));
-        assert!(reason(seats[1]).contains("teacher1-"), "names the teacher: {}", reason(seats[1]));
+        assert!(
+            reason(seats[1]).contains("3 students assigned"),
+            "{}",
+            reason(seats[1])
+        );
+        assert!(
+            reason(seats[1]).contains("teacher1-"),
+            "names the teacher: {}",
+            reason(seats[1])
+        );
         assert!(reason(seats[4]).contains("1 student assigned"));
-        assert!(reason(foreign).contains("not found"), "out of scope is not revealed");
+        assert!(
+            reason(foreign).contains("not found"),
+            "out of scope is not revealed"
+        );
         assert!(reason(999_999).contains("not found"));
         assert_eq!(result.results.len(), 8, "one result per id, in order");
         assert_eq!(result.results[0].id, seats[0]);
-        assert_eq!(server.audit_count().await - before, 4, "one event per revoked seat");
+        assert_eq!(
+            server.audit_count().await - before,
+            4,
+            "one event per revoked seat"
+        );
         server.assert_counts_match_rows().await;
-        let license: Value = server.admin.get_ok(&format!("/v1/licenses/{}", fx.license_id)).await;
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
         assert_eq!(license["seats"]["consumed"], 2);
         let foreign_claim: Value = server
             .admin
             .get_ok(&format!("/v1/claims?license_id={}", other.license_id))
             .await;
-        assert_eq!(foreign_claim["items"][0]["status"], "pending", "other district untouched");
+        assert_eq!(
+            foreign_claim["items"][0]["status"], "pending",
+            "other district untouched"
+        );
 
         // Revoking again refuses every id as already revoked, changing nothing.
         let again: BulkResult = district_token
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": [seats[0]]}))
             .await;
         assert_eq!(again.refused, 1);
-        assert!(again.results[0].reason.as_deref().unwrap().contains("already revoked"));
+        assert!(
+            again.results[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("already revoked")
+        );
 
         // Undo: restore puts the seats back as they were.
         let restored: BulkResult = district_token
-            .post_ok("/v1/seats/restore", &json!({"seat_ids": [seats[0], seats[2], seats[1]]}))
+            .post_ok(
+                "/v1/seats/restore",
+                &json!({"seat_ids": [seats[0], seats[2], seats[1]]}),
+            )
             .await;
         assert_eq!((restored.done, restored.refused), (2, 1));
-        let claim: Value = server.admin.get_ok(&format!("/v1/claims?license_id={}&status=pending", fx.license_id)).await;
+        let claim: Value = server
+            .admin
+            .get_ok(&format!(
+                "/v1/claims?license_id={}&status=pending",
+                fx.license_id
+            ))
+            .await;
         assert_eq!(claim["items"].as_array().unwrap().len(), 4);
         server.assert_counts_match_rows().await;
     }
@@ -136,13 +202,25 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(2, "teacher").await;
         let seats = assign_many(&server, &fx, 2, "teacher").await;
-        let revoked: BulkResult = server.admin.post_ok("/v1/seats/revoke", &json!({"seat_ids": seats})).await;
+        let revoked: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/revoke", &json!({"seat_ids": seats}))
+            .await;
         assert_eq!(revoked.done, 2);
         // Someone else takes one of the freed seats.
         assign_many(&server, &fx, 1, "late").await;
-        let restored: BulkResult = server.admin.post_ok("/v1/seats/restore", &json!({"seat_ids": seats})).await;
+        let restored: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/restore", &json!({"seat_ids": seats}))
+            .await;
         assert_eq!((restored.done, restored.refused), (1, 1));
-        assert!(restored.results[1].reason.as_deref().unwrap().contains("no seats left"));
+        assert!(
+            restored.results[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("no seats left")
+        );
         server.assert_counts_match_rows().await;
 
         // Past the window nothing comes back.
@@ -151,8 +229,17 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
             .execute(&server.db.pool)
             .await
             .unwrap();
-        let late: BulkResult = server.admin.post_ok("/v1/seats/restore", &json!({"seat_ids": [seats[1]]})).await;
-        assert!(late.results[0].reason.as_deref().unwrap().contains("can no longer be restored"));
+        let late: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/restore", &json!({"seat_ids": [seats[1]]}))
+            .await;
+        assert!(
+            late.results[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("can no longer be restored")
+        );
     }
 }
 
@@ -164,8 +251,24 @@ async fn a_retried_mutation_with_the_same_key_changes_nothing_twice() {
         let seats = assign_many(&server, &fx, 3, "teacher").await;
         let body = json!({"seat_ids": seats});
         let before = server.audit_count().await;
-        let first = server.admin.send(reqwest::Method::POST, "/v1/seats/revoke", Some(&body), Some("bulk-1")).await;
-        let second = server.admin.send(reqwest::Method::POST, "/v1/seats/revoke", Some(&body), Some("bulk-1")).await;
+        let first = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                "/v1/seats/revoke",
+                Some(&body),
+                Some("bulk-1"),
+            )
+            .await;
+        let second = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                "/v1/seats/revoke",
+                Some(&body),
+                Some("bulk-1"),
+            )
+            .await;
         assert_eq!(first.status, StatusCode::OK);
         assert_eq!(first.body, second.body, "the retry gets the first answer");
         assert_eq!(first.body["done"], 3);
@@ -175,19 +278,33 @@ async fn a_retried_mutation_with_the_same_key_changes_nothing_twice() {
         // Same key, different request: refused, nothing changed.
         let other = server
             .admin
-            .send(reqwest::Method::POST, "/v1/seats/restore", Some(&body), Some("bulk-1"))
+            .send(
+                reqwest::Method::POST,
+                "/v1/seats/restore",
+                Some(&body),
+                Some("bulk-1"),
+            )
             .await;
         assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(other.problem_kind(), "idempotency-key-reused");
 
         // Concurrent duplicates of one assignment: exactly one seat.
-        let user = server.insert_user(fx.org_id, "dup@d.example", "teacher").await;
+        let user = server
+            .insert_user(fx.org_id, "dup@d.example", "teacher")
+            .await;
         let body = json!({"license_id": fx.license_id, "user_id": user});
         let tasks: Vec<_> = (0..8)
             .map(|_| {
                 let (client, body) = (server.admin.clone(), body.clone());
                 tokio::spawn(async move {
-                    client.send(reqwest::Method::POST, "/v1/seats", Some(&body), Some("assign-dup")).await
+                    client
+                        .send(
+                            reqwest::Method::POST,
+                            "/v1/seats",
+                            Some(&body),
+                            Some("assign-dup"),
+                        )
+                        .await
                 })
             })
             .collect();
@@ -221,7 +338,11 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
         let raw = |body: &'static str, path: &'static str, token: &'static str| {
             let url = format!("{}{path}", server.url);
             let http = server.admin.http.clone();
-            let auth = if token == "admin" { format!("Bearer {}", server.admin.token) } else { token.to_string() };
+            let auth = if token == "admin" {
+                format!("Bearer {}", server.admin.token)
+            } else {
+                token.to_string()
+            };
             async move {
                 let response = http
                     .post(url)
@@ -232,32 +353,73 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
                     .await
                     .unwrap();
                 let status = response.status();
-                let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+                let content_type = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
                 (status, content_type, response.text().await.unwrap())
             }
         };
         let cases = [
             ("{\"seat_ids\": [1,", "/v1/seats/revoke", "admin", 400),
             ("{\"seat_ids\": \"all\"}", "/v1/seats/revoke", "admin", 422),
-            ("{\"seat_ids\": [], \"extra\": 1}", "/v1/seats/revoke", "admin", 422),
+            (
+                "{\"seat_ids\": [], \"extra\": 1}",
+                "/v1/seats/revoke",
+                "admin",
+                422,
+            ),
             ("{\"seat_ids\": []}", "/v1/seats/revoke", "admin", 422),
-            ("{\"license_id\": \"x\", \"user_id\": 1}", "/v1/seats", "admin", 422),
-            ("{\"license_id\": 424242, \"user_id\": 1}", "/v1/seats", "admin", 404),
+            (
+                "{\"license_id\": \"x\", \"user_id\": 1}",
+                "/v1/seats",
+                "admin",
+                422,
+            ),
+            (
+                "{\"license_id\": 424242, \"user_id\": 1}",
+                "/v1/seats",
+                "admin",
+                404,
+            ),
             ("{\"seat_ids\": [1]}", "/v1/seats/revoke", "", 401),
-            ("{\"seat_ids\": [1]}", "/v1/seats/revoke", "Bearer sd_nope", 401),
+            (
+                "{\"seat_ids\": [1]}",
+                "/v1/seats/revoke",
+                "Bearer sd_nope",
+                401,
+            ),
             ("{\"seat_ids\": [1]}", "/v1/seats/revoke", "Basic abc", 401),
         ];
         for (body, path, token, expected) in cases {
             let (status, content_type, text) = raw(body, path, token).await;
-            assert_eq!(status.as_u16(), expected, "{backend:?} {path} {body}: {text}");
+            assert_eq!(
+                status.as_u16(),
+                expected,
+                "{backend:?} {path} {body}: {text}"
+            );
             assert_eq!(content_type, "application/problem+json");
             let problem: seatdesk_core::Problem = serde_json::from_str(&text).unwrap();
             assert!(!problem.detail.is_empty());
         }
         let huge: Vec<i64> = (1..=20_001).collect();
-        let reply = server.admin.post("/v1/seats/revoke", &json!({"seat_ids": huge})).await;
+        let reply = server
+            .admin
+            .post("/v1/seats/revoke", &json!({"seat_ids": huge}))
+            .await;
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(reply.problem_kind(), "batch-too-large");
+        let oversized = format!("{{\"seat_ids\": [{}1]}}", "1, ".repeat(1_000_000));
+        let reply = server.admin.http
+            .post(format!("{}/v1/seats/revoke", server.url))
+            .bearer_auth(&server.admin.token)
+            .header("content-type", "application/json")
+            .body(oversized)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(reply.headers()["content-type"], "application/problem+json");
         let reply = server.admin.get("/v1/claims?status=pending,bogus").await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert!(reply.body["detail"].as_str().unwrap().contains("bogus"));
@@ -285,10 +447,22 @@ async fn claims_report_filters_sorts_and_pages() {
         let fx = server.license_fixture(30, "teacher").await;
         let seats = assign_many(&server, &fx, 25, "teacher").await;
         for &seat in &seats[..10] {
-            server.admin.post_ok::<Value>(&format!("/v1/seats/{seat}/claim"), &json!({})).await;
+            server
+                .admin
+                .post_ok::<Value>(&format!("/v1/seats/{seat}/claim"), &json!({}))
+                .await;
         }
-        server.admin.post_ok::<Value>(&format!("/v1/seats/{}/expire", seats[10]), &json!({})).await;
-        server.admin.post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seats[11], seats[12]]})).await;
+        server
+            .admin
+            .post_ok::<Value>(&format!("/v1/seats/{}/expire", seats[10]), &json!({}))
+            .await;
+        server
+            .admin
+            .post_ok::<BulkResult>(
+                "/v1/seats/revoke",
+                &json!({"seat_ids": [seats[11], seats[12]]}),
+            )
+            .await;
 
         let count = |query: String| {
             let client = server.admin.clone();
@@ -314,21 +488,43 @@ async fn claims_report_filters_sorts_and_pages() {
         assert_eq!(count("status=expired,revoked".into()).await, 3);
         assert_eq!(count("status=active&status_ignored=1".into()).await, 10);
         assert_eq!(count(format!("license_id={}", fx.license_id)).await, 25);
-        assert_eq!(count("q=TEACHER1".into()).await, 11, "teacher1 and teacher10-19 minus none");
+        assert_eq!(
+            count("q=TEACHER1".into()).await,
+            11,
+            "teacher1 and teacher10-19 minus none"
+        );
         assert_eq!(count("sort=name".into()).await, 25);
         assert_eq!(count("sort=claimed_at".into()).await, 25);
-        assert_eq!(count("from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z".into()).await, 0);
+        assert_eq!(
+            count("from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z".into()).await,
+            0
+        );
 
         // Name order is stable across pages and really sorted.
         let page: Value = server.admin.get_ok("/v1/claims?sort=name&limit=100").await;
-        let names: Vec<String> = page["items"].as_array().unwrap().iter().map(|c| c["user_name"].as_str().unwrap().to_lowercase()).collect();
+        let names: Vec<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["user_name"].as_str().unwrap().to_lowercase())
+            .collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
 
-        let teachers: Value = server.admin.get_ok(&format!("/v1/licenses/{}/teachers", fx.license_id)).await;
-        assert_eq!(teachers["items"].as_array().unwrap().len(), 22, "live seats only");
-        let teachers: Value = server.admin.get_ok(&format!("/v1/licenses/{}/teachers?all=true", fx.license_id)).await;
+        let teachers: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}/teachers", fx.license_id))
+            .await;
+        assert_eq!(
+            teachers["items"].as_array().unwrap().len(),
+            22,
+            "live seats only"
+        );
+        let teachers: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}/teachers?all=true", fx.license_id))
+            .await;
         assert_eq!(teachers["items"].as_array().unwrap().len(), 25);
     }
 }

@@ -1,0 +1,339 @@
+//! Every endpoint against every token role: each role can do only its part,
+//! and nothing outside the token's org subtree can be read or changed.
+
+mod common;
+
+use common::{Client, TestServer, backends};
+use reqwest::{Method, StatusCode};
+use seatdesk_core::{Permission, Role};
+use serde_json::{Value, json};
+
+/// One endpoint call and the permission it needs.
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    needs: Permission,
+}
+
+fn case(method: Method, path: String, body: Option<Value>, needs: Permission) -> Case {
+    Case {
+        method,
+        path,
+        body,
+        needs,
+    }
+}
+
+/// Ids the cases refer to, all inside district A.
+struct Ids {
+    org: i64,
+    account: i64,
+    product: i64,
+    license: i64,
+    seat: i64,
+    user_email: String,
+}
+
+fn cases(ids: &Ids) -> Vec<Case> {
+    use Permission as P;
+    let l = ids.license;
+    vec![
+        case(Method::GET, "/v1/orgs".into(), None, P::Read),
+        case(Method::GET, "/v1/accounts".into(), None, P::Read),
+        case(Method::GET, "/v1/products".into(), None, P::Read),
+        case(Method::GET, "/v1/licenses".into(), None, P::Read),
+        case(Method::GET, format!("/v1/licenses/{l}"), None, P::Read),
+        case(
+            Method::GET,
+            format!("/v1/licenses/{l}/teachers"),
+            None,
+            P::Read,
+        ),
+        case(Method::GET, "/v1/claims".into(), None, P::Read),
+        case(Method::GET, "/v1/audit".into(), None, P::Read),
+        case(Method::GET, "/v1/changes".into(), None, P::Read),
+        case(
+            Method::POST,
+            "/v1/orgs".into(),
+            Some(json!({"parent_id": ids.org, "kind": "school", "name": "New School"})),
+            P::ManageInventory,
+        ),
+        case(
+            Method::POST,
+            "/v1/accounts".into(),
+            Some(json!({"org_id": ids.org, "name": "Acct", "number": format!("N-{}", ids.org)})),
+            P::ManageInventory,
+        ),
+        case(
+            Method::POST,
+            "/v1/products".into(),
+            Some(
+                json!({"sku": "X-1", "name": "X", "family": "X", "edition": "none", "module": "none"}),
+            ),
+            P::ManageCatalog,
+        ),
+        case(
+            Method::POST,
+            "/v1/licenses".into(),
+            Some(
+                json!({"account_id": ids.account, "product_id": ids.product, "order_number": "9", "inventory_type": "seat_pool", "seats_purchased": 1, "start_date": "2020-01-01", "finish_date": "2099-01-01"}),
+            ),
+            P::ManageInventory,
+        ),
+        case(
+            Method::POST,
+            format!("/v1/licenses/{l}/deactivate"),
+            None,
+            P::ToggleLicense,
+        ),
+        case(
+            Method::POST,
+            format!("/v1/licenses/{l}/activate"),
+            None,
+            P::ToggleLicense,
+        ),
+        case(
+            Method::POST,
+            "/v1/seats".into(),
+            Some(json!({"license_id": l, "email": ids.user_email})),
+            P::ManageSeats,
+        ),
+        case(
+            Method::POST,
+            format!("/v1/seats/{}/claim", ids.seat),
+            None,
+            P::ManageSeats,
+        ),
+        case(
+            Method::POST,
+            "/v1/seats/revoke".into(),
+            Some(json!({"seat_ids": [ids.seat]})),
+            P::ManageSeats,
+        ),
+        case(
+            Method::POST,
+            "/v1/seats/restore".into(),
+            Some(json!({"seat_ids": [ids.seat]})),
+            P::ManageSeats,
+        ),
+        case(
+            Method::POST,
+            format!("/v1/seats/{}/expire", ids.seat),
+            None,
+            P::ManageSeats,
+        ),
+        case(
+            Method::POST,
+            "/v1/tokens".into(),
+            Some(json!({"name": "n", "role": "reporter", "org_id": ids.org})),
+            P::ManageTokens,
+        ),
+    ]
+}
+
+async fn call(client: &Client, case: &Case) -> (StatusCode, Value) {
+    let reply = client
+        .send(
+            case.method.clone(),
+            &case.path,
+            case.body
+                .as_ref()
+                .or(Some(&json!({})))
+                .filter(|_| case.method == Method::POST),
+            None,
+        )
+        .await;
+    (reply.status, reply.body)
+}
+
+#[tokio::test]
+async fn each_role_can_do_only_its_part_and_only_in_its_subtree() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let a = server.license_fixture(50, "teacher").await;
+        let b = server.license_fixture(50, "teacher").await;
+        let email = "matrix@a.example";
+        let user = server.insert_user(a.org_id, email, "teacher").await;
+        let other_user = server
+            .insert_user(a.org_id, "second@a.example", "teacher")
+            .await;
+        let seat: Value = server
+            .admin
+            .post_ok(
+                "/v1/seats",
+                &json!({"license_id": a.license_id, "user_id": other_user}),
+            )
+            .await;
+        let ids = Ids {
+            org: a.org_id,
+            account: a.account_id,
+            product: a.product_id,
+            license: a.license_id,
+            seat: seat["id"].as_i64().unwrap(),
+            user_email: email.into(),
+        };
+        let _ = user;
+        for role in Role::ALL {
+            let client = server.client_for(*role, a.org_id).await;
+            for case in cases(&ids) {
+                let (status, body) = call(&client, &case).await;
+                if role.allows(case.needs) {
+                    assert_ne!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{backend:?} {role} {} {}: {body}",
+                        case.method,
+                        case.path
+                    );
+                    assert_ne!(status, StatusCode::UNAUTHORIZED);
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{backend:?} {role} {} {} should be refused: {body}",
+                        case.method,
+                        case.path
+                    );
+                }
+            }
+        }
+        // A token of district B reaches nothing of district A.
+        let outsider = server.client_for(Role::OrgAdmin, b.org_id).await;
+        for case in cases(&ids) {
+            let (status, body) = call(&outsider, &case).await;
+            let listing =
+                case.method == Method::GET && !case.path.contains(&format!("/{}", ids.license));
+            let catalogue = case.needs == Permission::ManageCatalog;
+            if listing {
+                let text = body.to_string();
+                assert!(status.is_success());
+                assert!(
+                    !text.contains(email) && !text.contains("second@a.example"),
+                    "{} leaks: {text}",
+                    case.path
+                );
+            } else if catalogue {
+                assert_eq!(status, StatusCode::FORBIDDEN);
+            } else if case.path.ends_with("/revoke") || case.path.ends_with("/restore") {
+                assert_eq!(body["refused"], 1, "{}: {body}", case.path);
+                assert!(
+                    body["results"][0]["reason"]
+                        .as_str()
+                        .unwrap()
+                        .contains("not found")
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{} {}: {body}",
+                    case.method,
+                    case.path
+                );
+            }
+        }
+        // A token cannot mint a token above its own role.
+        let org_admin = server.client_for(Role::OrgAdmin, a.org_id).await;
+        let reply = org_admin
+            .post(
+                "/v1/tokens",
+                &json!({"name": "up", "role": "system_admin", "org_id": a.org_id}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        // The server's route table and this matrix agree on what exists.
+        let spec: Value = reqwest::get(format!("{}/openapi.json", server.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let documented = spec["paths"].as_object().unwrap().len();
+        assert!(documented >= 16, "openapi documents {documented} paths");
+    }
+}
+
+#[tokio::test]
+async fn parents_allocate_seats_down_and_see_the_whole() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let parent = server.license_fixture(100, "teacher").await;
+        let center: Value = server
+            .admin
+            .post_ok(
+                "/v1/orgs",
+                &json!({"parent_id": parent.org_id, "kind": "center", "name": "Tolano Adventures"}),
+            )
+            .await;
+        let center_id = center["id"].as_i64().unwrap();
+        let account: Value = server
+            .admin
+            .post_ok(
+                "/v1/accounts",
+                &json!({"org_id": center_id, "name": "Tolano", "number": "PA-TOLANO"}),
+            )
+            .await;
+        let district_admin = server.client_for(Role::OrgAdmin, parent.org_id).await;
+        let child: Value = district_admin
+            .post_ok(
+                &format!("/v1/licenses/{}/allocations", parent.license_id),
+                &json!({"account_id": account["id"], "seats": 30}),
+            )
+            .await;
+        assert_eq!(child["seats"]["purchased"], 30);
+        assert_eq!(child["parent_license_id"], parent.license_id);
+        let whole: Value = district_admin
+            .get_ok(&format!("/v1/licenses/{}", parent.license_id))
+            .await;
+        assert_eq!(whole["seats"]["allocated"], 30);
+        assert_eq!(whole["seats_available"], 70);
+        let too_many = district_admin
+            .post(
+                &format!("/v1/licenses/{}/allocations", parent.license_id),
+                &json!({"account_id": account["id"], "seats": 71}),
+            )
+            .await;
+        assert_eq!(too_many.status, StatusCode::CONFLICT);
+        assert_eq!(too_many.problem_kind(), "no-seats-left");
+        // The center sees its share only; the parent sees both.
+        let center_admin = server.client_for(Role::CenterAdmin, center_id).await;
+        let seen: Value = center_admin.get_ok("/v1/licenses").await;
+        assert_eq!(seen["items"].as_array().unwrap().len(), 1);
+        assert_eq!(seen["items"][0]["id"], child["id"]);
+        let seen: Value = district_admin.get_ok("/v1/licenses").await;
+        assert_eq!(seen["items"].as_array().unwrap().len(), 2);
+        // The center admin's one change: deactivate and activate.
+        let child_id = child["id"].as_i64().unwrap();
+        let off: Value = center_admin
+            .post_ok(&format!("/v1/licenses/{child_id}/deactivate"), &json!({}))
+            .await;
+        assert_eq!(off["status"], "deactivated");
+        let user = server
+            .insert_user(center_id, "s@tolano.example", "student")
+            .await;
+        let refused = server
+            .admin
+            .post(
+                "/v1/seats",
+                &json!({"license_id": child_id, "user_id": user}),
+            )
+            .await;
+        assert_eq!(refused.problem_kind(), "license-not-usable");
+        let on: Value = center_admin
+            .post_ok(&format!("/v1/licenses/{child_id}/activate"), &json!({}))
+            .await;
+        assert_eq!(on["status"], "active");
+        // Allocating to an org outside the parent's subtree is refused.
+        let elsewhere = server.license_fixture(5, "teacher").await;
+        let reply = server
+            .admin
+            .post(
+                &format!("/v1/licenses/{}/allocations", parent.license_id),
+                &json!({"account_id": elsewhere.account_id, "seats": 1}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        server.assert_counts_match_rows().await;
+    }
+}
