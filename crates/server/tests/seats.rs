@@ -410,7 +410,9 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(reply.problem_kind(), "batch-too-large");
         let oversized = format!("{{\"seat_ids\": [{}1]}}", "1, ".repeat(1_000_000));
-        let reply = server.admin.http
+        let reply = server
+            .admin
+            .http
             .post(format!("{}/v1/seats/revoke", server.url))
             .bearer_auth(&server.admin.token)
             .header("content-type", "application/json")
