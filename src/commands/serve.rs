@@ -24,13 +24,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         restore_window: Duration::from_secs(args.restore_window_hours * 3600),
         ..ServerConfig::default()
     };
-    let server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
+    let mut server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(url = %server.url(), database = %url, "seatdesk server listening");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-        _ = server.handle => {}
+        _ = &mut server.handle => {}
     }
     Ok(ExitCode::SUCCESS)
 }

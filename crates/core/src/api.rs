@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod inventory;
 pub mod seats;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -43,6 +43,8 @@ pub enum Permission {
     ManageTokens,
     /// Add products to the catalogue every org shares.
     ManageCatalog,
+    /// Register and test webhook endpoints.
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -58,6 +60,7 @@ impl Permission {
         Permission::DecideRequest,
         Permission::ManageTokens,
         Permission::ManageCatalog,
+        Permission::ManageWebhooks,
     ];
 }
 

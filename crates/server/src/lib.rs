@@ -9,6 +9,7 @@ pub mod http;
 pub mod mutation;
 pub mod routes;
 pub mod tokens;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub struct ServerConfig {
     pub redeem_window: Duration,
     /// Largest request body accepted.
     pub body_limit: usize,
+    /// How often the webhook worker looks for new events and due retries.
+    pub webhook_tick: Duration,
+    /// First retry delay of a failed delivery; doubles each attempt.
+    pub webhook_backoff: Duration,
+    /// Attempts before a delivery is marked failed.
+    pub webhook_max_attempts: i64,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +45,9 @@ impl Default for ServerConfig {
             redeem_max_failures: 10,
             redeem_window: Duration::from_secs(15 * 60),
             body_limit: 2 * 1024 * 1024,
+            webhook_tick: Duration::from_secs(1),
+            webhook_backoff: Duration::from_secs(5),
+            webhook_max_attempts: 8,
         }
     }
 }
@@ -66,6 +76,14 @@ pub fn app(state: AppState) -> Router {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub handle: tokio::task::JoinHandle<()>,
+    /// The webhook worker; aborted with the server.
+    pub worker: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.worker.abort();
+    }
 }
 
 impl RunningServer {
@@ -78,11 +96,16 @@ impl RunningServer {
 pub async fn spawn(state: AppState, listen: SocketAddr) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    let worker = tokio::spawn(webhooks::run_worker(state.clone()));
     let router = app(state);
     let handle = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             tracing::error!(%error, "server stopped");
         }
     });
-    Ok(RunningServer { addr, handle })
+    Ok(RunningServer {
+        addr,
+        handle,
+        worker,
+    })
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod licenses;
 pub mod orgs;
 pub mod seats;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,6 +45,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(licenses::routes())
         .merge(seats::routes())
         .merge(audit::routes())
+        .merge(webhooks::routes())
 }
 
 /// The OpenAPI document of every route.

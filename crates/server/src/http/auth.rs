@@ -63,6 +63,7 @@ fn describe(permission: Permission) -> &'static str {
         Permission::DecideRequest => "approve or reject requests",
         Permission::ManageTokens => "create tokens",
         Permission::ManageCatalog => "change the product catalogue",
+        Permission::ManageWebhooks => "manage webhooks",
     }
 }
 

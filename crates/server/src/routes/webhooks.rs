@@ -1,0 +1,329 @@
+//! Webhook registration: list, register (secret shown once), deactivate,
+//! send a test ping, and see recent deliveries.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use seatdesk_core::api::Page;
+use seatdesk_core::api::webhooks::{
+    CreatedWebhook, DeliveryStatus, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
+};
+use seatdesk_core::{Permission, Problem};
+use sqlx::AnyConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::audit::NewEvent;
+use crate::db::{flag, ms_to_time};
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Auth;
+use crate::http::{IdempotencyKey, Json, Path, Query, page_size};
+use crate::mutation;
+use crate::routes::orgs::org_path_in_scope;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(test_webhook))
+        .routes(routes!(list_deliveries))
+}
+
+#[derive(sqlx::FromRow)]
+struct WebhookRow {
+    id: i64,
+    org_id: i64,
+    org_path: String,
+    url: String,
+    events: String,
+    active: i64,
+    last_seq: i64,
+    last_status: Option<String>,
+    last_delivery_at: Option<i64>,
+    created_at: i64,
+    pending: i64,
+    failed: i64,
+}
+
+const WEBHOOK_SELECT: &str = "SELECT w.id, w.org_id, w.org_path, w.url, w.events, w.active, w.last_seq, \
+    w.last_status, w.last_delivery_at, w.created_at, \
+    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending') AS pending, \
+    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'failed') AS failed \
+    FROM webhooks w";
+
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Webhook {
+        Webhook {
+            id: r.id,
+            org_id: r.org_id,
+            url: r.url,
+            events: r
+                .events
+                .split(',')
+                .filter(|e| !e.is_empty())
+                .map(str::to_string)
+                .collect(),
+            active: flag(r.active),
+            last_seq: r.last_seq,
+            last_status: r.last_status,
+            last_delivery_at: r.last_delivery_at.map(ms_to_time),
+            pending_deliveries: r.pending,
+            failed_deliveries: r.failed,
+            created_at: ms_to_time(r.created_at),
+        }
+    }
+}
+
+async fn load_webhook(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
+    let row: Option<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{WEBHOOK_SELECT} WHERE w.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.filter(|w| auth.in_scope(&w.org_path))
+        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
+}
+
+/// Webhooks of the caller's subtree.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Webhook>), (status = "4XX", body = Problem)))]
+async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
+    auth.require(Permission::ManageWebhooks)?;
+    let rows: Vec<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{WEBHOOK_SELECT} WHERE w.org_path LIKE $1 ORDER BY w.id LIMIT 1000"
+    )))
+    .bind(auth.scope_pattern())
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(Json(rows.into_iter().map(Webhook::from).collect()))
+}
+
+/// Refuses anything but https, except plain http to a loopback host.
+fn validate_url(url: &str) -> ApiResult<()> {
+    let lower = url.to_ascii_lowercase();
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| {
+            lower
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    let https = lower
+        .strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if (https || loopback) && url.len() <= 2000 && !url.contains(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "url must be https://… (plain http only to a loopback host)",
+        ))
+    }
+}
+
+fn validate_events(events: &[String]) -> ApiResult<()> {
+    let valid = |e: &String| {
+        !e.is_empty()
+            && e.len() <= 100
+            && (e == "*"
+                || e.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'))
+    };
+    if events.is_empty() || events.len() > 50 || !events.iter().all(valid) {
+        return Err(ApiError::invalid(
+            "events must list 1 to 50 actions or prefixes such as seat.revoke, seat, request.approve or *",
+        ));
+    }
+    Ok(())
+}
+
+/// Registers a webhook. Deliveries start from events after registration.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    request_body = NewWebhook,
+    responses((status = 201, body = CreatedWebhook), (status = "4XX", body = Problem)))]
+async fn create_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Json(body): Json<NewWebhook>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageWebhooks)?;
+    validate_url(&body.url)?;
+    validate_events(&body.events)?;
+    let fingerprint = mutation::fingerprint("create_webhook", &body);
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let org_id = body.org_id.unwrap_or(auth.org_id);
+        let org_path = org_path_in_scope(w.conn(), &auth, org_id).await?;
+        let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(w.conn())
+            .await?;
+        let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
+        let now = w.now;
+        let actor = w.actor.clone();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (org_id, org_path, url, events, secret, active, last_seq, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(org_path.clone())
+        .bind(body.url.clone())
+        .bind(body.events.join(","))
+        .bind(secret.clone())
+        .bind(head)
+        .bind(actor)
+        .bind(now)
+        .fetch_one(w.conn())
+        .await?;
+        let webhook: Webhook = load_webhook(w.conn(), &auth, id).await?.into();
+        w.record(NewEvent {
+            action: "webhook.create",
+            target_type: "webhook",
+            target_id: id,
+            org_path,
+            before: None,
+            after: Some(serde_json::json!({"url": body.url, "events": body.events})),
+        });
+        Ok((StatusCode::CREATED, CreatedWebhook { webhook, secret }))
+    })
+    .await
+}
+
+/// Deactivates a webhook; its delivery history stays visible.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Webhook id")),
+    responses((status = 200, body = Webhook), (status = "4XX", body = Problem)))]
+async fn delete_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(Permission::ManageWebhooks)?;
+    let fingerprint = mutation::fingerprint(&format!("delete_webhook:{id}"), &());
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let row = load_webhook(w.conn(), &auth, id).await?;
+        if !flag(row.active) {
+            return Err(ApiError::conflict(format!(
+                "webhook {id} is already inactive"
+            )));
+        }
+        let org_path = row.org_path.clone();
+        sqlx::query("UPDATE webhooks SET active = 0 WHERE id = $1")
+            .bind(id)
+            .execute(w.conn())
+            .await?;
+        let webhook: Webhook = load_webhook(w.conn(), &auth, id).await?.into();
+        w.record(NewEvent {
+            action: "webhook.deactivate",
+            target_type: "webhook",
+            target_id: id,
+            org_path,
+            before: Some(serde_json::json!({"active": true})),
+            after: Some(serde_json::json!({"active": false})),
+        });
+        Ok((StatusCode::OK, webhook))
+    })
+    .await
+}
+
+/// Sends a signed `webhook.ping` right now and reports the answer.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Webhook id")),
+    responses((status = 200, body = WebhookTestResult), (status = "4XX", body = Problem)))]
+async fn test_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<WebhookTestResult>> {
+    auth.require(Permission::ManageWebhooks)?;
+    let mut conn = state.db.pool.acquire().await?;
+    load_webhook(&mut conn, &auth, id).await?;
+    let (url, secret): (String, String) =
+        sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    drop(conn);
+    let http = crate::webhooks::deliver::http_client();
+    Ok(Json(
+        crate::webhooks::deliver::ping(&http, &url, &secret, id).await,
+    ))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DeliveryQuery {
+    /// Newest first: deliveries with id below this.
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// Recent deliveries of one webhook, newest first.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
+    responses((status = 200, body = Page<WebhookDelivery>), (status = "4XX", body = Problem)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(query): Query<DeliveryQuery>,
+) -> ApiResult<Json<Page<WebhookDelivery>>> {
+    auth.require(Permission::ManageWebhooks)?;
+    let mut conn = state.db.pool.acquire().await?;
+    load_webhook(&mut conn, &auth, id).await?;
+    let limit = page_size(query.limit);
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        i64,
+        Option<i64>,
+    );
+    let mut rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, seq, action, status, attempts, next_attempt_at, last_status_code, last_error, \
+         created_at, delivered_at FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2 \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(id)
+    .bind(query.before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.0.to_string())
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(
+            |(did, seq, action, status, attempts, next, code, error, created, delivered)| {
+                WebhookDelivery {
+                    id: did,
+                    webhook_id: id,
+                    seq,
+                    action,
+                    status: match status.as_str() {
+                        "delivered" => DeliveryStatus::Delivered,
+                        "failed" => DeliveryStatus::Failed,
+                        _ => DeliveryStatus::Pending,
+                    },
+                    attempts,
+                    next_attempt_at: ms_to_time(next),
+                    last_status_code: code,
+                    last_error: error,
+                    created_at: ms_to_time(created),
+                    delivered_at: delivered.map(ms_to_time),
+                }
+            },
+        )
+        .collect();
+    Ok(Json(Page { items, next_cursor }))
+}
