@@ -399,71 +399,103 @@ async fn revoke(
     check_bulk_size(&body.seat_ids)?;
     let fingerprint = mutation::fingerprint("revoke", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
-        let mut results = Vec::with_capacity(body.seat_ids.len());
-        let mut to_revoke: Vec<&BulkSeat> = Vec::new();
-        let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
-        let mut seen = std::collections::HashSet::new();
-        for &id in &body.seat_ids {
-            let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
-                results.push(refused(id, format!("seat {id} was not found in your organization")));
-                continue;
-            };
-            if !seen.insert(id) {
-                results.push(refused(id, format!("seat {id} is listed more than once")));
-                continue;
-            }
-            if seat.status == SeatStatus::Revoked.as_str() {
-                results.push(refused(id, format!("seat {id} is already revoked")));
-                continue;
-            }
-            if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
-                results.push(refused(
-                    id,
-                    format!(
-                        "{} <{}> has {} student{} assigned to this student edition; \
-                         the teacher must remove them first",
-                        seat.user_name,
-                        seat.user_email,
-                        seat.students_assigned,
-                        if seat.students_assigned == 1 { "" } else { "s" }
-                    ),
-                ));
-                continue;
-            }
-            if SeatStatus::parse(&seat.status).is_some_and(SeatStatus::consumes_seat) {
-                *freed.entry(seat.license_id).or_default() += 1;
-            }
-            to_revoke.push(seat);
-            results.push(done(id));
-        }
         let (now, actor) = (w.now, w.actor.clone());
-        for chunk in to_revoke.chunks(ID_CHUNK) {
-            let mut sql = Sql::new(
-                "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
-            );
-            sql.bind(now).push(", revoked_by = ").bind(actor.clone());
-            sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
-            sql.bind_list(chunk.iter().map(|s| s.id)).push(")");
-            sql.query().execute(w.conn()).await?;
-        }
-        // Licenses in id order, so concurrent bulk requests lock alike.
-        for (license_id, count) in freed {
-            release_seats(w.conn(), license_id, count, now).await?;
-        }
-        for seat in to_revoke {
-            w.record(NewEvent {
-                action: "seat.revoke",
-                target_type: "seat",
-                target_id: seat.id,
-                org_path: seat.org_path.clone(),
-                before: Some(serde_json::json!({ "status": seat.status, "license_id": seat.license_id, "user_id": seat.user_id })),
-                after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
-            });
+        let (results, events) = revoke_seats(
+            w.conn(),
+            state.db.backend,
+            &auth,
+            &body.seat_ids,
+            &actor,
+            now,
+        )
+        .await?;
+        for event in events {
+            w.record(event);
         }
         Ok((StatusCode::OK, BulkResult::from_results(results)))
     })
     .await
+}
+
+/// The database work of a bulk revocation, inside the caller's transaction:
+/// one result per id and the audit events to append. Public so benchmarks
+/// can time exactly the SQL the endpoint runs.
+pub async fn revoke_seats(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    auth: &Auth,
+    seat_ids: &[i64],
+    actor: &str,
+    now: i64,
+) -> ApiResult<(Vec<ItemResult>, Vec<NewEvent>)> {
+    let seats = load_bulk_seats(conn, backend, seat_ids).await?;
+    let mut results = Vec::with_capacity(seat_ids.len());
+    let mut to_revoke: Vec<&BulkSeat> = Vec::new();
+    let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for &id in seat_ids {
+        let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
+            results.push(refused(
+                id,
+                format!("seat {id} was not found in your organization"),
+            ));
+            continue;
+        };
+        if !seen.insert(id) {
+            results.push(refused(id, format!("seat {id} is listed more than once")));
+            continue;
+        }
+        if seat.status == SeatStatus::Revoked.as_str() {
+            results.push(refused(id, format!("seat {id} is already revoked")));
+            continue;
+        }
+        if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
+            results.push(refused(
+                id,
+                format!(
+                    "{} <{}> has {} student{} assigned to this student edition; \
+                     the teacher must remove them first",
+                    seat.user_name,
+                    seat.user_email,
+                    seat.students_assigned,
+                    if seat.students_assigned == 1 { "" } else { "s" }
+                ),
+            ));
+            continue;
+        }
+        if SeatStatus::parse(&seat.status).is_some_and(SeatStatus::consumes_seat) {
+            *freed.entry(seat.license_id).or_default() += 1;
+        }
+        to_revoke.push(seat);
+        results.push(done(id));
+    }
+    for chunk in to_revoke.chunks(ID_CHUNK) {
+        let mut sql = Sql::new(
+            "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
+        );
+        sql.bind(now)
+            .push(", revoked_by = ")
+            .bind(actor.to_string());
+        sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
+        sql.bind_list(chunk.iter().map(|s| s.id)).push(")");
+        sql.query().execute(&mut *conn).await?;
+    }
+    // Licenses in id order, so concurrent bulk requests lock alike.
+    for (license_id, count) in freed {
+        release_seats(conn, license_id, count, now).await?;
+    }
+    let events = to_revoke
+        .into_iter()
+        .map(|seat| NewEvent {
+            action: "seat.revoke",
+            target_type: "seat",
+            target_id: seat.id,
+            org_path: seat.org_path.clone(),
+            before: Some(serde_json::json!({ "status": seat.status, "license_id": seat.license_id, "user_id": seat.user_id })),
+            after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
+        })
+        .collect();
+    Ok((results, events))
 }
 
 /// Undoes revocations made within the restore window, putting each seat

@@ -1,0 +1,141 @@
+//! Benchmark 1: bulk revocation of N seats through the API, against the same
+//! seats revoked one request at a time (as a web console makes people do) and
+//! against the bare SQL the server runs, on SQLite and PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use seatdesk_server::audit;
+use seatdesk_server::db::now_ms;
+use seatdesk_server::http::auth::Auth;
+use seatdesk_server::routes::seats::revoke_seats;
+use serde_json::json;
+
+use crate::seed::{Bed, bed, license_with_seats};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seats per run.
+    #[arg(long, default_value_t = 10_000)]
+    seats: usize,
+    /// Runs of each variant; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Also run on this PostgreSQL server (a scratch database is created).
+    #[arg(long, env = "SEATDESK_BENCH_PG_URL")]
+    pg: Option<String>,
+    /// Seats revoked one request at a time per run (the full N takes minutes;
+    /// the per-seat time is scaled up to N).
+    #[arg(long, default_value_t = 2_000)]
+    one_by_one: usize,
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let mut backends = vec![None];
+    if let Some(pg) = &args.pg {
+        backends.push(Some(pg.clone()));
+    }
+    println!(
+        "| backend | bulk API | one request per seat (scaled to {n}) | bare SQL | API ÷ SQL | one-by-one ÷ bulk |",
+        n = args.seats
+    );
+    println!("|---|---|---|---|---|---|");
+    for pg in backends {
+        let bed = bed(pg.as_deref()).await?;
+        let http = reqwest::Client::new();
+        let (mut bulk, mut single, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+        for run in 0..args.runs {
+            bulk.push(time_bulk(&bed, &http, args.seats, &format!("bulk{run}")).await?);
+            bare.push(time_bare_sql(&bed, args.seats, &format!("sql{run}")).await?);
+            let per_seat =
+                time_one_by_one(&bed, &http, args.one_by_one, &format!("one{run}")).await?;
+            single.push(per_seat * args.seats as u32);
+        }
+        let (bulk, single, bare) = (median(bulk), median(single), median(bare));
+        println!(
+            "| {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2}x | {:.0}x |",
+            if pg.is_some() { "PostgreSQL" } else { "SQLite" },
+            bulk.as_secs_f64() * 1e3,
+            single.as_secs_f64() * 1e3,
+            bare.as_secs_f64() * 1e3,
+            bulk.as_secs_f64() / bare.as_secs_f64(),
+            single.as_secs_f64() / bulk.as_secs_f64(),
+        );
+    }
+    Ok(())
+}
+
+async fn time_bulk(
+    bed: &Bed,
+    http: &reqwest::Client,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<Duration> {
+    let (_, ids) = license_with_seats(bed, n, tag).await?;
+    let started = Instant::now();
+    let response = http
+        .post(format!("{}/v1/seats/revoke", bed.server.url()))
+        .bearer_auth(&bed.token)
+        .header("Idempotency-Key", tag)
+        .json(&json!({ "seat_ids": ids }))
+        .send()
+        .await?;
+    let elapsed = started.elapsed();
+    let body: serde_json::Value = response.json().await?;
+    anyhow::ensure!(body["done"] == n, "bulk revoke did not finish: {body}");
+    Ok(elapsed)
+}
+
+/// Time per seat when each seat is its own request.
+async fn time_one_by_one(
+    bed: &Bed,
+    http: &reqwest::Client,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<Duration> {
+    let (_, ids) = license_with_seats(bed, n, tag).await?;
+    let url = format!("{}/v1/seats/revoke", bed.server.url());
+    let started = Instant::now();
+    for (i, id) in ids.iter().enumerate() {
+        let response = http
+            .post(&url)
+            .bearer_auth(&bed.token)
+            .header("Idempotency-Key", format!("{tag}-{i}"))
+            .json(&json!({ "seat_ids": [id] }))
+            .send()
+            .await?;
+        anyhow::ensure!(response.status().is_success(), "revoke of seat {id} failed");
+    }
+    Ok(started.elapsed() / n as u32)
+}
+
+/// The endpoint's own SQL (lock/load, update, counters, audit) in one
+/// transaction, without HTTP, JSON, auth or idempotency.
+async fn time_bare_sql(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<Duration> {
+    let (_, ids) = license_with_seats(bed, n, tag).await?;
+    let auth = Auth {
+        token_id: 0,
+        token_name: "bench".into(),
+        role: seatdesk_core::Role::SystemAdmin,
+        org_id: bed.org,
+        org_path: format!("/{}/", bed.org),
+    };
+    let started = Instant::now();
+    let now = now_ms();
+    let mut tx = bed.db.begin_write().await?;
+    let (results, events) = revoke_seats(&mut tx.tx, bed.db.backend, &auth, &ids, "bench", now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    audit::append(&mut tx.tx, &events, "bench", tag, now).await?;
+    tx.commit().await?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        results.len() == n && events.len() == n,
+        "bare SQL did not revoke every seat"
+    );
+    Ok(elapsed)
+}

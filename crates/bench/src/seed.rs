@@ -1,0 +1,130 @@
+//! Fast fixture loading for benchmarks: a server over a fresh database and
+//! licenses full of pending seats inserted in bulk.
+
+use anyhow::Context;
+use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
+use sqlx::AssertSqlSafe;
+
+pub struct Bed {
+    pub db: Db,
+    pub server: RunningServer,
+    pub token: String,
+    pub org: i64,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database: a SQLite file in a temp dir, or a new database on the
+/// PostgreSQL server at `pg_base` (dropped by the caller's process exit).
+pub async fn bed(pg_base: Option<&str>) -> anyhow::Result<Bed> {
+    let (url, dir) = match pg_base {
+        None => {
+            let dir = tempfile::tempdir()?;
+            (
+                format!("sqlite://{}", dir.path().join("bench.db").display()),
+                Some(dir),
+            )
+        }
+        Some(base) => {
+            sqlx::any::install_default_drivers();
+            let name = format!("seatdesk_bench_{}", std::process::id());
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+            sqlx::Executor::execute(
+                &mut conn,
+                AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+            )
+            .await?;
+            sqlx::Executor::execute(&mut conn, AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await?;
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .context("PostgreSQL URL names a database")?;
+            (format!("{prefix}/{name}"), None)
+        }
+    };
+    let db = Db::connect(&url).await?;
+    let org = seatdesk_server::tokens::create_root_org(
+        &db,
+        "Bench District",
+        seatdesk_core::OrgKind::District,
+    )
+    .await?;
+    let mut conn = db.pool.acquire().await?;
+    let (_, token) = seatdesk_server::tokens::insert_token(
+        &mut conn,
+        "bench",
+        seatdesk_core::Role::SystemAdmin,
+        org,
+    )
+    .await?;
+    drop(conn);
+    let server = seatdesk_server::spawn(
+        AppState::new(db.clone(), ServerConfig::default()),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
+    Ok(Bed {
+        db,
+        server,
+        token,
+        org,
+        _dir: dir,
+    })
+}
+
+/// A license of `n` seats, all pending, held by `n` fresh users. Returns the
+/// license id and its seat ids.
+pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<(i64, Vec<i64>)> {
+    let org = bed.org;
+    let path = format!("/{org}/");
+    let mut tx = bed.db.begin_write().await?;
+    let account: i64 = sqlx::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, 1) RETURNING id")
+        .bind(org)
+        .bind(tag.to_string())
+        .bind(format!("PA-{tag}"))
+        .fetch_one(&mut *tx.tx)
+        .await?;
+    let product: i64 = sqlx::query_scalar(
+        "INSERT INTO products (sku, name, family, edition, module) VALUES ($1, 'ConnectED', 'ConnectED', 'teacher', 'none') RETURNING id",
+    )
+    .bind(format!("SKU-{tag}"))
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    let license: i64 = sqlx::query_scalar(
+        "INSERT INTO licenses (account_id, org_id, org_path, product_id, order_number, inventory_type, seats_purchased, \
+         seats_consumed, start_date, finish_date, grace_until, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'seat_pool', $6, $6, '2020-01-01', '2099-01-01', '2099-01-01', 'active', 1, 1) RETURNING id",
+    )
+    .bind(account)
+    .bind(org)
+    .bind(path.clone())
+    .bind(product)
+    .bind(tag.to_string())
+    .bind(n as i64)
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@bench.example', 'User{i}', 'Bench', 'teacher', '', 'active', 1, 1)"))
+            .collect();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        )))
+        .execute(&mut *tx.tx)
+        .await?;
+    }
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, updated_at) \
+         SELECT {license}, id, 'pending', 'seed', 1, 'seed', 1 FROM users WHERE email LIKE '%-{tag}@bench.example'"
+    )))
+    .execute(&mut *tx.tx)
+    .await?;
+    tx.commit().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM seats WHERE license_id = {license} ORDER BY id"
+    )))
+    .fetch_all(&bed.db.pool)
+    .await?;
+    Ok((license, ids))
+}
