@@ -325,10 +325,29 @@ async fn parents_allocate_seats_down_and_see_the_whole() {
             )
             .await;
         assert_eq!(refused.problem_kind(), "license-not-usable");
+        let whole: Value = district_admin
+            .get_ok(&format!("/v1/licenses/{}", parent.license_id))
+            .await;
+        assert_eq!(whole["allocations_consumed"], 0, "the seat was refused");
         let on: Value = center_admin
             .post_ok(&format!("/v1/licenses/{child_id}/activate"), &json!({}))
             .await;
         assert_eq!(on["status"], "active");
+        server
+            .admin
+            .post_ok::<Value>(
+                "/v1/seats",
+                &json!({"license_id": child_id, "user_id": user}),
+            )
+            .await;
+        let whole: Value = district_admin
+            .get_ok(&format!("/v1/licenses/{}", parent.license_id))
+            .await;
+        assert_eq!(
+            whole["allocations_consumed"], 1,
+            "the parent sees its center's use"
+        );
+        assert_eq!(whole["seats"]["consumed"], 0);
         // Allocating to an org outside the parent's subtree is refused.
         let elsewhere = server.license_fixture(5, "teacher").await;
         let reply = server

@@ -90,6 +90,9 @@ pub struct License {
     pub teacher_code: Option<String>,
     pub master_code: Option<String>,
     pub seats: SeatCounts,
+    /// Seats consumed inside the child licenses this one allocated to, so a
+    /// parent sees the whole: `seats.consumed + allocations_consumed` in use.
+    pub allocations_consumed: i64,
     pub seats_available: i64,
     pub usage_percent: f64,
     pub start_date: NaiveDate,

@@ -47,6 +47,8 @@ pub const LICENSE_SELECT: &str = "SELECT l.id, l.account_id, l.org_id, l.parent_
        WHERE s.license_id = l.id AND s.status IN ('pending', 'active') AND u.kind = 'student') \
     + (SELECT CAST(COALESCE(SUM(s.students_assigned), 0) AS BIGINT) FROM seats s \
        WHERE s.license_id = l.id AND s.status IN ('pending', 'active')) AS students, \
+    (SELECT CAST(COALESCE(SUM(c.seats_consumed), 0) AS BIGINT) FROM licenses c \
+       WHERE c.parent_license_id = l.id) AS allocations_consumed, \
     l.updated_at, l.org_path \
     FROM licenses l JOIN products p ON p.id = l.product_id";
 
@@ -76,6 +78,7 @@ pub struct LicenseRow {
     renewed: i64,
     teachers: i64,
     students: i64,
+    allocations_consumed: i64,
     updated_at: i64,
     pub org_path: String,
 }
@@ -120,6 +123,7 @@ impl LicenseRow {
             courses: serde_json::from_str(&self.courses).unwrap_or_default(),
             teacher_code: self.teacher_code,
             master_code: self.master_code,
+            allocations_consumed: self.allocations_consumed,
             seats_available: seats.available(),
             usage_percent: seats.usage_percent(),
             seats,
