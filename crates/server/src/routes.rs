@@ -5,7 +5,9 @@ pub mod audit;
 pub mod health;
 pub mod licenses;
 pub mod orgs;
+pub mod requests;
 pub mod seats;
+pub mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,6 +46,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(licenses::routes())
         .merge(seats::routes())
         .merge(audit::routes())
+        .merge(requests::routes())
+        .merge(users::routes())
 }
 
 /// The OpenAPI document of every route.
