@@ -31,11 +31,17 @@ async fn tree(server: &TestServer, tag: &str) -> Tree {
         .await;
     let district = district["id"].as_i64().unwrap();
     let school: Value = admin
-        .post_ok("/v1/orgs", &json!({"parent_id": district, "kind": "school", "name": format!("School {tag}")}))
+        .post_ok(
+            "/v1/orgs",
+            &json!({"parent_id": district, "kind": "school", "name": format!("School {tag}")}),
+        )
         .await;
     let school = school["id"].as_i64().unwrap();
     let account: Value = admin
-        .post_ok("/v1/accounts", &json!({"org_id": school, "name": "School account", "number": format!("PA-{tag}")}))
+        .post_ok(
+            "/v1/accounts",
+            &json!({"org_id": school, "name": "School account", "number": format!("PA-{tag}")}),
+        )
         .await;
     let product: Value = admin
         .post_ok("/v1/products", &json!({"sku": format!("JA-OFF16-{tag}"), "name": "Jasperactive Office 2016", "family": "Jasperactive Office 2016", "edition": "none", "module": "learn"}))
@@ -92,33 +98,75 @@ async fn new_license_request_is_approved_by_the_parent_org_only() {
         let licenses = license_count(&server).await;
 
         // The requesting org cannot decide its own request, even as org admin.
-        let own = t.school_org_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let own = t
+            .school_org_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
-        assert!(own.body["detail"].as_str().unwrap().contains("parent org"), "{}", own.body);
+        assert!(
+            own.body["detail"].as_str().unwrap().contains("parent org"),
+            "{}",
+            own.body
+        );
         // A reporter of the parent org may not decide.
-        let reporter = t.reporter.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let reporter = t
+            .reporter
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(reporter.status, StatusCode::FORBIDDEN);
         // A center admin may submit but not decide.
-        let center = t.school_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let center = t
+            .school_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(center.status, StatusCode::FORBIDDEN);
         // Another district does not see it at all.
-        let foreign = other.district_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let foreign = other
+            .district_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-        assert_eq!(other.district_admin.get(&format!("/v1/requests/{id}")).await.status, StatusCode::NOT_FOUND);
-        let bad = t.district_admin.post(&format!("/v1/requests/{id}/approve"), &json!({"seats": -3})).await;
+        assert_eq!(
+            other
+                .district_admin
+                .get(&format!("/v1/requests/{id}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let bad = t
+            .district_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({"seats": -3}))
+            .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(license_count(&server).await, licenses, "refusals changed nothing");
+        assert_eq!(
+            license_count(&server).await,
+            licenses,
+            "refusals changed nothing"
+        );
         assert_eq!(server.audit_count().await, before + 1);
 
         let approved: Value = t
             .district_admin
-            .post_ok(&format!("/v1/requests/{id}/approve"), &json!({"approval_comments": "ok for 2026"}))
+            .post_ok(
+                &format!("/v1/requests/{id}/approve"),
+                &json!({"approval_comments": "ok for 2026"}),
+            )
             .await;
         assert_eq!(approved["status"], "approved");
         assert_eq!(approved["approval_comments"], "ok for 2026");
-        assert_eq!(server.audit_count().await, before + 3, "request + license events");
-        let new_license = approved["result_license_id"].as_i64().expect("result license");
-        let license: Value = t.school_admin.get_ok(&format!("/v1/licenses/{new_license}")).await;
+        assert_eq!(
+            server.audit_count().await,
+            before + 3,
+            "request + license events"
+        );
+        let new_license = approved["result_license_id"]
+            .as_i64()
+            .expect("result license");
+        let license: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{new_license}"))
+            .await;
         assert_eq!(license["seats"]["purchased"], 25);
         assert_eq!(license["status"], "active");
         assert_eq!(license["org_id"], t.school);
@@ -127,12 +175,18 @@ async fn new_license_request_is_approved_by_the_parent_org_only() {
         assert_eq!(license["courses"], json!(["Excel Core", "Word Core"]));
         assert_eq!(license["purchase_order"], "PO-77");
 
-        let again = t.district_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let again = t
+            .district_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         assert_eq!(license_count(&server).await, licenses + 1);
 
         // Both the parent and the child see it; the other district does not.
-        let page: Value = t.district_admin.get_ok("/v1/requests?status=approved&kind=new_license").await;
+        let page: Value = t
+            .district_admin
+            .get_ok("/v1/requests?status=approved&kind=new_license")
+            .await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
         let page: Value = t.school_admin.get_ok("/v1/requests").await;
         assert_eq!(page["items"][0]["id"], id);
@@ -158,18 +212,34 @@ async fn rejection_needs_a_reason_and_creates_nothing() {
         let id = request["id"].as_i64().unwrap();
         let licenses = license_count(&server).await;
         let before = server.audit_count().await;
-        let empty = t.district_admin.post(&format!("/v1/requests/{id}/reject"), &json!({"approval_comments": "  "})).await;
-        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let empty = t
+            .district_admin
+            .post(
+                &format!("/v1/requests/{id}/reject"),
+                &json!({"approval_comments": "  "}),
+            )
+            .await;
+        assert_eq!(
+            empty.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
         let rejected: Value = t
             .district_admin
-            .post_ok(&format!("/v1/requests/{id}/reject"), &json!({"approval_comments": "budget is spent"}))
+            .post_ok(
+                &format!("/v1/requests/{id}/reject"),
+                &json!({"approval_comments": "budget is spent"}),
+            )
             .await;
         assert_eq!(rejected["status"], "rejected");
         assert_eq!(rejected["approval_comments"], "budget is spent");
         assert!(rejected["result_license_id"].is_null());
         assert_eq!(server.audit_count().await, before + 1);
         assert_eq!(license_count(&server).await, licenses);
-        let approve = t.district_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let approve = t
+            .district_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(approve.status, StatusCode::CONFLICT);
 
         // Bad submissions: unknown account, no students, wrong type.
@@ -186,7 +256,11 @@ async fn rejection_needs_a_reason_and_creates_nothing() {
             "kind": "new_license", "account_id": t.account, "inventory_type": "center_license", "students": 5, "product_id": t.product
         })).await;
         assert_eq!(reporter.status, StatusCode::FORBIDDEN);
-        assert_eq!(server.audit_count().await, before + 1, "bad input changed nothing");
+        assert_eq!(
+            server.audit_count().await,
+            before + 1,
+            "bad input changed nothing"
+        );
     }
 }
 
@@ -198,13 +272,27 @@ async fn renewal_with_a_new_code_creates_a_license_for_the_new_period() {
         let before = server.audit_count().await;
         let changed_mix = t
             .school_admin
-            .post("/v1/requests", &json!({
-                "kind": "renewal", "license_id": t.license, "new_code": true,
-                "start_date": "2100-01-01", "finish_date": "2100-12-31", "courses": ["Outlook"]
-            }))
+            .post(
+                "/v1/requests",
+                &json!({
+                    "kind": "renewal", "license_id": t.license, "new_code": true,
+                    "start_date": "2100-01-01", "finish_date": "2100-12-31", "courses": ["Outlook"]
+                }),
+            )
             .await;
-        assert_eq!(changed_mix.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
-        assert!(changed_mix.body["detail"].as_str().unwrap().contains("product mix"), "{}", changed_mix.body);
+        assert_eq!(
+            changed_mix.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        assert!(
+            changed_mix.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("product mix"),
+            "{}",
+            changed_mix.body
+        );
         let backwards = t
             .school_admin
             .post("/v1/requests", &json!({"kind": "renewal", "license_id": t.license, "new_code": true, "start_date": "2100-01-01", "finish_date": "2099-01-01"}))
@@ -219,12 +307,25 @@ async fn renewal_with_a_new_code_creates_a_license_for_the_new_period() {
                 "start_date": "2100-01-01", "finish_date": "2100-12-31", "students": 40, "comments": "next year"
             }))
             .await;
-        assert_eq!(server.audit_count().await, before + 2, "request + license flag");
+        assert_eq!(
+            server.audit_count().await,
+            before + 2,
+            "request + license flag"
+        );
         assert_eq!(request["requested_to_org_id"], t.district);
-        assert_eq!(request["courses"], json!(["Access", "Excel Core", "Word Core"]));
-        let license: Value = t.school_admin.get_ok(&format!("/v1/licenses/{}", t.license)).await;
+        assert_eq!(
+            request["courses"],
+            json!(["Access", "Excel Core", "Word Core"])
+        );
+        let license: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{}", t.license))
+            .await;
         assert_eq!(license["renewal_requested"], true);
-        let listed: Value = t.school_admin.get_ok("/v1/licenses?order_status=with_renewal_request").await;
+        let listed: Value = t
+            .school_admin
+            .get_ok("/v1/licenses?order_status=with_renewal_request")
+            .await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
         let twice = t
@@ -232,28 +333,49 @@ async fn renewal_with_a_new_code_creates_a_license_for_the_new_period() {
             .post("/v1/requests", &json!({"kind": "renewal", "license_id": t.license, "new_code": false, "start_date": "2100-01-01", "finish_date": "2100-12-31"}))
             .await;
         assert_eq!(twice.status, StatusCode::CONFLICT);
-        assert!(twice.body["detail"].as_str().unwrap().contains("already has a pending renewal"));
+        assert!(
+            twice.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("already has a pending renewal")
+        );
 
         let id = request["id"].as_i64().unwrap();
         let approved: Value = t
             .district_admin
             .post_ok(&format!("/v1/requests/{id}/approve"), &json!({}))
             .await;
-        assert_eq!(server.audit_count().await, before + 5, "request, new license, old license");
+        assert_eq!(
+            server.audit_count().await,
+            before + 5,
+            "request, new license, old license"
+        );
         let new_id = approved["result_license_id"].as_i64().unwrap();
         assert_ne!(new_id, t.license);
-        let renewed: Value = t.school_admin.get_ok(&format!("/v1/licenses/{new_id}")).await;
+        let renewed: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{new_id}"))
+            .await;
         assert_eq!(renewed["product_id"], t.product);
         assert_eq!(renewed["account_id"], t.account);
-        assert_eq!(renewed["courses"], json!(["Access", "Excel Core", "Word Core"]));
+        assert_eq!(
+            renewed["courses"],
+            json!(["Access", "Excel Core", "Word Core"])
+        );
         assert_eq!(renewed["seats"]["purchased"], 40);
         assert_eq!(renewed["start_date"], "2100-01-01");
         assert_eq!(renewed["finish_date"], "2100-12-31");
         assert_eq!(renewed["grace_days"], 30);
-        let old: Value = t.school_admin.get_ok(&format!("/v1/licenses/{}", t.license)).await;
+        let old: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{}", t.license))
+            .await;
         assert_eq!(old["renewed"], true);
         assert_eq!(old["renewal_requested"], false);
-        assert_eq!(old["finish_date"], "2099-12-31", "the old license keeps its period");
+        assert_eq!(
+            old["finish_date"], "2099-12-31",
+            "the old license keeps its period"
+        );
     }
 }
 
@@ -264,13 +386,19 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
         let t = tree(&server, "rx").await;
         let request: Value = t
             .school_admin
-            .post_ok("/v1/requests", &json!({
-                "kind": "renewal", "license_id": t.license, "new_code": false,
-                "start_date": "2100-01-01", "finish_date": "2101-06-30"
-            }))
+            .post_ok(
+                "/v1/requests",
+                &json!({
+                    "kind": "renewal", "license_id": t.license, "new_code": false,
+                    "start_date": "2100-01-01", "finish_date": "2101-06-30"
+                }),
+            )
             .await;
         let id = request["id"].as_i64().unwrap();
-        let own = t.school_org_admin.post(&format!("/v1/requests/{id}/approve"), &json!({})).await;
+        let own = t
+            .school_org_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
         assert_eq!(own.status, StatusCode::FORBIDDEN, "{backend:?}");
         let licenses = license_count(&server).await;
         let before = server.audit_count().await;
@@ -281,42 +409,68 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
         assert_eq!(approved["result_license_id"], t.license);
         assert_eq!(server.audit_count().await, before + 2, "request + license");
         assert_eq!(license_count(&server).await, licenses, "no new license");
-        let license: Value = t.school_admin.get_ok(&format!("/v1/licenses/{}", t.license)).await;
+        let license: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{}", t.license))
+            .await;
         assert_eq!(license["start_date"], "2100-01-01");
         assert_eq!(license["finish_date"], "2101-06-30");
         assert_eq!(license["seats"]["purchased"], 12);
         assert_eq!(license["renewed"], true);
         assert_eq!(license["renewal_requested"], false);
-        let grace_until: String = sqlx::query_scalar("SELECT grace_until FROM licenses WHERE id = $1")
-            .bind(t.license)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let grace_until: String =
+            sqlx::query_scalar("SELECT grace_until FROM licenses WHERE id = $1")
+                .bind(t.license)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(grace_until, "2101-07-30", "finish + 30 grace days");
 
         // A second renewal, rejected: the flag clears and nothing else moves.
         let second: Value = t
             .school_admin
-            .post_ok("/v1/requests", &json!({
-                "kind": "renewal", "license_id": t.license, "new_code": false,
-                "start_date": "2102-01-01", "finish_date": "2102-12-31"
-            }))
+            .post_ok(
+                "/v1/requests",
+                &json!({
+                    "kind": "renewal", "license_id": t.license, "new_code": false,
+                    "start_date": "2102-01-01", "finish_date": "2102-12-31"
+                }),
+            )
             .await;
         let second_id = second["id"].as_i64().unwrap();
         let before = server.audit_count().await;
         t.district_admin
-            .post_ok::<Value>(&format!("/v1/requests/{second_id}/reject"), &json!({"approval_comments": "not this year"}))
+            .post_ok::<Value>(
+                &format!("/v1/requests/{second_id}/reject"),
+                &json!({"approval_comments": "not this year"}),
+            )
             .await;
-        assert_eq!(server.audit_count().await, before + 2, "request + license flag");
-        let license: Value = t.school_admin.get_ok(&format!("/v1/licenses/{}", t.license)).await;
+        assert_eq!(
+            server.audit_count().await,
+            before + 2,
+            "request + license flag"
+        );
+        let license: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{}", t.license))
+            .await;
         assert_eq!(license["renewal_requested"], false);
         assert_eq!(license["finish_date"], "2101-06-30");
 
         // Keyset pagination over the two requests.
-        let first: Value = t.district_admin.get_ok(&format!("/v1/requests?license_id={}&limit=1", t.license)).await;
+        let first: Value = t
+            .district_admin
+            .get_ok(&format!("/v1/requests?license_id={}&limit=1", t.license))
+            .await;
         assert_eq!(first["items"][0]["id"], id);
         let cursor = first["next_cursor"].as_str().expect("a second page");
-        let next: Value = t.district_admin.get_ok(&format!("/v1/requests?license_id={}&limit=1&cursor={cursor}", t.license)).await;
+        let next: Value = t
+            .district_admin
+            .get_ok(&format!(
+                "/v1/requests?license_id={}&limit=1&cursor={cursor}",
+                t.license
+            ))
+            .await;
         assert_eq!(next["items"][0]["id"], second_id);
         assert!(next["next_cursor"].is_null());
     }

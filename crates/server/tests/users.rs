@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
     let org: Value = server
         .admin
-        .post_ok("/v1/orgs", &json!({"parent_id": parent, "kind": kind, "name": name}))
+        .post_ok(
+            "/v1/orgs",
+            &json!({"parent_id": parent, "kind": kind, "name": name}),
+        )
         .await;
     org["id"].as_i64().unwrap()
 }
@@ -84,23 +87,40 @@ async fn users_are_created_listed_changed_and_validated_within_scope() {
         assert_eq!(ann["trainings"], json!(["Observe 101"]));
         assert_eq!(ann["status"], "active");
         assert_eq!(ann["org_name"], "Tolano High");
-        assert!(created["assignments"].as_array().unwrap().is_empty(), "no rules, no seats");
+        assert!(
+            created["assignments"].as_array().unwrap().is_empty(),
+            "no rules, no seats"
+        );
         admin1
             .post_ok::<Value>("/v1/users", &json!({"org_id": d1, "email": "bob@example.com", "given_name": "Bob", "family_name": "Staff", "kind": "staff"}))
             .await;
 
         // Duplicate email (any case) → 409; bad enums and fields → 422.
-        let dup = admin1.post("/v1/users", &user_body(d1, "ANN.TEACHER@example.com", &[])).await;
+        let dup = admin1
+            .post("/v1/users", &user_body(d1, "ANN.TEACHER@example.com", &[]))
+            .await;
         assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.body);
         let mut wizard = user_body(d1, "w@example.com", &[]);
         wizard["kind"] = json!("wizard");
         let reply = admin1.post("/v1/users", &wizard).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(reply.body["detail"].as_str().unwrap().contains("wizard"), "{}", reply.body);
-        let reply = admin1.post("/v1/users", &user_body(d1, "r@example.com", &["dean"])).await;
+        assert!(
+            reply.body["detail"].as_str().unwrap().contains("wizard"),
+            "{}",
+            reply.body
+        );
+        let reply = admin1
+            .post("/v1/users", &user_body(d1, "r@example.com", &["dean"]))
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(reply.body["detail"].as_str().unwrap().contains("dean"), "{}", reply.body);
-        let reply = admin1.post("/v1/users", &user_body(d1, "not-an-email", &[])).await;
+        assert!(
+            reply.body["detail"].as_str().unwrap().contains("dean"),
+            "{}",
+            reply.body
+        );
+        let reply = admin1
+            .post("/v1/users", &user_body(d1, "not-an-email", &[]))
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(reply.body["detail"].as_str().unwrap().contains("email"));
         let mut nameless = user_body(d1, "n@example.com", &[]);
@@ -108,11 +128,32 @@ async fn users_are_created_listed_changed_and_validated_within_scope() {
         nameless["trainings"] = json!(["a,b"]);
         let reply = admin1.post("/v1/users", &nameless).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(reply.body["errors"].as_array().unwrap().len(), 2, "{}", reply.body);
+        assert_eq!(
+            reply.body["errors"].as_array().unwrap().len(),
+            2,
+            "{}",
+            reply.body
+        );
         // Out of scope org → 404; reporter → 403.
-        assert_eq!(admin2.post("/v1/users", &user_body(s1, "x@example.com", &[])).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(reporter.post("/v1/users", &user_body(s1, "y@example.com", &[])).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(server.audit_count().await, before + 2, "refusals changed nothing");
+        assert_eq!(
+            admin2
+                .post("/v1/users", &user_body(s1, "x@example.com", &[]))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            reporter
+                .post("/v1/users", &user_body(s1, "y@example.com", &[]))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            server.audit_count().await,
+            before + 2,
+            "refusals changed nothing"
+        );
 
         // Filters and pagination.
         let page: Value = admin1.get_ok("/v1/users?role=observer").await;
@@ -122,33 +163,89 @@ async fn users_are_created_listed_changed_and_validated_within_scope() {
         assert_eq!(page["items"][0]["email"], "bob@example.com");
         let page: Value = admin1.get_ok("/v1/users?q=ANN%20TEA").await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
-        let page: Value = admin1.get_ok(&format!("/v1/users?org_id={s1}&status=active")).await;
+        let page: Value = admin1
+            .get_ok(&format!("/v1/users?org_id={s1}&status=active"))
+            .await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
         let first: Value = admin1.get_ok("/v1/users?limit=1").await;
         let cursor = first["next_cursor"].as_str().expect("second page");
-        let second: Value = admin1.get_ok(&format!("/v1/users?limit=1&cursor={cursor}")).await;
+        let second: Value = admin1
+            .get_ok(&format!("/v1/users?limit=1&cursor={cursor}"))
+            .await;
         assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
         assert!(second["next_cursor"].is_null());
-        assert_eq!(admin1.get("/v1/users?role=dean").await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            admin1.get("/v1/users?role=dean").await.status,
+            StatusCode::BAD_REQUEST
+        );
 
         // Another district neither sees nor changes them.
         let page: Value = admin2.get_ok("/v1/users").await;
         assert!(page["items"].as_array().unwrap().is_empty());
-        assert_eq!(admin2.get(&format!("/v1/users/{ann_id}")).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(patch(&admin2, &format!("/v1/users/{ann_id}"), &json!({"given_name": "Eve"})).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            admin2.get(&format!("/v1/users/{ann_id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            patch(
+                &admin2,
+                &format!("/v1/users/{ann_id}"),
+                &json!({"given_name": "Eve"})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
 
         // Changes.
         let before = server.audit_count().await;
-        let changed = patch(&admin1, &format!("/v1/users/{ann_id}"), &json!({"given_name": "Anne", "status": "suspended"})).await;
+        let changed = patch(
+            &admin1,
+            &format!("/v1/users/{ann_id}"),
+            &json!({"given_name": "Anne", "status": "suspended"}),
+        )
+        .await;
         assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
         assert_eq!(changed.body["user"]["given_name"], "Anne");
         assert_eq!(changed.body["user"]["family_name"], "Teacher");
         assert_eq!(changed.body["user"]["status"], "suspended");
         assert_eq!(server.audit_count().await, before + 1);
-        assert_eq!(patch(&admin1, &format!("/v1/users/{ann_id}"), &json!({"status": "gone"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(patch(&admin1, &format!("/v1/users/{ann_id}"), &json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(patch(&admin1, &format!("/v1/users/{ann_id}"), &json!({"email": "x@y.z"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(patch(&reporter, &format!("/v1/users/{ann_id}"), &json!({"given_name": "R"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            patch(
+                &admin1,
+                &format!("/v1/users/{ann_id}"),
+                &json!({"status": "gone"})
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            patch(&admin1, &format!("/v1/users/{ann_id}"), &json!({}))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            patch(
+                &admin1,
+                &format!("/v1/users/{ann_id}"),
+                &json!({"email": "x@y.z"})
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            patch(
+                &reporter,
+                &format!("/v1/users/{ann_id}"),
+                &json!({"given_name": "R"})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
         assert_eq!(server.audit_count().await, before + 1);
         let detail: Value = reporter.get_ok(&format!("/v1/users/{ann_id}")).await;
         assert_eq!(detail["user"]["given_name"], "Anne");
@@ -174,17 +271,42 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
         let _expired_learn = license(&server, school, learn, 5, "2001-01-01").await;
 
         let rule: Value = admin
-            .post_ok("/v1/role-rules", &json!({"org_id": district, "role": "observer", "product_id": observe}))
+            .post_ok(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": observe}),
+            )
             .await;
         for role in ["evaluator", "learner"] {
             admin
-                .post_ok::<Value>("/v1/role-rules", &json!({"org_id": district, "role": role, "product_id": learn}))
+                .post_ok::<Value>(
+                    "/v1/role-rules",
+                    &json!({"org_id": district, "role": role, "product_id": learn}),
+                )
                 .await;
         }
-        let dup = admin.post("/v1/role-rules", &json!({"org_id": district, "role": "observer", "product_id": observe})).await;
+        let dup = admin
+            .post(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": observe}),
+            )
+            .await;
         assert_eq!(dup.status, StatusCode::CONFLICT, "{backend:?}");
-        assert_eq!(center.post("/v1/role-rules", &json!({"org_id": district, "role": "proctor", "product_id": observe})).await.status, StatusCode::FORBIDDEN);
-        let bad_role = admin.post("/v1/role-rules", &json!({"org_id": district, "role": "janitor", "product_id": observe})).await;
+        assert_eq!(
+            center
+                .post(
+                    "/v1/role-rules",
+                    &json!({"org_id": district, "role": "proctor", "product_id": observe})
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let bad_role = admin
+            .post(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "janitor", "product_id": observe}),
+            )
+            .await;
         assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
         let rules: Value = admin.get_ok("/v1/role-rules?role=observer").await;
         assert_eq!(rules["items"].as_array().unwrap().len(), 1);
@@ -193,12 +315,21 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
         // First observer (also an evaluator) gets both seats; the Learn seat
         // comes from the school's own license, the nearest org.
         let before = server.audit_count().await;
-        let first: Value = admin.post_ok("/v1/users", &user_body(school, "first@example.com", &["observer", "evaluator"])).await;
+        let first: Value = admin
+            .post_ok(
+                "/v1/users",
+                &user_body(school, "first@example.com", &["observer", "evaluator"]),
+            )
+            .await;
         assert_eq!(server.audit_count().await, before + 3, "user + two seats");
         let outcomes = first["assignments"].as_array().unwrap();
         assert_eq!(outcomes.len(), 2, "{first}");
         let for_product = |outcomes: &[Value], product: i64| -> Value {
-            outcomes.iter().find(|a| a["product_id"] == product).cloned().expect("outcome for product")
+            outcomes
+                .iter()
+                .find(|a| a["product_id"] == product)
+                .cloned()
+                .expect("outcome for product")
         };
         let obs = for_product(outcomes, observe);
         assert_eq!(obs["outcome"], "assigned");
@@ -208,12 +339,20 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
 
         // The second observer finds the one Observe seat taken.
         let before = server.audit_count().await;
-        let second: Value = admin.post_ok("/v1/users", &user_body(school, "second@example.com", &["observer"])).await;
+        let second: Value = admin
+            .post_ok(
+                "/v1/users",
+                &user_body(school, "second@example.com", &["observer"]),
+            )
+            .await;
         assert_eq!(server.audit_count().await, before + 1, "only the user");
         let refused = &second["assignments"][0];
         assert_eq!(refused["outcome"], "refused");
         let reason = refused["reason"].as_str().unwrap();
-        assert!(reason.contains("no seat left on any license of Observe module for Tolano High"), "{reason}");
+        assert!(
+            reason.contains("no seat left on any license of Observe module for Tolano High"),
+            "{reason}"
+        );
         assert_eq!(consumed(&server, observe_license).await, 1);
         let second_id = second["user"]["id"].as_i64().unwrap();
 
@@ -222,33 +361,69 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
 
         // Dropping observer revokes the rule's Observe seat and keeps Learn.
         let before = server.audit_count().await;
-        let changed = patch(&admin, &format!("/v1/users/{first_id}"), &json!({"roles": ["evaluator", "learner"]})).await;
+        let changed = patch(
+            &admin,
+            &format!("/v1/users/{first_id}"),
+            &json!({"roles": ["evaluator", "learner"]}),
+        )
+        .await;
         assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
         let outcomes = changed.body["assignments"].as_array().unwrap().clone();
         assert_eq!(for_product(&outcomes, observe)["outcome"], "revoked");
         assert_eq!(for_product(&outcomes, learn)["outcome"], "kept");
-        assert_eq!(server.audit_count().await, before + 2, "user + revoked seat");
+        assert_eq!(
+            server.audit_count().await,
+            before + 2,
+            "user + revoked seat"
+        );
         assert_eq!(consumed(&server, observe_license).await, 0);
 
         // Re-applying the second user's roles now finds the freed seat.
-        let changed = patch(&admin, &format!("/v1/users/{second_id}"), &json!({"roles": ["observer"]})).await;
-        assert_eq!(changed.body["assignments"][0]["outcome"], "assigned", "{}", changed.body);
+        let changed = patch(
+            &admin,
+            &format!("/v1/users/{second_id}"),
+            &json!({"roles": ["observer"]}),
+        )
+        .await;
+        assert_eq!(
+            changed.body["assignments"][0]["outcome"], "assigned",
+            "{}",
+            changed.body
+        );
         assert_eq!(consumed(&server, observe_license).await, 1);
 
         // A manually assigned seat is not revoked by role changes.
         let manual: Value = admin
-            .post_ok("/v1/seats", &json!({"license_id": learn_district, "user_id": second_id}))
+            .post_ok(
+                "/v1/seats",
+                &json!({"license_id": learn_district, "user_id": second_id}),
+            )
             .await;
-        let changed = patch(&admin, &format!("/v1/users/{second_id}"), &json!({"roles": []})).await;
+        let changed = patch(
+            &admin,
+            &format!("/v1/users/{second_id}"),
+            &json!({"roles": []}),
+        )
+        .await;
         let outcomes = changed.body["assignments"].as_array().unwrap();
-        assert_eq!(outcomes.len(), 1, "only the Observe seat came from a rule: {}", changed.body);
+        assert_eq!(
+            outcomes.len(),
+            1,
+            "only the Observe seat came from a rule: {}",
+            changed.body
+        );
         assert_eq!(outcomes[0]["product_id"], observe);
         let detail: Value = admin.get_ok(&format!("/v1/users/{second_id}")).await;
         assert_eq!(detail["seats"][0]["id"], manual["id"]);
 
         // Archiving frees every live seat, one event per seat.
         let before = server.audit_count().await;
-        let archived = patch(&admin, &format!("/v1/users/{first_id}"), &json!({"status": "archived"})).await;
+        let archived = patch(
+            &admin,
+            &format!("/v1/users/{first_id}"),
+            &json!({"status": "archived"}),
+        )
+        .await;
         assert_eq!(archived.body["user"]["status"], "archived");
         assert_eq!(archived.body["assignments"].as_array().unwrap().len(), 1);
         assert_eq!(archived.body["assignments"][0]["outcome"], "revoked");
@@ -260,10 +435,28 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
         // Deleting a rule: gone from the list, audited, 404 a second time.
         let rule_id = rule["id"].as_i64().unwrap();
         let before = server.audit_count().await;
-        let deleted = admin.send(Method::DELETE, &format!("/v1/role-rules/{rule_id}"), None, None).await;
+        let deleted = admin
+            .send(
+                Method::DELETE,
+                &format!("/v1/role-rules/{rule_id}"),
+                None,
+                None,
+            )
+            .await;
         assert_eq!(deleted.status, StatusCode::OK);
         assert_eq!(server.audit_count().await, before + 1);
-        assert_eq!(admin.send(Method::DELETE, &format!("/v1/role-rules/{rule_id}"), None, None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            admin
+                .send(
+                    Method::DELETE,
+                    &format!("/v1/role-rules/{rule_id}"),
+                    None,
+                    None
+                )
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
         server.assert_counts_match_rows().await;
     }
 }
@@ -277,29 +470,56 @@ async fn concurrent_observers_never_take_more_seats_than_the_license_has() {
         let observe = product(&server, "PL-OBS-C", "Observe module", "observe").await;
         let observe_license = license(&server, district, observe, 5, "2099-12-31").await;
         admin
-            .post_ok::<Value>("/v1/role-rules", &json!({"org_id": district, "role": "observer", "product_id": observe}))
+            .post_ok::<Value>(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": observe}),
+            )
             .await;
         let before = server.audit_count().await;
         let tasks: Vec<_> = (0..30)
             .map(|i| {
                 let admin = admin.clone();
                 tokio::spawn(async move {
-                    let reply = admin.post("/v1/users", &user_body(district, &format!("obs{i}@example.com"), &["observer"])).await;
+                    let reply = admin
+                        .post(
+                            "/v1/users",
+                            &user_body(district, &format!("obs{i}@example.com"), &["observer"]),
+                        )
+                        .await;
                     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
                     reply.body["assignments"][0].clone()
                 })
             })
             .collect();
-        let outcomes: Vec<Value> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-        let assigned = outcomes.iter().filter(|o| o["outcome"] == "assigned").count();
-        let refused: Vec<&Value> = outcomes.iter().filter(|o| o["outcome"] == "refused").collect();
+        let outcomes: Vec<Value> = futures::future::join_all(tasks)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let assigned = outcomes
+            .iter()
+            .filter(|o| o["outcome"] == "assigned")
+            .count();
+        let refused: Vec<&Value> = outcomes
+            .iter()
+            .filter(|o| o["outcome"] == "refused")
+            .collect();
         assert_eq!(assigned, 5, "{backend:?}");
         assert_eq!(refused.len(), 25);
         for outcome in refused {
-            assert!(outcome["reason"].as_str().unwrap().contains("no seat left on any license of Observe module"));
+            assert!(
+                outcome["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no seat left on any license of Observe module")
+            );
         }
         assert_eq!(consumed(&server, observe_license).await, 5);
         server.assert_counts_match_rows().await;
-        assert_eq!(server.audit_count().await, before + 30 + 5, "one per user, one per seat");
+        assert_eq!(
+            server.audit_count().await,
+            before + 30 + 5,
+            "one per user, one per seat"
+        );
     }
 }
