@@ -475,3 +475,81 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
         assert!(next["next_cursor"].is_null());
     }
 }
+
+#[tokio::test]
+async fn concurrent_renewals_and_decisions_happen_once() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let t = tree(&server, "cc").await;
+        let body = json!({"kind": "renewal", "license_id": t.license, "new_code": true, "start_date": "2100-01-01", "finish_date": "2100-12-31"});
+        let submits: Vec<_> = (0..10)
+            .map(|_| {
+                let (client, body) = (t.school_admin.clone(), body.clone());
+                tokio::spawn(async move { client.post("/v1/requests", &body).await })
+            })
+            .collect();
+        let replies: Vec<_> = futures::future::join_all(submits)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let created: Vec<_> = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::CREATED)
+            .collect();
+        assert_eq!(created.len(), 1, "{backend:?}");
+        assert!(
+            replies
+                .iter()
+                .filter(|r| r.status != StatusCode::CREATED)
+                .all(|r| r.status == StatusCode::CONFLICT)
+        );
+        let id = created[0].body["id"].as_i64().unwrap();
+
+        let licenses = license_count(&server).await;
+        let decisions: Vec<_> = (0..6)
+            .map(|i| {
+                let client = t.district_admin.clone();
+                tokio::spawn(async move {
+                    if i % 2 == 0 {
+                        client
+                            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+                            .await
+                    } else {
+                        client
+                            .post(
+                                &format!("/v1/requests/{id}/reject"),
+                                &json!({"approval_comments": "no"}),
+                            )
+                            .await
+                    }
+                })
+            })
+            .collect();
+        let replies: Vec<_> = futures::future::join_all(decisions)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let decided: Vec<_> = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .collect();
+        assert_eq!(decided.len(), 1);
+        assert_eq!(
+            replies
+                .iter()
+                .filter(|r| r.status == StatusCode::CONFLICT)
+                .count(),
+            5
+        );
+        let approved = decided[0].body["status"] == "approved";
+        assert_eq!(license_count(&server).await, licenses + i64::from(approved));
+        let license: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{}", t.license))
+            .await;
+        assert_eq!(license["renewal_requested"], false);
+        assert_eq!(license["renewed"], approved);
+    }
+}

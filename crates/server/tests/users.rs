@@ -523,3 +523,74 @@ async fn concurrent_observers_never_take_more_seats_than_the_license_has() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_retried_user_creation_with_the_same_key_changes_nothing_twice() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let district = org(&server, server.root_org, "district", "Retry District").await;
+        let admin = server.client_for(Role::OrgAdmin, district).await;
+        let observe = product(&server, "PL-OBS-R", "Observe module", "observe").await;
+        let observe_license = license(&server, district, observe, 3, "2099-12-31").await;
+        admin
+            .post_ok::<Value>(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": observe}),
+            )
+            .await;
+        let body = user_body(district, "retry@example.com", &["observer"]);
+        let before = server.audit_count().await;
+        let first = admin
+            .send(
+                Method::POST,
+                "/v1/users",
+                Some(&body),
+                Some("create-retry-1"),
+            )
+            .await;
+        assert_eq!(
+            first.status,
+            StatusCode::CREATED,
+            "{backend:?} {}",
+            first.body
+        );
+        let again = admin
+            .send(
+                Method::POST,
+                "/v1/users",
+                Some(&body),
+                Some("create-retry-1"),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert_eq!(again.body, first.body, "the first answer is replayed");
+        assert_eq!(
+            again
+                .headers
+                .get("idempotent-replayed")
+                .map(|v| v.to_str().unwrap()),
+            Some("true")
+        );
+        assert_eq!(server.audit_count().await, before + 2, "one user, one seat");
+        assert_eq!(consumed(&server, observe_license).await, 1);
+
+        let spec: Value = reqwest::get(format!("{}/openapi.json", server.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for path in [
+            "/v1/users",
+            "/v1/users/{id}",
+            "/v1/role-rules",
+            "/v1/role-rules/{id}",
+            "/v1/requests",
+            "/v1/requests/{id}",
+            "/v1/requests/{id}/approve",
+            "/v1/requests/{id}/reject",
+        ] {
+            assert!(spec["paths"][path].is_object(), "openapi.json lacks {path}");
+        }
+    }
+}

@@ -125,3 +125,38 @@ pub struct RequestQuery {
     pub cursor: Option<String>,
     pub limit: Option<u32>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_tag_picks_the_request_and_unknown_fields_are_refused() {
+        let renewal: NewRequest = serde_json::from_str(
+            r#"{"kind":"renewal","license_id":7,"new_code":true,"start_date":"2026-09-01","finish_date":"2027-08-31"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            renewal,
+            NewRequest::Renewal(NewRenewal {
+                license_id: 7,
+                new_code: true,
+                ..
+            })
+        ));
+        let new: NewRequest = serde_json::from_str(
+            r#"{"kind":"new_license","account_id":1,"inventory_type":"center_license","students":20,"product_id":3,"courses":["Word Core"]}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            new,
+            NewRequest::NewLicense(NewLicenseRequest { students: 20, .. })
+        ));
+        let err = serde_json::from_str::<NewRequest>(
+            r#"{"kind":"new_license","account_id":1,"inventory_type":"center_license","students":20,"product_id":3,"seats":9}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("seats"), "{err}");
+        assert!(serde_json::from_str::<NewRequest>(r#"{"kind":"upgrade"}"#).is_err());
+    }
+}
