@@ -432,6 +432,36 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
         let detail: Value = admin.get_ok(&format!("/v1/users/{first_id}")).await;
         assert!(detail["seats"].as_array().unwrap().is_empty());
 
+        // A rule whose product has no usable license says so.
+        let proctoring = product(&server, "PL-PRC", "Proctoring", "none").await;
+        let deactivated = license(&server, district, proctoring, 5, "2099-12-31").await;
+        admin
+            .post_ok::<Value>(
+                &format!("/v1/licenses/{deactivated}/deactivate"),
+                &json!({}),
+            )
+            .await;
+        admin
+            .post_ok::<Value>(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "proctor", "product_id": proctoring}),
+            )
+            .await;
+        let proctor: Value = admin
+            .post_ok(
+                "/v1/users",
+                &user_body(school, "proctor@example.com", &["proctor"]),
+            )
+            .await;
+        let reason = proctor["assignments"][0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(
+                "no active, in-date license of Proctoring is held by Tolano High or a parent org"
+            ),
+            "{reason}"
+        );
+        assert_eq!(consumed(&server, deactivated).await, 0);
+
         // Deleting a rule: gone from the list, audited, 404 a second time.
         let rule_id = rule["id"].as_i64().unwrap();
         let before = server.audit_count().await;

@@ -13,9 +13,9 @@ use crate::db::Backend;
 use crate::db::sql::Sql;
 use crate::error::ApiResult;
 use crate::mutation::Work;
-use crate::routes::licenses::{LICENSE_SELECT, LicenseRow, today};
+use crate::routes::licenses::today;
 use crate::routes::seats::claims::load_claim;
-use crate::routes::seats::{insert_seat, release_seats, take_seat, unusable_reason};
+use crate::routes::seats::{insert_seat, release_seats, take_seat};
 
 /// Seat source recorded for seats a role rule assigned.
 pub const ROLE_RULE_SOURCE: &str = "role_rule";
@@ -151,36 +151,38 @@ pub async fn revoke_all_seats(
 
 /// Takes a seat of `product_id` from the nearest usable license of the
 /// user's org or an ancestor, soonest-ending first.
+///
+/// "Usable" is [`crate::routes::seats::unusable_reason`] restated in SQL so that no per-license
+/// seat counts are computed here (this runs for every user of a roster
+/// import): stored status active (or depleted), started, and not past grace.
 async fn assign_from_pool(
     w: &mut Work,
     user: &Subject,
     product_id: i64,
     product_name: &str,
 ) -> ApiResult<Assignment> {
-    let mut sql = Sql::new(LICENSE_SELECT);
-    sql.push(" WHERE l.product_id = ")
-        .bind(product_id)
+    let today = today().to_string();
+    let mut sql = Sql::new("SELECT l.id, l.org_path FROM licenses l WHERE l.product_id = ");
+    sql.bind(product_id)
         .push(" AND l.org_path IN (")
         .bind_list(ancestor_paths(&user.org_path))
-        .push(") ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")
+        .push(") AND l.status IN ('active', 'depleted') AND l.start_date <= ")
+        .bind(today.clone())
+        .push(" AND l.grace_until >= ")
+        .bind(today)
+        .push(" ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")
         .bind(CANDIDATE_LIMIT);
-    let candidates: Vec<LicenseRow> = sql.query_as().fetch_all(w.conn()).await?;
-    let today = today();
-    let mut usable = 0;
-    for row in candidates {
-        let org_path = row.org_path.clone();
-        let license = row.into_api(today);
-        if unusable_reason(&license).is_some() {
-            continue;
-        }
-        usable += 1;
+    let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
+    let usable = candidates.len();
+    for (license_id, org_path) in candidates {
         let now = w.now;
-        if !take_seat(w.conn(), license.id, now).await? {
+        // The conditional UPDATE decides, so a stale read never over-allocates.
+        if !take_seat(w.conn(), license_id, now).await? {
             continue;
         }
         let seat_id = insert_seat(
             w,
-            license.id,
+            license_id,
             user.id,
             SeatStatus::Pending,
             ROLE_RULE_SOURCE,
@@ -199,7 +201,7 @@ async fn assign_from_pool(
             product_id,
             product_name: product_name.to_string(),
             outcome: AssignmentOutcome::Assigned,
-            license_id: Some(license.id),
+            license_id: Some(license_id),
             seat_id: Some(seat_id),
             reason: None,
         });
