@@ -553,3 +553,77 @@ async fn concurrent_renewals_and_decisions_happen_once() {
         assert_eq!(license["renewed"], approved);
     }
 }
+
+#[tokio::test]
+async fn an_allocated_license_keeps_its_seat_count_on_an_existing_code_renewal() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let t = tree(&server, "al").await;
+        let district_account: Value = server
+            .admin
+            .post_ok(
+                "/v1/accounts",
+                &json!({"org_id": t.district, "name": "District", "number": "PA-al-d"}),
+            )
+            .await;
+        let pool: Value = server
+            .admin
+            .post_ok("/v1/licenses", &json!({
+                "account_id": district_account["id"], "product_id": t.product, "order_number": "ORD-pool",
+                "inventory_type": "seat_pool", "seats_purchased": 50, "start_date": "2020-01-01", "finish_date": "2099-12-31"
+            }))
+            .await;
+        let share: Value = t
+            .district_admin
+            .post_ok(
+                &format!("/v1/licenses/{}/allocations", pool["id"]),
+                &json!({"account_id": t.account, "seats": 8}),
+            )
+            .await;
+        let share_id = share["id"].as_i64().unwrap();
+        let request: Value = t
+            .school_admin
+            .post_ok(
+                "/v1/requests",
+                &json!({
+                    "kind": "renewal", "license_id": share_id, "new_code": false,
+                    "start_date": "2100-01-01", "finish_date": "2100-12-31", "students": 30
+                }),
+            )
+            .await;
+        let id = request["id"].as_i64().unwrap();
+        let before = server.audit_count().await;
+        let refused = t
+            .district_admin
+            .post(&format!("/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::CONFLICT,
+            "{backend:?} {}",
+            refused.body
+        );
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("allocated from license")
+        );
+        assert_eq!(server.audit_count().await, before, "nothing changed");
+        let still: Value = t.school_admin.get_ok(&format!("/v1/requests/{id}")).await;
+        assert_eq!(still["status"], "pending");
+
+        let approved: Value = t
+            .district_admin
+            .post_ok(&format!("/v1/requests/{id}/approve"), &json!({"seats": 8}))
+            .await;
+        assert_eq!(approved["result_license_id"], share_id);
+        let renewed: Value = t
+            .school_admin
+            .get_ok(&format!("/v1/licenses/{share_id}"))
+            .await;
+        assert_eq!(renewed["finish_date"], "2100-12-31");
+        assert_eq!(renewed["seats"]["purchased"], 8);
+        server.assert_counts_match_rows().await;
+    }
+}

@@ -234,7 +234,9 @@ async fn renew_with_new_code(
             account_id: old.account_id,
             org_id: old.org_id,
             org_path: &org_path,
-            parent_license_id: old.parent_license_id,
+            // A fresh order granted by the parent org, not a share of the
+            // parent's license: it takes nothing from the parent's seats.
+            parent_license_id: None,
             product_id: old.product_id,
             order_number: &format!("{}-R{}", old.order_number, row.id),
             purchase_order: &row.purchase_order,
@@ -290,6 +292,15 @@ async fn renew_existing_code(
     let (old, org_path) = renewed_license(w, auth, row).await?;
     let (start_date, finish_date) = requested_period(row);
     let seats = seats.or(row.students).unwrap_or(old.seats.purchased);
+    if let Some(parent) = old.parent_license_id
+        && seats != old.seats.purchased
+    {
+        return Err(ApiError::conflict(format!(
+            "license {} holds seats allocated from license {parent}; its seat count changes \
+             through that allocation, so renew it with its {} seats or with a new code",
+            old.id, old.seats.purchased
+        )));
+    }
     let in_use = old.seats.consumed + old.seats.allocated;
     if seats < in_use {
         return Err(ApiError::conflict(format!(
