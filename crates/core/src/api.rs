@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod inventory;
+pub mod requests;
 pub mod seats;
+pub mod users;
 pub mod webhooks;
 
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,9 @@ pub mod audit;
 pub mod health;
 pub mod licenses;
 pub mod orgs;
+pub mod requests;
 pub mod seats;
+pub mod users;
 pub mod webhooks;
 
 use axum::Router;
@@ -46,6 +48,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(seats::routes())
         .merge(audit::routes())
         .merge(webhooks::routes())
+        .merge(requests::routes())
+        .merge(users::routes())
 }
 
 /// The OpenAPI document of every route.

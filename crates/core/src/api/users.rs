@@ -1,0 +1,141 @@
+//! Users (teachers, students, staff), their roles and trainings, and the
+//! role rules that hand out Learn / Observe seats automatically.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::seats::Claim;
+use crate::vocab::{UserKind, UserRole, UserStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub kind: UserKind,
+    pub roles: Vec<UserRole>,
+    pub status: UserStatus,
+    /// Completed trainings (prerequisites of some products).
+    pub trainings: Vec<String>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /v1/users/{id}`: the user and the live seats they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserDetail {
+    pub user: User,
+    pub seats: Vec<Claim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub org_id: i64,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub kind: UserKind,
+    #[serde(default)]
+    pub roles: Vec<UserRole>,
+    #[serde(default)]
+    pub trainings: Vec<String>,
+}
+
+/// `PATCH /v1/users/{id}`: only the fields sent change. Archiving revokes
+/// the user's live seats.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    #[serde(default)]
+    pub roles: Option<Vec<UserRole>>,
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+    #[serde(default)]
+    pub trainings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    pub org_id: Option<i64>,
+    pub role: Option<UserRole>,
+    pub kind: Option<UserKind>,
+    pub status: Option<UserStatus>,
+    /// Case-insensitive text matched against name and email.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// What a role rule did for one product when a user was created or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentOutcome {
+    /// A seat was taken for the user.
+    Assigned,
+    /// The user already held a live seat of the product.
+    Kept,
+    /// No remaining role grants the product; the rule's seat was revoked.
+    Revoked,
+    /// The rule could not be honoured; `reason` says why.
+    Refused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Assignment {
+    pub product_id: i64,
+    pub product_name: String,
+    pub outcome: AssignmentOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Answer of `POST /v1/users` and `PATCH /v1/users/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserChange {
+    pub user: User,
+    pub assignments: Vec<Assignment>,
+}
+
+/// Users of `org` (or of any org below it) with `role` get a seat of `product_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoleRule {
+    pub id: i64,
+    pub org_id: i64,
+    pub role: UserRole,
+    pub product_id: i64,
+    pub product_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoleRule {
+    pub org_id: i64,
+    pub role: UserRole,
+    pub product_id: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoleRuleQuery {
+    pub org_id: Option<i64>,
+    pub role: Option<UserRole>,
+    pub product_id: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}

@@ -1,0 +1,452 @@
+//! Renewal and new-license requests: a child org submits, an admin of a
+//! parent org approves (creating or renewing the license) or rejects.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use seatdesk_core::api::Page;
+use seatdesk_core::api::requests::{
+    LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest, RequestQuery,
+};
+use seatdesk_core::{
+    InventoryType, LicenseStatus, Permission, Problem, RequestKind, RequestStatus,
+};
+use sqlx::AnyConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::audit::NewEvent;
+use crate::db::sql::Sql;
+use crate::db::{flag, ms_to_time};
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Auth;
+use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
+use crate::mutation::{self, Work};
+use crate::routes::licenses::{
+    LicenseInsert, account_in_scope, insert_license, load_license, parse_date, today,
+};
+
+mod decide;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_requests, submit_request))
+        .routes(routes!(get_request))
+        .routes(routes!(decide::approve))
+        .routes(routes!(decide::reject))
+}
+
+/// Longest free text accepted in comments and purchase orders.
+const MAX_TEXT: usize = 2000;
+/// Most seats one request may ask for.
+const MAX_SEATS: i64 = 10_000_000;
+
+const REQUEST_SELECT: &str = "SELECT r.id, r.kind, r.status, r.license_id, r.account_id, r.org_id, \
+    o.name AS org_name, r.org_path, r.requested_to_org_id, t.name AS requested_to_org_name, \
+    r.product_id, p.name AS product_name, r.new_code, r.inventory_type, r.students, r.courses, \
+    r.start_date, r.finish_date, r.purchase_order, r.comments, r.approval_comments, r.created_by, \
+    r.created_at, r.decided_by, r.decided_at, r.result_license_id \
+    FROM requests r JOIN orgs o ON o.id = r.org_id \
+    LEFT JOIN orgs t ON t.id = r.requested_to_org_id \
+    LEFT JOIN products p ON p.id = r.product_id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RequestRow {
+    id: i64,
+    kind: String,
+    status: String,
+    license_id: Option<i64>,
+    account_id: i64,
+    org_id: i64,
+    org_name: String,
+    org_path: String,
+    requested_to_org_id: Option<i64>,
+    requested_to_org_name: Option<String>,
+    product_id: Option<i64>,
+    product_name: Option<String>,
+    new_code: i64,
+    inventory_type: Option<String>,
+    students: Option<i64>,
+    courses: String,
+    start_date: Option<String>,
+    finish_date: Option<String>,
+    purchase_order: String,
+    comments: String,
+    approval_comments: String,
+    created_by: String,
+    created_at: i64,
+    decided_by: Option<String>,
+    decided_at: Option<i64>,
+    result_license_id: Option<i64>,
+}
+
+impl RequestRow {
+    fn into_api(self) -> LicenseRequest {
+        LicenseRequest {
+            id: self.id,
+            kind: RequestKind::parse(&self.kind).unwrap_or(RequestKind::NewLicense),
+            status: RequestStatus::parse(&self.status).unwrap_or(RequestStatus::Pending),
+            license_id: self.license_id,
+            account_id: self.account_id,
+            org_id: self.org_id,
+            org_name: self.org_name,
+            requested_to_org_id: self.requested_to_org_id,
+            requested_to_org_name: self.requested_to_org_name,
+            product_id: self.product_id,
+            product_name: self.product_name,
+            new_code: flag(self.new_code),
+            inventory_type: self
+                .inventory_type
+                .as_deref()
+                .and_then(InventoryType::parse),
+            students: self.students,
+            courses: serde_json::from_str(&self.courses).unwrap_or_default(),
+            start_date: self.start_date.as_deref().map(parse_date),
+            finish_date: self.finish_date.as_deref().map(parse_date),
+            purchase_order: self.purchase_order,
+            comments: self.comments,
+            approval_comments: self.approval_comments,
+            created_by: self.created_by,
+            created_at: ms_to_time(self.created_at),
+            decided_by: self.decided_by,
+            decided_at: self.decided_at.map(ms_to_time),
+            result_license_id: self.result_license_id,
+        }
+    }
+}
+
+/// Loads one request inside the caller's scope, or 404.
+async fn load_request(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<RequestRow> {
+    let mut sql = Sql::new(REQUEST_SELECT);
+    sql.push(" WHERE r.id = ").bind(id);
+    let row: Option<RequestRow> = sql.query_as().fetch_optional(conn).await?;
+    row.filter(|r| auth.in_scope(&r.org_path))
+        .ok_or_else(|| ApiError::not_found(format!("request {id}")))
+}
+
+/// Requests of the caller's subtree: a parent org sees its children's.
+#[utoipa::path(get, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
+    params(RequestQuery),
+    responses((status = 200, body = Page<LicenseRequest>), (status = "4XX", body = Problem)))]
+async fn list_requests(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<RequestQuery>,
+) -> ApiResult<Json<Page<LicenseRequest>>> {
+    auth.require(Permission::Read)?;
+    let limit = page_size(query.limit);
+    let mut sql = Sql::new(REQUEST_SELECT);
+    sql.push(" WHERE r.org_path LIKE ")
+        .bind(auth.scope_pattern());
+    if let Some(status) = query.status {
+        sql.push(" AND r.status = ")
+            .bind(status.as_str().to_string());
+    }
+    if let Some(kind) = query.kind {
+        sql.push(" AND r.kind = ").bind(kind.as_str().to_string());
+    }
+    if let Some(license_id) = query.license_id {
+        sql.push(" AND r.license_id = ").bind(license_id);
+    }
+    if let Some(cursor) = &query.cursor {
+        let (_, after) = decode_cursor(cursor)?;
+        sql.push(" AND r.id > ").bind(after);
+    }
+    sql.push(" ORDER BY r.id LIMIT ").bind(limit + 1);
+    let mut rows: Vec<RequestRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| encode_cursor("", r.id))
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: rows.into_iter().map(RequestRow::into_api).collect(),
+        next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/requests/{id}", tag = "requests", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, body = LicenseRequest), (status = "4XX", body = Problem)))]
+async fn get_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<LicenseRequest>> {
+    auth.require(Permission::Read)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(load_request(&mut conn, &auth, id).await?.into_api()))
+}
+
+fn check_text(errors: &mut Vec<String>, field: &str, value: Option<&String>) {
+    if value.is_some_and(|v| v.len() > MAX_TEXT) {
+        errors.push(format!("{field} must be at most {MAX_TEXT} characters"));
+    }
+}
+
+fn check_seats(errors: &mut Vec<String>, field: &str, value: Option<i64>) {
+    if value.is_some_and(|v| !(1..=MAX_SEATS).contains(&v)) {
+        errors.push(format!("{field} must be between 1 and {MAX_SEATS}"));
+    }
+}
+
+fn validate(body: &NewRequest) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    match body {
+        NewRequest::Renewal(r) => {
+            if r.courses.is_some() || r.product_id.is_some() {
+                errors.push(
+                    "the product mix of a license cannot change on renewal: leave out courses \
+                     and product_id (the renewal keeps the license's products), or request a \
+                     new license instead"
+                        .to_string(),
+                );
+            }
+            if r.finish_date < r.start_date {
+                errors.push("finish_date must not be before start_date".to_string());
+            }
+            check_seats(&mut errors, "students", r.students);
+            check_text(&mut errors, "purchase_order", r.purchase_order.as_ref());
+            check_text(&mut errors, "comments", r.comments.as_ref());
+        }
+        NewRequest::NewLicense(r) => {
+            check_seats(&mut errors, "students", Some(r.students));
+            if let (Some(start), Some(finish)) = (r.start_date, r.finish_date)
+                && finish < start
+            {
+                errors.push("finish_date must not be before start_date".to_string());
+            }
+            if r.courses
+                .iter()
+                .any(|c| c.trim().is_empty() || c.len() > 200)
+            {
+                errors.push("each course must be 1 to 200 characters".to_string());
+            }
+            if r.courses.len() > 200 {
+                errors.push("at most 200 courses".to_string());
+            }
+            check_text(&mut errors, "purchase_order", r.purchase_order.as_ref());
+            check_text(&mut errors, "comments", r.comments.as_ref());
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// The parent of the requesting org, which decides the request.
+async fn parent_org(conn: &mut AnyConnection, org_id: i64) -> ApiResult<i64> {
+    let parent: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT parent_id FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(conn)
+            .await?;
+    parent.flatten().ok_or_else(|| {
+        ApiError::invalid(format!(
+            "org {org_id} has no parent org to send the request to"
+        ))
+    })
+}
+
+/// Submits a renewal or new-license request to the parent org.
+#[utoipa::path(post, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
+    request_body = NewRequest,
+    responses((status = 201, body = LicenseRequest),
+              (status = 409, description = "A renewal of this license is already pending", body = Problem),
+              (status = "4XX", body = Problem)))]
+async fn submit_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    Json(body): Json<NewRequest>,
+) -> ApiResult<Response> {
+    auth.require(Permission::SubmitRequest)?;
+    validate(&body)?;
+    let fingerprint = mutation::fingerprint("submit_request", &body);
+    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        let id = match &body {
+            NewRequest::Renewal(r) => insert_renewal(w, &auth, r).await?,
+            NewRequest::NewLicense(r) => insert_new_license(w, &auth, r).await?,
+        };
+        let request = load_request(w.conn(), &auth, id).await?;
+        let org_path = request.org_path.clone();
+        let request = request.into_api();
+        w.record(NewEvent {
+            action: "request.submit",
+            target_type: "request",
+            target_id: id,
+            org_path,
+            before: None,
+            after: serde_json::to_value(&request).ok(),
+        });
+        Ok((StatusCode::CREATED, request))
+    })
+    .await
+}
+
+async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<i64> {
+    let license = load_license(w.conn(), auth, r.license_id).await?;
+    let org_path = license.org_path.clone();
+    let license = license.into_api(today());
+    if license.status == LicenseStatus::Requested {
+        return Err(ApiError::conflict(format!(
+            "license {} is itself a request not yet approved; it cannot be renewed",
+            license.id
+        )));
+    }
+    let requested_to = parent_org(w.conn(), license.org_id).await?;
+    // The conditional update is the lock: of two concurrent renewals of one
+    // license, the second finds the flag set and is refused.
+    let flagged = sqlx::query(
+        "UPDATE licenses SET renewal_requested = 1, updated_at = $1 \
+         WHERE id = $2 AND renewal_requested = 0",
+    )
+    .bind(w.now)
+    .bind(license.id)
+    .execute(w.conn())
+    .await?
+    .rows_affected();
+    if flagged == 0 {
+        return Err(ApiError::conflict(format!(
+            "license {} already has a pending renewal request; wait for the parent org's decision",
+            license.id
+        )));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO requests (kind, status, license_id, account_id, org_id, org_path, \
+         requested_to_org_id, product_id, new_code, inventory_type, students, courses, start_date, \
+         finish_date, purchase_order, comments, created_by, created_at) \
+         VALUES ('renewal', 'pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING id",
+    )
+    .bind(license.id)
+    .bind(license.account_id)
+    .bind(license.org_id)
+    .bind(org_path.clone())
+    .bind(requested_to)
+    .bind(license.product_id)
+    .bind(i64::from(r.new_code))
+    .bind(license.inventory_type.as_str().to_string())
+    .bind(r.students)
+    .bind(serde_json::to_string(&license.courses).unwrap_or_else(|_| "[]".into()))
+    .bind(r.start_date.to_string())
+    .bind(r.finish_date.to_string())
+    .bind(
+        r.purchase_order
+            .clone()
+            .unwrap_or_else(|| license.purchase_order.clone())
+            .trim()
+            .to_string(),
+    )
+    .bind(r.comments.clone().unwrap_or_default().trim().to_string())
+    .bind(w.actor.clone())
+    .bind(w.now)
+    .fetch_one(w.conn())
+    .await?;
+    w.record(NewEvent {
+        action: "license.renewal_requested",
+        target_type: "license",
+        target_id: license.id,
+        org_path,
+        before: Some(serde_json::json!({ "renewal_requested": false })),
+        after: Some(serde_json::json!({ "renewal_requested": true, "request_id": id })),
+    });
+    Ok(id)
+}
+
+async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) -> ApiResult<i64> {
+    let (org_id, org_path) = account_in_scope(w.conn(), auth, r.account_id).await?;
+    let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+        .bind(r.product_id)
+        .fetch_optional(w.conn())
+        .await?;
+    product.ok_or_else(|| ApiError::not_found(format!("product {}", r.product_id)))?;
+    let requested_to = parent_org(w.conn(), org_id).await?;
+    let courses: Vec<String> = r.courses.iter().map(|c| c.trim().to_string()).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO requests (kind, status, account_id, org_id, org_path, requested_to_org_id, \
+         product_id, inventory_type, students, courses, start_date, finish_date, purchase_order, \
+         comments, created_by, created_at) \
+         VALUES ('new_license', 'pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         RETURNING id",
+    )
+    .bind(r.account_id)
+    .bind(org_id)
+    .bind(org_path)
+    .bind(requested_to)
+    .bind(r.product_id)
+    .bind(r.inventory_type.as_str().to_string())
+    .bind(r.students)
+    .bind(serde_json::to_string(&courses).unwrap_or_else(|_| "[]".into()))
+    .bind(r.start_date.map(|d| d.to_string()))
+    .bind(r.finish_date.map(|d| d.to_string()))
+    .bind(r.purchase_order.clone().unwrap_or_default().trim().to_string())
+    .bind(r.comments.clone().unwrap_or_default().trim().to_string())
+    .bind(w.actor.clone())
+    .bind(w.now)
+    .fetch_one(w.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Dates of a license created from a new-license request: as asked, else a
+/// year from today.
+fn new_license_period(row: &RequestRow) -> (NaiveDate, NaiveDate) {
+    let start = row
+        .start_date
+        .as_deref()
+        .map(parse_date)
+        .unwrap_or_else(today);
+    let finish = row
+        .finish_date
+        .as_deref()
+        .map(parse_date)
+        .unwrap_or_else(|| start + chrono::Months::new(12));
+    (start, finish)
+}
+
+/// Inserts the license an approved new-license request grants.
+async fn create_requested_license(
+    w: &mut Work,
+    row: &RequestRow,
+    seats: i64,
+) -> ApiResult<(i64, String)> {
+    let (start_date, finish_date) = new_license_period(row);
+    let courses: Vec<String> = serde_json::from_str(&row.courses).unwrap_or_default();
+    let product_id = row
+        .product_id
+        .ok_or_else(|| ApiError::internal(format!("request {} has no product", row.id)))?;
+    let now = w.now;
+    let id = insert_license(
+        w.conn(),
+        &LicenseInsert {
+            account_id: row.account_id,
+            org_id: row.org_id,
+            org_path: &row.org_path,
+            parent_license_id: None,
+            product_id,
+            order_number: &format!("REQ-{}", row.id),
+            purchase_order: &row.purchase_order,
+            inventory_type: row
+                .inventory_type
+                .as_deref()
+                .and_then(InventoryType::parse)
+                .unwrap_or(InventoryType::SeatPool),
+            courses: &courses,
+            teacher_code: None,
+            seats_purchased: seats,
+            start_date,
+            finish_date,
+            grace_days: 0,
+            status: LicenseStatus::Active,
+        },
+        now,
+    )
+    .await?;
+    Ok((id, row.org_path.clone()))
+}
