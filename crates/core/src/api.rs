@@ -2,8 +2,10 @@
 //! The server derives its OpenAPI document from these types.
 
 pub mod audit;
+pub mod dashboard;
 pub mod inventory;
 pub mod seats;
+pub mod triage;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
