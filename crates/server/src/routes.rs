@@ -2,10 +2,12 @@
 //! OpenAPI document is generated from the handlers' annotations.
 
 pub mod audit;
+pub mod dashboard;
 pub mod health;
 pub mod licenses;
 pub mod orgs;
 pub mod seats;
+pub mod triage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,6 +46,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(licenses::routes())
         .merge(seats::routes())
         .merge(audit::routes())
+        .merge(dashboard::routes())
+        .merge(triage::routes())
 }
 
 /// The OpenAPI document of every route.

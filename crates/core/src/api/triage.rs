@@ -36,6 +36,18 @@ impl AccessCondition {
         AccessCondition::SeatHeld,
         AccessCondition::Training,
     ];
+
+    /// How the condition reads in a one-line summary.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessCondition::AccountActive => "account active",
+            AccessCondition::Role => "role",
+            AccessCondition::Org => "org",
+            AccessCondition::LicenseActive => "license active and in date",
+            AccessCondition::SeatHeld => "seat held",
+            AccessCondition::Training => "training prerequisites",
+        }
+    }
 }
 
 /// One condition of the access check and why it passed or failed.
