@@ -206,7 +206,14 @@ mod tests {
         // Parent: 100 purchased, 20 held, 30 handed to a child in the view;
         // child: 30 purchased, 10 held. The view has 70 seats free.
         let view = SeatCounts::for_view(100, 30, 30, 30);
-        assert_eq!(view, SeatCounts { purchased: 100, consumed: 30, allocated: 0 });
+        assert_eq!(
+            view,
+            SeatCounts {
+                purchased: 100,
+                consumed: 30,
+                allocated: 0
+            }
+        );
         assert_eq!(view.available(), 70);
         assert_eq!(view.usage_percent(), 30.0);
         // Seen from a view holding only the parent, the 30 are allocated away.
@@ -219,24 +226,48 @@ mod tests {
         assert_eq!(activation_rate(0, 0), None);
         assert_eq!(activation_rate(3, 1), Some(0.75));
         assert_eq!(activation_rate(0, 5), Some(0.0));
-        assert!(nearly_full(&SeatCounts { purchased: 10, consumed: 9, allocated: 0 }));
-        assert!(!nearly_full(&SeatCounts { purchased: 10, consumed: 8, allocated: 0 }));
+        assert!(nearly_full(&SeatCounts {
+            purchased: 10,
+            consumed: 9,
+            allocated: 0
+        }));
+        assert!(!nearly_full(&SeatCounts {
+            purchased: 10,
+            consumed: 8,
+            allocated: 0
+        }));
         assert!(!nearly_full(&SeatCounts::default()));
     }
 
     #[test]
     fn weeks_start_on_monday_and_series_is_zero_filled_oldest_first() {
         let monday = day("2026-11-23"); // a Monday
-        let ms = monday.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+        let ms = monday
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
         let week = week_index(ms);
         assert_eq!(week_start(week), monday);
-        assert_eq!(week_index(ms - 1), week - 1, "Sunday 23:59:59.999 is the week before");
+        assert_eq!(
+            week_index(ms - 1),
+            week - 1,
+            "Sunday 23:59:59.999 is the week before"
+        );
         assert_eq!(week_index(ms + WEEK_MS - 1), week);
         assert_eq!(week_start_ms(week), ms);
-        let series = weekly_series(week, 3, [(week, 2), (week - 2, 1), (week, 1), (week - 9, 7)]);
+        let series = weekly_series(
+            week,
+            3,
+            [(week, 2), (week - 2, 1), (week, 1), (week - 9, 7)],
+        );
         assert_eq!(
             series,
-            vec![(day("2026-11-09"), 1), (day("2026-11-16"), 0), (day("2026-11-23"), 3)]
+            vec![
+                (day("2026-11-09"), 1),
+                (day("2026-11-16"), 0),
+                (day("2026-11-23"), 3)
+            ]
         );
     }
 

@@ -177,7 +177,9 @@ async fn license_sums(
             .bind(horizon.today.clone())
             .push(" AND l.finish_date <= ")
             .bind(limit.clone())
-            .push(&format!(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS expiring_{days}"));
+            .push(&format!(
+                " THEN 1 ELSE 0 END), 0) AS BIGINT) AS expiring_{days}"
+            ));
     }
     sql.push(", CAST(COALESCE(SUM(CASE WHEN l.status = 'active' AND l.finish_date < ")
         .bind(horizon.today.clone())

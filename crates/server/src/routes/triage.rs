@@ -6,9 +6,7 @@ pub mod discrepancies;
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use seatdesk_core::api::triage::{
-    AccessCheck, AccessCheckQuery, AccessCondition, ConditionResult,
-};
+use seatdesk_core::api::triage::{AccessCheck, AccessCheckQuery, AccessCondition, ConditionResult};
 use seatdesk_core::seats::{DateStanding, date_standing};
 use seatdesk_core::{LicenseStatus, Permission, Problem, SeatStatus, UserStatus};
 use sqlx::AnyConnection;
@@ -175,7 +173,10 @@ async fn role(
     if rules.is_empty() {
         return Ok(pass(
             name,
-            format!("no role rule maps a role to {}: no role required", product.sku),
+            format!(
+                "no role rule maps a role to {}: no role required",
+                product.sku
+            ),
         ));
     }
     let held = comma_list(&user.roles);
@@ -208,12 +209,21 @@ fn license_label(license: &ReachableLicense, auth: &Auth) -> String {
     }
 }
 
-fn org(user: &UserRow, product: &ProductRow, reachable: &[ReachableLicense], auth: &Auth) -> ConditionResult {
+fn org(
+    user: &UserRow,
+    product: &ProductRow,
+    reachable: &[ReachableLicense],
+    auth: &Auth,
+) -> ConditionResult {
     let name = AccessCondition::Org;
     match reachable.first() {
         Some(license) => pass(
             name,
-            format!("{} is covered by {}", user.org_name, license_label(license, auth)),
+            format!(
+                "{} is covered by {}",
+                user.org_name,
+                license_label(license, auth)
+            ),
         ),
         None => fail(
             name,
@@ -226,10 +236,17 @@ fn org(user: &UserRow, product: &ProductRow, reachable: &[ReachableLicense], aut
 }
 
 /// How usable one license is today: a rank (lower is better) and the result.
-fn license_standing(license: &ReachableLicense, auth: &Auth, today: NaiveDate) -> (u8, ConditionResult) {
+fn license_standing(
+    license: &ReachableLicense,
+    auth: &Auth,
+    today: NaiveDate,
+) -> (u8, ConditionResult) {
     let name = AccessCondition::LicenseActive;
     let label = license_label(license, auth);
-    let (start, finish) = (parse_date(&license.start_date), parse_date(&license.finish_date));
+    let (start, finish) = (
+        parse_date(&license.start_date),
+        parse_date(&license.finish_date),
+    );
     let standing = date_standing(start, finish, license.grace_days, today);
     let stored = LicenseStatus::parse(&license.status);
     if stored == Some(LicenseStatus::Deactivated) {
@@ -280,7 +297,11 @@ fn license_active(
             .iter()
             .filter(|l| seat_licenses.contains(&l.id))
             .collect();
-        if held.is_empty() { reachable.iter().collect() } else { held }
+        if held.is_empty() {
+            reachable.iter().collect()
+        } else {
+            held
+        }
     };
     candidates
         .into_iter()
@@ -309,10 +330,16 @@ fn seat_held(product: &ProductRow, seats: &[SeatRow]) -> ConditionResult {
             .unwrap_or_default();
         return pass(
             name,
-            format!("active seat {} on license {}{claimed}", seat.id, seat.license_id),
+            format!(
+                "active seat {} on license {}{claimed}",
+                seat.id, seat.license_id
+            ),
         );
     }
-    if let Some(seat) = seats.iter().find(|s| status(s) == Some(SeatStatus::Pending)) {
+    if let Some(seat) = seats
+        .iter()
+        .find(|s| status(s) == Some(SeatStatus::Pending))
+    {
         return warn(
             name,
             format!(
@@ -328,7 +355,10 @@ fn seat_held(product: &ProductRow, seats: &[SeatRow]) -> ConditionResult {
             "; seat {} on license {} was revoked on {}{}",
             seat.id,
             seat.license_id,
-            seat.revoked_at.map(date_of).map(|d| d.to_string()).unwrap_or_default(),
+            seat.revoked_at
+                .map(date_of)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             seat.revoked_by
                 .as_deref()
                 .map(|by| format!(" by {by}"))
@@ -338,7 +368,10 @@ fn seat_held(product: &ProductRow, seats: &[SeatRow]) -> ConditionResult {
             "; seat {} on license {} expired on {}",
             seat.id,
             seat.license_id,
-            seat.expired_at.map(date_of).map(|d| d.to_string()).unwrap_or_default()
+            seat.expired_at
+                .map(date_of)
+                .map(|d| d.to_string())
+                .unwrap_or_default()
         ),
         None => String::new(),
     };
@@ -359,11 +392,17 @@ fn training(user: &UserRow, product: &ProductRow) -> ConditionResult {
     if done.contains(&required.to_lowercase()) {
         pass(name, format!("training '{required}' completed"))
     } else if done.is_empty() {
-        fail(name, format!("training '{required}' not completed (no trainings completed)"))
+        fail(
+            name,
+            format!("training '{required}' not completed (no trainings completed)"),
+        )
     } else {
         fail(
             name,
-            format!("training '{required}' not completed (completed: {})", done.join(", ")),
+            format!(
+                "training '{required}' not completed (completed: {})",
+                done.join(", ")
+            ),
         )
     }
 }
@@ -399,7 +438,9 @@ async fn access_check(
 ) -> ApiResult<Json<AccessCheck>> {
     auth.require(Permission::Triage)?;
     if query.user.trim().is_empty() || query.product.trim().is_empty() {
-        return Err(ApiError::invalid("give both user (email or id) and product (SKU or id)"));
+        return Err(ApiError::invalid(
+            "give both user (email or id) and product (SKU or id)",
+        ));
     }
     let mut conn = state.db.pool.acquire().await?;
     let user = find_user(&mut conn, &auth, &query.user).await?;
