@@ -5,7 +5,9 @@
 //! Every figure is aggregated in SQL (GROUP BY over the view's licenses and
 //! their seat rows), so the cost is a handful of queries whatever the number
 //! of seats; the arithmetic on the sums uses `seatdesk_core::seats`, which
-//! the client shares.
+//! the client shares. The independent queries run side by side on separate
+//! pooled connections, so under concurrent writes the figures are each
+//! exact but may come from moments a few milliseconds apart.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +22,7 @@ use seatdesk_core::seats::{
     expires_within, nearly_full, remaining_days, week_index, week_start_ms, weekly_series,
 };
 use seatdesk_core::{Module, Permission, Problem, SeatStatus};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -149,7 +151,7 @@ struct LicenseSums {
 /// part of the parent's, so they count as `allocated_within`, not again as
 /// purchased.
 async fn license_sums(
-    conn: &mut AnyConnection,
+    pool: &AnyPool,
     view: &View,
     horizon: &Horizon,
 ) -> ApiResult<Vec<LicenseSums>> {
@@ -194,21 +196,18 @@ async fn license_sums(
     sql.push(" WHERE l.status <> 'requested' AND ");
     view.push(&mut sql, "l");
     sql.push(" GROUP BY l.product_id, p.sku, p.name, p.module ORDER BY p.sku");
-    Ok(sql.query_as().fetch_all(conn).await?)
+    Ok(sql.query_as().fetch_all(pool).await?)
 }
 
 /// Seat rows of the view by product and status.
-async fn claim_counts(
-    conn: &mut AnyConnection,
-    view: &View,
-) -> ApiResult<BTreeMap<i64, ClaimCounts>> {
+async fn claim_counts(pool: &AnyPool, view: &View) -> ApiResult<BTreeMap<i64, ClaimCounts>> {
     let mut sql = Sql::new(
         "SELECT l.product_id, s.status, COUNT(*) AS n FROM seats s \
          JOIN licenses l ON l.id = s.license_id WHERE ",
     );
     view.push(&mut sql, "l");
     sql.push(" GROUP BY l.product_id, s.status");
-    let rows: Vec<(i64, String, i64)> = sql.query_as().fetch_all(conn).await?;
+    let rows: Vec<(i64, String, i64)> = sql.query_as().fetch_all(pool).await?;
     let mut counts: BTreeMap<i64, ClaimCounts> = BTreeMap::new();
     for (product_id, status, n) in rows {
         let entry = counts.entry(product_id).or_default();
@@ -225,7 +224,7 @@ async fn claim_counts(
 
 /// Seats claimed per product and week within `weeks` (first..=last).
 async fn weekly_claims(
-    conn: &mut AnyConnection,
+    pool: &AnyPool,
     view: &View,
     first: i64,
     last: i64,
@@ -242,7 +241,7 @@ async fn weekly_claims(
         .push(" AND ");
     view.push(&mut sql, "l");
     sql.push(&format!(" GROUP BY l.product_id, {bucket}"));
-    let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(conn).await?;
+    let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
     let mut weeks: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
     for (product_id, week, n) in rows {
         weeks.entry(product_id).or_default().push((week, n));
@@ -251,7 +250,7 @@ async fn weekly_claims(
 }
 
 /// Users with a live seat of a Learn product, an Observe product, and both.
-async fn module_users(conn: &mut AnyConnection, view: &View) -> ApiResult<ModuleUsers> {
+async fn module_users(pool: &AnyPool, view: &View) -> ApiResult<ModuleUsers> {
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT), CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
          CAST(COALESCE(SUM(learn * observe), 0) AS BIGINT) FROM (\
@@ -262,7 +261,7 @@ async fn module_users(conn: &mut AnyConnection, view: &View) -> ApiResult<Module
     );
     view.push(&mut sql, "l");
     sql.push(" GROUP BY s.user_id) holders");
-    let (learn, observe, combined): (i64, i64, i64) = sql.query_as().fetch_one(conn).await?;
+    let (learn, observe, combined): (i64, i64, i64) = sql.query_as().fetch_one(pool).await?;
     Ok(ModuleUsers {
         learn,
         observe,
@@ -302,14 +301,14 @@ fn push_attention_filter(sql: &mut Sql, view: &View, horizon: &Horizon) {
 }
 
 async fn attention(
-    conn: &mut AnyConnection,
+    pool: &AnyPool,
     view: &View,
     horizon: &Horizon,
     today: NaiveDate,
 ) -> ApiResult<(Vec<AttentionItem>, i64)> {
     let mut count = Sql::new("SELECT COUNT(*) FROM licenses l");
     push_attention_filter(&mut count, view, horizon);
-    let total: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
+    let total: i64 = count.query_scalar().fetch_one(pool).await?;
     let mut sql = Sql::new(
         "SELECT l.id, l.order_number, l.product_id, p.sku, l.org_id, l.account_id, l.start_date, \
          l.finish_date, l.grace_days, l.grace_until, l.seats_purchased, l.seats_consumed, \
@@ -318,7 +317,7 @@ async fn attention(
     push_attention_filter(&mut sql, view, horizon);
     sql.push(" ORDER BY l.finish_date, l.id LIMIT ")
         .bind(MAX_ATTENTION_ITEMS as i64);
-    let rows: Vec<AttentionRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<AttentionRow> = sql.query_as().fetch_all(pool).await?;
     let items: Vec<AttentionItem> = rows
         .into_iter()
         .map(|row| {
@@ -481,11 +480,16 @@ async fn dashboard(
     let last_week = week_index(now_ms());
     let first_week = last_week - TREND_WEEKS as i64 + 1;
 
-    let sums = license_sums(&mut conn, &view, &horizon).await?;
-    let mut claims = claim_counts(&mut conn, &view).await?;
-    let mut weeks = weekly_claims(&mut conn, &view, first_week, last_week).await?;
-    let module_users = module_users(&mut conn, &view).await?;
-    let (attention, attention_more) = attention(&mut conn, &view, &horizon, today).await?;
+    drop(conn);
+    // Independent reads: run them side by side on separate connections.
+    let pool = &state.db.pool;
+    let (sums, mut claims, mut weeks, module_users, (attention, attention_more)) = tokio::try_join!(
+        license_sums(pool, &view, &horizon),
+        claim_counts(pool, &view),
+        weekly_claims(pool, &view, first_week, last_week),
+        module_users(pool, &view),
+        attention(pool, &view, &horizon, today),
+    )?;
 
     let products: Vec<ProductSummary> = sums
         .into_iter()
