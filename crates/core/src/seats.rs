@@ -272,6 +272,21 @@ mod tests {
     }
 
     proptest! {
+        /// A parent license with one child in the same view: the view's
+        /// available seats are the sum of both licenses' available seats.
+        #[test]
+        fn view_counts_match_per_license_sums(
+            handed in 0i64..500, parent_used in 0i64..500, child_used in 0i64..500, spare in 0i64..500
+        ) {
+            let child_used = child_used.min(handed);
+            let purchased = handed + parent_used + spare;
+            let parent = SeatCounts { purchased, consumed: parent_used, allocated: handed };
+            let child = SeatCounts { purchased: handed, consumed: child_used, allocated: 0 };
+            let view = SeatCounts::for_view(purchased, parent_used + child_used, handed, handed);
+            prop_assert_eq!(view.available(), parent.available() + child.available());
+            prop_assert_eq!(view.purchased, purchased);
+        }
+
         #[test]
         fn available_plus_used_never_exceeds_purchased(
             purchased in 0i64..10_000, consumed in 0i64..10_000, allocated in 0i64..10_000

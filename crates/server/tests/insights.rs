@@ -453,6 +453,20 @@ async fn dashboard_story(backend: Backend) {
         }
     );
 
+    // The endpoints are described in the generated OpenAPI document.
+    let api: Value = reqwest::get(format!("{}/openapi.json", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in ["/v1/dashboard", "/v1/access-check", "/v1/discrepancies"] {
+        assert!(
+            api["paths"][path]["get"].is_object(),
+            "{path} missing from /openapi.json"
+        );
+    }
+
     // A reporter reads the dashboard but may not triage.
     for path in [
         "/v1/access-check?user=u1@north.example&product=LEARN-1",
