@@ -9,7 +9,9 @@ use chrono::{Days, NaiveDate, Utc};
 use common::{Backend, Client, TestServer};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
-use seatdesk_core::api::dashboard::{AttentionReason, Dashboard, ProductSummary};
+use seatdesk_core::api::dashboard::{
+    AttentionReason, Dashboard, MAX_ATTENTION_ITEMS, ProductSummary,
+};
 use seatdesk_core::api::triage::{
     AccessCheck, AccessCondition, DiscrepancyKind, DiscrepancyReport,
 };
@@ -452,6 +454,36 @@ async fn dashboard_story(backend: Backend) {
             allocated: 0
         }
     );
+
+    // The attention list is capped and says how many more there are.
+    for _ in 0..MAX_ATTENTION_ITEMS {
+        license(
+            &server,
+            other_acct,
+            observe,
+            3,
+            (since, days_from_today(10)),
+            0,
+        )
+        .await;
+    }
+    let south_dash: Dashboard = south.get_ok("/v1/dashboard").await;
+    assert_eq!(south_dash.totals.expiring_30, MAX_ATTENTION_ITEMS as i64);
+    assert_eq!(south_dash.attention.len(), MAX_ATTENTION_ITEMS);
+    assert_eq!(south_dash.attention_more, 0);
+    license(
+        &server,
+        other_acct,
+        learn,
+        3,
+        (since, days_from_today(5)),
+        0,
+    )
+    .await;
+    let south_dash: Dashboard = south.get_ok("/v1/dashboard").await;
+    assert_eq!(south_dash.attention.len(), MAX_ATTENTION_ITEMS);
+    assert_eq!(south_dash.attention_more, 1);
+    assert_eq!(south_dash.attention[0].remaining_days, 5, "soonest first");
 
     // The endpoints are described in the generated OpenAPI document.
     let api: Value = reqwest::get(format!("{}/openapi.json", server.url))

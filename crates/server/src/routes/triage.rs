@@ -187,6 +187,7 @@ async fn role(
         ));
     }
     let mut needed: Vec<&str> = rules.iter().map(|(role, _)| role.as_str()).collect();
+    needed.sort_unstable();
     needed.dedup();
     let has = if held.is_empty() {
         "the user has no roles".to_string()
