@@ -2,9 +2,11 @@
 //! The server derives its OpenAPI document from these types.
 
 pub mod audit;
+pub mod dashboard;
 pub mod inventory;
 pub mod requests;
 pub mod seats;
+pub mod triage;
 pub mod users;
 pub mod webhooks;
 

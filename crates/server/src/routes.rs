@@ -2,11 +2,13 @@
 //! OpenAPI document is generated from the handlers' annotations.
 
 pub mod audit;
+pub mod dashboard;
 pub mod health;
 pub mod licenses;
 pub mod orgs;
 pub mod requests;
 pub mod seats;
+pub mod triage;
 pub mod users;
 pub mod webhooks;
 
@@ -50,6 +52,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(requests::routes())
         .merge(users::routes())
+        .merge(dashboard::routes())
+        .merge(triage::routes())
 }
 
 /// The OpenAPI document of every route.

@@ -1,0 +1,215 @@
+//! The discrepancy report ("License Count Discrepancies" in the seeds):
+//! archived or suspended users still holding seats, duplicate assignments,
+//! stored counters that disagree with seat rows or child licenses, and
+//! licenses whose live rows exceed their seats. Each kind is one grouped
+//! SQL query, counted in full and listed up to a cap.
+//!
+//! Activation-code uses are not compared with seats: seat rows do not
+//! record which code created them, so that figure cannot be derived.
+
+use axum::extract::State;
+use seatdesk_core::api::triage::{
+    Discrepancy, DiscrepancyGroup, DiscrepancyKind, DiscrepancyQuery, DiscrepancyReport,
+};
+use seatdesk_core::{Permission, Problem};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::db::sql::Sql;
+use crate::error::ApiResult;
+use crate::http::auth::Auth;
+use crate::http::{Json, Query};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(discrepancies))
+}
+
+/// Items listed per kind unless the caller asks for another cap.
+const DEFAULT_ITEMS_PER_KIND: u32 = 50;
+const MAX_ITEMS_PER_KIND: u32 = 1000;
+
+/// Every kind's query yields these columns, NULL where they do not apply.
+#[derive(sqlx::FromRow)]
+struct FoundRow {
+    user_id: Option<i64>,
+    user_email: Option<String>,
+    license_id: Option<i64>,
+    product_id: Option<i64>,
+    seat_id: Option<i64>,
+    expected: Option<i64>,
+    actual: Option<i64>,
+    seat_status: Option<String>,
+}
+
+const LIVE: &str = "s.status IN ('pending', 'active')";
+
+/// Appends the query finding one kind, scoped to licenses under `scope`.
+fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
+    match kind {
+        DiscrepancyKind::ArchivedUserHoldingSeat | DiscrepancyKind::SuspendedUserHoldingSeat => {
+            let status = if kind == DiscrepancyKind::ArchivedUserHoldingSeat {
+                "archived"
+            } else {
+                "suspended"
+            };
+            sql.push(&format!(
+                "SELECT u.id AS user_id, u.email AS user_email, s.license_id AS license_id, \
+                 l.product_id AS product_id, s.id AS seat_id, CAST(NULL AS BIGINT) AS expected, \
+                 CAST(NULL AS BIGINT) AS actual, s.status AS seat_status \
+                 FROM seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
+                 WHERE u.status = '{status}' AND {LIVE} AND l.org_path LIKE "
+            ))
+            .bind(scope.to_string());
+        }
+        DiscrepancyKind::DuplicateAssignment => {
+            sql.push(&format!(
+                "SELECT s.user_id AS user_id, u.email AS user_email, MIN(s.license_id) AS license_id, \
+                 l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, CAST(1 AS BIGINT) AS expected, \
+                 COUNT(*) AS actual, CAST(NULL AS TEXT) AS seat_status \
+                 FROM seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
+                 WHERE {LIVE} AND l.org_path LIKE "
+            ))
+            .bind(scope.to_string())
+            .push(" GROUP BY s.user_id, u.email, l.product_id HAVING COUNT(*) > 1");
+        }
+        DiscrepancyKind::ConsumedMismatch | DiscrepancyKind::OverAllocated => {
+            sql.push(&format!(
+                "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS TEXT) AS user_email, \
+                 l.id AS license_id, l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, \
+                 {expected} AS expected, {actual} AS actual, CAST(NULL AS TEXT) AS seat_status \
+                 FROM licenses l LEFT JOIN seats s ON s.license_id = l.id AND {LIVE} \
+                 WHERE l.org_path LIKE ",
+                expected = if kind == DiscrepancyKind::ConsumedMismatch {
+                    "COUNT(s.id)"
+                } else {
+                    "l.seats_purchased"
+                },
+                actual = if kind == DiscrepancyKind::ConsumedMismatch {
+                    "l.seats_consumed"
+                } else {
+                    "COUNT(s.id) + l.seats_allocated"
+                },
+            ))
+            .bind(scope.to_string())
+            .push(
+                " GROUP BY l.id, l.product_id, l.seats_consumed, l.seats_allocated, l.seats_purchased",
+            )
+            .push(if kind == DiscrepancyKind::ConsumedMismatch {
+                " HAVING COUNT(s.id) <> l.seats_consumed"
+            } else {
+                " HAVING COUNT(s.id) + l.seats_allocated > l.seats_purchased"
+            });
+        }
+        DiscrepancyKind::AllocatedMismatch => {
+            sql.push(
+                "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS TEXT) AS user_email, \
+                 l.id AS license_id, l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, \
+                 CAST(COALESCE(SUM(c.seats_purchased), 0) AS BIGINT) AS expected, \
+                 l.seats_allocated AS actual, CAST(NULL AS TEXT) AS seat_status \
+                 FROM licenses l LEFT JOIN licenses c ON c.parent_license_id = l.id \
+                 WHERE l.org_path LIKE ",
+            )
+            .bind(scope.to_string())
+            .push(
+                " GROUP BY l.id, l.product_id, l.seats_allocated \
+                 HAVING COALESCE(SUM(c.seats_purchased), 0) <> l.seats_allocated",
+            );
+        }
+    }
+}
+
+fn describe(kind: DiscrepancyKind, row: &FoundRow) -> String {
+    let user = row.user_email.as_deref().unwrap_or("?");
+    let license = row.license_id.unwrap_or_default();
+    let (expected, actual) = (row.expected.unwrap_or(0), row.actual.unwrap_or(0));
+    match kind {
+        DiscrepancyKind::ArchivedUserHoldingSeat | DiscrepancyKind::SuspendedUserHoldingSeat => {
+            let status = if kind == DiscrepancyKind::ArchivedUserHoldingSeat {
+                "archived"
+            } else {
+                "suspended"
+            };
+            format!(
+                "{status} user {user} holds {} seat {} of license {license}",
+                row.seat_status.as_deref().unwrap_or("a live"),
+                row.seat_id.unwrap_or_default()
+            )
+        }
+        DiscrepancyKind::DuplicateAssignment => format!(
+            "user {user} holds {actual} live seats of product {} (first on license {license})",
+            row.product_id.unwrap_or_default()
+        ),
+        DiscrepancyKind::ConsumedMismatch => format!(
+            "license {license} stores {actual} seats consumed but has {expected} live seat rows"
+        ),
+        DiscrepancyKind::AllocatedMismatch => format!(
+            "license {license} stores {actual} seats allocated but its child licenses purchased {expected}"
+        ),
+        DiscrepancyKind::OverAllocated => format!(
+            "license {license} has {actual} seats in use or allocated but only {expected} purchased"
+        ),
+    }
+}
+
+/// Finds every kind of discrepancy in the caller's subtree: per kind the
+/// total and the first `limit` items (by license, user, seat).
+#[utoipa::path(get, path = "/v1/discrepancies", tag = "triage", security(("bearer" = [])),
+    params(DiscrepancyQuery),
+    responses((status = 200, body = DiscrepancyReport), (status = "4XX", body = Problem)))]
+async fn discrepancies(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<DiscrepancyQuery>,
+) -> ApiResult<Json<DiscrepancyReport>> {
+    auth.require(Permission::Triage)?;
+    let limit = i64::from(
+        query
+            .limit
+            .unwrap_or(DEFAULT_ITEMS_PER_KIND)
+            .clamp(1, MAX_ITEMS_PER_KIND),
+    );
+    let scope = auth.scope_pattern();
+    let mut conn = state.db.pool.acquire().await?;
+    let mut groups = Vec::with_capacity(DiscrepancyKind::ALL.len());
+    for &kind in DiscrepancyKind::ALL {
+        let mut list = Sql::new("SELECT * FROM (");
+        push_finder(&mut list, kind, &scope);
+        list.push(") d ORDER BY d.license_id, d.user_id, d.seat_id LIMIT ")
+            .bind(limit);
+        let rows: Vec<FoundRow> = list.query_as().fetch_all(&mut *conn).await?;
+        // A short list is the whole story; only a full one needs counting.
+        let total = if (rows.len() as i64) < limit {
+            rows.len() as i64
+        } else {
+            let mut count = Sql::new("SELECT COUNT(*) FROM (");
+            push_finder(&mut count, kind, &scope);
+            count.push(") d");
+            count.query_scalar().fetch_one(&mut *conn).await?
+        };
+        let items: Vec<Discrepancy> = rows
+            .into_iter()
+            .map(|row| Discrepancy {
+                kind,
+                detail: describe(kind, &row),
+                user_id: row.user_id,
+                user_email: row.user_email,
+                license_id: row.license_id,
+                product_id: row.product_id,
+                seat_id: row.seat_id,
+                expected: row.expected,
+                actual: row.actual,
+            })
+            .collect();
+        groups.push(DiscrepancyGroup {
+            kind,
+            total,
+            more: (total - items.len() as i64).max(0),
+            items,
+        });
+    }
+    Ok(Json(DiscrepancyReport {
+        total: groups.iter().map(|g| g.total).sum(),
+        groups,
+    }))
+}
