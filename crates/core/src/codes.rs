@@ -30,7 +30,7 @@ pub enum CodeShape {
 
 impl CodeShape {
     /// Characters in the canonical form, check character included, dashes not.
-    pub const fn len(self) -> usize {
+    pub const fn char_count(self) -> usize {
         match self {
             CodeShape::Master => 16,
             CodeShape::Grouped => 13,
@@ -49,7 +49,7 @@ impl CodeShape {
     pub fn from_len(len: usize) -> Option<CodeShape> {
         [CodeShape::Master, CodeShape::Grouped]
             .into_iter()
-            .find(|shape| shape.len() == len)
+            .find(|shape| shape.char_count() == len)
     }
 }
 
@@ -58,8 +58,8 @@ impl CodeShape {
 pub enum CodeError {
     #[error(
         "a code has {master} characters (master) or {grouped} characters (XXXXX-XXXX-XXXX), not {found}",
-        master = CodeShape::Master.len(),
-        grouped = CodeShape::Grouped.len()
+        master = CodeShape::Master.char_count(),
+        grouped = CodeShape::Grouped.char_count()
     )]
     WrongLength { found: usize },
     #[error(
@@ -126,7 +126,7 @@ fn display_form(canonical: &str, shape: CodeShape) -> String {
 /// (`rand::rng()`) for codes people redeem; uniqueness is the database's job.
 pub fn generate<R: Rng + ?Sized>(rng: &mut R, shape: CodeShape) -> String {
     let alphabet = ALPHABET.as_bytes();
-    let mut body: String = (0..shape.len() - 1)
+    let mut body: String = (0..shape.char_count() - 1)
         .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
         .collect();
     let check = check_character(&body);
