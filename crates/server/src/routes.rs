@@ -2,6 +2,7 @@
 //! OpenAPI document is generated from the handlers' annotations.
 
 pub mod audit;
+pub mod codes;
 pub mod health;
 pub mod licenses;
 pub mod orgs;
@@ -44,6 +45,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(licenses::routes())
         .merge(seats::routes())
         .merge(audit::routes())
+        .merge(codes::routes())
 }
 
 /// The OpenAPI document of every route.
