@@ -47,7 +47,10 @@ fn draw(count: usize, shape: CodeShape) -> Vec<String> {
 }
 
 /// Which of `candidates` are already taken anywhere (codes or teacher codes).
-async fn taken_among(conn: &mut AnyConnection, candidates: &[String]) -> ApiResult<HashSet<String>> {
+async fn taken_among(
+    conn: &mut AnyConnection,
+    candidates: &[String],
+) -> ApiResult<HashSet<String>> {
     let mut taken = HashSet::new();
     for chunk in candidates.chunks(INSERT_CHUNK) {
         let mut sql = Sql::new("SELECT code FROM codes WHERE code IN (");
@@ -169,6 +172,8 @@ pub async fn insert_activation_codes(
     if missing == 0 {
         Ok(())
     } else {
-        Err(ApiError::internal("could not find enough unused activation codes"))
+        Err(ApiError::internal(
+            "could not find enough unused activation codes",
+        ))
     }
 }

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_code};
-use crate::db::{now_ms, ms_to_time};
+use crate::db::{ms_to_time, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json};
@@ -80,10 +80,7 @@ async fn redeem(
     if email.is_empty() {
         return Err(ApiError::invalid("email must not be empty"));
     }
-    let rate_keys = [
-        format!("token:{}", auth.token_id),
-        format!("email:{email}"),
-    ];
+    let rate_keys = [format!("token:{}", auth.token_id), format!("email:{email}")];
     if let Some(retry_after) = rate_limited(&state, &rate_keys).await? {
         return Ok(too_many_attempts(retry_after));
     }
@@ -349,9 +346,7 @@ fn too_many_attempts(retry_after_secs: i64) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         kinds::RATE_LIMITED,
-        format!(
-            "too many failed code redemptions; try again in {retry_after_secs} seconds"
-        ),
+        format!("too many failed code redemptions; try again in {retry_after_secs} seconds"),
     )
     .into_response();
     if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
