@@ -148,6 +148,28 @@ async fn new_licenses_carry_a_valid_master_code_and_teacher_code() {
             assert_eq!(items.len(), 1);
             assert_eq!(items[0]["code"], master);
             assert_eq!(items[0]["kind"], "master");
+            // The License Code search finds it however it is typed.
+            let sloppy = teacher.to_lowercase().replace('-', "");
+            let found: Value = server
+                .admin
+                .get_ok(&format!("/v1/licenses?code={sloppy}"))
+                .await;
+            assert_eq!(found["items"][0]["id"], fixture.license_id);
+            assert_eq!(found["items"].as_array().unwrap().len(), 1);
+        }
+        let api = server.admin.get("/openapi.json").await.body;
+        for path in [
+            "/v1/licenses/{id}/codes",
+            "/v1/licenses/{id}/resource-codes",
+            "/v1/licenses/{id}/code-batches",
+            "/v1/code-batches/{id}",
+            "/v1/code-batches/{id}/export",
+            "/v1/redeem",
+        ] {
+            assert!(
+                api["paths"][path].is_object(),
+                "{path} is missing from /openapi.json"
+            );
         }
     }
 }

@@ -181,7 +181,9 @@ async fn list_licenses(
             .bind(format!("%{}%", po.to_lowercase()));
     }
     if let Some(code) = query.code.as_deref().filter(|s| !s.is_empty()) {
-        let code = code.trim().to_uppercase();
+        // Typed codes match however they were spaced, dashed or cased.
+        let code =
+            seatdesk_core::codes::validate(code).unwrap_or_else(|_| code.trim().to_uppercase());
         sql.push(" AND (l.teacher_code = ")
             .bind(code.clone())
             .push(" OR EXISTS (SELECT 1 FROM codes c WHERE c.license_id = l.id AND c.code = ")
