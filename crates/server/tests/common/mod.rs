@@ -72,9 +72,8 @@ pub async fn fresh_db_url(backend: Backend) -> (String, Option<tempfile::TempDir
                 std::process::id(),
                 seatdesk_server::tokens::new_secret()[3..15].to_lowercase()
             );
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
-                .await
-                .expect("connect to PostgreSQL");
+            let mut conn: sqlx::AnyConnection =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("connect to PostgreSQL");
             sqlx::Executor::execute(
                 &mut conn,
                 sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
@@ -153,10 +152,7 @@ impl TestServer {
         .await
         .unwrap();
         for (id, stored, counted) in rows {
-            assert_eq!(
-                stored, counted,
-                "license {id}: stored consumed {stored} but {counted} live seat rows"
-            );
+            assert_eq!(stored, counted, "license {id}: stored consumed {stored} but {counted} live seat rows");
         }
         let over: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM licenses WHERE seats_consumed + seats_allocated > seats_purchased",
@@ -269,13 +265,7 @@ impl Client {
         }
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        idem: Option<&str>,
-    ) -> Reply {
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, idem: Option<&str>) -> Reply {
         let mut request = self
             .http
             .request(method, format!("{}{}", self.base, path))
@@ -295,20 +285,10 @@ impl Client {
             panic!("{path} answered {status}: {body}");
         }
         if status.is_client_error() {
-            let content_type = headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            assert_eq!(
-                content_type, "application/problem+json",
-                "{path} {status} is not problem+json: {body}"
-            );
+            let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+            assert_eq!(content_type, "application/problem+json", "{path} {status} is not problem+json: {body}");
         }
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -321,23 +301,13 @@ impl Client {
 
     pub async fn get_ok<T: DeserializeOwned>(&self, path: &str) -> T {
         let reply = self.get(path).await;
-        assert!(
-            reply.status.is_success(),
-            "GET {path}: {} {}",
-            reply.status,
-            reply.body
-        );
+        assert!(reply.status.is_success(), "GET {path}: {} {}", reply.status, reply.body);
         serde_json::from_value(reply.body).expect("decode")
     }
 
     pub async fn post_ok<T: DeserializeOwned>(&self, path: &str, body: &Value) -> T {
         let reply = self.post(path, body).await;
-        assert!(
-            reply.status.is_success(),
-            "POST {path}: {} {}",
-            reply.status,
-            reply.body
-        );
+        assert!(reply.status.is_success(), "POST {path}: {} {}", reply.status, reply.body);
         serde_json::from_value(reply.body).expect("decode")
     }
 }
