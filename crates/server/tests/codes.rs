@@ -157,6 +157,35 @@ async fn new_licenses_carry_a_valid_master_code_and_teacher_code() {
             assert_eq!(found["items"][0]["id"], fixture.license_id);
             assert_eq!(found["items"].as_array().unwrap().len(), 1);
         }
+        // A child org's share keeps the teacher code and gets its own master code.
+        let child_org: Value = server
+            .admin
+            .post_ok(
+                "/v1/orgs",
+                &json!({"parent_id": a.org_id, "kind": "school", "name": "North School"}),
+            )
+            .await;
+        let child_account: Value = server
+            .admin
+            .post_ok(
+                "/v1/accounts",
+                &json!({"org_id": child_org["id"], "name": "North", "number": "PA-NORTH"}),
+            )
+            .await;
+        let child: Value = server
+            .admin
+            .post_ok(
+                &format!("/v1/licenses/{}/allocations", a.license_id),
+                &json!({"account_id": child_account["id"], "seats": 2}),
+            )
+            .await;
+        let parent: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", a.license_id))
+            .await;
+        assert_eq!(child["teacher_code"], parent["teacher_code"]);
+        let child_master = child["master_code"].as_str().unwrap();
+        assert!(validate(child_master).is_ok() && !seen.contains(child_master));
         let api = server.admin.get("/openapi.json").await.body;
         for path in [
             "/v1/licenses/{id}/codes",

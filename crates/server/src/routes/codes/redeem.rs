@@ -88,7 +88,11 @@ async fn redeem(
         Err(error) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             kinds::CODE_MISTYPED,
-            format!("{}: {error}", body.code.trim()),
+            // Echo a bounded prefix only: the input may be anything.
+            format!(
+                "{}: {error}",
+                body.code.trim().chars().take(40).collect::<String>()
+            ),
         )),
         Ok(code) => redeem_code(&state, &auth, &key, &body, code, email).await,
     };
