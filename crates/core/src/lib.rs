@@ -3,6 +3,7 @@
 //! so the client and server cannot drift apart on what a field means.
 
 pub mod api;
+pub mod codes;
 pub mod problem;
 pub mod role;
 pub mod seats;

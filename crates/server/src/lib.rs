@@ -3,8 +3,10 @@
 //! SQLite (embedded default) or PostgreSQL (any number of stateless replicas).
 
 pub mod audit;
+pub mod codes;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod mutation;
 pub mod routes;

@@ -2,6 +2,7 @@
 //! OpenAPI document is generated from the handlers' annotations.
 
 pub mod audit;
+pub mod codes;
 pub mod dashboard;
 pub mod health;
 pub mod licenses;
@@ -54,6 +55,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(dashboard::routes())
         .merge(triage::routes())
+        .merge(codes::routes())
 }
 
 /// The OpenAPI document of every route.

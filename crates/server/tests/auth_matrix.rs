@@ -50,6 +50,8 @@ struct Ids {
     request: i64,
     role_rule: i64,
     webhook: i64,
+    batch: i64,
+    activation_code: String,
 }
 
 /// Every endpoint that needs a token, with the permission it needs.
@@ -79,6 +81,54 @@ fn cases(ids: &Ids) -> Vec<Case> {
         case(M::GET, "/v1/users/{id}", Some(ids.user), None, P::Read),
         case(M::GET, "/v1/role-rules", None, None, P::Read),
         case(M::GET, "/v1/dashboard", None, None, P::Read),
+        case(M::GET, "/v1/licenses/{id}/codes", l, None, P::Read),
+        case(M::GET, "/v1/licenses/{id}/code-batches", l, None, P::Read),
+        case(
+            M::GET,
+            "/v1/code-batches/{id}",
+            Some(ids.batch),
+            None,
+            P::Read,
+        ),
+        case(
+            M::POST,
+            "/v1/licenses/{id}/code-batches",
+            l,
+            Some(
+                json!({"count": 1, "users_per_code": 1, "duration_days": 10, "enable_benchmark": true, "enable_exercises": false, "enable_badges": false, "require_teacher_link": false}),
+            ),
+            P::ManageCodes,
+        ),
+        case(
+            M::PATCH,
+            "/v1/code-batches/{id}",
+            Some(ids.batch),
+            Some(
+                json!({"enable_benchmark": false, "enable_exercises": true, "enable_badges": true, "require_teacher_link": true}),
+            ),
+            P::ManageCodes,
+        ),
+        case(
+            M::GET,
+            "/v1/code-batches/{id}/export?format=csv",
+            Some(ids.batch),
+            None,
+            P::ManageCodes,
+        ),
+        case(
+            M::POST,
+            "/v1/licenses/{id}/resource-codes",
+            l,
+            Some(json!({"subject": "Algebra"})),
+            P::ManageCodes,
+        ),
+        case(
+            M::POST,
+            "/v1/redeem",
+            None,
+            Some(json!({"code": ids.activation_code, "email": ids.user_email})),
+            P::ManageSeats,
+        ),
         case(
             M::GET,
             "/v1/access-check?user={id}&product=1",
@@ -333,7 +383,19 @@ async fn each_role_can_do_only_its_part_and_only_in_its_subtree() {
                 &json!({"url": "https://hooks.example/m", "events": ["*"], "org_id": a.org_id}),
             )
             .await;
+        let batch: Value = server
+            .admin
+            .post_ok(&format!("/v1/licenses/{}/code-batches", a.license_id), &json!({"count": 2, "users_per_code": 1, "duration_days": 30, "enable_benchmark": true, "enable_exercises": true, "enable_badges": false, "require_teacher_link": false}))
+            .await;
+        let activation_code: String =
+            sqlx::query_scalar("SELECT code FROM codes WHERE batch_id = $1 ORDER BY id LIMIT 1")
+                .bind(batch["id"].as_i64().unwrap())
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         let ids = Ids {
+            activation_code,
+            batch: batch["id"].as_i64().unwrap(),
             org: a.org_id,
             account: a.account_id,
             product: a.product_id,

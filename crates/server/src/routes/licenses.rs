@@ -185,7 +185,9 @@ async fn list_licenses(
             .bind(format!("%{}%", po.to_lowercase()));
     }
     if let Some(code) = query.code.as_deref().filter(|s| !s.is_empty()) {
-        let code = code.trim().to_uppercase();
+        // Typed codes match however they were spaced, dashed or cased.
+        let code =
+            seatdesk_core::codes::validate(code).unwrap_or_else(|_| code.trim().to_uppercase());
         sql.push(" AND (l.teacher_code = ")
             .bind(code.clone())
             .push(" OR EXISTS (SELECT 1 FROM codes c WHERE c.license_id = l.id AND c.code = ")
@@ -290,11 +292,17 @@ pub struct LicenseInsert<'a> {
     pub status: LicenseStatus,
 }
 
+/// Inserts a license with a fresh master code (in `codes`) and, unless one
+/// is passed down (allocations keep the parent's), a fresh teacher code.
 pub async fn insert_license(
     conn: &mut AnyConnection,
     new: &LicenseInsert<'_>,
     now: i64,
 ) -> ApiResult<i64> {
+    let teacher_code = match &new.teacher_code {
+        Some(code) => code.clone(),
+        None => crate::codes::unused_teacher_code(&mut *conn).await?,
+    };
     let grace_until = new.finish_date + chrono::Days::new(new.grace_days.max(0) as u64);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO licenses (account_id, org_id, org_path, parent_license_id, product_id, \
@@ -311,7 +319,7 @@ pub async fn insert_license(
     .bind(new.purchase_order.trim().to_string())
     .bind(new.inventory_type.as_str())
     .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
-    .bind(new.teacher_code.clone())
+    .bind(teacher_code)
     .bind(new.seats_purchased)
     .bind(new.start_date.to_string())
     .bind(new.finish_date.to_string())
@@ -319,8 +327,13 @@ pub async fn insert_license(
     .bind(grace_until.to_string())
     .bind(new.status.as_str())
     .bind(now)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let master = crate::codes::CodeFields {
+        license_id: id,
+        ..Default::default()
+    };
+    crate::codes::insert_code(conn, seatdesk_core::CodeKind::Master, &master, now).await?;
     Ok(id)
 }
 
