@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod mutation;
