@@ -72,8 +72,9 @@ pub async fn fresh_db_url(backend: Backend) -> (String, Option<tempfile::TempDir
                 std::process::id(),
                 seatdesk_server::tokens::new_secret()[3..15].to_lowercase()
             );
-            let mut conn: sqlx::AnyConnection =
-                sqlx::Connection::connect(&base).await.expect("connect to PostgreSQL");
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connect to PostgreSQL");
             sqlx::Executor::execute(
                 &mut conn,
                 sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
