@@ -179,6 +179,11 @@ pub(crate) struct Ids {
     role_rule: NextId,
 }
 
+/// Page cache of the loading connection (256 MiB), and SQLite's default
+/// to put back before the connection returns to the pool.
+const LOAD_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
+const DEFAULT_CACHE_PRAGMA: &str = "PRAGMA cache_size = -2000";
+
 /// Tables with ids the demo assigns, for reading and (on PostgreSQL)
 /// advancing their identity sequences.
 const ID_TABLES: &[&str] = &[
@@ -262,6 +267,11 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     let mut tx = db.begin_write().await?;
     let conn: &mut AnyConnection = &mut tx.tx;
     ensure_fresh(conn).await?;
+    if db.backend == Backend::Sqlite {
+        // Seats carry six indexes; a page cache that holds them turns
+        // random index inserts from disk reads into memory writes.
+        sqlx::query(LOAD_CACHE_PRAGMA).execute(&mut *conn).await?;
+    }
     let root = existing_root(conn).await?;
     let mut ids = Ids::read(conn).await?;
     let mut rng = StdRng::seed_from_u64(SEED);
@@ -346,6 +356,9 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         after: serde_json::to_value(&summary).ok(),
     };
     audit::append(conn, &[event], "demo", &format!("demo-load-{SEED:x}"), now_ms()).await?;
+    if db.backend == Backend::Sqlite {
+        sqlx::query(DEFAULT_CACHE_PRAGMA).execute(&mut *conn).await?;
+    }
     tx.commit().await?;
     Ok(DemoSummary {
         summary,
