@@ -31,7 +31,10 @@ fn get(url: &str, token: &str, path: &str) -> (String, String) {
     let mut reply = String::new();
     stream.read_to_string(&mut reply).expect("read");
     let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-    (head.lines().next().unwrap_or_default().to_string(), body.to_string())
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        body.to_string(),
+    )
 }
 
 #[test]
@@ -72,7 +75,15 @@ fn serve_demo_data_refuses_a_database_with_data() {
     let db = format!("sqlite://{}", dir.path().join("full.db").display());
     let serve = |claims: &str| {
         Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db", &db, "--demo-data", claims])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                &db,
+                "--demo-data",
+                claims,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -85,12 +96,18 @@ fn serve_demo_data_refuses_a_database_with_data() {
     let mut line = String::new();
     while !line.contains("listening") {
         line.clear();
-        assert!(log.read_line(&mut line).unwrap() > 0, "server exited before listening");
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "server exited before listening"
+        );
         assert!(Instant::now() < deadline, "no 'listening' line");
     }
     drop(first);
     let second = serve("300").wait_with_output().expect("second run");
     assert!(!second.status.success(), "a second load must be refused");
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains("not empty") && stderr.contains("fresh database"), "{stderr}");
+    assert!(
+        stderr.contains("not empty") && stderr.contains("fresh database"),
+        "{stderr}"
+    );
 }

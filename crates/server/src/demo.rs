@@ -247,7 +247,9 @@ async fn ensure_fresh(conn: &mut AnyConnection) -> Result<(), DemoError> {
 }
 
 /// The oldest root org, if any: the demo hangs under it.
-async fn existing_root(conn: &mut AnyConnection) -> Result<Option<tree::ExistingRoot>, sqlx::Error> {
+async fn existing_root(
+    conn: &mut AnyConnection,
+) -> Result<Option<tree::ExistingRoot>, sqlx::Error> {
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT id, name, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
     )
@@ -298,7 +300,11 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         center_budget,
     );
     people::number_people(&mut tree, &mut ids);
-    debug_assert!(licenses::slices_fit(&inventory, &tree.districts, &tree.centers));
+    debug_assert!(licenses::slices_fit(
+        &inventory,
+        &tree.districts,
+        &tree.centers
+    ));
 
     let root_org = &tree.orgs[tree.root];
     let mut summary = Summary {
@@ -322,8 +328,16 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     store::orgs_and_accounts(conn, &tree, created).await?;
     store::products(conn, first_product).await?;
     store::licenses(conn, &tree, &inventory, first_product, created).await?;
-    store::license_codes(conn, &mut rng, &mut ids, &mut codes, &inventory, created, &mut summary)
-        .await?;
+    store::license_codes(
+        conn,
+        &mut rng,
+        &mut ids,
+        &mut codes,
+        &inventory,
+        created,
+        &mut summary,
+    )
+    .await?;
     summary.role_rules = store::role_rules(conn, &mut ids, &tree, first_product, created).await?;
     summary.requests =
         store::requests(conn, &mut ids, &tree, &inventory, first_product, today_ms).await?;
@@ -355,9 +369,18 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         before: None,
         after: serde_json::to_value(&summary).ok(),
     };
-    audit::append(conn, &[event], "demo", &format!("demo-load-{SEED:x}"), now_ms()).await?;
+    audit::append(
+        conn,
+        &[event],
+        "demo",
+        &format!("demo-load-{SEED:x}"),
+        now_ms(),
+    )
+    .await?;
     if db.backend == Backend::Sqlite {
-        sqlx::query(DEFAULT_CACHE_PRAGMA).execute(&mut *conn).await?;
+        sqlx::query(DEFAULT_CACHE_PRAGMA)
+            .execute(&mut *conn)
+            .await?;
     }
     tx.commit().await?;
     Ok(DemoSummary {

@@ -171,20 +171,22 @@ pub fn build<R: Rng + ?Sized>(
     } else {
         today.year() - 1
     };
-    let current = (
-        ymd(school_year, 8, 1),
-        ymd(school_year + 1, 7, 31),
-        30,
-    );
+    let current = (ymd(school_year, 8, 1), ymd(school_year + 1, 7, 31), 30);
     let previous = (ymd(school_year - 1, 8, 1), ymd(school_year, 6, 30), 14);
 
     for (d, site) in tree.districts.iter_mut().enumerate() {
         let budget = district_budget;
-        let teacher_rows = [CE_TEACHER, CE_TEACHER_PREVIOUS, CE_STUDENT_TEACHERS, LEARN, OBSERVE]
-            .iter()
-            .map(|share| rows(budget, *share))
-            .max()
-            .unwrap_or(1);
+        let teacher_rows = [
+            CE_TEACHER,
+            CE_TEACHER_PREVIOUS,
+            CE_STUDENT_TEACHERS,
+            LEARN,
+            OBSERVE,
+        ]
+        .iter()
+        .map(|share| rows(budget, *share))
+        .max()
+        .unwrap_or(1);
         let student_rows = rows(budget, ALEKS).max(rows(budget, CE_STUDENT_STUDENTS));
         site.teachers = teacher_rows + teacher_rows / 10 + 2;
         site.students = student_rows + student_rows / 12 + 2;
@@ -225,7 +227,11 @@ pub fn build<R: Rng + ?Sized>(
             Some(sref),
             ProductKey::ConnectedTeacher,
             InventoryType::SeatPool,
-            &format!("PO-{}-{}", initials(&tree.orgs[site.org].name), school_year - 1),
+            &format!(
+                "PO-{}-{}",
+                initials(&tree.orgs[site.org].name),
+                school_year - 1
+            ),
             previous,
             vec![teachers(slice)],
             LicenseStatus::Expired,
@@ -579,7 +585,8 @@ impl<R: Rng + ?Sized> Builder<'_, R> {
 /// otherwise most are active, some pending (a third of them for months),
 /// some expired and some revoked.
 fn draw_mix<R: Rng + ?Sized>(rng: &mut R, total: i64, lapsed: bool) -> Mix {
-    let share = |rng: &mut R, lo: f64, hi: f64| (total as f64 * rng.random_range(lo..hi)).round() as i64;
+    let share =
+        |rng: &mut R, lo: f64, hi: f64| (total as f64 * rng.random_range(lo..hi)).round() as i64;
     if lapsed {
         let revoked = share(rng, 0.08, 0.18).min(total);
         return Mix {

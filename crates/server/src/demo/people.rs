@@ -39,7 +39,9 @@ impl Emails {
 /// Numbers every site's people (teachers, then students, then staff).
 pub fn number_people(tree: &mut Tree, ids: &mut Ids) {
     for site in tree.districts.iter_mut() {
-        site.first_user_id = ids.user.take_many(site.teachers + site.students + STAFF_PER_DISTRICT);
+        site.first_user_id = ids
+            .user
+            .take_many(site.teachers + site.students + STAFF_PER_DISTRICT);
     }
     for site in tree.centers.iter_mut() {
         site.first_user_id = ids.user.take_many(site.teachers + site.students);
@@ -47,8 +49,20 @@ pub fn number_people(tree: &mut Tree, ids: &mut Ids) {
 }
 
 pub const COLUMNS: &[&str] = &[
-    "id", "org_id", "org_path", "email", "given_name", "family_name", "kind", "roles", "status",
-    "trainings", "sourced_id", "last_login_at", "created_at", "updated_at",
+    "id",
+    "org_id",
+    "org_path",
+    "email",
+    "given_name",
+    "family_name",
+    "kind",
+    "roles",
+    "status",
+    "trainings",
+    "sourced_id",
+    "last_login_at",
+    "created_at",
+    "updated_at",
 ];
 
 /// Writes every site's people; returns how many.
@@ -92,7 +106,9 @@ pub async fn write<R: Rng + ?Sized>(
                 .random_bool(0.85)
                 .then(|| today_ms - rng.random_range(0..30 * DAY_MS));
             let id = site.first_user_id + index;
-            let sourced = site.is_district.then(|| format!("sis-{}-{index}", site.org));
+            let sourced = site
+                .is_district
+                .then(|| format!("sis-{}-{index}", site.org));
             rows.row()
                 .int(id)
                 .int(home.id)
@@ -130,7 +146,10 @@ fn roles_of(site: &Site, kind: UserKind, position: i64) -> (String, String) {
             if position == 0 {
                 roles.push(UserRole::Admin);
             }
-            if let Some(k) = site.observe.and_then(|s| s.position_of(position, site.teachers)) {
+            if let Some(k) = site
+                .observe
+                .and_then(|s| s.position_of(position, site.teachers))
+            {
                 roles.push(if k % 2 == 0 {
                     UserRole::Observer
                 } else {
@@ -143,7 +162,11 @@ fn roles_of(site: &Site, kind: UserKind, position: i64) -> (String, String) {
                     trainings = OBSERVE_TRAINING;
                 }
             }
-            if site.learn.and_then(|s| s.position_of(position, site.teachers)).is_some() {
+            if site
+                .learn
+                .and_then(|s| s.position_of(position, site.teachers))
+                .is_some()
+            {
                 roles.push(UserRole::Learner);
             }
             if position % 40 == 7 {

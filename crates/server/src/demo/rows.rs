@@ -162,7 +162,11 @@ mod tests {
     fn rows_are_joined_into_one_values_list() {
         let mut rows = Rows::new("t", &["a", "b", "c"]);
         rows.row().int(1).text("x").null().end();
-        rows.row().opt_int(None).opt_text(Some("it's")).int(-3).end();
+        rows.row()
+            .opt_int(None)
+            .opt_text(Some("it's"))
+            .int(-3)
+            .end();
         assert_eq!(rows.count(), 2);
         assert_eq!(
             format!("{}{}", rows.head, rows.body),

@@ -19,14 +19,35 @@ use super::tree::{Tree, day_ms};
 use super::{Ids, SeatTally};
 
 const COLUMNS: &[&str] = &[
-    "id", "license_id", "user_id", "status", "status_before_revoke", "students_assigned",
-    "redemption_code", "source", "assigned_at", "assigned_by", "claimed_at", "expired_at",
-    "revoked_at", "revoked_by", "updated_at",
+    "id",
+    "license_id",
+    "user_id",
+    "status",
+    "status_before_revoke",
+    "students_assigned",
+    "redemption_code",
+    "source",
+    "assigned_at",
+    "assigned_by",
+    "claimed_at",
+    "expired_at",
+    "revoked_at",
+    "revoked_by",
+    "updated_at",
 ];
 
 pub const CODE_COLUMNS: &[&str] = &[
-    "id", "code", "kind", "license_id", "batch_id", "seat_id", "subject", "max_uses", "uses",
-    "expires_at", "created_at",
+    "id",
+    "code",
+    "kind",
+    "license_id",
+    "batch_id",
+    "seat_id",
+    "subject",
+    "max_uses",
+    "uses",
+    "expires_at",
+    "created_at",
 ];
 
 /// What a seat row will be; long-pending is pending assigned months ago.
@@ -63,7 +84,10 @@ pub async fn write<R: Rng + ?Sized>(
             None => continue,
         };
         let admin = if site.is_district {
-            format!("token:{}-admin", super::names::slug(&tree.orgs[site.org].name))
+            format!(
+                "token:{}-admin",
+                super::names::slug(&tree.orgs[site.org].name)
+            )
         } else {
             "token:sue.wong".to_string()
         };

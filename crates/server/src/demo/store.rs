@@ -26,7 +26,10 @@ pub async fn orgs_and_accounts(
     tree: &Tree,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new("orgs", &["id", "parent_id", "kind", "name", "path", "created_at"]);
+    let mut rows = Rows::new(
+        "orgs",
+        &["id", "parent_id", "kind", "name", "path", "created_at"],
+    );
     // Parents come before children in `tree.orgs`, as the foreign key needs.
     for org in tree.orgs.iter().filter(|o| o.insert) {
         rows.row()
@@ -40,7 +43,10 @@ pub async fn orgs_and_accounts(
         rows.flush_if_full(conn).await?;
     }
     rows.flush(conn).await?;
-    let mut rows = Rows::new("accounts", &["id", "org_id", "name", "number", "created_at"]);
+    let mut rows = Rows::new(
+        "accounts",
+        &["id", "org_id", "name", "number", "created_at"],
+    );
     for account in &tree.accounts {
         rows.row()
             .int(account.id)
@@ -54,13 +60,19 @@ pub async fn orgs_and_accounts(
     rows.flush(conn).await
 }
 
-pub async fn products(
-    conn: &mut AnyConnection,
-    first_id: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn products(conn: &mut AnyConnection, first_id: i64) -> Result<(), sqlx::Error> {
     let mut rows = Rows::new(
         "products",
-        &["id", "sku", "name", "family", "edition", "module", "has_resource_codes", "training_prerequisite"],
+        &[
+            "id",
+            "sku",
+            "name",
+            "family",
+            "edition",
+            "module",
+            "has_resource_codes",
+            "training_prerequisite",
+        ],
     );
     for (n, product) in PRODUCTS.iter().enumerate() {
         rows.row()
@@ -87,10 +99,28 @@ pub async fn licenses(
     let mut rows = Rows::new(
         "licenses",
         &[
-            "id", "account_id", "org_id", "org_path", "parent_license_id", "product_id",
-            "order_number", "purchase_order", "inventory_type", "courses", "teacher_code",
-            "seats_purchased", "seats_consumed", "seats_allocated", "start_date", "finish_date",
-            "grace_days", "grace_until", "status", "renewal_requested", "renewed", "created_at",
+            "id",
+            "account_id",
+            "org_id",
+            "org_path",
+            "parent_license_id",
+            "product_id",
+            "order_number",
+            "purchase_order",
+            "inventory_type",
+            "courses",
+            "teacher_code",
+            "seats_purchased",
+            "seats_consumed",
+            "seats_allocated",
+            "start_date",
+            "finish_date",
+            "grace_days",
+            "grace_until",
+            "status",
+            "renewal_requested",
+            "renewed",
+            "created_at",
             "updated_at",
         ],
     );
@@ -145,32 +175,60 @@ pub async fn license_codes<R: Rng + ?Sized>(
     let mut batches = Rows::new(
         "code_batches",
         &[
-            "id", "license_id", "code_count", "users_per_code", "duration_days", "enable_benchmark",
-            "enable_exercises", "enable_badges", "require_teacher_link", "created_by", "created_at",
+            "id",
+            "license_id",
+            "code_count",
+            "users_per_code",
+            "duration_days",
+            "enable_benchmark",
+            "enable_exercises",
+            "enable_badges",
+            "require_teacher_link",
+            "created_by",
+            "created_at",
         ],
     );
     for license in &inventory.licenses {
         let expires = day_ms(license.grace_until());
         if let Some(master) = &license.master_code {
-            code_row(&mut code_rows, ids.code.take(), master, CodeKind::Master, license, None, None)
-                .int(license.seats_purchased)
-                .int(license.mix.live())
-                .int(expires)
-                .int(created)
-                .end();
+            code_row(
+                &mut code_rows,
+                ids.code.take(),
+                master,
+                CodeKind::Master,
+                license,
+                None,
+                None,
+            )
+            .int(license.seats_purchased)
+            .int(license.mix.live())
+            .int(expires)
+            .int(created)
+            .end();
             summary.master_codes += 1;
         }
         for subject in &license.resource_subjects {
             let code = codes.fresh(rng, CodeShape::Master);
-            code_row(&mut code_rows, ids.code.take(), &code, CodeKind::Resource, license, None, Some(subject))
-                .int(license.seats_purchased)
-                .int(0)
-                .int(expires)
-                .int(created)
-                .end();
+            code_row(
+                &mut code_rows,
+                ids.code.take(),
+                &code,
+                CodeKind::Resource,
+                license,
+                None,
+                Some(subject),
+            )
+            .int(license.seats_purchased)
+            .int(0)
+            .int(expires)
+            .int(created)
+            .end();
             summary.resource_codes += 1;
         }
-        if let Some(batch) = license.batch.filter(|_| license.inventory_type == InventoryType::UserActivationCodes) {
+        if let Some(batch) = license
+            .batch
+            .filter(|_| license.inventory_type == InventoryType::UserActivationCodes)
+        {
             let batch_id = ids.batch.take();
             let count = license.seats_purchased;
             let made = created.max(day_ms(license.start));
@@ -190,15 +248,24 @@ pub async fn license_codes<R: Rng + ?Sized>(
                 .end();
             batches.flush(conn).await?;
             let redeemed = license.mix.total();
-            let code_expiry = day_ms(license.start + Days::new(batch.duration_days as u64)).max(expires);
+            let code_expiry =
+                day_ms(license.start + Days::new(batch.duration_days as u64)).max(expires);
             for n in 0..count {
                 let code = codes.fresh(rng, CodeShape::Grouped);
-                code_row(&mut code_rows, ids.code.take(), &code, CodeKind::Activation, license, Some(batch_id), None)
-                    .int(batch.users_per_code)
-                    .int(i64::from(n < redeemed))
-                    .int(code_expiry)
-                    .int(made)
-                    .end();
+                code_row(
+                    &mut code_rows,
+                    ids.code.take(),
+                    &code,
+                    CodeKind::Activation,
+                    license,
+                    Some(batch_id),
+                    None,
+                )
+                .int(batch.users_per_code)
+                .int(i64::from(n < redeemed))
+                .int(code_expiry)
+                .int(made)
+                .end();
                 code_rows.flush_if_full(conn).await?;
             }
             summary.code_batches += 1;
@@ -241,7 +308,14 @@ pub async fn role_rules(
 ) -> Result<u64, sqlx::Error> {
     let mut rows = Rows::new(
         "role_rules",
-        &["id", "org_id", "org_path", "role", "product_id", "created_at"],
+        &[
+            "id",
+            "org_id",
+            "org_path",
+            "role",
+            "product_id",
+            "created_at",
+        ],
     );
     let rules = [
         (UserRole::Observer, ProductKey::Observe),
@@ -279,9 +353,24 @@ pub async fn requests(
     let mut rows = Rows::new(
         "requests",
         &[
-            "id", "kind", "status", "license_id", "account_id", "org_id", "org_path",
-            "requested_to_org_id", "product_id", "new_code", "inventory_type", "students",
-            "courses", "start_date", "finish_date", "purchase_order", "comments", "created_by",
+            "id",
+            "kind",
+            "status",
+            "license_id",
+            "account_id",
+            "org_id",
+            "org_path",
+            "requested_to_org_id",
+            "product_id",
+            "new_code",
+            "inventory_type",
+            "students",
+            "courses",
+            "start_date",
+            "finish_date",
+            "purchase_order",
+            "comments",
+            "created_by",
             "created_at",
         ],
     );

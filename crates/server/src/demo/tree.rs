@@ -167,13 +167,19 @@ pub fn build<R: Rng + ?Sized>(
         "Pacific Learning Solutions".into(),
     );
     tree.add_account(ids, tree.reseller, "Reseller Inventory");
-    tree.hub = tree.add_org(ids, Some(tree.reseller), OrgKind::Hub, "West Coast Hub".into());
+    tree.hub = tree.add_org(
+        ids,
+        Some(tree.reseller),
+        OrgKind::Hub,
+        "West Coast Hub".into(),
+    );
     tree.hub_account = tree.add_account(ids, tree.hub, "Hub Inventory");
     for n in 0..center_count {
         let name = names::nth(CENTERS, n);
         let org = tree.add_org(ids, Some(tree.hub), OrgKind::Center, name.clone());
         let account = tree.add_account(ids, org, "Center");
-        tree.centers.push(site(org, vec![org], account, &name, false, "com"));
+        tree.centers
+            .push(site(org, vec![org], account, &name, false, "com"));
     }
     for n in 0..district_count {
         let name = names::nth(DISTRICTS, n);
@@ -196,7 +202,14 @@ pub fn build<R: Rng + ?Sized>(
     tree
 }
 
-fn site(org: usize, homes: Vec<usize>, account: usize, name: &str, is_district: bool, tld: &str) -> Site {
+fn site(
+    org: usize,
+    homes: Vec<usize>,
+    account: usize,
+    name: &str,
+    is_district: bool,
+    tld: &str,
+) -> Site {
     Site {
         org,
         homes,
