@@ -43,6 +43,8 @@ fn demo_print_env_serves_a_loaded_database() {
     let child = Command::new(BIN)
         .args(["demo", "--claims", "600", "--print-env"])
         .env("SEATDESK_DATA_DIR", data.path())
+        // The demo database goes under TMPDIR: keep it in this test's dir.
+        .env("TMPDIR", data.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -84,8 +84,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // TUI seam: when the dashboard lands, run it here against env.url and
     // env.token (and return when it quits) instead of waiting for Ctrl-C.
     eprintln!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    tokio::select! {
+        signal = tokio::signal::ctrl_c() => signal.context("waiting for Ctrl-C")?,
+        () = terminated() => {}
+    }
+    // Dropping `env` stops the server and deletes the database.
+    drop(env);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM, so `kill` also cleans up the temporary database.
+async fn terminated() {
+    #[cfg(unix)]
+    if let Ok(mut signal) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        signal.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await
 }

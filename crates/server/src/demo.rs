@@ -281,10 +281,13 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     let today_ms = tree::day_ms(today);
     let created = today_ms - 730 * people::DAY_MS;
 
-    // Scale: districts carry most seats, centers the rest; both grow in
-    // number with the scale so no single license grows absurdly large.
-    let district_count = (claims / 25_000).clamp(2, 60) as usize;
-    let center_count = (claims / 20_000).clamp(3, 80) as usize;
+    // Scale: districts carry most seats, centers the rest. Their numbers
+    // grow with the square root of the scale, so a small demo still shows a
+    // few of each and a large one has neither thousands of orgs nor
+    // absurdly large licenses.
+    let root_claims = (claims as f64).sqrt();
+    let district_count = ((root_claims / 40.0) as usize).clamp(2, 60);
+    let center_count = ((root_claims / 30.0) as usize).clamp(3, 80);
     let district_budget = claims as f64 * 0.78 / district_count as f64;
     let center_budget = claims as f64 * 0.22 / center_count as f64;
 

@@ -108,7 +108,7 @@ pub async fn write<R: Rng + ?Sized>(
             let id = site.first_user_id + index;
             let sourced = site
                 .is_district
-                .then(|| format!("sis-{}-{index}", site.org));
+                .then(|| format!("sis-{}-{index}", tree.orgs[site.org].id));
             rows.row()
                 .int(id)
                 .int(home.id)
