@@ -1,6 +1,8 @@
 //! Codes for the demo, drawn from the seeded generator so the same seed
 //! gives the same codes, and kept unique across everything loaded (the
-//! `codes` table and `seats.redemption_code` both demand it).
+//! `codes` table and `seats.redemption_code` both demand it). Anyone with
+//! the seed can recompute them: demo codes are for demos, never for
+//! licenses people pay for.
 
 use std::collections::HashSet;
 

@@ -644,7 +644,7 @@ fn initials(name: &str) -> String {
         .collect()
 }
 
-/// Whether the student site's pool fits every license's slice: each
+/// Whether every license's holders fit its site's pools: each
 /// license's holders are distinct people, so a user never holds two live
 /// seats of one license.
 pub fn slices_fit(inventory: &Inventory, districts: &[Site], centers: &[Site]) -> bool {
