@@ -12,6 +12,7 @@ use seatdesk_core::{InventoryType, LicenseStatus, UserKind};
 use super::Ids;
 use super::catalog::{ALEKS_SUBJECTS, JASPERACTIVE_COURSES, ProductKey};
 use super::codes::CodeSet;
+use super::names;
 use super::tree::{Site, Slice, Tree};
 
 /// Whose people hold a license's seats.
@@ -192,7 +193,10 @@ pub fn build<R: Rng + ?Sized>(
         site.students = student_rows + student_rows / 12 + 2;
         let sref = SiteRef::District(d);
         let account = tree.accounts[site.account].id;
-        let po = format!("PO-{}-{school_year}", initials(&tree.orgs[site.org].name));
+        let po = format!(
+            "PO-{}-{school_year}",
+            names::initials(&tree.orgs[site.org].name)
+        );
 
         // ConnectED teacher edition, this school year; the first district's
         // runs out in 12 days and has asked for a renewal.
@@ -229,7 +233,7 @@ pub fn build<R: Rng + ?Sized>(
             InventoryType::SeatPool,
             &format!(
                 "PO-{}-{}",
-                initials(&tree.orgs[site.org].name),
+                names::initials(&tree.orgs[site.org].name),
                 school_year - 1
             ),
             previous,
@@ -634,14 +638,6 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 fn near_expiry(today: NaiveDate, days: u64) -> (NaiveDate, NaiveDate, i64) {
     let finish = today + Days::new(days);
     (finish - Days::new(364), finish, 30)
-}
-
-/// "Springfield Unified School District" → "SUSD".
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .filter(char::is_ascii_uppercase)
-        .collect()
 }
 
 /// Whether every license's holders fit its site's pools: each

@@ -235,6 +235,14 @@ pub fn nth(list: &[&str], n: usize) -> String {
     }
 }
 
+/// "Springfield Unified School District" → "SUSD", "… District 3" → "…D3".
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        .collect()
+}
+
 /// Lower-case letters and digits only: for e-mail local parts and domains.
 pub fn slug(text: &str) -> String {
     text.chars()
@@ -252,5 +260,6 @@ mod tests {
         assert_eq!(nth(CENTERS, 0), "Tolano Adventures");
         assert_eq!(nth(CENTERS, CENTERS.len()), "Tolano Adventures 2");
         assert_eq!(slug("O'Brien"), "obrien");
+        assert_eq!(initials(&nth(DISTRICTS, DISTRICTS.len())), "SUSD2");
     }
 }

@@ -86,7 +86,7 @@ pub async fn write<R: Rng + ?Sized>(
         let admin = if site.is_district {
             format!(
                 "token:{}-admin",
-                super::names::slug(&tree.orgs[site.org].name)
+                super::names::initials(&tree.orgs[site.org].name).to_lowercase()
             )
         } else {
             "token:sue.wong".to_string()

@@ -214,7 +214,11 @@ fn site(
         org,
         homes,
         account,
-        domain: format!("{}.example.{tld}", names::slug(name)),
+        domain: if is_district {
+            format!("{}.k12.example.{tld}", names::initials(name).to_lowercase())
+        } else {
+            format!("{}.example.{tld}", names::slug(name))
+        },
         is_district,
         teachers: 0,
         students: 0,
