@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the licensing server.
     Serve(ServeArgs),
+    /// Try seatdesk: a server on a loopback port over a fresh database full
+    /// of demo data, with a ready token.
+    Demo(DemoArgs),
     /// Manage API tokens directly in the database (bootstrap).
     Token {
         #[command(subcommand)]
@@ -40,6 +43,20 @@ pub struct ServeArgs {
     /// Hours after a revocation during which it can be undone.
     #[arg(long, default_value_t = 168)]
     pub restore_window_hours: u64,
+    /// Fill the database with demo data (about CLAIMS seat rows) before
+    /// serving; refused unless the database is fresh.
+    #[arg(long, value_name = "CLAIMS")]
+    pub demo_data: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// About how many claims (seat rows) to load.
+    #[arg(long, default_value_t = seatdesk_server::demo::DEFAULT_CLAIMS)]
+    pub claims: u64,
+    /// Print `SEATDESK_URL=… SEATDESK_TOKEN=…` on stdout (for scripts), then serve.
+    #[arg(long)]
+    pub print_env: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One function per subcommand; `run` dispatches.
 
+mod demo;
 mod serve;
 mod token;
 
@@ -10,6 +11,7 @@ use crate::cli::{Cli, Command};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Token { command } => token::run(command).await,
     }
 }

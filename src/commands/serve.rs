@@ -20,6 +20,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let db = Db::connect(&url)
         .await
         .with_context(|| format!("opening {url}"))?;
+    if let Some(claims) = args.demo_data {
+        let loaded = seatdesk_server::demo::load(&db, claims, chrono::Utc::now().date_naive())
+            .await
+            .with_context(|| format!("loading demo data into {url}"))?;
+        tracing::info!(root_org = loaded.summary.root_org_id, "demo data: {loaded}");
+    }
     let config = ServerConfig {
         restore_window: Duration::from_secs(args.restore_window_hours * 3600),
         ..ServerConfig::default()

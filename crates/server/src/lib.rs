@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod codes;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod export;
 pub mod http;
