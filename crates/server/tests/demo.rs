@@ -368,3 +368,45 @@ async fn a_database_with_data_is_refused_and_left_alone() {
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn approving_the_demo_new_license_request_activates_the_requested_license() {
+    for backend in common::backends() {
+        let (server, _) = loaded(backend).await;
+        let requests: Value = server
+            .admin
+            .get_ok("/v1/requests?kind=new_license&status=pending")
+            .await;
+        let request = &requests["items"][0];
+        let license_id = request["license_id"]
+            .as_i64()
+            .expect("the demo request names its license");
+        let before: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{license_id}"))
+            .await;
+        assert_eq!(before["status"], "requested");
+        let licenses_before = scalar(&server, "SELECT COUNT(*) FROM licenses").await;
+        let approved: Value = server
+            .admin
+            .post_ok(
+                &format!("/v1/requests/{}/approve", request["id"]),
+                &json!({"seats": 40}),
+            )
+            .await;
+        assert_eq!(approved["status"], "approved");
+        assert_eq!(approved["result_license_id"], license_id);
+        let after: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{license_id}"))
+            .await;
+        assert_eq!(after["status"], "active");
+        assert_eq!(after["seats"]["purchased"], 40);
+        assert_eq!(
+            scalar(&server, "SELECT COUNT(*) FROM licenses").await,
+            licenses_before,
+            "no second license"
+        );
+        server.assert_counts_match_rows().await;
+    }
+}

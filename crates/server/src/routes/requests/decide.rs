@@ -63,12 +63,34 @@ pub(super) async fn approve(
                         "the request asks for no students; give the seats to grant",
                     ));
                 }
-                let (license_id, org_path) = create_requested_license(w, &row, seats).await?;
+                // A license already recorded as `requested` (the License
+                // Inventory "Requested" filter shows it) becomes active;
+                // otherwise the approval creates the license.
+                let placeholder = match row.license_id {
+                    Some(license_id) => sqlx::query(
+                        "UPDATE licenses SET status = 'active', seats_purchased = $1, updated_at = $2 \
+                         WHERE id = $3 AND status = 'requested' AND seats_consumed + seats_allocated <= $1",
+                    )
+                    .bind(seats)
+                    .bind(w.now)
+                    .bind(license_id)
+                    .execute(w.conn())
+                    .await?
+                    .rows_affected()
+                    .eq(&1)
+                    .then_some((license_id, row.org_path.clone())),
+                    None => None,
+                };
+                let activated = placeholder.is_some();
+                let (license_id, org_path) = match placeholder {
+                    Some(found) => found,
+                    None => create_requested_license(w, &row, seats).await?,
+                };
                 let license = load_license(w.conn(), &auth, license_id)
                     .await?
                     .into_api(today());
                 w.record(NewEvent {
-                    action: "license.create",
+                    action: if activated { "license.activate" } else { "license.create" },
                     target_type: "license",
                     target_id: license_id,
                     org_path,
