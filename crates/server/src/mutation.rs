@@ -58,8 +58,40 @@ where
     T: Serialize,
     F: AsyncFnOnce(&mut Work) -> Result<(StatusCode, T), ApiError>,
 {
+    run_mode(state, auth, key, fingerprint, Mode::Commit, work).await
+}
+
+/// Whether a mutation commits or only reports what it would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Commit,
+    /// Runs the same statements in the same transaction, then rolls back:
+    /// the answer predicts exactly what a real run would do at that moment.
+    DryRun,
+}
+
+/// Header set on the answer of a dry run.
+pub const DRY_RUN_HEADER: &str = "seatdesk-dry-run";
+
+/// [`run`], or a dry run that rolls back and stores nothing.
+pub async fn run_mode<T, F>(
+    state: &AppState,
+    auth: &Auth,
+    key: &IdempotencyKey,
+    fingerprint: String,
+    mode: Mode,
+    work: F,
+) -> Result<Response, ApiError>
+where
+    T: Serialize,
+    F: AsyncFnOnce(&mut Work) -> Result<(StatusCode, T), ApiError>,
+{
     let mut tx = state.db.begin_write().await?;
     let now = now_ms();
+    let key = match mode {
+        Mode::Commit => key.clone(),
+        Mode::DryRun => IdempotencyKey(None),
+    };
     if let Some(key) = &key.0 {
         let claimed = sqlx::query(
             "INSERT INTO idempotency_keys (token_id, idem_key, fingerprint, created_at) \
@@ -90,6 +122,15 @@ where
     let (status, value) = work(&mut w).await?;
     let body = serde_json::to_string(&value)
         .map_err(|e| ApiError::internal(format!("cannot encode the response: {e}")))?;
+    if mode == Mode::DryRun {
+        // Dropping the transaction rolls it back.
+        drop(w);
+        let mut response = json_response(status, body, false);
+        response
+            .headers_mut()
+            .insert(DRY_RUN_HEADER, HeaderValue::from_static("true"));
+        return Ok(response);
+    }
     let Work {
         mut tx,
         actor,

@@ -530,3 +530,73 @@ async fn claims_report_filters_sorts_and_pages() {
         assert_eq!(teachers["items"].as_array().unwrap().len(), 25);
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_predicts_exactly_what_the_real_run_does_and_changes_nothing() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(6, "student").await;
+        let seats = assign_many(&server, &fx, 5, "teacher").await;
+        sqlx::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
+            .bind(seats[2])
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let mut ids = seats.clone();
+        ids.push(424_242);
+        let body = json!({"seat_ids": ids});
+        let before = server.audit_count().await;
+        let dry = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                "/v1/seats/revoke?dry_run=true",
+                Some(&body),
+                Some("dry-1"),
+            )
+            .await;
+        assert_eq!(dry.status, StatusCode::OK);
+        assert_eq!(dry.headers.get("seatdesk-dry-run").unwrap(), "true");
+        assert_eq!(dry.body["done"], 4);
+        assert_eq!(
+            server.audit_count().await,
+            before,
+            "a dry run writes no events"
+        );
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
+        assert_eq!(license["seats"]["consumed"], 5, "nothing revoked");
+        // The same key still works for the real run: the dry run stored nothing.
+        let real = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                "/v1/seats/revoke",
+                Some(&body),
+                Some("dry-1"),
+            )
+            .await;
+        assert_eq!(
+            real.body, dry.body,
+            "the dry run predicted the real outcome item by item"
+        );
+        assert!(real.headers.get("seatdesk-dry-run").is_none());
+        assert_eq!(server.audit_count().await - before, 4);
+        let restore_dry: BulkResult = server
+            .admin
+            .post_ok(
+                "/v1/seats/restore?dry_run=true",
+                &json!({"seat_ids": seats}),
+            )
+            .await;
+        assert_eq!((restore_dry.done, restore_dry.refused), (4, 1));
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
+        assert_eq!(license["seats"]["consumed"], 1);
+        server.assert_counts_match_rows().await;
+    }
+}

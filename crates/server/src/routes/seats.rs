@@ -25,7 +25,7 @@ use crate::db::Backend;
 use crate::db::sql::Sql;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
-use crate::http::{IdempotencyKey, Json, Path};
+use crate::http::{IdempotencyKey, Json, Path, Query};
 use crate::mutation::{self, Work};
 use crate::routes::licenses::{load_license, today};
 
@@ -357,6 +357,26 @@ async fn load_bulk_seats(
     Ok(found)
 }
 
+/// `?dry_run=true`: report each item's outcome without changing anything.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BulkOptions {
+    /// Run in a transaction that is rolled back; the results are exactly
+    /// what a real run would return now.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+impl BulkOptions {
+    pub fn mode(self) -> mutation::Mode {
+        if self.dry_run {
+            mutation::Mode::DryRun
+        } else {
+            mutation::Mode::Commit
+        }
+    }
+}
+
 fn check_bulk_size(ids: &[i64]) -> ApiResult<()> {
     if ids.is_empty() {
         return Err(ApiError::invalid("seat_ids must list at least one seat"));
@@ -387,33 +407,42 @@ fn done(id: i64) -> ItemResult {
 /// seat whose teacher still has students assigned is refused (the teacher
 /// must remove them first); the others still go through.
 #[utoipa::path(post, path = "/v1/seats/revoke", tag = "seats", security(("bearer" = [])),
+    params(BulkOptions),
     request_body = SeatIds,
     responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
 async fn revoke(
     State(state): State<AppState>,
     auth: Auth,
     key: IdempotencyKey,
+    Query(options): Query<BulkOptions>,
     Json(body): Json<SeatIds>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageSeats)?;
     check_bulk_size(&body.seat_ids)?;
     let fingerprint = mutation::fingerprint("revoke", &body);
-    mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let (now, actor) = (w.now, w.actor.clone());
-        let (results, events) = revoke_seats(
-            w.conn(),
-            state.db.backend,
-            &auth,
-            &body.seat_ids,
-            &actor,
-            now,
-        )
-        .await?;
-        for event in events {
-            w.record(event);
-        }
-        Ok((StatusCode::OK, BulkResult::from_results(results)))
-    })
+    mutation::run_mode(
+        &state,
+        &auth,
+        &key,
+        fingerprint,
+        options.mode(),
+        async |w| {
+            let (now, actor) = (w.now, w.actor.clone());
+            let (results, events) = revoke_seats(
+                w.conn(),
+                state.db.backend,
+                &auth,
+                &body.seat_ids,
+                &actor,
+                now,
+            )
+            .await?;
+            for event in events {
+                w.record(event);
+            }
+            Ok((StatusCode::OK, BulkResult::from_results(results)))
+        },
+    )
     .await
 }
 
@@ -501,19 +530,21 @@ pub async fn revoke_seats(
 /// Undoes revocations made within the restore window, putting each seat
 /// back as it was, never past the license's seat limit.
 #[utoipa::path(post, path = "/v1/seats/restore", tag = "seats", security(("bearer" = [])),
+    params(BulkOptions),
     request_body = SeatIds,
     responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
 async fn restore(
     State(state): State<AppState>,
     auth: Auth,
     key: IdempotencyKey,
+    Query(options): Query<BulkOptions>,
     Json(body): Json<SeatIds>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageSeats)?;
     check_bulk_size(&body.seat_ids)?;
     let window_ms = state.config.restore_window.as_millis() as i64;
     let fingerprint = mutation::fingerprint("restore", &body);
-    mutation::run(&state, &auth, &key, fingerprint, async |w| {
+    mutation::run_mode(&state, &auth, &key, fingerprint, options.mode(), async |w| {
         let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
         let mut results = Vec::with_capacity(body.seat_ids.len());
         let mut seen = std::collections::HashSet::new();
