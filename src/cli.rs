@@ -13,12 +13,17 @@ use seatdesk_core::Role;
     about = "Keyboard-driven license management: dashboard, command line and licensing server"
 )]
 pub struct Cli {
+    /// Without a subcommand, the dashboard starts.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal dashboard (the default).
+    Tui(TuiArgs),
+    /// Save a server URL and token as a profile.
+    Login(LoginArgs),
     /// Run the licensing server.
     Serve(ServeArgs),
     /// Manage API tokens directly in the database (bootstrap).
@@ -26,6 +31,28 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct TuiArgs {
+    /// Profile from config.toml (default: the config's default_profile).
+    #[arg(long, env = "SEATDESK_PROFILE")]
+    pub profile: Option<String>,
+    /// Change nothing on the server: mutating keys are disabled.
+    #[arg(long)]
+    pub readonly: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Server URL, e.g. http://127.0.0.1:8700.
+    #[arg(long)]
+    pub url: String,
+    /// File holding the API token (copied into a 0600 file in the config dir).
+    #[arg(long)]
+    pub token_file: std::path::PathBuf,
+    #[arg(long, default_value = "default")]
+    pub profile: String,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,0 +1,745 @@
+//! `update`: the one place state changes. Pure and synchronous: anything
+//! that needs the network or the disk is returned as an [`Effect`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use seatdesk_core::api::ItemOutcome;
+use seatdesk_core::api::seats::ClaimSort;
+use seatdesk_core::SeatStatus;
+
+use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
+use crate::app::{App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY, TYPE_TO_CONFIRM_OVER};
+use crate::keymap::{Command, Key};
+use crate::model;
+
+/// Turns a key press into an action, according to what has focus: a dialog,
+/// a text field, the help overlay, or the key map.
+pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Action::Interrupt);
+    }
+    match &app.dialog {
+        Some(Dialog::ConfirmRevoke { needs_word: true, .. }) => {
+            return Some(match key.code {
+                KeyCode::Esc => Action::Run(Command::Back),
+                KeyCode::Enter => Action::Submit,
+                _ => Action::Text(key),
+            });
+        }
+        Some(Dialog::ConfirmRevoke { .. }) => {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Char('n') => Some(Action::Run(Command::Back)),
+                KeyCode::Enter | KeyCode::Char('y') => Some(Action::Submit),
+                _ => None,
+            };
+        }
+        Some(Dialog::Summary { .. }) => {
+            return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
+                .then_some(Action::Submit);
+        }
+        Some(Dialog::Progress { .. }) => return None,
+        None => {}
+    }
+    if app.input.is_some() {
+        return Some(match key.code {
+            KeyCode::Esc => Action::Run(Command::Back),
+            KeyCode::Enter => Action::Submit,
+            _ => Action::Text(key),
+        });
+    }
+    let command = app.keymap.lookup(Key::from_event(&key), app.pane);
+    if app.help.is_some() {
+        return match command {
+            Some(Command::Up | Command::Down | Command::Quit | Command::Help | Command::Back) => {
+                command.map(|c| if c == Command::Quit { Action::Run(Command::Help) } else { Action::Run(c) })
+            }
+            _ => None,
+        };
+    }
+    command.map(Action::Run)
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    app.dirty = true;
+    match action {
+        Action::Run(command) => run_command(app, command),
+        Action::Text(key) => text_input(app, key),
+        Action::Submit => submit(app),
+        Action::Tick(now) => tick(app, now),
+        Action::Resize { width, height } => {
+            app.size = (width, height);
+            rebuild_lists(app);
+            Vec::new()
+        }
+        Action::Interrupt => {
+            app.quit = true;
+            Vec::new()
+        }
+        Action::Sync(sync) => on_sync(app, sync),
+        Action::Search(SearchAction::Matched { generation, indices }) => {
+            if generation == app.claims_view.generation {
+                app.claims_view.matched = Some(Arc::new(indices));
+                app.claims_view.searching = false;
+                app.claims_view.list = Default::default();
+                model::rebuild_claims(app);
+            }
+            Vec::new()
+        }
+        Action::Bulk(bulk) => on_bulk(app, bulk),
+        Action::Audit(AuditAction::Loaded(result)) => {
+            app.audit.loading = false;
+            match result {
+                Ok(events) => {
+                    app.audit.events = events;
+                    app.audit.loaded = true;
+                    app.audit.error = None;
+                    model::rebuild_audit(app);
+                }
+                Err(error) => app.audit.error = Some(error),
+            }
+            Vec::new()
+        }
+        Action::Me(result) => {
+            match result {
+                Ok(me) => app.me = Some(me),
+                Err(error) => notify(app, format!("cannot read this token's permissions: {error}"), true),
+            }
+            Vec::new()
+        }
+        Action::Notice(result) => {
+            match result {
+                Ok(text) => notify(app, text, false),
+                Err(text) => notify(app, text, true),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn notify(app: &mut App, text: String, error: bool) {
+    app.message = Some(Message { text, error });
+}
+
+fn rebuild_lists(app: &mut App) {
+    model::rebuild_claims(app);
+    model::rebuild_teachers(app);
+    model::rebuild_audit(app);
+    let height = app.list_height();
+    let len = app.dashboard.len();
+    app.dash_list.scroll(len, height);
+}
+
+fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
+    if let Some(reason) = app.blocked(command) {
+        notify(app, format!("{}: disabled ({reason})", command.description()), true);
+        return Vec::new();
+    }
+    if app.help.is_some() {
+        match command {
+            Command::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
+            Command::Down => app.help = app.help.map(|s| s + 1),
+            _ => app.help = None,
+        }
+        return Vec::new();
+    }
+    match command {
+        Command::Help => app.help = Some(0),
+        Command::Palette => {
+            app.palette.clear();
+            app.input = Some(Input::Palette);
+        }
+        Command::Filter => app.input = Some(Input::Filter(app.pane)),
+        Command::Back => return back(app),
+        Command::NextPane => return go_pane(app, Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]),
+        Command::PrevPane => {
+            return go_pane(app, Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]);
+        }
+        Command::GoPane(index) => return go_pane(app, Pane::ALL[index.min(Pane::ALL.len() - 1)]),
+        Command::Up => move_cursor(app, -1),
+        Command::Down => move_cursor(app, 1),
+        Command::PageUp => move_cursor(app, -(app.list_height() as isize)),
+        Command::PageDown => move_cursor(app, app.list_height() as isize),
+        Command::Top => move_cursor(app, isize::MIN / 2),
+        Command::Bottom => move_cursor(app, isize::MAX / 2),
+        Command::Mark => {
+            if let Some(id) = cursor_seat(app) {
+                if !app.teachers.marks.remove(&id) {
+                    app.teachers.marks.insert(id);
+                }
+                app.teachers.anchor = Some(id);
+                move_cursor(app, 1);
+            }
+        }
+        Command::MarkRange => mark_range(app),
+        Command::MarkAll => {
+            let ids: Vec<i64> = app.teachers.rows.iter().map(|&i| app.claims[i as usize].id).collect();
+            app.teachers.marks.extend(ids);
+        }
+        Command::Revoke => open_revoke(app),
+        Command::Undo => {
+            if app.teachers.last_revoked.is_empty() {
+                notify(app, "nothing to undo".into(), false);
+            } else {
+                let ids = app.teachers.last_revoked.clone();
+                app.bulk_running = true;
+                app.dialog = Some(Dialog::Progress {
+                    title: format!("Restoring {} seats", ids.len()),
+                    total: ids.len(),
+                    answered: 0,
+                });
+                return vec![Effect::Restore { ids }];
+            }
+        }
+        Command::Refresh => {
+            if app.sync.in_flight {
+                notify(app, "a sync is already running".into(), false);
+            } else {
+                app.sync.in_flight = true;
+                return vec![Effect::Sync];
+            }
+        }
+        Command::Export => return export(app),
+        Command::Redraw => return vec![Effect::ClearTerminal],
+        Command::Quit => app.quit = true,
+        Command::ToggleActive => toggle_status(app, SeatStatus::Active),
+        Command::TogglePending => toggle_status(app, SeatStatus::Pending),
+        Command::ToggleExpired => toggle_status(app, SeatStatus::Expired),
+        Command::ToggleRevoked => toggle_status(app, SeatStatus::Revoked),
+        Command::CycleProduct => {
+            let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
+            let view = &mut app.claims_view;
+            view.product = match view.product.and_then(|p| products.iter().position(|&x| x == p)) {
+                None => products.first().copied(),
+                Some(i) => products.get(i + 1).copied(),
+            };
+            view.list = Default::default();
+            model::rebuild_claims(app);
+        }
+        Command::CycleSort => {
+            app.claims_view.sort = match app.claims_view.sort {
+                ClaimSort::AssignedAt => ClaimSort::ClaimedAt,
+                _ => ClaimSort::AssignedAt,
+            };
+            model::rebuild_claims(app);
+        }
+        Command::PrevLicense | Command::NextLicense => {
+            let ids = app.license_ids();
+            if !ids.is_empty() {
+                let at = app.teachers.license.and_then(|l| ids.iter().position(|&x| x == l)).unwrap_or(0);
+                let next = if command == Command::NextLicense {
+                    (at + 1) % ids.len()
+                } else {
+                    (at + ids.len() - 1) % ids.len()
+                };
+                app.teachers.license = Some(ids[next]);
+                app.teachers.list = Default::default();
+                model::rebuild_teachers(app);
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn go_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
+    app.pane = pane;
+    app.input = None;
+    if pane == Pane::Audit && !app.audit.loaded && !app.audit.loading && app.sync.offline.is_none() {
+        app.audit.loading = true;
+        return vec![Effect::LoadAudit];
+    }
+    Vec::new()
+}
+
+fn back(app: &mut App) -> Vec<Effect> {
+    if let Some(dialog) = app.dialog.take() {
+        match dialog {
+            Dialog::ConfirmRevoke { .. } => {
+                notify(app, "revocation cancelled; nothing was changed".into(), false);
+            }
+            Dialog::Progress { .. } => app.dialog = Some(dialog),
+            Dialog::Summary { .. } => {}
+        }
+        return Vec::new();
+    }
+    match app.input.take() {
+        Some(Input::Filter(pane)) => return set_filter(app, pane, String::new()),
+        Some(Input::Palette) => return Vec::new(),
+        None => {}
+    }
+    let pane = app.pane;
+    let has_filter = match pane {
+        Pane::Claims => !app.claims_view.query.is_empty(),
+        Pane::Teachers => !app.teachers.query.is_empty(),
+        Pane::Audit => !app.audit.query.is_empty(),
+        _ => false,
+    };
+    if has_filter {
+        return set_filter(app, pane, String::new());
+    }
+    if pane == Pane::Teachers && !app.teachers.marks.is_empty() {
+        app.teachers.marks.clear();
+        app.teachers.anchor = None;
+        notify(app, "marks cleared".into(), false);
+        return Vec::new();
+    }
+    app.message = None;
+    Vec::new()
+}
+
+fn move_cursor(app: &mut App, delta: isize) {
+    let height = app.list_height();
+    match app.pane {
+        Pane::Dashboard => {
+            let len = app.dashboard.len();
+            app.dash_list.step(delta, len, height);
+        }
+        Pane::Claims => {
+            let len = app.claims_view.rows.len();
+            app.claims_view.list.step(delta, len, height);
+        }
+        Pane::Teachers => {
+            let len = app.teachers.rows.len();
+            app.teachers.list.step(delta, len, height);
+        }
+        Pane::Audit => {
+            let len = app.audit.rows.len();
+            app.audit.list.step(delta, len, height);
+        }
+        Pane::Codes | Pane::Inventory => {}
+    }
+}
+
+fn cursor_seat(app: &App) -> Option<i64> {
+    app.teachers
+        .rows
+        .get(app.teachers.list.cursor)
+        .map(|&i| app.claims[i as usize].id)
+}
+
+fn mark_range(app: &mut App) {
+    let ids: Vec<i64> = app.teachers.rows.iter().map(|&i| app.claims[i as usize].id).collect();
+    let cursor = app.teachers.list.cursor.min(ids.len().saturating_sub(1));
+    if ids.is_empty() {
+        return;
+    }
+    let start = app
+        .teachers
+        .anchor
+        .and_then(|a| ids.iter().position(|&id| id == a))
+        .unwrap_or(cursor);
+    let (low, high) = (start.min(cursor), start.max(cursor));
+    app.teachers.marks.extend(&ids[low..=high]);
+    app.teachers.anchor = Some(ids[cursor]);
+}
+
+fn toggle_status(app: &mut App, status: SeatStatus) {
+    let index = model::status_index(status);
+    app.claims_view.statuses[index] = !app.claims_view.statuses[index];
+    app.claims_view.list = Default::default();
+    model::rebuild_claims(app);
+}
+
+fn open_revoke(app: &mut App) {
+    if app.pane != Pane::Teachers {
+        return;
+    }
+    let (ids, hidden): (Vec<i64>, usize) = if app.teachers.marks.is_empty() {
+        (cursor_seat(app).into_iter().collect(), 0)
+    } else {
+        (app.teachers.marks.iter().copied().collect(), model::hidden_marks(app))
+    };
+    if ids.is_empty() {
+        notify(app, "no seat to revoke: mark rows with Space first".into(), false);
+        return;
+    }
+    let wanted: HashSet<i64> = ids.iter().copied().collect();
+    let by_id: HashMap<i64, &seatdesk_core::api::seats::Claim> =
+        app.claims.iter().filter(|c| wanted.contains(&c.id)).map(|c| (c.id, c)).collect();
+    let refusals: Vec<(i64, String)> = ids
+        .iter()
+        .filter_map(|id| match by_id.get(id) {
+            None => Some((*id, format!("seat {id} is no longer in the cache"))),
+            Some(c) if c.status == SeatStatus::Revoked => Some((*id, format!("{} is already revoked", c.user_name))),
+            Some(c) if c.students_assigned > 0 => Some((
+                *id,
+                format!(
+                    "{} <{}> has {} student{} assigned; the teacher must remove them first",
+                    c.user_name,
+                    c.user_email,
+                    c.students_assigned,
+                    if c.students_assigned == 1 { "" } else { "s" }
+                ),
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    let needs_word = ids.len() - refusals.len() > TYPE_TO_CONFIRM_OVER;
+    app.dialog = Some(Dialog::ConfirmRevoke {
+        ids,
+        hidden,
+        refusals,
+        typed: String::new(),
+        needs_word,
+    });
+}
+
+fn submit(app: &mut App) -> Vec<Effect> {
+    match app.dialog.take() {
+        Some(Dialog::ConfirmRevoke { ids, hidden, refusals, typed, needs_word }) => {
+            if needs_word && typed.trim() != "REVOKE" {
+                notify(app, "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(), true);
+                app.dialog = Some(Dialog::ConfirmRevoke { ids, hidden, refusals, typed, needs_word });
+                return Vec::new();
+            }
+            app.bulk_running = true;
+            app.teachers.pending_done.clear();
+            app.teachers.pending_failures.clear();
+            app.dialog = Some(Dialog::Progress {
+                title: format!("Revoking {} seats", ids.len()),
+                total: ids.len(),
+                answered: 0,
+            });
+            return vec![Effect::Revoke { chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect() }];
+        }
+        Some(Dialog::Summary { .. }) => return Vec::new(),
+        Some(other) => {
+            app.dialog = Some(other);
+            return Vec::new();
+        }
+        None => {}
+    }
+    match app.input.take() {
+        Some(Input::Palette) => {
+            let text = app.palette.trim().to_string();
+            match palette_candidates(&text).first() {
+                Some(command) => return update(app, Action::Run(*command)),
+                None => notify(app, format!("no command named '{text}'"), true),
+            }
+        }
+        Some(Input::Filter(_)) | None => {}
+    }
+    Vec::new()
+}
+
+/// Commands whose name starts with `text`, exact match first.
+pub fn palette_candidates(text: &str) -> Vec<Command> {
+    let text = text.trim();
+    let mut found: Vec<Command> = Command::TABLE
+        .iter()
+        .filter(|row| row.1.starts_with(text))
+        .map(|row| row.0)
+        .collect();
+    found.sort_by_key(|c| c.name() != text);
+    found
+}
+
+fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(Dialog::ConfirmRevoke { typed, .. }) = &mut app.dialog {
+        match key.code {
+            KeyCode::Char(c) => typed.push(c),
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match app.input.clone() {
+        Some(Input::Palette) => {
+            match key.code {
+                KeyCode::Char(c) => app.palette.push(c),
+                KeyCode::Backspace => {
+                    app.palette.pop();
+                }
+                KeyCode::Tab => {
+                    if let Some(command) = palette_candidates(&app.palette).first() {
+                        app.palette = command.name().to_string();
+                    }
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Some(Input::Filter(pane)) => {
+            let mut text = match pane {
+                Pane::Claims => app.claims_view.query.clone(),
+                Pane::Teachers => app.teachers.query.clone(),
+                _ => app.audit.query.clone(),
+            };
+            match key.code {
+                KeyCode::Char(c) => text.push(c),
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                _ => return Vec::new(),
+            }
+            set_filter(app, pane, text)
+        }
+        None => Vec::new(),
+    }
+}
+
+fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect> {
+    match pane {
+        Pane::Claims => {
+            let view = &mut app.claims_view;
+            view.query = text;
+            view.generation += 1;
+            view.list = Default::default();
+            if view.query.trim().is_empty() {
+                view.matched = None;
+                view.searching = false;
+                model::rebuild_claims(app);
+                Vec::new()
+            } else {
+                view.searching = true;
+                vec![Effect::Search {
+                    generation: view.generation,
+                    query: view.query.clone(),
+                    claims: app.claims.clone(),
+                }]
+            }
+        }
+        Pane::Teachers => {
+            app.teachers.query = text;
+            app.teachers.list = Default::default();
+            model::rebuild_teachers(app);
+            Vec::new()
+        }
+        _ => {
+            app.audit.query = text;
+            app.audit.list = Default::default();
+            model::rebuild_audit(app);
+            Vec::new()
+        }
+    }
+}
+
+fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+    let age_before = app.cache_age();
+    app.now = now;
+    let mut changed = app.cache_age() != age_before;
+    if app.busy() {
+        app.spinner = app.spinner.wrapping_add(1);
+        changed = true;
+    }
+    app.dirty = changed;
+    // Refresh pauses while a dialog is open, and never runs twice at once.
+    if !app.sync.in_flight && app.dialog.is_none() && app.sync.next_at.is_none_or(|at| now >= at) {
+        app.sync.in_flight = true;
+        app.dirty = true;
+        return vec![Effect::Sync];
+    }
+    Vec::new()
+}
+
+fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
+    match sync {
+        SyncAction::Loaded(snapshot) => {
+            let snapshot = *snapshot;
+            // Keep the search result by claim id until it is re-run.
+            let matched_ids: Option<HashSet<i64>> = app
+                .claims_view
+                .matched
+                .as_ref()
+                .map(|m| m.iter().filter_map(|&i| app.claims.get(i as usize)).map(|c| c.id).collect());
+            app.licenses = snapshot.licenses;
+            app.claims = Arc::new(snapshot.claims);
+            if snapshot.last_sync > app.sync.last_sync {
+                app.sync.last_sync = snapshot.last_sync;
+            }
+            app.sync.loaded = true;
+            app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
+            let live: HashSet<i64> = app.claims.iter().filter(|c| c.status.consumes_seat()).map(|c| c.id).collect();
+            app.teachers.marks.retain(|id| live.contains(id));
+            let mut effects = Vec::new();
+            if let Some(ids) = matched_ids {
+                let indices = app
+                    .claims
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| ids.contains(&c.id))
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                app.claims_view.matched = Some(Arc::new(indices));
+                app.claims_view.generation += 1;
+                app.claims_view.searching = true;
+                effects.push(Effect::Search {
+                    generation: app.claims_view.generation,
+                    query: app.claims_view.query.clone(),
+                    claims: app.claims.clone(),
+                });
+            }
+            rebuild_lists(app);
+            effects
+        }
+        SyncAction::Done { changed: _, at } => {
+            let mut effects = Vec::new();
+            app.sync.in_flight = false;
+            app.sync.last_sync = Some(at);
+            if app.sync.offline.take().is_some() {
+                notify(app, "back online: the server answers again".into(), false);
+            }
+            app.sync.error = None;
+            app.sync.next_at = Some(app.now + SYNC_EVERY);
+            if app.me.is_none() {
+                effects.push(Effect::LoadMe);
+            }
+            if app.pane == Pane::Audit && !app.audit.loading {
+                app.audit.loading = true;
+                effects.push(Effect::LoadAudit);
+            }
+            effects
+        }
+        SyncAction::Failed { error, offline } => {
+            app.sync.in_flight = false;
+            if offline {
+                app.sync.offline = Some(error);
+                app.sync.next_at = Some(app.now + RETRY_EVERY);
+            } else {
+                notify(app, format!("sync failed: {error}"), true);
+                app.sync.error = Some(error);
+                app.sync.next_at = Some(app.now + SYNC_EVERY);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_bulk(app: &mut App, bulk: BulkAction) -> Vec<Effect> {
+    match bulk {
+        BulkAction::RevokeChunk(result) => {
+            let answered = match result {
+                Ok(result) => {
+                    for item in &result.results {
+                        match item.outcome {
+                            ItemOutcome::Done => app.teachers.pending_done.push(item.id),
+                            ItemOutcome::Refused => app
+                                .teachers
+                                .pending_failures
+                                .push((item.id, item.reason.clone().unwrap_or_else(|| "refused".into()))),
+                        }
+                    }
+                    result.results.len()
+                }
+                Err((ids, error)) => {
+                    let count = ids.len();
+                    for id in ids {
+                        app.teachers.pending_failures.push((id, format!("not sent: {error}")));
+                    }
+                    count
+                }
+            };
+            if let Some(Dialog::Progress { answered: so_far, .. }) = &mut app.dialog {
+                *so_far += answered;
+            }
+            Vec::new()
+        }
+        BulkAction::RevokeFinished => {
+            app.bulk_running = false;
+            let done = std::mem::take(&mut app.teachers.pending_done);
+            let failures = std::mem::take(&mut app.teachers.pending_failures);
+            for id in &done {
+                app.teachers.marks.remove(id);
+            }
+            mark_locally(app, &done, SeatStatus::Revoked);
+            let total = done.len() + failures.len();
+            app.dialog = Some(Dialog::Summary {
+                title: format!("Revoked {} of {} seats", done.len(), total),
+                done: done.len(),
+                failures,
+            });
+            app.teachers.last_revoked = done;
+            resync(app)
+        }
+        BulkAction::Restored(result) => {
+            app.bulk_running = false;
+            match result {
+                Ok(result) => {
+                    let done: Vec<i64> = result
+                        .results
+                        .iter()
+                        .filter(|r| r.outcome == ItemOutcome::Done)
+                        .map(|r| r.id)
+                        .collect();
+                    let failures = result
+                        .results
+                        .iter()
+                        .filter(|r| r.outcome == ItemOutcome::Refused)
+                        .map(|r| (r.id, r.reason.clone().unwrap_or_else(|| "refused".into())))
+                        .collect();
+                    app.teachers.last_revoked.retain(|id| !done.contains(id));
+                    app.dialog = Some(Dialog::Summary {
+                        title: format!("Restored {} of {} seats", done.len(), result.results.len()),
+                        done: done.len(),
+                        failures,
+                    });
+                }
+                Err(error) => {
+                    app.dialog = None;
+                    notify(app, format!("undo failed: {error}"), true);
+                }
+            }
+            resync(app)
+        }
+    }
+}
+
+/// Shows a server-confirmed change at once, before the sync brings it in.
+fn mark_locally(app: &mut App, ids: &[i64], status: SeatStatus) {
+    if ids.is_empty() {
+        return;
+    }
+    let ids: HashSet<i64> = ids.iter().copied().collect();
+    let claims = Arc::make_mut(&mut app.claims);
+    for claim in claims.iter_mut().filter(|c| ids.contains(&c.id)) {
+        claim.status = status;
+    }
+    app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
+    rebuild_lists(app);
+}
+
+fn resync(app: &mut App) -> Vec<Effect> {
+    if app.sync.in_flight {
+        app.sync.next_at = Some(app.now);
+        Vec::new()
+    } else {
+        app.sync.in_flight = true;
+        vec![Effect::Sync]
+    }
+}
+
+fn export(app: &mut App) -> Vec<Effect> {
+    let rows: Vec<u32> = match app.pane {
+        Pane::Claims => app.claims_view.rows.clone(),
+        Pane::Teachers => app.teachers.rows.clone(),
+        _ => return Vec::new(),
+    };
+    let mut csv = String::from("seat_id,license_id,product,name,email,status,assigned_at,claimed_at,redemption_code,students_assigned\n");
+    for i in rows {
+        let c = &app.claims[i as usize];
+        let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            c.id,
+            c.license_id,
+            field(&c.product_name),
+            field(&c.user_name),
+            field(&c.user_email),
+            c.status,
+            c.assigned_at.to_rfc3339(),
+            c.claimed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            field(c.redemption_code.as_deref().unwrap_or("")),
+            c.students_assigned
+        ));
+    }
+    let name = format!(
+        "seatdesk-{}-{}.csv",
+        app.pane.title().to_lowercase(),
+        app.now.format("%Y%m%d-%H%M%S")
+    );
+    vec![Effect::Export { path: app.export_dir.join(name), csv }]
+}
+
