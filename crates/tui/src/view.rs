@@ -58,16 +58,21 @@ pub fn banner_text(app: &App) -> Option<String> {
 
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 120;
-    let mut spans = vec![Span::styled(" seatdesk ", app.theme.title())];
+    let mut spans = Vec::new();
+    if wide {
+        spans.push(Span::styled(" seatdesk ", app.theme.title()));
+    }
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let mut label = format!(" {} {} ", i + 1, pane.title());
-        if !pane.built() {
-            label = if wide {
-                format!(" {} {} (not built yet) ", i + 1, pane.title())
-            } else {
-                format!(" {} {}(n/a) ", i + 1, pane.title())
-            };
-        }
+        let title = match (wide, pane) {
+            (false, Pane::Dashboard) => "Dash",
+            (false, Pane::Inventory) => "Inv",
+            _ => pane.title(),
+        };
+        let label = match (pane.built(), wide) {
+            (true, _) => format!(" {} {title} ", i + 1),
+            (false, true) => format!(" {} {title} (not built yet) ", i + 1),
+            (false, false) => format!(" {} {title}(n/a) ", i + 1),
+        };
         let style = if *pane == app.pane {
             app.theme.selected()
         } else if pane.built() {

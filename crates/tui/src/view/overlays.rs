@@ -23,6 +23,20 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Rows `lines` take when wrapped inside a box `width` wide, borders included.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping can take one row more than the raw division says.
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            let w = l.width().max(1);
+            w.div_ceil(inner) + usize::from(w > inner)
+        })
+        .sum();
+    rows as u16 + 2
+}
+
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     frame.render_widget(
@@ -77,7 +91,7 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
             } else {
                 lines.push(Line::from(Span::styled("Enter/y revoke · Esc/n cancel", app.theme.dim())));
             }
-            let height = lines.len() as u16 + 2 + refusals.len().min(LIST_MAX) as u16 / 2;
+            let height = wrapped_height(&lines, width);
             boxed(frame, centered(area, width, height), "Confirm revocation", lines);
         }
         Dialog::Progress { title, total, answered } => {
@@ -116,7 +130,7 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                 },
                 app.theme.dim(),
             )));
-            let height = lines.len() as u16 + 2 + failures.len().min(LIST_MAX) as u16 / 2;
+            let height = wrapped_height(&lines, width);
             boxed(frame, centered(area, width, height), title, lines);
         }
     }
