@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use rand::Rng;
 use reqwest::{Method, StatusCode, Url};
+use seatdesk_core::Problem;
 use seatdesk_core::api::audit::{AuditEvent, Changes};
 use seatdesk_core::api::inventory::{License, Product};
 use seatdesk_core::api::seats::{Claim, SeatIds, Teacher};
 use seatdesk_core::api::{BulkResult, Me, Page};
-use seatdesk_core::Problem;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -57,7 +57,9 @@ pub struct ApiClient {
 impl std::fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the token.
-        f.debug_struct("ApiClient").field("base", &self.base.as_str()).finish()
+        f.debug_struct("ApiClient")
+            .field("base", &self.base.as_str())
+            .finish()
     }
 }
 
@@ -117,7 +119,10 @@ impl ApiClient {
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
-        let response = request.send().await.map_err(|e| transport_error(&url, &e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
         let status = response.status();
         let text = response
             .text()
@@ -137,7 +142,8 @@ impl ApiClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ClientError> {
-        self.send(Method::GET, self.url(path, query), None, None).await
+        self.send(Method::GET, self.url(path, query), None, None)
+            .await
     }
 
     /// POSTs `body` with `key`, retrying with the same key when the answer
@@ -153,7 +159,12 @@ impl ApiClient {
         loop {
             attempt += 1;
             match self
-                .send(Method::POST, self.url(path, &[]), Some(body.clone()), Some(key))
+                .send(
+                    Method::POST,
+                    self.url(path, &[]),
+                    Some(body.clone()),
+                    Some(key),
+                )
                 .await
             {
                 Err(error) if error.is_offline() && attempt < MUTATION_ATTEMPTS => {
@@ -240,11 +251,13 @@ impl ApiClient {
     }
 
     pub async fn revoke(&self, seat_ids: Vec<i64>, key: &str) -> Result<BulkResult, ClientError> {
-        self.post("/v1/seats/revoke", &SeatIds { seat_ids }, key).await
+        self.post("/v1/seats/revoke", &SeatIds { seat_ids }, key)
+            .await
     }
 
     pub async fn restore(&self, seat_ids: Vec<i64>, key: &str) -> Result<BulkResult, ClientError> {
-        self.post("/v1/seats/restore", &SeatIds { seat_ids }, key).await
+        self.post("/v1/seats/restore", &SeatIds { seat_ids }, key)
+            .await
     }
 
     pub async fn set_license_active(

@@ -31,7 +31,9 @@ pub enum Rebuilt {
     /// Opening or reading it failed (not a database, truncated…).
     Unreadable(String),
     IntegrityCheck(String),
-    SchemaVersion { found: Option<i64> },
+    SchemaVersion {
+        found: Option<i64>,
+    },
 }
 
 /// Everything the dashboard needs from the cache, loaded in one go.
@@ -216,7 +218,9 @@ pub struct CacheWrite {
 impl CacheWrite {
     /// Forgets every row (before a full reload).
     pub async fn clear(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM claims").execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM claims")
+            .execute(&mut *self.tx)
+            .await?;
         sqlx::query("DELETE FROM licenses")
             .execute(&mut *self.tx)
             .await?;
@@ -288,9 +292,18 @@ impl CacheWrite {
     }
 
     /// Records the feed position these writes bring the cache to.
-    pub async fn set_synced(&mut self, last_seq: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    pub async fn set_synced(
+        &mut self,
+        last_seq: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
         set_meta(&mut self.tx, "last_seq", &last_seq.to_string()).await?;
-        set_meta(&mut self.tx, "last_sync_ms", &at.timestamp_millis().to_string()).await
+        set_meta(
+            &mut self.tx,
+            "last_sync_ms",
+            &at.timestamp_millis().to_string(),
+        )
+        .await
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {

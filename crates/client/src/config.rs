@@ -108,7 +108,11 @@ pub struct Overrides {
 
 impl Overrides {
     pub fn from_env() -> Overrides {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
         Overrides {
             url: var("SEATDESK_URL"),
             token: var("SEATDESK_TOKEN"),
@@ -142,7 +146,13 @@ impl ResolvedProfile {
         let safe: String = self
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         cache_dir.join(format!("{safe}.sqlite"))
     }

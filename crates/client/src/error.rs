@@ -58,7 +58,9 @@ pub enum ConfigError {
     MissingUrl { name: String, path: PathBuf },
     #[error("profile '{name}' has no token; set token_file in {path} or SEATDESK_TOKEN")]
     MissingToken { name: String, path: PathBuf },
-    #[error("profile '{name}': '{url}' is not a usable server URL (expected http://HOST:PORT or https://HOST)")]
+    #[error(
+        "profile '{name}': '{url}' is not a usable server URL (expected http://HOST:PORT or https://HOST)"
+    )]
     BadUrl { name: String, url: String },
     #[error("cannot read the token file {path}: {detail}")]
     TokenFile { path: PathBuf, detail: String },

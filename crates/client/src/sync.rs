@@ -37,12 +37,7 @@ pub async fn sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientEr
 /// is read first, so a change made during the load is re-applied by the
 /// next delta rather than lost (applying an event twice is harmless).
 pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
-    let head = api
-        .audit(None, 1)
-        .await?
-        .items
-        .first()
-        .map_or(0, |e| e.seq);
+    let head = api.audit(None, 1).await?.items.first().map_or(0, |e| e.seq);
     let mut licenses = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -155,7 +150,8 @@ pub async fn apply_event(
         "seat" => {
             let after = event.after.as_ref();
             // Assign, claim and expire carry the whole claim.
-            if let Some(claim) = after.and_then(|v| serde_json::from_value::<Claim>(v.clone()).ok()) {
+            if let Some(claim) = after.and_then(|v| serde_json::from_value::<Claim>(v.clone()).ok())
+            {
                 write.upsert_claim(&claim).await?;
                 refetch.licenses.insert(claim.license_id);
                 return Ok(());

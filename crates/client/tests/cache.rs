@@ -54,8 +54,14 @@ fn event(seq: i64, action: &str, target: i64, after: serde_json::Value) -> Audit
 async fn filled(path: &std::path::Path) -> Cache {
     let cache = Cache::open(path).await.unwrap();
     let mut write = cache.begin().await.unwrap();
-    write.upsert_claim(&claim(1, 7, SeatStatus::Active)).await.unwrap();
-    write.upsert_claim(&claim(2, 7, SeatStatus::Pending)).await.unwrap();
+    write
+        .upsert_claim(&claim(1, 7, SeatStatus::Active))
+        .await
+        .unwrap();
+    write
+        .upsert_claim(&claim(2, 7, SeatStatus::Pending))
+        .await
+        .unwrap();
     write.set_synced(41, Utc::now()).await.unwrap();
     write.commit().await.unwrap();
     cache
@@ -79,13 +85,27 @@ async fn a_new_cache_is_empty_and_a_reopened_one_keeps_its_rows() {
 async fn a_corrupt_file_is_rebuilt_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.sqlite");
-    std::fs::write(&path, b"this is not a database, just garbage bytes ".repeat(200)).unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a database, just garbage bytes ".repeat(200),
+    )
+    .unwrap();
     let cache = Cache::open(&path).await.unwrap();
-    assert!(matches!(cache.rebuilt, Some(Rebuilt::Unreadable(_)) | Some(Rebuilt::IntegrityCheck(_))), "{:?}", cache.rebuilt);
+    assert!(
+        matches!(
+            cache.rebuilt,
+            Some(Rebuilt::Unreadable(_)) | Some(Rebuilt::IntegrityCheck(_))
+        ),
+        "{:?}",
+        cache.rebuilt
+    );
     let snapshot = cache.load().await.unwrap();
     assert!(snapshot.claims.is_empty());
     assert_eq!(snapshot.last_seq, 0);
-    assert!(snapshot.last_sync.is_none(), "a rebuilt cache asks for a full sync");
+    assert!(
+        snapshot.last_sync.is_none(),
+        "a rebuilt cache asks for a full sync"
+    );
 }
 
 #[tokio::test]
@@ -108,7 +128,9 @@ async fn an_old_schema_version_is_rebuilt() {
     let path = dir.path().join("p.sqlite");
     let cache = filled(&path).await;
     // What an older seatdesk would have left behind.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     sqlx::query("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
         .execute(&pool)
         .await
@@ -116,7 +138,10 @@ async fn an_old_schema_version_is_rebuilt() {
     pool.close().await;
     cache.close().await;
     let cache = Cache::open(&path).await.unwrap();
-    assert_eq!(cache.rebuilt, Some(Rebuilt::SchemaVersion { found: Some(0) }));
+    assert_eq!(
+        cache.rebuilt,
+        Some(Rebuilt::SchemaVersion { found: Some(0) })
+    );
     assert!(cache.load().await.unwrap().claims.is_empty());
     assert_ne!(SCHEMA_VERSION, 0);
 }
@@ -128,16 +153,32 @@ async fn seat_events_patch_rows_or_ask_for_a_refetch() {
     let mut refetch = Refetch::default();
     let mut write = cache.begin().await.unwrap();
     // A revocation carries status and time: patched in place.
-    let revoke = event(42, "seat.revoke", 1, json!({"status": "revoked", "license_id": 7, "user_id": 10, "revoked_at": 1_700_000_400_000i64, "revoked_by": "ops"}));
-    apply_event(&mut write, &revoke, &mut refetch).await.unwrap();
+    let revoke = event(
+        42,
+        "seat.revoke",
+        1,
+        json!({"status": "revoked", "license_id": 7, "user_id": 10, "revoked_at": 1_700_000_400_000i64, "revoked_by": "ops"}),
+    );
+    apply_event(&mut write, &revoke, &mut refetch)
+        .await
+        .unwrap();
     // An assignment carries the whole claim: inserted.
     let mut new = claim(3, 7, SeatStatus::Pending);
     new.user_name = "New Teacher".into();
     let assign = event(43, "seat.assign", 3, serde_json::to_value(&new).unwrap());
-    apply_event(&mut write, &assign, &mut refetch).await.unwrap();
+    apply_event(&mut write, &assign, &mut refetch)
+        .await
+        .unwrap();
     // An event for a seat the cache never saw, without a full claim: refetch.
-    let unknown = event(44, "seat.restore", 99, json!({"status": "active", "license_id": 8, "user_id": 5}));
-    apply_event(&mut write, &unknown, &mut refetch).await.unwrap();
+    let unknown = event(
+        44,
+        "seat.restore",
+        99,
+        json!({"status": "active", "license_id": 8, "user_id": 5}),
+    );
+    apply_event(&mut write, &unknown, &mut refetch)
+        .await
+        .unwrap();
     write.set_synced(44, Utc::now()).await.unwrap();
     write.commit().await.unwrap();
 

@@ -38,15 +38,24 @@ fn the_default_profile_reads_its_token_file() {
     assert_eq!(profile.name, "district");
     assert_eq!(profile.token, "file-secret");
     assert!(profile.readonly);
-    assert_eq!(profile.keys, BTreeMap::from([("revoke".to_string(), "X".to_string())]));
+    assert_eq!(
+        profile.keys,
+        BTreeMap::from([("revoke".to_string(), "X".to_string())])
+    );
 }
 
 #[test]
 fn environment_overrides_the_file_and_flags_pick_the_profile() {
     let (_dir, file, path) = setup();
-    let overrides = Overrides { url: Some("http://10.0.0.1:9000".into()), token: Some("env-secret".into()) };
+    let overrides = Overrides {
+        url: Some("http://10.0.0.1:9000".into()),
+        token: Some("env-secret".into()),
+    };
     let profile = resolve(&file, &path, Some("local"), &overrides).unwrap();
-    assert_eq!((profile.url.as_str(), profile.token.as_str()), ("http://10.0.0.1:9000", "env-secret"));
+    assert_eq!(
+        (profile.url.as_str(), profile.token.as_str()),
+        ("http://10.0.0.1:9000", "env-secret")
+    );
     let profile = resolve(&file, &path, Some("local"), &Overrides::default()).unwrap();
     assert_eq!(profile.token, "inline-secret");
 }
@@ -57,7 +66,12 @@ fn a_missing_profile_names_the_ones_there_are() {
     let error = resolve(&file, &path, Some("nope"), &Overrides::default()).unwrap_err();
     assert!(matches!(error, ConfigError::MissingProfile { .. }));
     let text = error.to_string();
-    assert!(text.contains("'nope'") && text.contains("district, local") && text.contains("seatdesk login"), "{text}");
+    assert!(
+        text.contains("'nope'")
+            && text.contains("district, local")
+            && text.contains("seatdesk login"),
+        "{text}"
+    );
     // No file at all and no environment: told to log in.
     let empty = ConfigFile::default();
     let error = resolve(&empty, &path, None, &Overrides::default()).unwrap_err();
@@ -72,7 +86,8 @@ fn bad_urls_and_bad_files_are_reported() {
     assert!(matches!(error, ConfigError::BadUrl { .. }), "{error}");
     let error = ConfigFile::parse(Path::new("c.toml"), "[profiles.x]\nurl = 3\n").unwrap_err();
     assert!(error.to_string().contains("c.toml"), "{error}");
-    let error = ConfigFile::parse(Path::new("c.toml"), "[profiles.x]\nmystery = true\n").unwrap_err();
+    let error =
+        ConfigFile::parse(Path::new("c.toml"), "[profiles.x]\nmystery = true\n").unwrap_err();
     assert!(error.to_string().contains("mystery"), "{error}");
 }
 

@@ -29,24 +29,39 @@ async fn start() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("server.db").display());
     let db = Db::connect(&url).await.unwrap();
-    let root_org = seatdesk_server::tokens::create_root_org(&db, "CCI Learning", OrgKind::Distributor)
-        .await
-        .unwrap();
+    let root_org =
+        seatdesk_server::tokens::create_root_org(&db, "CCI Learning", OrgKind::Distributor)
+            .await
+            .unwrap();
     let mut conn = db.pool.acquire().await.unwrap();
-    let (_, secret) = seatdesk_server::tokens::insert_token(&mut conn, "root", Role::SystemAdmin, root_org)
-        .await
-        .unwrap();
+    let (_, secret) =
+        seatdesk_server::tokens::insert_token(&mut conn, "root", Role::SystemAdmin, root_org)
+            .await
+            .unwrap();
     drop(conn);
-    let server = seatdesk_server::spawn(AppState::new(db.clone(), ServerConfig::default()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let server = seatdesk_server::spawn(
+        AppState::new(db.clone(), ServerConfig::default()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
     let admin = ApiClient::new(&server.url(), &secret).unwrap();
-    Harness { server, db, admin, secret, root_org, _dir: dir }
+    Harness {
+        server,
+        db,
+        admin,
+        secret,
+        root_org,
+        _dir: dir,
+    }
 }
 
 impl Harness {
     async fn post(&self, path: &str, body: Value) -> Value {
-        self.admin.post(path, &body, &new_idempotency_key()).await.unwrap_or_else(|e| panic!("POST {path}: {e}"))
+        self.admin
+            .post(path, &body, &new_idempotency_key())
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
     }
 
     async fn insert_user(&self, org: i64, email: &str, kind: &str) -> i64 {
@@ -73,9 +88,19 @@ impl Harness {
     /// A student-edition license with `teachers` teacher seats; returns
     /// (license id, seat ids).
     async fn license_with_teachers(&self, teachers: usize) -> (i64, Vec<i64>) {
-        let org = self.post("/v1/orgs", json!({"parent_id": self.root_org, "kind": "district", "name": "District 9"})).await;
+        let org = self
+            .post(
+                "/v1/orgs",
+                json!({"parent_id": self.root_org, "kind": "district", "name": "District 9"}),
+            )
+            .await;
         let org_id = org["id"].as_i64().unwrap();
-        let account = self.post("/v1/accounts", json!({"org_id": org_id, "name": "Main", "number": "PA-9"})).await;
+        let account = self
+            .post(
+                "/v1/accounts",
+                json!({"org_id": org_id, "name": "Main", "number": "PA-9"}),
+            )
+            .await;
         let product = self
             .post("/v1/products", json!({"sku": "CE-STU", "name": "ConnectED student edition", "family": "ConnectED", "edition": "student", "module": "none"}))
             .await;
@@ -89,8 +114,15 @@ impl Harness {
         let license_id = license["id"].as_i64().unwrap();
         let mut seats = Vec::new();
         for n in 0..teachers {
-            let user = self.insert_user(org_id, &format!("teacher{n}@school.test"), "teacher").await;
-            let claim = self.post("/v1/seats", json!({"license_id": license_id, "user_id": user})).await;
+            let user = self
+                .insert_user(org_id, &format!("teacher{n}@school.test"), "teacher")
+                .await;
+            let claim = self
+                .post(
+                    "/v1/seats",
+                    json!({"license_id": license_id, "user_id": user}),
+                )
+                .await;
             seats.push(claim["id"].as_i64().unwrap());
         }
         (license_id, seats)
@@ -124,9 +156,16 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     let ids = vec![seats[0], seats[1], seats[2]];
     let first = h.admin.revoke(ids.clone(), &key).await.unwrap();
     assert_eq!((first.done, first.refused), (2, 1));
-    let refused = first.results.iter().find(|r| r.outcome == ItemOutcome::Refused).unwrap();
+    let refused = first
+        .results
+        .iter()
+        .find(|r| r.outcome == ItemOutcome::Refused)
+        .unwrap();
     assert_eq!(refused.id, seats[1]);
-    assert!(refused.reason.as_deref().unwrap().contains("3 students"), "{refused:?}");
+    assert!(
+        refused.reason.as_deref().unwrap().contains("3 students"),
+        "{refused:?}"
+    );
     let replay = h.admin.revoke(ids, &key).await.unwrap();
     assert_eq!(replay, first);
 
@@ -139,19 +178,52 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     assert_eq!(status(seats[1]), SeatStatus::Pending);
     assert_eq!(status(seats[2]), SeatStatus::Revoked);
     assert_eq!(status(seats[3]), SeatStatus::Pending);
-    assert!(snapshot.claims.iter().find(|c| c.id == seats[0]).unwrap().revoked_at.is_some());
-    assert_eq!(snapshot.licenses[0].seats.consumed, 4, "license re-fetched after seat events");
+    assert!(
+        snapshot
+            .claims
+            .iter()
+            .find(|c| c.id == seats[0])
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert_eq!(
+        snapshot.licenses[0].seats.consumed, 4,
+        "license re-fetched after seat events"
+    );
 
     // Undo, then a new assignment: both arrive as deltas.
-    let restored = h.admin.restore(vec![seats[0], seats[2]], &new_idempotency_key()).await.unwrap();
+    let restored = h
+        .admin
+        .restore(vec![seats[0], seats[2]], &new_idempotency_key())
+        .await
+        .unwrap();
     assert_eq!(restored.done, 2);
-    let user = h.insert_user(snapshot.claims[0].org_id, "late@school.test", "teacher").await;
-    let late = h.post("/v1/seats", json!({"license_id": license_id, "user_id": user})).await;
+    let user = h
+        .insert_user(snapshot.claims[0].org_id, "late@school.test", "teacher")
+        .await;
+    let late = h
+        .post(
+            "/v1/seats",
+            json!({"license_id": license_id, "user_id": user}),
+        )
+        .await;
     sync(&h.admin, &cache).await.unwrap();
     let snapshot = cache.load().await.unwrap();
     assert_eq!(snapshot.claims.len(), 7);
-    assert!(snapshot.claims.iter().any(|c| c.id == late["id"].as_i64().unwrap()));
-    assert!(snapshot.claims.iter().filter(|c| ids_of(&seats[..3]).contains(&c.id)).all(|c| c.status == SeatStatus::Pending));
+    assert!(
+        snapshot
+            .claims
+            .iter()
+            .any(|c| c.id == late["id"].as_i64().unwrap())
+    );
+    assert!(
+        snapshot
+            .claims
+            .iter()
+            .filter(|c| ids_of(&seats[..3]).contains(&c.id))
+            .all(|c| c.status == SeatStatus::Pending)
+    );
     assert_eq!(snapshot.licenses[0].seats.consumed, 7);
 
     // Another cache of the same data, loaded from scratch, agrees.
@@ -162,7 +234,10 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     a.sort_by_key(|c| c.id);
     b.sort_by_key(|c| c.id);
     let key = |c: &seatdesk_core::api::seats::Claim| (c.id, c.status, c.revoked_at.is_some());
-    assert_eq!(a.iter().map(key).collect::<Vec<_>>(), b.iter().map(key).collect::<Vec<_>>());
+    assert_eq!(
+        a.iter().map(key).collect::<Vec<_>>(),
+        b.iter().map(key).collect::<Vec<_>>()
+    );
 }
 
 fn ids_of(ids: &[i64]) -> Vec<i64> {
@@ -195,8 +270,17 @@ async fn errors_are_problems_and_unreachable_servers_say_so() {
     let gone = ApiClient::new(&format!("http://127.0.0.1:{port}"), "x").unwrap();
     let error = gone.claims_page(&ClaimFilter::default()).await.unwrap_err();
     assert!(error.is_offline(), "{error}");
-    assert!(error.to_string().contains(&format!("127.0.0.1:{port}")), "{error}");
+    assert!(
+        error.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{error}"
+    );
 
-    assert!(matches!(ApiClient::new("ftp://example", "x"), Err(ClientError::BadUrl(_))));
-    assert!(matches!(ApiClient::new("not a url", "x"), Err(ClientError::BadUrl(_))));
+    assert!(matches!(
+        ApiClient::new("ftp://example", "x"),
+        Err(ClientError::BadUrl(_))
+    ));
+    assert!(matches!(
+        ApiClient::new("not a url", "x"),
+        Err(ClientError::BadUrl(_))
+    ));
 }

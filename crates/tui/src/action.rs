@@ -20,7 +20,10 @@ pub enum Action {
     Submit,
     /// The clock moved on; drives the spinner, the cache age and syncs.
     Tick(DateTime<Utc>),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// Ctrl-C or SIGINT: leave at once.
     Interrupt,
     Sync(SyncAction),

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use seatdesk_core::api::Me;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::{Claim, ClaimSort};
-use seatdesk_core::api::Me;
 use seatdesk_core::{Permission, SeatStatus, UserKind};
 
 use crate::keymap::{Command, KeyMap};
@@ -136,7 +136,10 @@ impl Default for ClaimsView {
 
 impl ClaimsView {
     pub fn shows(&self, status: SeatStatus) -> bool {
-        let index = SeatStatus::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        let index = SeatStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(0);
         self.statuses[index]
     }
 }
@@ -275,7 +278,13 @@ pub const RETRY_EVERY: Duration = Duration::seconds(5);
 pub const LONG_PENDING_DAYS: i64 = 14;
 
 impl App {
-    pub fn new(profile: &str, readonly: bool, keymap: KeyMap, theme: Theme, now: DateTime<Utc>) -> App {
+    pub fn new(
+        profile: &str,
+        readonly: bool,
+        keymap: KeyMap,
+        theme: Theme,
+        now: DateTime<Utc>,
+    ) -> App {
         App {
             profile: profile.to_string(),
             readonly,
@@ -345,8 +354,10 @@ impl App {
     /// Live teacher seats of `license`, before the text filter.
     pub fn teacher_seats(&self, license: i64) -> impl Iterator<Item = (u32, &Claim)> {
         self.claims.iter().enumerate().filter_map(move |(i, c)| {
-            (c.license_id == license && c.user_kind == UserKind::Teacher && c.status.consumes_seat())
-                .then_some((i as u32, c))
+            (c.license_id == license
+                && c.user_kind == UserKind::Teacher
+                && c.status.consumes_seat())
+            .then_some((i as u32, c))
         })
     }
 

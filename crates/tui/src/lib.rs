@@ -44,7 +44,11 @@ pub struct TuiOptions {
 /// Writes tracing output to `seatdesk.log` in the cache dir, never the screen.
 fn init_logging(dir: &Path) {
     let _ = std::fs::create_dir_all(dir);
-    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("seatdesk.log")) {
+    if let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("seatdesk.log"))
+    {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)
@@ -63,7 +67,12 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
     seatdesk_client::install_crypto();
     let path = config_file();
     let config = ConfigFile::load(&path)?;
-    let profile = resolve(&config, &path, options.profile.as_deref(), &Overrides::from_env())?;
+    let profile = resolve(
+        &config,
+        &path,
+        options.profile.as_deref(),
+        &Overrides::from_env(),
+    )?;
     let keymap = KeyMap::with_overrides(&profile.keys)
         .map_err(|e| eyre!("{}: profile '{}': {e}", path.display(), profile.name))?;
     let cache_dir = cache_dir();
@@ -87,7 +96,10 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         });
     }
     let snapshot = cache.load().await.wrap_err("reading the local cache")?;
-    update::update(&mut app, Action::Sync(SyncAction::Loaded(Box::new(snapshot))));
+    update::update(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = Runner { api, cache, tx };
     let mut terminal = ratatui::init();
@@ -104,7 +116,15 @@ async fn event_loop(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Action>,
 ) -> color_eyre::Result<()> {
     let size = terminal.size()?;
-    handle(app, runner, terminal, Action::Resize { width: size.width, height: size.height })?;
+    handle(
+        app,
+        runner,
+        terminal,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    )?;
     for effect in [Effect::Sync, Effect::LoadMe] {
         if matches!(effect, Effect::Sync) {
             app.sync.in_flight = true;

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use seatdesk_core::SeatStatus;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::{Claim, ClaimSort};
 use seatdesk_core::seats::{DateStanding, expires_within};
-use seatdesk_core::SeatStatus;
 
 use crate::app::App;
 
@@ -38,26 +38,32 @@ pub struct ProductSummary {
     pub weekly_activations: Vec<u64>,
 }
 
-pub fn summarize(licenses: &[License], claims: &[Claim], now: DateTime<Utc>) -> Vec<ProductSummary> {
+pub fn summarize(
+    licenses: &[License],
+    claims: &[Claim],
+    now: DateTime<Utc>,
+) -> Vec<ProductSummary> {
     let today = now.date_naive();
     let mut by_product: BTreeMap<i64, ProductSummary> = BTreeMap::new();
     for license in licenses {
-        let entry = by_product.entry(license.product_id).or_insert_with(|| ProductSummary {
-            product_id: license.product_id,
-            name: license.product_name.clone(),
-            licenses: 0,
-            purchased: 0,
-            consumed: 0,
-            available: 0,
-            usage_percent: 0.0,
-            start: license.start_date,
-            finish: license.finish_date,
-            remaining_days: license.remaining_days,
-            expiring_soon: false,
-            in_grace: false,
-            by_status: [0; 4],
-            weekly_activations: vec![0; TREND_WEEKS],
-        });
+        let entry = by_product
+            .entry(license.product_id)
+            .or_insert_with(|| ProductSummary {
+                product_id: license.product_id,
+                name: license.product_name.clone(),
+                licenses: 0,
+                purchased: 0,
+                consumed: 0,
+                available: 0,
+                usage_percent: 0.0,
+                start: license.start_date,
+                finish: license.finish_date,
+                remaining_days: license.remaining_days,
+                expiring_soon: false,
+                in_grace: false,
+                by_status: [0; 4],
+                weekly_activations: vec![0; TREND_WEEKS],
+            });
         entry.licenses += 1;
         entry.purchased += license.seats.purchased;
         entry.consumed += license.seats.consumed + license.seats.allocated;
@@ -97,7 +103,10 @@ pub fn summarize(licenses: &[License], claims: &[Claim], now: DateTime<Utc>) -> 
 }
 
 pub fn status_index(status: SeatStatus) -> usize {
-    SeatStatus::ALL.iter().position(|s| *s == status).unwrap_or(0)
+    SeatStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0)
 }
 
 /// Recomputes the claims pane's rows from its filters.
@@ -109,7 +118,11 @@ pub fn rebuild_claims(app: &mut App) {
         view.shows(claim.status) && view.product.is_none_or(|p| claim.product_id == p)
     };
     let mut rows: Vec<u32> = match &view.matched {
-        Some(matched) => matched.iter().copied().filter(|&i| (i as usize) < claims.len() && keep(i)).collect(),
+        Some(matched) => matched
+            .iter()
+            .copied()
+            .filter(|&i| (i as usize) < claims.len() && keep(i))
+            .collect(),
         None => (0..claims.len() as u32).filter(|&i| keep(i)).collect(),
     };
     match view.sort {
@@ -131,7 +144,11 @@ pub fn rebuild_claims(app: &mut App) {
 /// Recomputes the Teachers pane's rows (live teacher seats of the chosen
 /// license that pass the text filter).
 pub fn rebuild_teachers(app: &mut App) {
-    if app.teachers.license.is_none_or(|id| app.license(id).is_none()) {
+    if app
+        .teachers
+        .license
+        .is_none_or(|id| app.license(id).is_none())
+    {
         app.teachers.license = app.license_ids().first().copied();
     }
     let query = app.teachers.query.to_lowercase();
@@ -142,7 +159,9 @@ pub fn rebuild_teachers(app: &mut App) {
                 query.is_empty()
                     || c.user_name.to_lowercase().contains(&query)
                     || c.user_email.to_lowercase().contains(&query)
-                    || c.redemption_code.as_deref().is_some_and(|code| code.to_lowercase().contains(&query))
+                    || c.redemption_code
+                        .as_deref()
+                        .is_some_and(|code| code.to_lowercase().contains(&query))
             })
             .map(|(i, _)| i)
             .collect(),
@@ -162,7 +181,11 @@ pub fn hidden_marks(app: &App) -> usize {
         .iter()
         .map(|&i| app.claims[i as usize].id)
         .collect();
-    app.teachers.marks.iter().filter(|id| !shown.contains(id)).count()
+    app.teachers
+        .marks
+        .iter()
+        .filter(|id| !shown.contains(id))
+        .count()
 }
 
 pub fn rebuild_audit(app: &mut App) {

@@ -37,11 +37,16 @@ impl Runner {
                         Ok(report) => {
                             if report.changed > 0 || report.full {
                                 match cache.load().await {
-                                    Ok(snapshot) => send(Action::Sync(SyncAction::Loaded(Box::new(snapshot)))),
+                                    Ok(snapshot) => {
+                                        send(Action::Sync(SyncAction::Loaded(Box::new(snapshot))))
+                                    }
                                     Err(error) => tracing::error!(%error, "reading the cache"),
                                 }
                             }
-                            send(Action::Sync(SyncAction::Done { changed: report.changed, at: Utc::now() }));
+                            send(Action::Sync(SyncAction::Done {
+                                changed: report.changed,
+                                at: Utc::now(),
+                            }));
                         }
                         Err(error) => {
                             tracing::warn!(%error, "sync failed");
@@ -58,11 +63,20 @@ impl Runner {
                     send(Action::Me(api.me().await.map_err(|e| e.to_string())));
                 });
             }
-            Effect::Search { generation, query, claims } => {
+            Effect::Search {
+                generation,
+                query,
+                claims,
+            } => {
                 tokio::spawn(async move {
-                    let found = tokio::task::spawn_blocking(move || model::fuzzy_match(&claims, &query)).await;
+                    let found =
+                        tokio::task::spawn_blocking(move || model::fuzzy_match(&claims, &query))
+                            .await;
                     if let Ok(indices) = found {
-                        send(Action::Search(SearchAction::Matched { generation, indices }));
+                        send(Action::Search(SearchAction::Matched {
+                            generation,
+                            indices,
+                        }));
                     }
                 });
             }
@@ -75,7 +89,9 @@ impl Runner {
                         if let Err(error) = &result {
                             tracing::warn!(%error, "revoke chunk failed");
                         }
-                        send(Action::Bulk(BulkAction::RevokeChunk(result.map_err(|e| (chunk, e.to_string())))));
+                        send(Action::Bulk(BulkAction::RevokeChunk(
+                            result.map_err(|e| (chunk, e.to_string())),
+                        )));
                     }
                     send(Action::Bulk(BulkAction::RevokeFinished));
                 });
@@ -92,12 +108,18 @@ impl Runner {
                             }
                         }
                     }
-                    send(Action::Bulk(BulkAction::Restored(Ok(BulkResult::from_results(results)))));
+                    send(Action::Bulk(BulkAction::Restored(Ok(
+                        BulkResult::from_results(results),
+                    ))));
                 });
             }
             Effect::LoadAudit => {
                 tokio::spawn(async move {
-                    let result = api.audit(None, AUDIT_PAGE).await.map(|p| p.items).map_err(|e| e.to_string());
+                    let result = api
+                        .audit(None, AUDIT_PAGE)
+                        .await
+                        .map(|p| p.items)
+                        .map_err(|e| e.to_string());
                     send(Action::Audit(AuditAction::Loaded(result)));
                 });
             }

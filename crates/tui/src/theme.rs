@@ -17,7 +17,11 @@ impl Theme {
     }
 
     fn color(self, color: Color) -> Style {
-        if self.mono { Style::default() } else { Style::default().fg(color) }
+        if self.mono {
+            Style::default()
+        } else {
+            Style::default().fg(color)
+        }
     }
 
     pub fn title(self) -> Style {
@@ -25,7 +29,11 @@ impl Theme {
     }
 
     pub fn dim(self) -> Style {
-        if self.mono { Style::default() } else { Style::default().fg(Color::DarkGray) }
+        if self.mono {
+            Style::default()
+        } else {
+            Style::default().fg(Color::DarkGray)
+        }
     }
 
     pub fn warn(self) -> Style {

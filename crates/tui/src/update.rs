@@ -5,12 +5,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use seatdesk_core::SeatStatus;
 use seatdesk_core::api::ItemOutcome;
 use seatdesk_core::api::seats::ClaimSort;
-use seatdesk_core::SeatStatus;
 
 use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
-use crate::app::{App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY, TYPE_TO_CONFIRM_OVER};
+use crate::app::{
+    App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY, TYPE_TO_CONFIRM_OVER,
+};
 use crate::keymap::{Command, Key};
 use crate::model;
 
@@ -21,7 +23,9 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         return Some(Action::Interrupt);
     }
     match &app.dialog {
-        Some(Dialog::ConfirmRevoke { needs_word: true, .. }) => {
+        Some(Dialog::ConfirmRevoke {
+            needs_word: true, ..
+        }) => {
             return Some(match key.code {
                 KeyCode::Esc => Action::Run(Command::Back),
                 KeyCode::Enter => Action::Submit,
@@ -53,7 +57,13 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
     if app.help.is_some() {
         return match command {
             Some(Command::Up | Command::Down | Command::Quit | Command::Help | Command::Back) => {
-                command.map(|c| if c == Command::Quit { Action::Run(Command::Help) } else { Action::Run(c) })
+                command.map(|c| {
+                    if c == Command::Quit {
+                        Action::Run(Command::Help)
+                    } else {
+                        Action::Run(c)
+                    }
+                })
             }
             _ => None,
         };
@@ -78,7 +88,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Sync(sync) => on_sync(app, sync),
-        Action::Search(SearchAction::Matched { generation, indices }) => {
+        Action::Search(SearchAction::Matched {
+            generation,
+            indices,
+        }) => {
             if generation == app.claims_view.generation {
                 app.claims_view.matched = Some(Arc::new(indices));
                 app.claims_view.searching = false;
@@ -104,7 +117,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Me(result) => {
             match result {
                 Ok(me) => app.me = Some(me),
-                Err(error) => notify(app, format!("cannot read this token's permissions: {error}"), true),
+                Err(error) => notify(
+                    app,
+                    format!("cannot read this token's permissions: {error}"),
+                    true,
+                ),
             }
             Vec::new()
         }
@@ -133,7 +150,11 @@ fn rebuild_lists(app: &mut App) {
 
 fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
     if let Some(reason) = app.blocked(command) {
-        notify(app, format!("{}: disabled ({reason})", command.description()), true);
+        notify(
+            app,
+            format!("{}: disabled ({reason})", command.description()),
+            true,
+        );
         return Vec::new();
     }
     if app.help.is_some() {
@@ -152,9 +173,14 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::Filter => app.input = Some(Input::Filter(app.pane)),
         Command::Back => return back(app),
-        Command::NextPane => return go_pane(app, Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]),
+        Command::NextPane => {
+            return go_pane(app, Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]);
+        }
         Command::PrevPane => {
-            return go_pane(app, Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]);
+            return go_pane(
+                app,
+                Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
+            );
         }
         Command::GoPane(index) => return go_pane(app, Pane::ALL[index.min(Pane::ALL.len() - 1)]),
         Command::Up => move_cursor(app, -1),
@@ -174,7 +200,12 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::MarkRange => mark_range(app),
         Command::MarkAll => {
-            let ids: Vec<i64> = app.teachers.rows.iter().map(|&i| app.claims[i as usize].id).collect();
+            let ids: Vec<i64> = app
+                .teachers
+                .rows
+                .iter()
+                .map(|&i| app.claims[i as usize].id)
+                .collect();
             app.teachers.marks.extend(ids);
         }
         Command::Revoke => open_revoke(app),
@@ -210,7 +241,10 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::CycleProduct => {
             let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
             let view = &mut app.claims_view;
-            view.product = match view.product.and_then(|p| products.iter().position(|&x| x == p)) {
+            view.product = match view
+                .product
+                .and_then(|p| products.iter().position(|&x| x == p))
+            {
                 None => products.first().copied(),
                 Some(i) => products.get(i + 1).copied(),
             };
@@ -227,7 +261,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::PrevLicense | Command::NextLicense => {
             let ids = app.license_ids();
             if !ids.is_empty() {
-                let at = app.teachers.license.and_then(|l| ids.iter().position(|&x| x == l)).unwrap_or(0);
+                let at = app
+                    .teachers
+                    .license
+                    .and_then(|l| ids.iter().position(|&x| x == l))
+                    .unwrap_or(0);
                 let next = if command == Command::NextLicense {
                     (at + 1) % ids.len()
                 } else {
@@ -245,7 +283,8 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
 fn go_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
     app.pane = pane;
     app.input = None;
-    if pane == Pane::Audit && !app.audit.loaded && !app.audit.loading && app.sync.offline.is_none() {
+    if pane == Pane::Audit && !app.audit.loaded && !app.audit.loading && app.sync.offline.is_none()
+    {
         app.audit.loading = true;
         return vec![Effect::LoadAudit];
     }
@@ -256,7 +295,11 @@ fn back(app: &mut App) -> Vec<Effect> {
     if let Some(dialog) = app.dialog.take() {
         match dialog {
             Dialog::ConfirmRevoke { .. } => {
-                notify(app, "revocation cancelled; nothing was changed".into(), false);
+                notify(
+                    app,
+                    "revocation cancelled; nothing was changed".into(),
+                    false,
+                );
             }
             Dialog::Progress { .. } => app.dialog = Some(dialog),
             Dialog::Summary { .. } => {}
@@ -319,7 +362,12 @@ fn cursor_seat(app: &App) -> Option<i64> {
 }
 
 fn mark_range(app: &mut App) {
-    let ids: Vec<i64> = app.teachers.rows.iter().map(|&i| app.claims[i as usize].id).collect();
+    let ids: Vec<i64> = app
+        .teachers
+        .rows
+        .iter()
+        .map(|&i| app.claims[i as usize].id)
+        .collect();
     let cursor = app.teachers.list.cursor.min(ids.len().saturating_sub(1));
     if ids.is_empty() {
         return;
@@ -348,20 +396,33 @@ fn open_revoke(app: &mut App) {
     let (ids, hidden): (Vec<i64>, usize) = if app.teachers.marks.is_empty() {
         (cursor_seat(app).into_iter().collect(), 0)
     } else {
-        (app.teachers.marks.iter().copied().collect(), model::hidden_marks(app))
+        (
+            app.teachers.marks.iter().copied().collect(),
+            model::hidden_marks(app),
+        )
     };
     if ids.is_empty() {
-        notify(app, "no seat to revoke: mark rows with Space first".into(), false);
+        notify(
+            app,
+            "no seat to revoke: mark rows with Space first".into(),
+            false,
+        );
         return;
     }
     let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let by_id: HashMap<i64, &seatdesk_core::api::seats::Claim> =
-        app.claims.iter().filter(|c| wanted.contains(&c.id)).map(|c| (c.id, c)).collect();
+    let by_id: HashMap<i64, &seatdesk_core::api::seats::Claim> = app
+        .claims
+        .iter()
+        .filter(|c| wanted.contains(&c.id))
+        .map(|c| (c.id, c))
+        .collect();
     let refusals: Vec<(i64, String)> = ids
         .iter()
         .filter_map(|id| match by_id.get(id) {
             None => Some((*id, format!("seat {id} is no longer in the cache"))),
-            Some(c) if c.status == SeatStatus::Revoked => Some((*id, format!("{} is already revoked", c.user_name))),
+            Some(c) if c.status == SeatStatus::Revoked => {
+                Some((*id, format!("{} is already revoked", c.user_name)))
+            }
             Some(c) if c.students_assigned > 0 => Some((
                 *id,
                 format!(
@@ -387,10 +448,26 @@ fn open_revoke(app: &mut App) {
 
 fn submit(app: &mut App) -> Vec<Effect> {
     match app.dialog.take() {
-        Some(Dialog::ConfirmRevoke { ids, hidden, refusals, typed, needs_word }) => {
+        Some(Dialog::ConfirmRevoke {
+            ids,
+            hidden,
+            refusals,
+            typed,
+            needs_word,
+        }) => {
             if needs_word && typed.trim() != "REVOKE" {
-                notify(app, "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(), true);
-                app.dialog = Some(Dialog::ConfirmRevoke { ids, hidden, refusals, typed, needs_word });
+                notify(
+                    app,
+                    "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(),
+                    true,
+                );
+                app.dialog = Some(Dialog::ConfirmRevoke {
+                    ids,
+                    hidden,
+                    refusals,
+                    typed,
+                    needs_word,
+                });
                 return Vec::new();
             }
             app.bulk_running = true;
@@ -401,7 +478,9 @@ fn submit(app: &mut App) -> Vec<Effect> {
                 total: ids.len(),
                 answered: 0,
             });
-            return vec![Effect::Revoke { chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect() }];
+            return vec![Effect::Revoke {
+                chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect(),
+            }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
         Some(other) => {
@@ -540,11 +619,12 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
         SyncAction::Loaded(snapshot) => {
             let snapshot = *snapshot;
             // Keep the search result by claim id until it is re-run.
-            let matched_ids: Option<HashSet<i64>> = app
-                .claims_view
-                .matched
-                .as_ref()
-                .map(|m| m.iter().filter_map(|&i| app.claims.get(i as usize)).map(|c| c.id).collect());
+            let matched_ids: Option<HashSet<i64>> = app.claims_view.matched.as_ref().map(|m| {
+                m.iter()
+                    .filter_map(|&i| app.claims.get(i as usize))
+                    .map(|c| c.id)
+                    .collect()
+            });
             app.licenses = snapshot.licenses;
             app.claims = Arc::new(snapshot.claims);
             if snapshot.last_sync > app.sync.last_sync {
@@ -552,7 +632,12 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             }
             app.sync.loaded = true;
             app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
-            let live: HashSet<i64> = app.claims.iter().filter(|c| c.status.consumes_seat()).map(|c| c.id).collect();
+            let live: HashSet<i64> = app
+                .claims
+                .iter()
+                .filter(|c| c.status.consumes_seat())
+                .map(|c| c.id)
+                .collect();
             app.teachers.marks.retain(|id| live.contains(id));
             let mut effects = Vec::new();
             if let Some(ids) = matched_ids {
@@ -616,10 +701,10 @@ fn on_bulk(app: &mut App, bulk: BulkAction) -> Vec<Effect> {
                     for item in &result.results {
                         match item.outcome {
                             ItemOutcome::Done => app.teachers.pending_done.push(item.id),
-                            ItemOutcome::Refused => app
-                                .teachers
-                                .pending_failures
-                                .push((item.id, item.reason.clone().unwrap_or_else(|| "refused".into()))),
+                            ItemOutcome::Refused => app.teachers.pending_failures.push((
+                                item.id,
+                                item.reason.clone().unwrap_or_else(|| "refused".into()),
+                            )),
                         }
                     }
                     result.results.len()
@@ -627,12 +712,17 @@ fn on_bulk(app: &mut App, bulk: BulkAction) -> Vec<Effect> {
                 Err((ids, error)) => {
                     let count = ids.len();
                     for id in ids {
-                        app.teachers.pending_failures.push((id, format!("not sent: {error}")));
+                        app.teachers
+                            .pending_failures
+                            .push((id, format!("not sent: {error}")));
                     }
                     count
                 }
             };
-            if let Some(Dialog::Progress { answered: so_far, .. }) = &mut app.dialog {
+            if let Some(Dialog::Progress {
+                answered: so_far, ..
+            }) = &mut app.dialog
+            {
                 *so_far += answered;
             }
             Vec::new()
@@ -717,7 +807,9 @@ fn export(app: &mut App) -> Vec<Effect> {
         Pane::Teachers => app.teachers.rows.clone(),
         _ => return Vec::new(),
     };
-    let mut csv = String::from("seat_id,license_id,product,name,email,status,assigned_at,claimed_at,redemption_code,students_assigned\n");
+    let mut csv = String::from(
+        "seat_id,license_id,product,name,email,status,assigned_at,claimed_at,redemption_code,students_assigned\n",
+    );
     for i in rows {
         let c = &app.claims[i as usize];
         let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
@@ -740,6 +832,8 @@ fn export(app: &mut App) -> Vec<Effect> {
         app.pane.title().to_lowercase(),
         app.now.format("%Y%m%d-%H%M%S")
     );
-    vec![Effect::Export { path: app.export_dir.join(name), csv }]
+    vec![Effect::Export {
+        path: app.export_dir.join(name),
+        csv,
+    }]
 }
-

@@ -51,7 +51,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 pub fn banner_text(app: &App) -> Option<String> {
     let reason = app.sync.offline.as_ref()?;
     Some(format!(
-        " OFFLINE - showing cached data ({}); read-only until the server answers. {reason}",
+        " OFFLINE: cached data, {}; read-only until the server answers. {reason}",
         app.cache_age()
     ))
 }
@@ -89,11 +89,12 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
         right.push(' ');
     }
     if app.readonly {
-        right.push_str("[read-only] ");
+        right.push_str(if wide { "[read-only] " } else { "[ro] " });
     }
     right.push_str(&app.profile);
     let right_width = right.chars().count() as u16 + 1;
-    let [l, r] = Layout::horizontal([Constraint::Min(1), Constraint::Length(right_width)]).areas(area);
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(right).style(app.theme.dim()), r);
 }
@@ -120,7 +121,11 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         None => match &app.message {
             Some(message) => Line::from(Span::styled(
                 message.text.clone(),
-                if message.error { app.theme.danger() } else { app.theme.good() },
+                if message.error {
+                    app.theme.danger()
+                } else {
+                    app.theme.good()
+                },
             )),
             None => {
                 let keys = |c| app.keymap.keys_for(c);

@@ -134,7 +134,10 @@ fn progress_and_summary() {
         run(app, Action::Run(Command::Revoke));
         let ids: Vec<i64> = app.teachers.marks.iter().copied().collect();
         run(app, Action::Submit);
-        run(app, Action::Bulk(BulkAction::RevokeChunk(Ok(support_result(&ids)))));
+        run(
+            app,
+            Action::Bulk(BulkAction::RevokeChunk(Ok(support_result(&ids)))),
+        );
         run(app, Action::Bulk(BulkAction::RevokeFinished));
     });
 }
@@ -165,8 +168,15 @@ fn help_overlay() {
 #[test]
 fn help_overlay_readonly_reporter_with_rebound_revoke() {
     for size in SIZES {
-        let keys = [("revoke".to_string(), "X".to_string())].into_iter().collect();
-        let mut app = app_with(size, true, Role::Reporter, KeyMap::with_overrides(&keys).unwrap());
+        let keys = [("revoke".to_string(), "X".to_string())]
+            .into_iter()
+            .collect();
+        let mut app = app_with(
+            size,
+            true,
+            Role::Reporter,
+            KeyMap::with_overrides(&keys).unwrap(),
+        );
         run(&mut app, Action::Run(Command::GoPane(2)));
         run(&mut app, Action::Run(Command::Help));
         run(&mut app, Action::Run(Command::Down));
@@ -179,7 +189,14 @@ fn help_overlay_readonly_reporter_with_rebound_revoke() {
 #[test]
 fn stale_banner_when_offline() {
     each_size("offline", |app| {
-        run(app, Action::Sync(SyncAction::Failed { error: "cannot reach the server at http://127.0.0.1:8700: connection refused".into(), offline: true }));
+        run(
+            app,
+            Action::Sync(SyncAction::Failed {
+                error: "cannot reach the server at http://127.0.0.1:8700: connection refused"
+                    .into(),
+                offline: true,
+            }),
+        );
     });
 }
 

@@ -28,7 +28,11 @@ fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
 }
 
 fn shown_claims(app: &App) -> Vec<&seatdesk_core::api::seats::Claim> {
-    app.claims_view.rows.iter().map(|&i| &app.claims[i as usize]).collect()
+    app.claims_view
+        .rows
+        .iter()
+        .map(|&i| &app.claims[i as usize])
+        .collect()
 }
 
 #[test]
@@ -41,11 +45,19 @@ fn status_toggles_combine_and_product_filter_narrows() {
     let shown = shown_claims(&app);
     assert!(!shown.is_empty());
     assert!(shown.iter().all(|c| c.status.consumes_seat()));
-    let live = app.claims.iter().filter(|c| c.status.consumes_seat()).count();
+    let live = app
+        .claims
+        .iter()
+        .filter(|c| c.status.consumes_seat())
+        .count();
     assert_eq!(shown.len(), live);
     cmd(&mut app, Command::CycleProduct);
     let product = app.claims_view.product.unwrap();
-    assert!(shown_claims(&app).iter().all(|c| c.product_id == product && c.status.consumes_seat()));
+    assert!(
+        shown_claims(&app)
+            .iter()
+            .all(|c| c.product_id == product && c.status.consumes_seat())
+    );
     // Sorted newest assignment first, then by claim date on `s`.
     let dates: Vec<_> = shown_claims(&app).iter().map(|c| c.assigned_at).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]));
@@ -60,7 +72,12 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
     cmd(&mut app, Command::GoPane(1));
     cmd(&mut app, Command::Filter);
     let effects = type_text(&mut app, "ada");
-    let Some(Effect::Search { generation, query, claims }) = effects.into_iter().next() else {
+    let Some(Effect::Search {
+        generation,
+        query,
+        claims,
+    }) = effects.into_iter().next()
+    else {
         panic!("typing asks for a background search");
     };
     assert_eq!(query, "ada");
@@ -69,12 +86,28 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
     let indices = model::fuzzy_match(&claims, &query);
     assert!(!indices.is_empty() && indices.len() < claims.len());
     // A late answer to an older query is ignored.
-    run(&mut app, Action::Search(SearchAction::Matched { generation: generation - 1, indices: vec![0] }));
+    run(
+        &mut app,
+        Action::Search(SearchAction::Matched {
+            generation: generation - 1,
+            indices: vec![0],
+        }),
+    );
     assert!(app.claims_view.searching);
-    run(&mut app, Action::Search(SearchAction::Matched { generation, indices: indices.clone() }));
+    run(
+        &mut app,
+        Action::Search(SearchAction::Matched {
+            generation,
+            indices: indices.clone(),
+        }),
+    );
     assert!(!app.claims_view.searching);
     assert_eq!(app.claims_view.rows.len(), indices.len());
-    assert!(shown_claims(&app).iter().all(|c| c.user_name.to_lowercase().contains('a')));
+    assert!(
+        shown_claims(&app)
+            .iter()
+            .all(|c| c.user_name.to_lowercase().contains('a'))
+    );
     // Esc clears the search.
     cmd(&mut app, Command::Back);
     assert_eq!(app.claims_view.rows.len(), app.claims.len());
@@ -97,12 +130,20 @@ fn marks_count_those_the_filter_hides_and_survive_refresh() {
     run(&mut app, Action::Submit);
     let shown = app.teachers.rows.len();
     assert!(shown > 0 && shown < all);
-    let visible_marked = app.teachers.rows.iter().filter(|&&i| app.teachers.marks.contains(&app.claims[i as usize].id)).count();
+    let visible_marked = app
+        .teachers
+        .rows
+        .iter()
+        .filter(|&&i| app.teachers.marks.contains(&app.claims[i as usize].id))
+        .count();
     assert_eq!(model::hidden_marks(&app), 4 - visible_marked);
     cmd(&mut app, Command::MarkAll);
     assert_eq!(app.teachers.marks.len(), 4 - visible_marked + shown);
     let before = app.teachers.marks.clone();
-    run(&mut app, Action::Sync(SyncAction::Loaded(Box::new(support::snapshot()))));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(support::snapshot()))),
+    );
     assert_eq!(app.teachers.marks, before, "marks survive a refresh");
     // Esc clears the filter first, then the marks.
     cmd(&mut app, Command::Back);
@@ -123,11 +164,29 @@ fn revoke_confirms_names_refusals_then_reports_each_failure_and_undoes() {
     let with_students: Vec<i64> = marked
         .iter()
         .copied()
-        .filter(|id| app.claims.iter().any(|c| c.id == *id && c.students_assigned > 0))
+        .filter(|id| {
+            app.claims
+                .iter()
+                .any(|c| c.id == *id && c.students_assigned > 0)
+        })
         .collect();
-    assert_eq!(with_students.len(), 1, "fixture: one marked teacher has students");
-    assert!(cmd(&mut app, Command::Revoke).is_empty(), "nothing is sent before confirmation");
-    let Some(Dialog::ConfirmRevoke { ids, refusals, needs_word, hidden, .. }) = app.dialog.clone() else {
+    assert_eq!(
+        with_students.len(),
+        1,
+        "fixture: one marked teacher has students"
+    );
+    assert!(
+        cmd(&mut app, Command::Revoke).is_empty(),
+        "nothing is sent before confirmation"
+    );
+    let Some(Dialog::ConfirmRevoke {
+        ids,
+        refusals,
+        needs_word,
+        hidden,
+        ..
+    }) = app.dialog.clone()
+    else {
         panic!("D opens a confirmation");
     };
     assert_eq!(ids, marked);
@@ -135,35 +194,84 @@ fn revoke_confirms_names_refusals_then_reports_each_failure_and_undoes() {
     assert!(!needs_word);
     assert_eq!(refusals.len(), 1);
     assert_eq!(refusals[0].0, with_students[0]);
-    assert!(refusals[0].1.contains("students assigned"), "{}", refusals[0].1);
+    assert!(
+        refusals[0].1.contains("students assigned"),
+        "{}",
+        refusals[0].1
+    );
     // Refresh pauses while the confirmation is open.
     assert!(run(&mut app, Action::Tick(now() + Duration::hours(1))).is_empty());
 
     let effects = run(&mut app, Action::Submit);
-    let [Effect::Revoke { chunks }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::Revoke { chunks }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
     assert_eq!(chunks, &vec![marked.clone()]);
-    assert!(matches!(app.dialog, Some(Dialog::Progress { total: 4, answered: 0, .. })));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::Progress {
+            total: 4,
+            answered: 0,
+            ..
+        })
+    ));
     let answer = BulkResult::from_results(
         marked
             .iter()
-            .map(|&id| if id == with_students[0] {
-                ItemResult { id, outcome: ItemOutcome::Refused, reason: Some("Dev Moreno has 4 students assigned".into()) }
-            } else {
-                ItemResult { id, outcome: ItemOutcome::Done, reason: None }
+            .map(|&id| {
+                if id == with_students[0] {
+                    ItemResult {
+                        id,
+                        outcome: ItemOutcome::Refused,
+                        reason: Some("Dev Moreno has 4 students assigned".into()),
+                    }
+                } else {
+                    ItemResult {
+                        id,
+                        outcome: ItemOutcome::Done,
+                        reason: None,
+                    }
+                }
             })
             .collect(),
     );
     run(&mut app, Action::Bulk(BulkAction::RevokeChunk(Ok(answer))));
-    assert!(matches!(app.dialog, Some(Dialog::Progress { answered: 4, .. })));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::Progress { answered: 4, .. })
+    ));
     let effects = run(&mut app, Action::Bulk(BulkAction::RevokeFinished));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Sync)), "a sync follows");
-    let Some(Dialog::Summary { done, failures, .. }) = app.dialog.clone() else { panic!("summary") };
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Sync)),
+        "a sync follows"
+    );
+    let Some(Dialog::Summary { done, failures, .. }) = app.dialog.clone() else {
+        panic!("summary")
+    };
     assert_eq!(done, 3);
-    assert_eq!(failures, vec![(with_students[0], "Dev Moreno has 4 students assigned".to_string())]);
+    assert_eq!(
+        failures,
+        vec![(
+            with_students[0],
+            "Dev Moreno has 4 students assigned".to_string()
+        )]
+    );
     // The revoked seats leave the list at once; the refused one stays marked.
-    assert_eq!(app.teachers.marks.iter().copied().collect::<Vec<_>>(), with_students);
-    let revoked: Vec<i64> = marked.iter().copied().filter(|id| *id != with_students[0]).collect();
-    assert!(app.claims.iter().filter(|c| revoked.contains(&c.id)).all(|c| c.status == SeatStatus::Revoked));
+    assert_eq!(
+        app.teachers.marks.iter().copied().collect::<Vec<_>>(),
+        with_students
+    );
+    let revoked: Vec<i64> = marked
+        .iter()
+        .copied()
+        .filter(|id| *id != with_students[0])
+        .collect();
+    assert!(
+        app.claims
+            .iter()
+            .filter(|c| revoked.contains(&c.id))
+            .all(|c| c.status == SeatStatus::Revoked)
+    );
     assert_eq!(app.teachers.last_revoked, revoked);
     run(&mut app, Action::Submit); // close the summary
     assert!(app.dialog.is_none());
@@ -181,29 +289,51 @@ fn large_revocations_need_the_word_and_go_in_chunks() {
         c.id = id;
         snapshot.claims.push(c);
     }
-    run(&mut app, Action::Sync(SyncAction::Loaded(Box::new(snapshot))));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
     cmd(&mut app, Command::GoPane(2));
     cmd(&mut app, Command::MarkAll);
     let marked = app.teachers.marks.len();
     assert!(marked > 1200);
     cmd(&mut app, Command::Revoke);
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmRevoke { needs_word: true, .. })));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::ConfirmRevoke {
+            needs_word: true,
+            ..
+        })
+    ));
     // Keys go to the prompt, not the key map (q does not quit).
     let key = |c| KeyEvent::from(KeyCode::Char(c));
     assert!(matches!(map_key(&app, key('q')), Some(Action::Text(_))));
     type_text(&mut app, "REVOK");
-    assert!(run(&mut app, Action::Submit).is_empty(), "a wrong word sends nothing");
+    assert!(
+        run(&mut app, Action::Submit).is_empty(),
+        "a wrong word sends nothing"
+    );
     assert!(matches!(app.dialog, Some(Dialog::ConfirmRevoke { .. })));
     type_text(&mut app, "E");
     let effects = run(&mut app, Action::Submit);
-    let [Effect::Revoke { chunks }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::Revoke { chunks }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
     assert_eq!(chunks.len(), marked.div_ceil(500));
     assert!(chunks.iter().all(|c| c.len() <= 500));
     assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), marked);
     // A chunk lost to the network is reported per seat.
-    run(&mut app, Action::Bulk(BulkAction::RevokeChunk(Err((chunks[0].clone(), "cannot reach the server".into())))));
+    run(
+        &mut app,
+        Action::Bulk(BulkAction::RevokeChunk(Err((
+            chunks[0].clone(),
+            "cannot reach the server".into(),
+        )))),
+    );
     run(&mut app, Action::Bulk(BulkAction::RevokeFinished));
-    let Some(Dialog::Summary { done, failures, .. }) = &app.dialog else { panic!() };
+    let Some(Dialog::Summary { done, failures, .. }) = &app.dialog else {
+        panic!()
+    };
     assert_eq!(*done, 0);
     assert_eq!(failures.len(), 500);
     assert!(failures[0].1.starts_with("not sent: cannot reach"));
@@ -223,15 +353,30 @@ fn readonly_and_role_disable_mutating_keys_with_a_reason() {
     cmd(&mut app, Command::Mark);
     cmd(&mut app, Command::Revoke);
     assert!(app.dialog.is_none());
-    assert!(app.message.as_ref().unwrap().text.contains("reporter role may not"));
-    assert!(app.blocked(Command::Refresh).is_none(), "reading is never blocked");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("reporter role may not")
+    );
+    assert!(
+        app.blocked(Command::Refresh).is_none(),
+        "reading is never blocked"
+    );
 }
 
 #[test]
 fn offline_shows_the_cache_age_and_recovers_by_itself() {
     let mut app = app((80, 24));
     assert!(banner_text(&app).is_none());
-    run(&mut app, Action::Sync(SyncAction::Failed { error: "cannot reach the server".into(), offline: true }));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Failed {
+            error: "cannot reach the server".into(),
+            offline: true,
+        }),
+    );
     let banner = banner_text(&app).unwrap();
     assert!(banner.contains("3 min ago"), "{banner}");
     assert!(app.blocked(Command::Revoke).unwrap().contains("offline"));
@@ -241,8 +386,17 @@ fn offline_shows_the_cache_age_and_recovers_by_itself() {
     assert!(matches!(effects.as_slice(), [Effect::Sync]));
     // Still running: no second sync.
     assert!(run(&mut app, Action::Tick(now() + Duration::seconds(20))).is_empty());
-    assert!(banner_text(&app).unwrap().contains("20 min ago") || banner_text(&app).unwrap().contains("3 min ago"));
-    run(&mut app, Action::Sync(SyncAction::Done { changed: 0, at: now() + Duration::seconds(21) }));
+    assert!(
+        banner_text(&app).unwrap().contains("20 min ago")
+            || banner_text(&app).unwrap().contains("3 min ago")
+    );
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Done {
+            changed: 0,
+            at: now() + Duration::seconds(21),
+        }),
+    );
     assert!(banner_text(&app).is_none());
     assert!(app.message.as_ref().unwrap().text.contains("back online"));
     assert!(app.blocked(Command::Revoke).is_none());
@@ -252,22 +406,45 @@ fn offline_shows_the_cache_age_and_recovers_by_itself() {
 fn keys_are_rebindable_and_the_defaults_leave_shell_keys_alone() {
     let defaults = KeyMap::default();
     for c in ['a', 'd', 'k'] {
-        let key = Key { code: KeyCode::Char(c), ctrl: true };
+        let key = Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+        };
         for pane in Pane::ALL {
             assert_eq!(defaults.lookup(key, pane), None, "Ctrl-{c} is bound");
         }
     }
     let d = Key::parse("D").unwrap();
     assert_eq!(defaults.lookup(d, Pane::Teachers), Some(Command::Revoke));
-    assert_eq!(defaults.lookup(Key::parse("a").unwrap(), Pane::Claims), Some(Command::ToggleActive));
-    let keys = [("revoke".to_string(), "X".to_string()), ("quit".to_string(), "ctrl-q".to_string())].into_iter().collect();
+    assert_eq!(
+        defaults.lookup(Key::parse("a").unwrap(), Pane::Claims),
+        Some(Command::ToggleActive)
+    );
+    let keys = [
+        ("revoke".to_string(), "X".to_string()),
+        ("quit".to_string(), "ctrl-q".to_string()),
+    ]
+    .into_iter()
+    .collect();
     let map = KeyMap::with_overrides(&keys).unwrap();
-    assert_eq!(map.lookup(Key::parse("X").unwrap(), Pane::Teachers), Some(Command::Revoke));
+    assert_eq!(
+        map.lookup(Key::parse("X").unwrap(), Pane::Teachers),
+        Some(Command::Revoke)
+    );
     assert_eq!(map.lookup(d, Pane::Teachers), None);
-    assert_eq!(map.lookup(Key::parse("ctrl-q").unwrap(), Pane::Claims), Some(Command::Quit));
+    assert_eq!(
+        map.lookup(Key::parse("ctrl-q").unwrap(), Pane::Claims),
+        Some(Command::Quit)
+    );
     assert_eq!(map.keys_for(Command::Revoke), "X");
-    let bad = [("explode".to_string(), "x".to_string())].into_iter().collect();
-    assert!(KeyMap::with_overrides(&bad).unwrap_err().contains("explode"));
+    let bad = [("explode".to_string(), "x".to_string())]
+        .into_iter()
+        .collect();
+    assert!(
+        KeyMap::with_overrides(&bad)
+            .unwrap_err()
+            .contains("explode")
+    );
 }
 
 #[test]
@@ -282,14 +459,19 @@ fn frames_draw_only_visible_rows_of_a_huge_list() {
             c
         })
         .collect();
-    run(&mut app, Action::Sync(SyncAction::Loaded(Box::new(snapshot))));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
     cmd(&mut app, Command::GoPane(1));
     cmd(&mut app, Command::Bottom);
     assert_eq!(app.claims_view.list.cursor, 199_999);
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
     let started = std::time::Instant::now();
     for _ in 0..20 {
-        terminal.draw(|f| seatdesk_tui::view::render(&app, f)).unwrap();
+        terminal
+            .draw(|f| seatdesk_tui::view::render(&app, f))
+            .unwrap();
     }
     // Not a benchmark: a guard that nothing walks the whole list per frame.
     assert!(started.elapsed() < std::time::Duration::from_secs(5));

@@ -51,10 +51,18 @@ fn list_lines<'a>(app: &App, items: &'a [(i64, String)]) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = items
         .iter()
         .take(LIST_MAX)
-        .map(|(id, why)| Line::from(vec![Span::styled(format!("  seat {id}: "), app.theme.warn()), Span::raw(why.as_str())]))
+        .map(|(id, why)| {
+            Line::from(vec![
+                Span::styled(format!("  seat {id}: "), app.theme.warn()),
+                Span::raw(why.as_str()),
+            ])
+        })
         .collect();
     if items.len() > LIST_MAX {
-        lines.push(Line::from(format!("  ...and {} more", items.len() - LIST_MAX)));
+        lines.push(Line::from(format!(
+            "  ...and {} more",
+            items.len() - LIST_MAX
+        )));
     }
     lines
 }
@@ -62,18 +70,30 @@ fn list_lines<'a>(app: &App, items: &'a [(i64, String)]) -> Vec<Line<'a>> {
 pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(8).min(100);
     match dialog {
-        Dialog::ConfirmRevoke { ids, hidden, refusals, typed, needs_word } => {
+        Dialog::ConfirmRevoke {
+            ids,
+            hidden,
+            refusals,
+            typed,
+            needs_word,
+        } => {
             let will = ids.len() - refusals.len();
             let mut lines = vec![
                 Line::from(Span::styled(
-                    format!("Revoke {} marked seat{}?", ids.len(), if ids.len() == 1 { "" } else { "s" }),
+                    format!(
+                        "Revoke {} marked seat{}?",
+                        ids.len(),
+                        if ids.len() == 1 { "" } else { "s" }
+                    ),
                     Style::default().add_modifier(Modifier::BOLD),
                 )),
                 Line::from(format!("{will} will be revoked.")),
             ];
             if *hidden > 0 {
                 lines.push(Line::from(Span::styled(
-                    format!("{hidden} of them are hidden by the current filter (they are included)."),
+                    format!(
+                        "{hidden} of them are hidden by the current filter (they are included)."
+                    ),
                     app.theme.warn(),
                 )));
             }
@@ -87,21 +107,41 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                     Span::styled("Type REVOKE to confirm: ", app.theme.danger()),
                     Span::raw(format!("{typed}_")),
                 ]));
-                lines.push(Line::from(Span::styled("Enter confirm · Esc cancel", app.theme.dim())));
+                lines.push(Line::from(Span::styled(
+                    "Enter confirm · Esc cancel",
+                    app.theme.dim(),
+                )));
             } else {
-                lines.push(Line::from(Span::styled("Enter/y revoke · Esc/n cancel", app.theme.dim())));
+                lines.push(Line::from(Span::styled(
+                    "Enter/y revoke · Esc/n cancel",
+                    app.theme.dim(),
+                )));
             }
             let height = wrapped_height(&lines, width);
-            boxed(frame, centered(area, width, height), "Confirm revocation", lines);
+            boxed(
+                frame,
+                centered(area, width, height),
+                "Confirm revocation",
+                lines,
+            );
         }
-        Dialog::Progress { title, total, answered } => {
+        Dialog::Progress {
+            title,
+            total,
+            answered,
+        } => {
             let rect = centered(area, width, 5);
             frame.render_widget(Clear, rect);
             let block = Block::bordered().title(format!(" {title} "));
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
-            let [gauge, note] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-            let ratio = if *total == 0 { 1.0 } else { *answered as f64 / *total as f64 };
+            let [gauge, note] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+            let ratio = if *total == 0 {
+                1.0
+            } else {
+                *answered as f64 / *total as f64
+            };
             frame.render_widget(
                 Gauge::default()
                     .gauge_style(app.theme.gauge())
@@ -109,9 +149,16 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                     .label(format!("{answered} of {total} answered")),
                 gauge,
             );
-            frame.render_widget(Paragraph::new("keys keep working; results follow").style(app.theme.dim()), note);
+            frame.render_widget(
+                Paragraph::new("keys keep working; results follow").style(app.theme.dim()),
+                note,
+            );
         }
-        Dialog::Summary { title, done, failures } => {
+        Dialog::Summary {
+            title,
+            done,
+            failures,
+        } => {
             let mut lines = vec![Line::from(Span::styled(
                 format!("{done} done, {} failed.", failures.len()),
                 Style::default().add_modifier(Modifier::BOLD),
@@ -163,7 +210,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             Span::raw(format!("{}{scope}", command.description())),
         ];
         if let Some(reason) = app.blocked(*command) {
-            spans.push(Span::styled(format!(" - disabled: {reason}"), app.theme.danger()));
+            spans.push(Span::styled(
+                format!(" - disabled: {reason}"),
+                app.theme.danger(),
+            ));
         }
         lines.push(Line::from(spans));
     }
@@ -176,13 +226,18 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
 
 pub fn help(app: &App, scroll: usize, frame: &mut Frame, area: Rect) {
     let lines = help_lines(app);
-    let rect = centered(area, area.width.saturating_sub(4).min(110), area.height.saturating_sub(2));
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(110),
+        area.height.saturating_sub(2),
+    );
     let visible = usize::from(rect.height.saturating_sub(2));
     let scroll = scroll.min(lines.len().saturating_sub(visible));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(shown).block(Block::bordered().title(" Help - keys in force (j/k scroll, Esc closes) ")),
+        Paragraph::new(shown)
+            .block(Block::bordered().title(" Help - keys in force (j/k scroll, Esc closes) ")),
         rect,
     );
 }
@@ -198,12 +253,20 @@ pub fn palette(app: &App, frame: &mut Frame, body: Rect) {
                 Span::raw(c.description()),
             ];
             if let Some(reason) = app.blocked(*c) {
-                spans.push(Span::styled(format!(" (disabled: {reason})"), app.theme.dim()));
+                spans.push(Span::styled(
+                    format!(" (disabled: {reason})"),
+                    app.theme.dim(),
+                ));
             }
             Line::from(spans)
         })
         .collect();
     let height = (lines.len() as u16 + 2).min(body.height);
-    let rect = Rect { x: body.x, y: body.y + body.height - height, width: body.width.min(80), height };
+    let rect = Rect {
+        x: body.x,
+        y: body.y + body.height - height,
+        width: body.width.min(80),
+        height,
+    };
     boxed(frame, rect, "Commands", lines);
 }

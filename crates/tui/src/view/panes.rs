@@ -37,11 +37,15 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             "Loading licenses from the cache..."
         };
-        frame.render_widget(Paragraph::new(text).block(Block::bordered().title(" Products ")), area);
+        frame.render_widget(
+            Paragraph::new(text).block(Block::bordered().title(" Products ")),
+            area,
+        );
         return;
     }
     let table_rows = (app.dashboard.len() as u16 + 3).min(area.height / 2).max(4);
-    let [top, bottom] = Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(area);
     let wide = area.width >= 120;
     let height = usize::from(top.height.saturating_sub(3)).max(1);
     let range = window(&app.dash_list, app.dashboard.len(), height);
@@ -70,7 +74,11 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
                 Cell::from(s.purchased.to_string()),
                 Cell::from(s.consumed.to_string()),
                 Cell::from(s.available.to_string()),
-                Cell::from(format!("{} {:>3.0}%", bar(s.usage_percent, 8), s.usage_percent)),
+                Cell::from(format!(
+                    "{} {:>3.0}%",
+                    bar(s.usage_percent, 8),
+                    s.usage_percent
+                )),
                 Cell::from(s.remaining_days.to_string()),
                 Cell::from(flags.join(" ")),
             ];
@@ -81,7 +89,9 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             Row::new(cells).style(style)
         })
         .collect();
-    let mut header = vec!["Product", "Purch", "Used", "Avail", "Usage", "Days", "Flags"];
+    let mut header = vec![
+        "Product", "Purch", "Used", "Avail", "Usage", "Days", "Flags",
+    ];
     let mut widths = vec![
         Constraint::Min(14),
         Constraint::Length(6),
@@ -157,10 +167,15 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
                 let weeks_ago = TREND_WEEKS - 1 - i;
                 Bar::default()
                     .value(*v)
-                    .label(Line::from(if weeks_ago == 0 { "now".to_string() } else { format!("-{weeks_ago}") }))
+                    .label(Line::from(if weeks_ago == 0 {
+                        "now".to_string()
+                    } else {
+                        format!("-{weeks_ago}")
+                    }))
             })
             .collect();
-        let bar_width = (chart.width.saturating_sub(TREND_WEEKS as u16) / TREND_WEEKS as u16).clamp(1, 6);
+        let bar_width =
+            (chart.width.saturating_sub(TREND_WEEKS as u16) / TREND_WEEKS as u16).clamp(1, 6);
         frame.render_widget(
             BarChart::default()
                 .block(Block::new().title("Activations per week"))
@@ -181,7 +196,11 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
         let on = view.shows(*status);
         spans.push(Span::styled(
             format!("[{}]{} ", if on { "x" } else { " " }, status),
-            if on { app.theme.title() } else { app.theme.dim() },
+            if on {
+                app.theme.title()
+            } else {
+                app.theme.dim()
+            },
         ));
     }
     let product = view
@@ -195,7 +214,15 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     }));
     if !view.query.is_empty() {
         spans.push(Span::styled(
-            format!(" | /{}{}", view.query, if view.searching { " (searching...)" } else { "" }),
+            format!(
+                " | /{}{}",
+                view.query,
+                if view.searching {
+                    " (searching...)"
+                } else {
+                    ""
+                }
+            ),
             app.theme.warn(),
         ));
     }
@@ -241,8 +268,10 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
         ],
     )
     .header(
-        Row::new(vec!["", "Name", "Email", "Product", "Status", "Assigned", "Claimed"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
+        Row::new(vec![
+            "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .block(Block::bordered().title(format!(
         " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
@@ -257,7 +286,10 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let ids = app.license_ids();
     let license = t.license.and_then(|id| app.license(id));
-    let position = t.license.and_then(|l| ids.iter().position(|&x| x == l)).map_or(0, |p| p + 1);
+    let position = t
+        .license
+        .and_then(|l| ids.iter().position(|&x| x == l))
+        .map_or(0, |p| p + 1);
     let prev = app.keymap.keys_for(crate::keymap::Command::PrevLicense);
     let next = app.keymap.keys_for(crate::keymap::Command::NextLicense);
     let head = match license {
@@ -273,16 +305,26 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
         None => "No license to show.".to_string(),
     };
     let hidden = model::hidden_marks(app);
-    let mut marks = vec![Span::styled(format!("Marked: {}", t.marks.len()), app.theme.marked())];
+    let mut marks = vec![Span::styled(
+        format!("Marked: {}", t.marks.len()),
+        app.theme.marked(),
+    )];
     if hidden > 0 {
-        marks.push(Span::styled(format!(" ({hidden} hidden by the filter)"), app.theme.warn()));
+        marks.push(Span::styled(
+            format!(" ({hidden} hidden by the filter)"),
+            app.theme.warn(),
+        ));
     }
     if !t.query.is_empty() {
         marks.push(Span::raw(format!("  filter: /{}", t.query)));
     }
     if !t.last_revoked.is_empty() {
         marks.push(Span::styled(
-            format!("  {} undoes the last revocation ({} seats)", app.keymap.keys_for(crate::keymap::Command::Undo), t.last_revoked.len()),
+            format!(
+                "  {} undoes the last revocation ({} seats)",
+                app.keymap.keys_for(crate::keymap::Command::Undo),
+                t.last_revoked.len()
+            ),
             app.theme.dim(),
         ));
     }
@@ -330,8 +372,15 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
         ],
     )
     .header(
-        Row::new(vec!["", "Teacher", "Email", "Status", "Redemption code", "Students"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
+        Row::new(vec![
+            "",
+            "Teacher",
+            "Email",
+            "Status",
+            "Redemption code",
+            "Students",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .block(Block::bordered().title(format!(" Teachers ({}) ", t.rows.len())));
     frame.render_widget(table, list);
@@ -353,7 +402,11 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
         .enumerate()
         .map(|(i, &index)| {
             let e = &a.events[index];
-            let style = if range.start + i == a.list.cursor { app.theme.selected() } else { Style::default() };
+            let style = if range.start + i == a.list.cursor {
+                app.theme.selected()
+            } else {
+                Style::default()
+            };
             Row::new(vec![
                 Cell::from(e.seq.to_string()),
                 Cell::from(e.at.format("%Y-%m-%d %H:%M").to_string()),
@@ -374,7 +427,10 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Min(10),
         ],
     )
-    .header(Row::new(vec!["Seq", "At (UTC)", "Actor", "Action", "Target"]).style(Style::default().add_modifier(Modifier::BOLD)))
+    .header(
+        Row::new(vec!["Seq", "At (UTC)", "Actor", "Action", "Target"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
     .block(Block::bordered().title(title));
     frame.render_widget(table, area);
 }
@@ -385,7 +441,9 @@ pub fn not_built(app: &App, frame: &mut Frame, area: Rect) {
         app.pane.title()
     );
     frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }).block(Block::bordered().title(format!(" {} ", app.pane.title()))),
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {} ", app.pane.title()))),
         area,
     );
 }

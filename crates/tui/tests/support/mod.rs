@@ -31,9 +31,14 @@ const LAST: [&str; 5] = ["Moreno", "Okafor", "Lindqvist", "Tanaka", "Brennan"];
 
 fn claim(id: i64, license: i64, product: (i64, &str), kind: UserKind, status: SeatStatus) -> Claim {
     let n = id as usize;
-    let name = format!("{} {}", FIRST[n % FIRST.len()], LAST[(n / FIRST.len()) % LAST.len()]);
+    let name = format!(
+        "{} {}",
+        FIRST[n % FIRST.len()],
+        LAST[(n / FIRST.len()) % LAST.len()]
+    );
     let assigned_at = now() - Duration::days(2 + (id * 3) % 80);
-    let claimed_at = (status != SeatStatus::Pending).then(|| assigned_at + Duration::hours(5 + id % 20));
+    let claimed_at =
+        (status != SeatStatus::Pending).then(|| assigned_at + Duration::hours(5 + id % 20));
     Claim {
         id,
         license_id: license,
@@ -52,16 +57,34 @@ fn claim(id: i64, license: i64, product: (i64, &str), kind: UserKind, status: Se
         expired_at: (status == SeatStatus::Expired).then_some(assigned_at + Duration::days(30)),
         revoked_at: (status == SeatStatus::Revoked).then_some(assigned_at + Duration::days(20)),
         revoked_by: (status == SeatStatus::Revoked).then(|| "root".to_string()),
-        redemption_code: (kind == UserKind::Teacher && license == TEACHER_LICENSE).then(|| format!("RDM{id:05}X")),
-        students_assigned: if kind == UserKind::Teacher && id % 7 == 3 { (id % 5) + 1 } else { 0 },
+        redemption_code: (kind == UserKind::Teacher && license == TEACHER_LICENSE)
+            .then(|| format!("RDM{id:05}X")),
+        students_assigned: if kind == UserKind::Teacher && id % 7 == 3 {
+            (id % 5) + 1
+        } else {
+            0
+        },
         updated_at: assigned_at,
     }
 }
 
-fn license(id: i64, product: (i64, &str), purchased: i64, finish: NaiveDate, claims: &[Claim]) -> License {
+fn license(
+    id: i64,
+    product: (i64, &str),
+    purchased: i64,
+    finish: NaiveDate,
+    claims: &[Claim],
+) -> License {
     let today = now().date_naive();
-    let consumed = claims.iter().filter(|c| c.license_id == id && c.status.consumes_seat()).count() as i64;
-    let seats = SeatCounts { purchased, consumed, allocated: 0 };
+    let consumed = claims
+        .iter()
+        .filter(|c| c.license_id == id && c.status.consumes_seat())
+        .count() as i64;
+    let seats = SeatCounts {
+        purchased,
+        consumed,
+        allocated: 0,
+    };
     let start = date(2025, 8, 1);
     License {
         id,
@@ -101,16 +124,46 @@ pub fn snapshot() -> Snapshot {
     let aleks = (11, "ALEKS");
     let jasper = (12, "Jasperactive Office 2016");
     let mut claims = Vec::new();
-    let statuses = [SeatStatus::Active, SeatStatus::Pending, SeatStatus::Active, SeatStatus::Expired, SeatStatus::Revoked];
+    let statuses = [
+        SeatStatus::Active,
+        SeatStatus::Pending,
+        SeatStatus::Active,
+        SeatStatus::Expired,
+        SeatStatus::Revoked,
+    ];
     for id in 1..=40 {
-        let status = if id % 9 == 0 { SeatStatus::Revoked } else if id % 2 == 0 { SeatStatus::Pending } else { SeatStatus::Active };
-        claims.push(claim(id, TEACHER_LICENSE, connected, UserKind::Teacher, status));
+        let status = if id % 9 == 0 {
+            SeatStatus::Revoked
+        } else if id % 2 == 0 {
+            SeatStatus::Pending
+        } else {
+            SeatStatus::Active
+        };
+        claims.push(claim(
+            id,
+            TEACHER_LICENSE,
+            connected,
+            UserKind::Teacher,
+            status,
+        ));
     }
     for id in 41..=70 {
-        claims.push(claim(id, 2, aleks, UserKind::Student, statuses[id as usize % statuses.len()]));
+        claims.push(claim(
+            id,
+            2,
+            aleks,
+            UserKind::Student,
+            statuses[id as usize % statuses.len()],
+        ));
     }
     for id in 71..=85 {
-        claims.push(claim(id, 3, jasper, UserKind::Staff, statuses[(id as usize + 1) % statuses.len()]));
+        claims.push(claim(
+            id,
+            3,
+            jasper,
+            UserKind::Staff,
+            statuses[(id as usize + 1) % statuses.len()],
+        ));
     }
     let licenses = vec![
         license(1, connected, 60, date(2026, 12, 31), &claims),
@@ -118,7 +171,12 @@ pub fn snapshot() -> Snapshot {
         license(3, jasper, 20, date(2026, 2, 15), &claims),
     ];
     assert_eq!(licenses[2].standing, DateStanding::InGrace);
-    Snapshot { licenses, claims, last_seq: 120, last_sync: Some(now() - Duration::minutes(3)) }
+    Snapshot {
+        licenses,
+        claims,
+        last_seq: 120,
+        last_sync: Some(now() - Duration::minutes(3)),
+    }
 }
 
 pub fn me(role: Role) -> Me {
@@ -138,9 +196,23 @@ pub fn audit_events() -> Vec<AuditEvent> {
         .map(|seq| AuditEvent {
             seq,
             at: now() - Duration::minutes(90 - seq * 3),
-            actor: if seq % 4 == 0 { "system".into() } else { "ops".into() },
-            action: ["seat.assign", "seat.claim", "seat.revoke", "license.deactivate"][seq as usize % 4].into(),
-            target_type: if seq % 4 == 3 { "license".into() } else { "seat".into() },
+            actor: if seq % 4 == 0 {
+                "system".into()
+            } else {
+                "ops".into()
+            },
+            action: [
+                "seat.assign",
+                "seat.claim",
+                "seat.revoke",
+                "license.deactivate",
+            ][seq as usize % 4]
+                .into(),
+            target_type: if seq % 4 == 3 {
+                "license".into()
+            } else {
+                "seat".into()
+            },
             target_id: seq * 2,
             before: None,
             after: None,
@@ -152,10 +224,22 @@ pub fn audit_events() -> Vec<AuditEvent> {
 /// An app with the sample data loaded, synced a moment ago, at `size`.
 pub fn app_with(size: (u16, u16), readonly: bool, role: Role, keymap: KeyMap) -> App {
     let mut app = App::new("district", readonly, keymap, Theme { mono: true }, now());
-    run(&mut app, Action::Resize { width: size.0, height: size.1 });
-    run(&mut app, Action::Sync(SyncAction::Loaded(Box::new(snapshot()))));
+    run(
+        &mut app,
+        Action::Resize {
+            width: size.0,
+            height: size.1,
+        },
+    );
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot()))),
+    );
     run(&mut app, Action::Me(Ok(me(role))));
-    run(&mut app, Action::Audit(AuditAction::Loaded(Ok(audit_events()))));
+    run(
+        &mut app,
+        Action::Audit(AuditAction::Loaded(Ok(audit_events()))),
+    );
     app.message = None;
     app
 }
