@@ -490,3 +490,48 @@ fn palette_runs_commands_by_name() {
     run(&mut app, Action::Text(KeyEvent::from(KeyCode::Tab)));
     assert_eq!(app.palette, "help");
 }
+
+#[test]
+fn ctrl_c_quits_from_anywhere_even_a_prompt() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::Filter);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL);
+    let action = map_key(&app, ctrl_c).unwrap();
+    assert!(matches!(action, Action::Interrupt));
+    run(&mut app, action);
+    assert!(app.quit);
+}
+
+#[test]
+fn export_writes_the_shown_rows() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(1));
+    cmd(&mut app, Command::ToggleActive);
+    let effects = cmd(&mut app, Command::Export);
+    let [Effect::Export { path, csv }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(path.to_string_lossy().ends_with(".csv"));
+    assert_eq!(csv.lines().count(), app.claims_view.rows.len() + 1);
+    assert!(
+        !csv.contains(",active,"),
+        "hidden statuses are not exported"
+    );
+}
+
+#[test]
+fn a_tick_redraws_only_when_something_shown_changed() {
+    let mut app = app((80, 24));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Done {
+            changed: 0,
+            at: now(),
+        }),
+    );
+    app.dirty = false;
+    run(&mut app, Action::Tick(now() + Duration::seconds(1)));
+    assert!(!app.dirty, "nothing on screen changed");
+    run(&mut app, Action::Tick(now() + Duration::seconds(90)));
+    assert!(app.dirty, "the cache age moved on a minute");
+}
