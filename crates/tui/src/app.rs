@@ -106,6 +106,8 @@ pub struct ClaimsView {
     /// Shown statuses, in `SeatStatus::ALL` order.
     pub statuses: [bool; 4],
     pub product: Option<i64>,
+    /// Only claims assigned within this many days of now.
+    pub assigned_within: Option<i64>,
     pub sort: ClaimSort,
     pub query: String,
     /// Bumped per query so late results of an older query are dropped.
@@ -123,6 +125,7 @@ impl Default for ClaimsView {
         ClaimsView {
             statuses: [true; 4],
             product: None,
+            assigned_within: None,
             sort: ClaimSort::AssignedAt,
             query: String::new(),
             generation: 0,

@@ -40,6 +40,7 @@ pub enum Command {
     ToggleRevoked,
     CycleProduct,
     CycleSort,
+    CycleDateRange,
     PrevLicense,
     NextLicense,
 }
@@ -325,6 +326,14 @@ impl Command {
             Scope::Panes(CLAIMS),
             false,
             "P",
+        ),
+        (
+            Command::CycleDateRange,
+            "date_range",
+            "assigned within 7 / 30 / 90 / 365 days / any time",
+            Scope::Panes(CLAIMS),
+            false,
+            "d",
         ),
         (
             Command::CycleSort,

@@ -113,9 +113,14 @@ pub fn status_index(status: SeatStatus) -> usize {
 pub fn rebuild_claims(app: &mut App) {
     let view = &app.claims_view;
     let claims = &app.claims;
+    let since = view
+        .assigned_within
+        .map(|days| app.now - Duration::days(days));
     let keep = |i: u32| {
         let claim = &claims[i as usize];
-        view.shows(claim.status) && view.product.is_none_or(|p| claim.product_id == p)
+        view.shows(claim.status)
+            && view.product.is_none_or(|p| claim.product_id == p)
+            && since.is_none_or(|since| claim.assigned_at >= since)
     };
     let mut rows: Vec<u32> = match &view.matched {
         Some(matched) => matched

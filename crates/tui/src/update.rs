@@ -251,6 +251,16 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             view.list = Default::default();
             model::rebuild_claims(app);
         }
+        Command::CycleDateRange => {
+            const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
+            let at = RANGES
+                .iter()
+                .position(|r| *r == app.claims_view.assigned_within)
+                .unwrap_or(0);
+            app.claims_view.assigned_within = RANGES[(at + 1) % RANGES.len()];
+            app.claims_view.list = Default::default();
+            model::rebuild_claims(app);
+        }
         Command::CycleSort => {
             app.claims_view.sort = match app.claims_view.sort {
                 ClaimSort::AssignedAt => ClaimSort::ClaimedAt,

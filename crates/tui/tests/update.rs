@@ -535,3 +535,24 @@ fn a_tick_redraws_only_when_something_shown_changed() {
     run(&mut app, Action::Tick(now() + Duration::seconds(90)));
     assert!(app.dirty, "the cache age moved on a minute");
 }
+
+#[test]
+fn date_range_keeps_recent_assignments_only() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(1));
+    cmd(&mut app, Command::CycleDateRange);
+    assert_eq!(app.claims_view.assigned_within, Some(7));
+    let shown = shown_claims(&app);
+    let expected = app
+        .claims
+        .iter()
+        .filter(|c| c.assigned_at >= now() - Duration::days(7))
+        .count();
+    assert!(expected > 0 && expected < app.claims.len());
+    assert_eq!(shown.len(), expected);
+    for _ in 0..4 {
+        cmd(&mut app, Command::CycleDateRange);
+    }
+    assert_eq!(app.claims_view.assigned_within, None);
+    assert_eq!(app.claims_view.rows.len(), app.claims.len());
+}

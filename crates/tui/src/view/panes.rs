@@ -207,7 +207,10 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
         .product
         .and_then(|p| app.dashboard.iter().find(|s| s.product_id == p))
         .map_or("all".to_string(), |s| s.name.clone());
-    spans.push(Span::raw(format!("| product {product} | sort ")));
+    let range = view
+        .assigned_within
+        .map_or("any time".to_string(), |d| format!("last {d}d"));
+    spans.push(Span::raw(format!("| product {product} | {range} | sort ")));
     spans.push(Span::raw(match view.sort {
         ClaimSort::ClaimedAt => "claimed",
         _ => "assigned",
