@@ -190,7 +190,7 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
 
 pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     let view = &app.claims_view;
-    let [info, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let mut spans = vec![Span::raw("Status ")];
     for status in SeatStatus::ALL {
         let on = view.shows(*status);
@@ -210,11 +210,13 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     let range = view
         .assigned_within
         .map_or("any time".to_string(), |d| format!("last {d}d"));
-    spans.push(Span::raw(format!("| product {product} | {range} | sort ")));
-    spans.push(Span::raw(match view.sort {
-        ClaimSort::ClaimedAt => "claimed",
-        _ => "assigned",
-    }));
+    let sort = match view.sort {
+        ClaimSort::ClaimedAt => "claim date",
+        _ => "assignment date",
+    };
+    let second = Line::from(format!(
+        "Product {product} | assigned {range} | newest {sort} first"
+    ));
     if !view.query.is_empty() {
         spans.push(Span::styled(
             format!(
@@ -229,7 +231,7 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.warn(),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), info);
+    frame.render_widget(Paragraph::new(vec![Line::from(spans), second]), info);
     let height = usize::from(list.height.saturating_sub(3)).max(1);
     let range = window(&view.list, view.rows.len(), height);
     let long_ago = app.now - chrono::Duration::days(LONG_PENDING_DAYS);
