@@ -72,7 +72,12 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
 }
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A tick redraws only if it changes what is shown; anything else does.
+    let was_dirty = app.dirty;
     app.dirty = true;
+    if matches!(action, Action::Tick(_)) {
+        app.dirty = was_dirty;
+    }
     match action {
         Action::Run(command) => run_command(app, command),
         Action::Text(key) => text_input(app, key),
@@ -614,7 +619,7 @@ fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
         app.spinner = app.spinner.wrapping_add(1);
         changed = true;
     }
-    app.dirty = changed;
+    app.dirty |= changed;
     // Refresh pauses while a dialog is open, and never runs twice at once.
     if !app.sync.in_flight && app.dialog.is_none() && app.sync.next_at.is_none_or(|at| now >= at) {
         app.sync.in_flight = true;
@@ -670,7 +675,7 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             rebuild_lists(app);
             effects
         }
-        SyncAction::Done { changed: _, at } => {
+        SyncAction::Done { changed, at } => {
             let mut effects = Vec::new();
             app.sync.in_flight = false;
             app.sync.last_sync = Some(at);
@@ -682,7 +687,8 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             if app.me.is_none() {
                 effects.push(Effect::LoadMe);
             }
-            if app.pane == Pane::Audit && !app.audit.loading {
+            // The Audit pane follows new events live.
+            if app.pane == Pane::Audit && changed > 0 && !app.audit.loading {
                 app.audit.loading = true;
                 effects.push(Effect::LoadAudit);
             }

@@ -556,3 +556,19 @@ fn date_range_keeps_recent_assignments_only() {
     assert_eq!(app.claims_view.assigned_within, None);
     assert_eq!(app.claims_view.rows.len(), app.claims.len());
 }
+
+#[test]
+fn a_quiet_tick_does_not_swallow_a_pending_redraw() {
+    let mut app = app((80, 24));
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Done {
+            changed: 0,
+            at: now(),
+        }),
+    );
+    app.dirty = false;
+    cmd(&mut app, Command::GoPane(1));
+    run(&mut app, Action::Tick(now() + Duration::seconds(1)));
+    assert!(app.dirty, "the pane change still has to be drawn");
+}
