@@ -212,6 +212,8 @@ pub const CHUNK: usize = 500;
 pub enum Input {
     Filter(Pane),
     Palette,
+    /// Narrowing the help overlay.
+    HelpSearch,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +267,7 @@ pub struct App {
     pub input: Option<Input>,
     pub palette: String,
     pub help: Option<usize>,
+    pub help_query: String,
     pub message: Option<Message>,
     pub spinner: usize,
     pub bulk_running: bool,
@@ -309,6 +312,7 @@ impl App {
             input: None,
             palette: String::new(),
             help: None,
+            help_query: String::new(),
             message: None,
             spinner: 0,
             bulk_running: false,

@@ -55,6 +55,9 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
     }
     let command = app.keymap.lookup(Key::from_event(&key), app.pane);
     if app.help.is_some() {
+        if key.code == KeyCode::Char('/') {
+            return Some(Action::Run(Command::Filter));
+        }
         return match command {
             Some(Command::Up | Command::Down | Command::Quit | Command::Help | Command::Back) => {
                 command.map(|c| {
@@ -166,7 +169,18 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         match command {
             Command::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
             Command::Down => app.help = app.help.map(|s| s + 1),
-            _ => app.help = None,
+            Command::Filter => {
+                app.input = Some(Input::HelpSearch);
+                app.help = Some(0);
+            }
+            Command::Back if app.input == Some(Input::HelpSearch) => {
+                app.input = None;
+                app.help_query.clear();
+            }
+            _ => {
+                app.help = None;
+                app.help_query.clear();
+            }
         }
         return Vec::new();
     }
@@ -324,6 +338,10 @@ fn back(app: &mut App) -> Vec<Effect> {
     match app.input.take() {
         Some(Input::Filter(pane)) => return set_filter(app, pane, String::new()),
         Some(Input::Palette) => return Vec::new(),
+        Some(Input::HelpSearch) => {
+            app.help_query.clear();
+            return Vec::new();
+        }
         None => {}
     }
     let pane = app.pane;
@@ -512,7 +530,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
                 None => notify(app, format!("no command named '{text}'"), true),
             }
         }
-        Some(Input::Filter(_)) | None => {}
+        Some(Input::Filter(_) | Input::HelpSearch) | None => {}
     }
     Vec::new()
 }
@@ -551,6 +569,16 @@ fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     if let Some(command) = palette_candidates(&app.palette).first() {
                         app.palette = command.name().to_string();
                     }
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Some(Input::HelpSearch) => {
+            match key.code {
+                KeyCode::Char(c) => app.help_query.push(c),
+                KeyCode::Backspace => {
+                    app.help_query.pop();
                 }
                 _ => {}
             }

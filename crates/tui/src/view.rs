@@ -113,6 +113,11 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled("  Enter keep · Esc clear", app.theme.dim()),
             ])
         }
+        Some(Input::HelpSearch) => Line::from(vec![
+            Span::styled("help /", app.theme.title()),
+            Span::raw(format!("{}_", app.help_query)),
+            Span::styled("  Enter keep · Esc clear", app.theme.dim()),
+        ]),
         Some(Input::Palette) => Line::from(vec![
             Span::styled(":", app.theme.title()),
             Span::raw(format!("{}_", app.palette)),

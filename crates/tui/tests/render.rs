@@ -203,3 +203,27 @@ fn stale_banner_when_offline() {
 fn key(c: char) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))
 }
+
+#[test]
+fn help_is_searchable() {
+    let mut app = app((80, 24));
+    run(&mut app, Action::Run(Command::Help));
+    let slash = seatdesk_tui::update::map_key(&app, key('/')).unwrap();
+    run(&mut app, slash);
+    for c in "revoke".chars() {
+        let action = seatdesk_tui::update::map_key(&app, key(c)).unwrap();
+        run(&mut app, action);
+    }
+    let text = screen(&app);
+    assert!(text.contains("revoke the marked seats"), "{text}");
+    assert!(!text.contains("next pane"), "{text}");
+    insta::assert_snapshot!("help_search_80x24", text);
+    // Esc clears the search, a second Esc closes the help.
+    let esc = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Esc);
+    let action = seatdesk_tui::update::map_key(&app, esc).unwrap();
+    run(&mut app, action);
+    assert!(app.help_query.is_empty() && app.help.is_some());
+    let action = seatdesk_tui::update::map_key(&app, esc).unwrap();
+    run(&mut app, action);
+    assert!(app.help.is_none());
+}

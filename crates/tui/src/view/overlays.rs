@@ -193,9 +193,15 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             app.theme.warn(),
         )));
     }
+    let query = app.help_query.to_lowercase();
     for (command, _) in &app.keymap.bindings {
         let keys = app.keymap.keys_for(*command);
         if keys.is_empty() {
+            continue;
+        }
+        let searched =
+            format!("{keys} {} {}", command.name(), command.description()).to_lowercase();
+        if !query.is_empty() && !searched.contains(&query) {
             continue;
         }
         let scope = match command.scope() {
@@ -236,8 +242,9 @@ pub fn help(app: &App, scroll: usize, frame: &mut Frame, area: Rect) {
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(shown)
-            .block(Block::bordered().title(" Help - keys in force (j/k scroll, Esc closes) ")),
+        Paragraph::new(shown).block(
+            Block::bordered().title(" Help - keys in force (/ search, j/k scroll, Esc closes) "),
+        ),
         rect,
     );
 }
