@@ -1,20 +1,24 @@
 //! `update`: the one place state changes. Pure and synchronous: anything
 //! that needs the network or the disk is returned as an [`Effect`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use seatdesk_core::SeatStatus;
-use seatdesk_core::api::ItemOutcome;
 use seatdesk_core::api::seats::ClaimSort;
 
-use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
-use crate::app::{
-    App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY, TYPE_TO_CONFIRM_OVER,
-};
+use crate::action::{Action, AuditAction, SearchAction, SyncAction};
+use crate::app::{App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY};
 use crate::keymap::{Command, Key};
 use crate::model;
+
+mod bulk;
+mod input;
+
+use bulk::{on_bulk, open_revoke};
+pub use input::palette_candidates;
+use input::{export, set_filter, text_input};
 
 /// Turns a key press into an action, according to what has focus: a dialog,
 /// a text field, the help overlay, or the key map.
@@ -422,63 +426,6 @@ fn toggle_status(app: &mut App, status: SeatStatus) {
     model::rebuild_claims(app);
 }
 
-fn open_revoke(app: &mut App) {
-    if app.pane != Pane::Teachers {
-        return;
-    }
-    let (ids, hidden): (Vec<i64>, usize) = if app.teachers.marks.is_empty() {
-        (cursor_seat(app).into_iter().collect(), 0)
-    } else {
-        (
-            app.teachers.marks.iter().copied().collect(),
-            model::hidden_marks(app),
-        )
-    };
-    if ids.is_empty() {
-        notify(
-            app,
-            "no seat to revoke: mark rows with Space first".into(),
-            false,
-        );
-        return;
-    }
-    let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let by_id: HashMap<i64, &seatdesk_core::api::seats::Claim> = app
-        .claims
-        .iter()
-        .filter(|c| wanted.contains(&c.id))
-        .map(|c| (c.id, c))
-        .collect();
-    let refusals: Vec<(i64, String)> = ids
-        .iter()
-        .filter_map(|id| match by_id.get(id) {
-            None => Some((*id, format!("seat {id} is no longer in the cache"))),
-            Some(c) if c.status == SeatStatus::Revoked => {
-                Some((*id, format!("{} is already revoked", c.user_name)))
-            }
-            Some(c) if c.students_assigned > 0 => Some((
-                *id,
-                format!(
-                    "{} <{}> has {} student{} assigned; the teacher must remove them first",
-                    c.user_name,
-                    c.user_email,
-                    c.students_assigned,
-                    if c.students_assigned == 1 { "" } else { "s" }
-                ),
-            )),
-            Some(_) => None,
-        })
-        .collect();
-    let needs_word = ids.len() - refusals.len() > TYPE_TO_CONFIRM_OVER;
-    app.dialog = Some(Dialog::ConfirmRevoke {
-        ids,
-        hidden,
-        refusals,
-        typed: String::new(),
-        needs_word,
-    });
-}
-
 fn submit(app: &mut App) -> Vec<Effect> {
     match app.dialog.take() {
         Some(Dialog::ConfirmRevoke {
@@ -533,110 +480,6 @@ fn submit(app: &mut App) -> Vec<Effect> {
         Some(Input::Filter(_) | Input::HelpSearch) | None => {}
     }
     Vec::new()
-}
-
-/// Commands whose name starts with `text`, exact match first.
-pub fn palette_candidates(text: &str) -> Vec<Command> {
-    let text = text.trim();
-    let mut found: Vec<Command> = Command::TABLE
-        .iter()
-        .filter(|row| row.1.starts_with(text))
-        .map(|row| row.0)
-        .collect();
-    found.sort_by_key(|c| c.name() != text);
-    found
-}
-
-fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    if let Some(Dialog::ConfirmRevoke { typed, .. }) = &mut app.dialog {
-        match key.code {
-            KeyCode::Char(c) => typed.push(c),
-            KeyCode::Backspace => {
-                typed.pop();
-            }
-            _ => {}
-        }
-        return Vec::new();
-    }
-    match app.input.clone() {
-        Some(Input::Palette) => {
-            match key.code {
-                KeyCode::Char(c) => app.palette.push(c),
-                KeyCode::Backspace => {
-                    app.palette.pop();
-                }
-                KeyCode::Tab => {
-                    if let Some(command) = palette_candidates(&app.palette).first() {
-                        app.palette = command.name().to_string();
-                    }
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Some(Input::HelpSearch) => {
-            match key.code {
-                KeyCode::Char(c) => app.help_query.push(c),
-                KeyCode::Backspace => {
-                    app.help_query.pop();
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Some(Input::Filter(pane)) => {
-            let mut text = match pane {
-                Pane::Claims => app.claims_view.query.clone(),
-                Pane::Teachers => app.teachers.query.clone(),
-                _ => app.audit.query.clone(),
-            };
-            match key.code {
-                KeyCode::Char(c) => text.push(c),
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                _ => return Vec::new(),
-            }
-            set_filter(app, pane, text)
-        }
-        None => Vec::new(),
-    }
-}
-
-fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect> {
-    match pane {
-        Pane::Claims => {
-            let view = &mut app.claims_view;
-            view.query = text;
-            view.generation += 1;
-            view.list = Default::default();
-            if view.query.trim().is_empty() {
-                view.matched = None;
-                view.searching = false;
-                model::rebuild_claims(app);
-                Vec::new()
-            } else {
-                view.searching = true;
-                vec![Effect::Search {
-                    generation: view.generation,
-                    query: view.query.clone(),
-                    claims: app.claims.clone(),
-                }]
-            }
-        }
-        Pane::Teachers => {
-            app.teachers.query = text;
-            app.teachers.list = Default::default();
-            model::rebuild_teachers(app);
-            Vec::new()
-        }
-        _ => {
-            app.audit.query = text;
-            app.audit.list = Default::default();
-            model::rebuild_audit(app);
-            Vec::new()
-        }
-    }
 }
 
 fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
@@ -735,149 +578,4 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-fn on_bulk(app: &mut App, bulk: BulkAction) -> Vec<Effect> {
-    match bulk {
-        BulkAction::RevokeChunk(result) => {
-            let answered = match result {
-                Ok(result) => {
-                    for item in &result.results {
-                        match item.outcome {
-                            ItemOutcome::Done => app.teachers.pending_done.push(item.id),
-                            ItemOutcome::Refused => app.teachers.pending_failures.push((
-                                item.id,
-                                item.reason.clone().unwrap_or_else(|| "refused".into()),
-                            )),
-                        }
-                    }
-                    result.results.len()
-                }
-                Err((ids, error)) => {
-                    let count = ids.len();
-                    for id in ids {
-                        app.teachers
-                            .pending_failures
-                            .push((id, format!("not sent: {error}")));
-                    }
-                    count
-                }
-            };
-            if let Some(Dialog::Progress {
-                answered: so_far, ..
-            }) = &mut app.dialog
-            {
-                *so_far += answered;
-            }
-            Vec::new()
-        }
-        BulkAction::RevokeFinished => {
-            app.bulk_running = false;
-            let done = std::mem::take(&mut app.teachers.pending_done);
-            let failures = std::mem::take(&mut app.teachers.pending_failures);
-            for id in &done {
-                app.teachers.marks.remove(id);
-            }
-            mark_locally(app, &done, SeatStatus::Revoked);
-            let total = done.len() + failures.len();
-            app.dialog = Some(Dialog::Summary {
-                title: format!("Revoked {} of {} seats", done.len(), total),
-                done: done.len(),
-                failures,
-            });
-            app.teachers.last_revoked = done;
-            resync(app)
-        }
-        BulkAction::Restored(result) => {
-            app.bulk_running = false;
-            match result {
-                Ok(result) => {
-                    let done: Vec<i64> = result
-                        .results
-                        .iter()
-                        .filter(|r| r.outcome == ItemOutcome::Done)
-                        .map(|r| r.id)
-                        .collect();
-                    let failures = result
-                        .results
-                        .iter()
-                        .filter(|r| r.outcome == ItemOutcome::Refused)
-                        .map(|r| (r.id, r.reason.clone().unwrap_or_else(|| "refused".into())))
-                        .collect();
-                    app.teachers.last_revoked.retain(|id| !done.contains(id));
-                    app.dialog = Some(Dialog::Summary {
-                        title: format!("Restored {} of {} seats", done.len(), result.results.len()),
-                        done: done.len(),
-                        failures,
-                    });
-                }
-                Err(error) => {
-                    app.dialog = None;
-                    notify(app, format!("undo failed: {error}"), true);
-                }
-            }
-            resync(app)
-        }
-    }
-}
-
-/// Shows a server-confirmed change at once, before the sync brings it in.
-fn mark_locally(app: &mut App, ids: &[i64], status: SeatStatus) {
-    if ids.is_empty() {
-        return;
-    }
-    let ids: HashSet<i64> = ids.iter().copied().collect();
-    let claims = Arc::make_mut(&mut app.claims);
-    for claim in claims.iter_mut().filter(|c| ids.contains(&c.id)) {
-        claim.status = status;
-    }
-    app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
-    rebuild_lists(app);
-}
-
-fn resync(app: &mut App) -> Vec<Effect> {
-    if app.sync.in_flight {
-        app.sync.next_at = Some(app.now);
-        Vec::new()
-    } else {
-        app.sync.in_flight = true;
-        vec![Effect::Sync]
-    }
-}
-
-fn export(app: &mut App) -> Vec<Effect> {
-    let rows: Vec<u32> = match app.pane {
-        Pane::Claims => app.claims_view.rows.clone(),
-        Pane::Teachers => app.teachers.rows.clone(),
-        _ => return Vec::new(),
-    };
-    let mut csv = String::from(
-        "seat_id,license_id,product,name,email,status,assigned_at,claimed_at,redemption_code,students_assigned\n",
-    );
-    for i in rows {
-        let c = &app.claims[i as usize];
-        let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            c.id,
-            c.license_id,
-            field(&c.product_name),
-            field(&c.user_name),
-            field(&c.user_email),
-            c.status,
-            c.assigned_at.to_rfc3339(),
-            c.claimed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            field(c.redemption_code.as_deref().unwrap_or("")),
-            c.students_assigned
-        ));
-    }
-    let name = format!(
-        "seatdesk-{}-{}.csv",
-        app.pane.title().to_lowercase(),
-        app.now.format("%Y%m%d-%H%M%S")
-    );
-    vec![Effect::Export {
-        path: app.export_dir.join(name),
-        csv,
-    }]
 }
