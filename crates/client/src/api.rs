@@ -8,7 +8,7 @@ use rand::Rng;
 use reqwest::{Method, StatusCode, Url};
 use seatdesk_core::Problem;
 use seatdesk_core::api::audit::{AuditEvent, Changes};
-use seatdesk_core::api::inventory::{License, Product};
+use seatdesk_core::api::inventory::{License, Org, Product, PurchasingAccount};
 use seatdesk_core::api::seats::{Claim, SeatIds, Teacher};
 use seatdesk_core::api::{BulkResult, Me, Page};
 use serde::Serialize;
@@ -178,6 +178,14 @@ impl ApiClient {
 
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get("/v1/me", &[]).await
+    }
+
+    pub async fn orgs(&self) -> Result<Vec<Org>, ClientError> {
+        self.get("/v1/orgs", &[]).await
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<PurchasingAccount>, ClientError> {
+        self.get("/v1/accounts", &[]).await
     }
 
     pub async fn products(&self) -> Result<Vec<Product>, ClientError> {

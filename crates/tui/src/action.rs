@@ -31,6 +31,8 @@ pub enum Action {
     Bulk(BulkAction),
     Audit(AuditAction),
     Me(Result<Me, String>),
+    /// Purchasing accounts in scope, labelled "Org / Account (number)".
+    Accounts(Result<Vec<(i64, String)>, String>),
     /// A background job finished with a message for the status line.
     Notice(Result<String, String>),
 }

@@ -227,6 +227,7 @@ pub struct Message {
 pub enum Effect {
     Sync,
     LoadMe,
+    LoadAccounts,
     Search {
         generation: u64,
         query: String,
@@ -257,6 +258,10 @@ pub struct App {
     pub licenses: Vec<License>,
     pub claims: Arc<Vec<Claim>>,
     pub me: Option<Me>,
+    /// Purchasing accounts for the switcher: id and label.
+    pub accounts: Vec<(i64, String)>,
+    /// The account every pane is narrowed to; None shows all.
+    pub account: Option<i64>,
     pub sync: SyncStatus,
     pub dashboard: Vec<ProductSummary>,
     pub dash_list: ListState,
@@ -302,6 +307,8 @@ impl App {
             licenses: Vec::new(),
             claims: Arc::new(Vec::new()),
             me: None,
+            accounts: Vec::new(),
+            account: None,
             sync: SyncStatus::default(),
             dashboard: Vec::new(),
             dash_list: ListState::default(),
@@ -370,9 +377,35 @@ impl App {
 
     /// Licenses offered in the Teachers pane, in id order.
     pub fn license_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.licenses.iter().map(|l| l.id).collect();
+        let mut ids: Vec<i64> = self
+            .licenses
+            .iter()
+            .filter(|l| self.account.is_none_or(|a| l.account_id == a))
+            .map(|l| l.id)
+            .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// Label of the account switcher's choice.
+    pub fn account_label(&self) -> String {
+        match self.account {
+            None => "all accounts".into(),
+            Some(id) => self
+                .accounts
+                .iter()
+                .find(|(a, _)| *a == id)
+                .map_or_else(|| format!("account {id}"), |(_, label)| label.clone()),
+        }
+    }
+
+    /// Licenses of the chosen account (all without one).
+    pub fn scoped_licenses(&self) -> Vec<License> {
+        self.licenses
+            .iter()
+            .filter(|l| self.account.is_none_or(|a| l.account_id == a))
+            .cloned()
+            .collect()
     }
 
     /// "5 min ago"-style age of the cached data.

@@ -41,6 +41,7 @@ pub enum Command {
     CycleProduct,
     CycleSort,
     CycleDateRange,
+    CycleAccount,
     PrevLicense,
     NextLicense,
 }
@@ -326,6 +327,14 @@ impl Command {
             Scope::Panes(CLAIMS),
             false,
             "P",
+        ),
+        (
+            Command::CycleAccount,
+            "account",
+            "switch purchasing account (org / account)",
+            Scope::Global,
+            false,
+            "o",
         ),
         (
             Command::CycleDateRange,

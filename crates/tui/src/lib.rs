@@ -125,7 +125,7 @@ async fn event_loop(
             height: size.height,
         },
     )?;
-    for effect in [Effect::Sync, Effect::LoadMe] {
+    for effect in [Effect::Sync, Effect::LoadMe, Effect::LoadAccounts] {
         if matches!(effect, Effect::Sync) {
             app.sync.in_flight = true;
         }

@@ -77,7 +77,11 @@ pub fn summarize(
         entry.in_grace |= license.standing == DateStanding::InGrace;
     }
     let week = Duration::days(7);
+    let in_scope: HashSet<i64> = licenses.iter().map(|l| l.id).collect();
     for claim in claims {
+        if !in_scope.contains(&claim.license_id) {
+            continue;
+        }
         let Some(entry) = by_product.get_mut(&claim.product_id) else {
             continue;
         };
@@ -116,11 +120,15 @@ pub fn rebuild_claims(app: &mut App) {
     let since = view
         .assigned_within
         .map(|days| app.now - Duration::days(days));
+    let scope: Option<HashSet<i64>> = app.account.map(|_| app.license_ids().into_iter().collect());
     let keep = |i: u32| {
         let claim = &claims[i as usize];
         view.shows(claim.status)
             && view.product.is_none_or(|p| claim.product_id == p)
             && since.is_none_or(|since| claim.assigned_at >= since)
+            && scope
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&claim.license_id))
     };
     let mut rows: Vec<u32> = match &view.matched {
         Some(matched) => matched

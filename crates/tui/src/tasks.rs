@@ -58,6 +58,28 @@ impl Runner {
                     }
                 });
             }
+            Effect::LoadAccounts => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let orgs = api.orgs().await?;
+                        let accounts = api.accounts().await?;
+                        Ok::<_, seatdesk_client::ClientError>(
+                            accounts
+                                .into_iter()
+                                .map(|a| {
+                                    let org = orgs
+                                        .iter()
+                                        .find(|o| o.id == a.org_id)
+                                        .map_or("?", |o| o.name.as_str());
+                                    (a.id, format!("{org} / {} ({})", a.name, a.number))
+                                })
+                                .collect(),
+                        )
+                    }
+                    .await;
+                    send(Action::Accounts(result.map_err(|e| e.to_string())));
+                });
+            }
             Effect::LoadMe => {
                 tokio::spawn(async move {
                     send(Action::Me(api.me().await.map_err(|e| e.to_string())));

@@ -137,6 +137,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Accounts(result) => {
+            match result {
+                Ok(accounts) => app.accounts = accounts,
+                Err(error) => notify(
+                    app,
+                    format!("cannot list purchasing accounts: {error}"),
+                    true,
+                ),
+            }
+            Vec::new()
+        }
         Action::Notice(result) => {
             match result {
                 Ok(text) => notify(app, text, false),
@@ -273,6 +284,26 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             };
             view.list = Default::default();
             model::rebuild_claims(app);
+        }
+        Command::CycleAccount => {
+            let mut ids: Vec<i64> = app.accounts.iter().map(|(id, _)| *id).collect();
+            for license in &app.licenses {
+                if !ids.contains(&license.account_id) {
+                    ids.push(license.account_id);
+                }
+            }
+            app.account = match app.account.and_then(|a| ids.iter().position(|&x| x == a)) {
+                None => ids.first().copied(),
+                Some(i) => ids.get(i + 1).copied(),
+            };
+            app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+            app.dash_list = Default::default();
+            app.claims_view.list = Default::default();
+            app.claims_view.product = None;
+            app.teachers.license = None;
+            app.teachers.list = Default::default();
+            rebuild_lists(app);
+            notify(app, format!("showing {}", app.account_label()), false);
         }
         Command::CycleDateRange => {
             const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
@@ -517,7 +548,7 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
                 app.sync.last_sync = snapshot.last_sync;
             }
             app.sync.loaded = true;
-            app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
+            app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
             let live: HashSet<i64> = app
                 .claims
                 .iter()
@@ -557,6 +588,9 @@ fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             app.sync.next_at = Some(app.now + SYNC_EVERY);
             if app.me.is_none() {
                 effects.push(Effect::LoadMe);
+            }
+            if app.accounts.is_empty() {
+                effects.push(Effect::LoadAccounts);
             }
             // The Audit pane follows new events live.
             if app.pane == Pane::Audit && changed > 0 && !app.audit.loading {

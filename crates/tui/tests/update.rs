@@ -572,3 +572,42 @@ fn a_quiet_tick_does_not_swallow_a_pending_redraw() {
     run(&mut app, Action::Tick(now() + Duration::seconds(1)));
     assert!(app.dirty, "the pane change still has to be drawn");
 }
+
+#[test]
+fn the_account_switcher_narrows_every_pane() {
+    let mut app = app((80, 24));
+    let mut snapshot = support::snapshot();
+    snapshot.licenses[2].account_id = 4;
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
+    run(
+        &mut app,
+        Action::Accounts(Ok(vec![
+            (3, "Lincoln USD / Main (PA-1)".into()),
+            (4, "Lincoln USD / Labs (PA-2)".into()),
+        ])),
+    );
+    cmd(&mut app, Command::CycleAccount);
+    assert_eq!(app.account, Some(3));
+    assert_eq!(app.dashboard.len(), 2);
+    assert_eq!(app.license_ids(), vec![1, 2]);
+    cmd(&mut app, Command::GoPane(1));
+    assert!(shown_claims(&app).iter().all(|c| c.license_id != 3));
+    assert!(app.message.as_ref().unwrap().text.contains("Main (PA-1)"));
+    cmd(&mut app, Command::CycleAccount);
+    assert_eq!(app.account, Some(4));
+    assert_eq!(app.dashboard.len(), 1);
+    assert!(shown_claims(&app).iter().all(|c| c.license_id == 3));
+    let jasper: usize = app.dashboard[0].by_status.iter().sum();
+    assert_eq!(
+        jasper,
+        app.claims.iter().filter(|c| c.license_id == 3).count()
+    );
+    cmd(&mut app, Command::GoPane(2));
+    assert_eq!(app.teachers.license, Some(3));
+    cmd(&mut app, Command::CycleAccount);
+    assert_eq!(app.account, None);
+    assert_eq!(app.dashboard.len(), 3);
+}

@@ -162,7 +162,7 @@ pub(super) fn mark_locally(app: &mut App, ids: &[i64], status: SeatStatus) {
     for claim in claims.iter_mut().filter(|c| ids.contains(&c.id)) {
         claim.status = status;
     }
-    app.dashboard = model::summarize(&app.licenses, &app.claims, app.now);
+    app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
     rebuild_lists(app);
 }
 

@@ -109,7 +109,11 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
-        .block(Block::bordered().title(format!(" Products ({}) ", app.dashboard.len())));
+        .block(Block::bordered().title(format!(
+            " Products ({}) - {} ",
+            app.dashboard.len(),
+            app.account_label()
+        )));
     frame.render_widget(table, top);
     if let Some(summary) = app.dashboard.get(app.dash_list.cursor) {
         product_detail(app, summary, frame, bottom);
