@@ -259,7 +259,14 @@ async fn errors_are_problems_and_unreachable_servers_say_so() {
         }
         other => panic!("expected not found, got {other:?}"),
     }
-    assert!(h.admin.orgs().await.unwrap().iter().any(|o| o.id == h.root_org));
+    assert!(
+        h.admin
+            .orgs()
+            .await
+            .unwrap()
+            .iter()
+            .any(|o| o.id == h.root_org)
+    );
     assert!(h.admin.accounts().await.unwrap().is_empty());
     let me = h.admin.me().await.unwrap();
     assert_eq!(me.role, Role::SystemAdmin);

@@ -101,7 +101,12 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
     );
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = Runner { api, cache, tx };
+    let runner = Runner {
+        api,
+        cache,
+        tx,
+        latest_search: Default::default(),
+    };
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut app, &runner, rx).await;
     ratatui::restore();

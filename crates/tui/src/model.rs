@@ -235,20 +235,43 @@ pub fn humanize_age(age: Duration) -> String {
 /// Runs nucleo's fuzzy matcher over name and email; returns the indices of
 /// matching claims in list order. Called on a blocking worker thread.
 pub fn fuzzy_match(claims: &[Claim], query: &str) -> Vec<u32> {
+    fuzzy_match_until(claims, query, || false).unwrap_or_default()
+}
+
+/// Rows checked between two looks at `stale`.
+const SEARCH_STRIDE: usize = 16_384;
+
+/// Like [`fuzzy_match`], but gives up (None) as soon as `stale` says a newer
+/// query has been typed, so fast typing over a million rows does not queue
+/// up whole searches nobody will see.
+pub fn fuzzy_match_until(
+    claims: &[Claim],
+    query: &str,
+    stale: impl Fn() -> bool,
+) -> Option<Vec<u32>> {
     use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo::{Config, Matcher, Utf32Str};
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
-    claims
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| {
-            let haystack = format!("{} {}", c.user_name, c.user_email);
-            pattern
+    let mut found = Vec::new();
+    let mut haystack = String::new();
+    for (start, block) in claims.chunks(SEARCH_STRIDE).enumerate() {
+        if stale() {
+            return None;
+        }
+        for (offset, c) in block.iter().enumerate() {
+            haystack.clear();
+            haystack.push_str(&c.user_name);
+            haystack.push(' ');
+            haystack.push_str(&c.user_email);
+            if pattern
                 .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
                 .is_some()
-        })
-        .map(|(i, _)| i as u32)
-        .collect()
+            {
+                found.push((start * SEARCH_STRIDE + offset) as u32);
+            }
+        }
+    }
+    Some(found)
 }

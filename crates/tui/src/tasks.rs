@@ -1,6 +1,9 @@
 //! Runs [`Effect`]s as tokio tasks; each reports back as an [`Action`] on
 //! the loop's channel. Nothing here touches the screen or the state.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::Utc;
 use seatdesk_client::sync;
 use seatdesk_client::{ApiClient, Cache, new_idempotency_key};
@@ -19,6 +22,8 @@ pub struct Runner {
     pub api: ApiClient,
     pub cache: Cache,
     pub tx: UnboundedSender<Action>,
+    /// Generation of the newest search asked for; older ones stop early.
+    pub latest_search: Arc<AtomicU64>,
 }
 
 impl Runner {
@@ -90,11 +95,16 @@ impl Runner {
                 query,
                 claims,
             } => {
+                self.latest_search.store(generation, Ordering::Relaxed);
+                let latest = self.latest_search.clone();
                 tokio::spawn(async move {
-                    let found =
-                        tokio::task::spawn_blocking(move || model::fuzzy_match(&claims, &query))
-                            .await;
-                    if let Ok(indices) = found {
+                    let found = tokio::task::spawn_blocking(move || {
+                        model::fuzzy_match_until(&claims, &query, || {
+                            latest.load(Ordering::Relaxed) != generation
+                        })
+                    })
+                    .await;
+                    if let Ok(Some(indices)) = found {
                         send(Action::Search(SearchAction::Matched {
                             generation,
                             indices,

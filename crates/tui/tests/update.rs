@@ -611,3 +611,15 @@ fn the_account_switcher_narrows_every_pane() {
     assert_eq!(app.account, None);
     assert_eq!(app.dashboard.len(), 3);
 }
+
+#[test]
+fn a_search_overtaken_by_newer_typing_gives_up() {
+    let claims = support::snapshot().claims;
+    assert!(model::fuzzy_match_until(&claims, "ada", || true).is_none());
+    let all = model::fuzzy_match_until(&claims, "ada", || false).unwrap();
+    assert_eq!(all, model::fuzzy_match(&claims, "ada"));
+    assert!(all.iter().all(
+        |&i| claims[i as usize].user_name.to_lowercase().contains("ada")
+            || claims[i as usize].user_email.contains('a')
+    ));
+}
