@@ -46,6 +46,17 @@ pub struct Snapshot {
     pub last_sync: Option<DateTime<Utc>>,
 }
 
+/// Rows changed by a delta sync. Claims of `claims_of` and of
+/// `gone_licenses` replace every claim of those licenses held in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    pub licenses: Vec<License>,
+    pub gone_licenses: Vec<i64>,
+    pub claims_of: Vec<i64>,
+    pub claims: Vec<Claim>,
+    pub last_sync: Option<DateTime<Utc>>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Cache {
     pool: SqlitePool,
@@ -192,6 +203,44 @@ impl Cache {
             .bind(key.to_string())
             .fetch_optional(&self.pool)
             .await
+    }
+
+    /// The rows a delta sync touched, for merging into what is on screen.
+    pub async fn load_patch(&self, touched: &crate::sync::Refetch) -> Result<Patch, sqlx::Error> {
+        let mut patch = Patch {
+            claims_of: touched.claims_of.iter().copied().collect(),
+            ..Patch::default()
+        };
+        for &id in &touched.licenses {
+            let body: Option<String> =
+                sqlx::query_scalar("SELECT body FROM licenses WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            match body.and_then(|b| serde_json::from_str(&b).ok()) {
+                Some(license) => patch.licenses.push(license),
+                None => patch.gone_licenses.push(id),
+            }
+        }
+        for &id in &touched.claims_of {
+            let bodies: Vec<String> =
+                sqlx::query_scalar("SELECT body FROM claims WHERE license_id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+            patch.claims.extend(
+                bodies
+                    .iter()
+                    .filter_map(|b| serde_json::from_str::<Claim>(b).ok()),
+            );
+        }
+        for &id in &touched.claims {
+            if let Some(claim) = self.claim(id).await? {
+                patch.claims.push(claim);
+            }
+        }
+        patch.last_sync = self.last_sync().await?;
+        Ok(patch)
     }
 
     pub async fn claim(&self, id: i64) -> Result<Option<Claim>, sqlx::Error> {

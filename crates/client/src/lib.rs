@@ -9,7 +9,7 @@ pub mod error;
 pub mod sync;
 
 pub use api::{ApiClient, new_idempotency_key};
-pub use cache::{Cache, Snapshot};
+pub use cache::{Cache, Patch, Snapshot};
 pub use config::{Overrides, Profile, ResolvedProfile};
 pub use error::{ClientError, ConfigError};
 

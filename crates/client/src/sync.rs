@@ -22,6 +22,8 @@ pub struct SyncReport {
     /// Events applied (delta) or rows loaded (full).
     pub changed: usize,
     pub last_seq: i64,
+    /// Rows a delta changed, so a reader can reload just those.
+    pub touched: Refetch,
 }
 
 /// Brings `cache` up to date with the server.
@@ -63,6 +65,7 @@ pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cli
         full: true,
         changed: licenses.len() + claims.len(),
         last_seq: head,
+        touched: Refetch::default(),
     })
 }
 
@@ -89,6 +92,7 @@ async fn all_claims(api: &ApiClient, license_id: Option<i64>) -> Result<Vec<Clai
 pub async fn delta_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
     let mut after = cache.last_seq().await?;
     let mut applied = 0;
+    let mut touched = Refetch::default();
     loop {
         let changes = api.changes(after, MAX_PAGE_SIZE).await?;
         let mut refetch = Refetch::default();
@@ -97,6 +101,9 @@ pub async fn delta_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cl
             apply_event(&mut write, event, &mut refetch).await?;
         }
         refetch.run(api, &mut write).await?;
+        touched.licenses.extend(&refetch.licenses);
+        touched.claims_of.extend(&refetch.claims_of);
+        touched.claims.extend(&refetch.claims);
         applied += changes.events.len();
         after = after.max(changes.next_after);
         write.set_synced(after, Utc::now()).await?;
@@ -109,15 +116,18 @@ pub async fn delta_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cl
         full: false,
         changed: applied,
         last_seq: after,
+        touched,
     })
 }
 
 /// Licenses whose row, or whose claims, must be fetched again because an
 /// event did not carry enough to patch the cache.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Refetch {
     pub licenses: BTreeSet<i64>,
     pub claims_of: BTreeSet<i64>,
+    /// Claims patched in place (no re-fetch needed, but readers reload them).
+    pub claims: BTreeSet<i64>,
 }
 
 impl Refetch {
@@ -153,6 +163,7 @@ pub async fn apply_event(
             if let Some(claim) = after.and_then(|v| serde_json::from_value::<Claim>(v.clone()).ok())
             {
                 write.upsert_claim(&claim).await?;
+                refetch.claims.insert(claim.id);
                 refetch.licenses.insert(claim.license_id);
                 return Ok(());
             }
@@ -170,7 +181,10 @@ pub async fn apply_event(
                 _ => None,
             };
             match patched {
-                Some(claim) => write.upsert_claim(&claim).await?,
+                Some(claim) => {
+                    write.upsert_claim(&claim).await?;
+                    refetch.claims.insert(claim.id);
+                }
                 None => {
                     if let Some(license_id) = license_id {
                         refetch.claims_of.insert(license_id);

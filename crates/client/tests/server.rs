@@ -172,6 +172,16 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     let report = sync(&h.admin, &cache).await.unwrap();
     assert!(!report.full);
     assert_eq!(report.changed, 2, "two seat.revoke events");
+    assert_eq!(
+        report.touched.claims.iter().copied().collect::<Vec<_>>(),
+        vec![seats[0], seats[2]]
+    );
+    assert!(report.touched.licenses.contains(&license_id));
+    let patch = cache.load_patch(&report.touched).await.unwrap();
+    assert_eq!(patch.claims.len(), 2);
+    assert!(patch.claims.iter().all(|c| c.status == SeatStatus::Revoked));
+    assert_eq!(patch.licenses.len(), 1);
+    assert_eq!(patch.licenses[0].seats.consumed, 4);
     let snapshot = cache.load().await.unwrap();
     let status = |id: i64| snapshot.claims.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(status(seats[0]), SeatStatus::Revoked);

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use seatdesk_client::Snapshot;
+use seatdesk_client::{Patch, Snapshot};
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::{BulkResult, Me};
 
@@ -41,6 +41,8 @@ pub enum Action {
 pub enum SyncAction {
     /// Rows read from the cache (at start-up or after a sync that changed some).
     Loaded(Box<Snapshot>),
+    /// Only the rows a delta sync changed.
+    Patched(Box<Patch>),
     /// A sync finished; `changed` rows or events were applied.
     Done { changed: usize, at: DateTime<Utc> },
     /// A sync failed; `offline` when the server was unreachable.

@@ -40,10 +40,18 @@ impl Runner {
                 tokio::spawn(async move {
                     match sync::sync(&api, &cache).await {
                         Ok(report) => {
-                            if report.changed > 0 || report.full {
+                            if report.full {
                                 match cache.load().await {
                                     Ok(snapshot) => {
                                         send(Action::Sync(SyncAction::Loaded(Box::new(snapshot))))
+                                    }
+                                    Err(error) => tracing::error!(%error, "reading the cache"),
+                                }
+                            } else if report.changed > 0 {
+                                // Deltas: reload only the rows they touched.
+                                match cache.load_patch(&report.touched).await {
+                                    Ok(patch) => {
+                                        send(Action::Sync(SyncAction::Patched(Box::new(patch))))
                                     }
                                     Err(error) => tracing::error!(%error, "reading the cache"),
                                 }

@@ -623,3 +623,50 @@ fn a_search_overtaken_by_newer_typing_gives_up() {
             || claims[i as usize].user_email.contains('a')
     ));
 }
+
+#[test]
+fn a_delta_patch_merges_rows_without_a_full_reload() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(2));
+    let first = app.claims[0].clone();
+    let mut revoked = first.clone();
+    revoked.status = SeatStatus::Revoked;
+    let mut newcomer = first.clone();
+    newcomer.id = 500;
+    newcomer.user_name = "Nia Newcomer".into();
+    let mut license = app.licenses[0].clone();
+    license.seats.consumed = 99;
+    // License 3's claims are replaced by nothing (all of them went away).
+    let patch = seatdesk_client::Patch {
+        licenses: vec![license],
+        gone_licenses: vec![],
+        claims_of: vec![3],
+        claims: vec![revoked, newcomer],
+        last_sync: Some(now()),
+    };
+    let before = app.claims.len();
+    let of_three = app.claims.iter().filter(|c| c.license_id == 3).count();
+    run(&mut app, Action::Sync(SyncAction::Patched(Box::new(patch))));
+    assert_eq!(app.claims.len(), before + 1 - of_three);
+    assert_eq!(
+        app.claims.iter().find(|c| c.id == first.id).unwrap().status,
+        SeatStatus::Revoked
+    );
+    assert!(app.claims.iter().any(|c| c.user_name == "Nia Newcomer"));
+    assert!(app.claims.iter().all(|c| c.license_id != 3));
+    assert_eq!(app.licenses[0].seats.consumed, 99);
+    assert!(
+        app.teachers
+            .rows
+            .iter()
+            .all(|&i| app.claims[i as usize].id != first.id),
+        "revoked seat left the list"
+    );
+    assert!(
+        app.teachers
+            .rows
+            .iter()
+            .any(|&i| app.claims[i as usize].id == 500)
+    );
+    assert_eq!(app.sync.last_sync, Some(now()));
+}
