@@ -13,12 +13,17 @@ use seatdesk_core::Role;
     about = "Keyboard-driven license management: dashboard, command line and licensing server"
 )]
 pub struct Cli {
+    /// Without a subcommand, the dashboard starts.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal dashboard (the default).
+    Tui(TuiArgs),
+    /// Save a server URL and token as a profile.
+    Login(LoginArgs),
     /// Run the licensing server.
     Serve(ServeArgs),
     /// Try seatdesk: a server on a loopback port over a fresh database full
@@ -29,6 +34,28 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct TuiArgs {
+    /// Profile from config.toml (default: the config's default_profile).
+    #[arg(long, env = "SEATDESK_PROFILE")]
+    pub profile: Option<String>,
+    /// Change nothing on the server: mutating keys are disabled.
+    #[arg(long)]
+    pub readonly: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Server URL, e.g. http://127.0.0.1:8700.
+    #[arg(long)]
+    pub url: String,
+    /// File holding the API token (copied into a 0600 file in the config dir).
+    #[arg(long)]
+    pub token_file: std::path::PathBuf,
+    #[arg(long, default_value = "default")]
+    pub profile: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +81,9 @@ pub struct DemoArgs {
     /// About how many claims (seat rows) to load.
     #[arg(long, default_value_t = seatdesk_server::demo::DEFAULT_CLAIMS)]
     pub claims: u64,
+    /// Serve without opening the dashboard (the default when stdout is not a terminal).
+    #[arg(long)]
+    pub headless: bool,
     /// Print `SEATDESK_URL=… SEATDESK_TOKEN=…` on stdout (for scripts), then serve.
     #[arg(long)]
     pub print_env: bool,

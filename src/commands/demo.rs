@@ -2,7 +2,7 @@
 //! ephemeral loopback port over a fresh SQLite database in a temporary
 //! directory, filled with demo data, and a system_admin token for it.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -66,6 +66,14 @@ pub async fn start(claims: u64) -> anyhow::Result<DemoEnv> {
     })
 }
 
+impl DemoEnv {
+    /// The dashboard's cache lives beside the demo database, so it is fresh
+    /// each run and deleted with it.
+    pub fn cache_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("cache")
+    }
+}
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     eprintln!("seatdesk demo: loading about {} claims…", args.claims);
     let env = start(args.claims).await?;
@@ -81,8 +89,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "  try:      curl -s -H 'Authorization: Bearer {}' '{}/v1/licenses?limit=5'",
         env.token, env.url
     );
-    // TUI seam: when the dashboard lands, run it here against env.url and
-    // env.token (and return when it quits) instead of waiting for Ctrl-C.
+    if !args.headless && !args.print_env && std::io::stdout().is_terminal() {
+        let cache_dir = env.cache_dir();
+        let options = seatdesk_tui::TuiOptions {
+            direct: Some(seatdesk_tui::DirectConnection {
+                url: env.url.clone(),
+                token: env.token.clone(),
+                cache_dir,
+            }),
+            ..seatdesk_tui::TuiOptions::default()
+        };
+        let result = seatdesk_tui::run(options).await;
+        drop(env);
+        result.map_err(|report| anyhow::anyhow!("{report:#}"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!("Press Ctrl-C to stop.");
     tokio::select! {
         signal = tokio::signal::ctrl_c() => signal.context("waiting for Ctrl-C")?,

@@ -1,0 +1,323 @@
+//! Typed async client for the `/v1` API: bearer token, problem+json errors
+//! parsed into [`Problem`], and an Idempotency-Key per mutation that is
+//! reused when the mutation is retried, so a retry never acts twice.
+
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::{Method, StatusCode, Url};
+use seatdesk_core::Problem;
+use seatdesk_core::api::audit::{AuditEvent, Changes};
+use seatdesk_core::api::inventory::{License, Org, Product, PurchasingAccount};
+use seatdesk_core::api::seats::{Claim, SeatIds, Teacher};
+use seatdesk_core::api::{BulkResult, Me, Page};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+
+/// How long one request may take before it counts as a timeout.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts for a mutation whose answer was lost to a connection error.
+const MUTATION_ATTEMPTS: usize = 3;
+
+/// A fresh random Idempotency-Key (128 bits, hex).
+pub fn new_idempotency_key() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks that `text` is an http(s) URL with a host.
+pub fn parse_base_url(text: &str) -> Result<Url, ClientError> {
+    let url = Url::parse(text.trim()).map_err(|_| ClientError::BadUrl(text.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ClientError::BadUrl(text.to_string()));
+    }
+    Ok(url)
+}
+
+/// Filters for one page of `/v1/claims`.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub statuses: Vec<seatdesk_core::SeatStatus>,
+    pub license_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    base: Url,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("ApiClient")
+            .field("base", &self.base.as_str())
+            .finish()
+    }
+}
+
+impl ApiClient {
+    pub fn new(base: &str, token: &str) -> Result<ApiClient, ClientError> {
+        crate::install_crypto();
+        let base = parse_base_url(base)?;
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("seatdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                url: base.to_string(),
+                detail: e.to_string(),
+            })?;
+        Ok(ApiClient {
+            base,
+            token: token.trim().to_string(),
+            http,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.base.clone();
+        let prefix = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{prefix}{path}"));
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in query {
+                pairs.append_pair(key, value);
+            }
+        }
+        url
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<String>,
+        key: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        if !status.is_success() {
+            return Err(problem_error(status, &text));
+        }
+        serde_json::from_str(&text).map_err(|e| ClientError::Decode {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ClientError> {
+        self.send(Method::GET, self.url(path, query), None, None)
+            .await
+    }
+
+    /// POSTs `body` with `key`, retrying with the same key when the answer
+    /// was lost in transit: the server answers a replay with its first reply.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        key: &str,
+    ) -> Result<T, ClientError> {
+        let body = serde_json::to_string(body).unwrap_or_default();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .send(
+                    Method::POST,
+                    self.url(path, &[]),
+                    Some(body.clone()),
+                    Some(key),
+                )
+                .await
+            {
+                Err(error) if error.is_offline() && attempt < MUTATION_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "retrying mutation with the same key");
+                    tokio::time::sleep(Duration::from_millis(300 * attempt as u64)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get("/v1/me", &[]).await
+    }
+
+    pub async fn orgs(&self) -> Result<Vec<Org>, ClientError> {
+        self.get("/v1/orgs", &[]).await
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<PurchasingAccount>, ClientError> {
+        self.get("/v1/accounts", &[]).await
+    }
+
+    pub async fn products(&self) -> Result<Vec<Product>, ClientError> {
+        self.get("/v1/products", &[]).await
+    }
+
+    pub async fn licenses_page(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<License>, ClientError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
+        self.get("/v1/licenses", &query).await
+    }
+
+    pub async fn license(&self, id: i64) -> Result<License, ClientError> {
+        self.get(&format!("/v1/licenses/{id}"), &[]).await
+    }
+
+    pub async fn teachers(&self, license_id: i64) -> Result<Page<Teacher>, ClientError> {
+        self.get(
+            &format!("/v1/licenses/{license_id}/teachers"),
+            &[("all", "true".to_string())],
+        )
+        .await
+    }
+
+    pub async fn claims_page(&self, filter: &ClaimFilter) -> Result<Page<Claim>, ClientError> {
+        let mut query = Vec::new();
+        if !filter.statuses.is_empty() {
+            let list: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+            query.push(("status", list.join(",")));
+        }
+        if let Some(id) = filter.license_id {
+            query.push(("license_id", id.to_string()));
+        }
+        if let Some(id) = filter.product_id {
+            query.push(("product_id", id.to_string()));
+        }
+        if let Some(cursor) = &filter.cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        if let Some(limit) = filter.limit {
+            query.push(("limit", limit.to_string()));
+        }
+        self.get("/v1/claims", &query).await
+    }
+
+    /// Newest audit events first; `before` pages further back.
+    pub async fn audit(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Page<AuditEvent>, ClientError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(before) = before {
+            query.push(("before", before.to_string()));
+        }
+        self.get("/v1/audit", &query).await
+    }
+
+    pub async fn changes(&self, after: i64, limit: u32) -> Result<Changes, ClientError> {
+        self.get(
+            "/v1/changes",
+            &[("after", after.to_string()), ("limit", limit.to_string())],
+        )
+        .await
+    }
+
+    pub async fn revoke(&self, seat_ids: Vec<i64>, key: &str) -> Result<BulkResult, ClientError> {
+        self.post("/v1/seats/revoke", &SeatIds { seat_ids }, key)
+            .await
+    }
+
+    pub async fn restore(&self, seat_ids: Vec<i64>, key: &str) -> Result<BulkResult, ClientError> {
+        self.post("/v1/seats/restore", &SeatIds { seat_ids }, key)
+            .await
+    }
+
+    pub async fn set_license_active(
+        &self,
+        id: i64,
+        active: bool,
+        key: &str,
+    ) -> Result<License, ClientError> {
+        let verb = if active { "activate" } else { "deactivate" };
+        self.post(
+            &format!("/v1/licenses/{id}/{verb}"),
+            &serde_json::json!({}),
+            key,
+        )
+        .await
+    }
+}
+
+fn transport_error(url: &Url, error: &reqwest::Error) -> ClientError {
+    let origin = url.origin().ascii_serialization();
+    if error.is_timeout() {
+        return ClientError::Timeout {
+            url: origin,
+            seconds: REQUEST_TIMEOUT.as_secs(),
+        };
+    }
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        detail = format!("{detail}: {inner}");
+        source = inner.source();
+    }
+    ClientError::Unreachable {
+        url: origin,
+        detail,
+    }
+}
+
+fn problem_error(status: StatusCode, text: &str) -> ClientError {
+    let problem = serde_json::from_str::<Problem>(text).unwrap_or_else(|_| Problem {
+        kind: format!("http-{}", status.as_u16()),
+        title: status
+            .canonical_reason()
+            .unwrap_or("HTTP error")
+            .to_string(),
+        status: status.as_u16(),
+        detail: text.chars().take(300).collect(),
+        errors: Vec::new(),
+    });
+    if status == StatusCode::UNAUTHORIZED {
+        ClientError::Unauthorized(problem)
+    } else {
+        ClientError::Problem(problem)
+    }
+}

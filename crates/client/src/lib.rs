@@ -1,0 +1,23 @@
+//! The dashboard's connection to a seatdesk server: a typed async API client,
+//! the profiles config, and the per-profile SQLite cache kept current from
+//! the server's change feed.
+
+pub mod api;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod sync;
+
+pub use api::{ApiClient, new_idempotency_key};
+pub use cache::{Cache, Patch, Snapshot};
+pub use config::{Overrides, Profile, ResolvedProfile};
+pub use error::{ClientError, ConfigError};
+
+/// rustls needs one process-wide crypto provider; the workspace builds ring.
+/// Safe to call any number of times.
+pub fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

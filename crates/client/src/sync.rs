@@ -1,0 +1,246 @@
+//! Keeps the cache current: one full load the first time, then deltas from
+//! the change feed (`/v1/changes?after=SEQ`), never full reloads.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use seatdesk_core::SeatStatus;
+use seatdesk_core::api::MAX_PAGE_SIZE;
+use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::seats::Claim;
+use serde_json::Value;
+
+use crate::api::{ApiClient, ClaimFilter};
+use crate::cache::{Cache, CacheWrite};
+use crate::error::ClientError;
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// True when the cache was loaded from scratch.
+    pub full: bool,
+    /// Events applied (delta) or rows loaded (full).
+    pub changed: usize,
+    pub last_seq: i64,
+    /// Rows a delta changed, so a reader can reload just those.
+    pub touched: Refetch,
+}
+
+/// Brings `cache` up to date with the server.
+pub async fn sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
+    if cache.last_sync().await?.is_none() {
+        full_sync(api, cache).await
+    } else {
+        delta_sync(api, cache).await
+    }
+}
+
+/// Pages every license and claim into an emptied cache. The feed position
+/// is read first, so a change made during the load is re-applied by the
+/// next delta rather than lost (applying an event twice is harmless).
+pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
+    let head = api.audit(None, 1).await?.items.first().map_or(0, |e| e.seq);
+    let mut licenses = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = api.licenses_page(cursor.as_deref(), MAX_PAGE_SIZE).await?;
+        licenses.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let claims = all_claims(api, None).await?;
+    let mut write = cache.begin().await?;
+    write.clear().await?;
+    for license in &licenses {
+        write.upsert_license(license).await?;
+    }
+    for claim in &claims {
+        write.upsert_claim(claim).await?;
+    }
+    write.set_synced(head, Utc::now()).await?;
+    write.commit().await?;
+    Ok(SyncReport {
+        full: true,
+        changed: licenses.len() + claims.len(),
+        last_seq: head,
+        touched: Refetch::default(),
+    })
+}
+
+async fn all_claims(api: &ApiClient, license_id: Option<i64>) -> Result<Vec<Claim>, ClientError> {
+    let mut claims = Vec::new();
+    let mut filter = ClaimFilter {
+        statuses: SeatStatus::ALL.to_vec(),
+        license_id,
+        limit: Some(MAX_PAGE_SIZE),
+        ..ClaimFilter::default()
+    };
+    loop {
+        let page = api.claims_page(&filter).await?;
+        claims.extend(page.items);
+        match page.next_cursor {
+            Some(next) => filter.cursor = Some(next),
+            None => return Ok(claims),
+        }
+    }
+}
+
+/// Applies every event after the cache's position, page by page; each page
+/// lands in one transaction together with its new position.
+pub async fn delta_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
+    let mut after = cache.last_seq().await?;
+    let mut applied = 0;
+    let mut touched = Refetch::default();
+    loop {
+        let changes = api.changes(after, MAX_PAGE_SIZE).await?;
+        let mut refetch = Refetch::default();
+        let mut write = cache.begin().await?;
+        for event in &changes.events {
+            apply_event(&mut write, event, &mut refetch).await?;
+        }
+        refetch.run(api, &mut write).await?;
+        touched.licenses.extend(&refetch.licenses);
+        touched.claims_of.extend(&refetch.claims_of);
+        touched.claims.extend(&refetch.claims);
+        applied += changes.events.len();
+        after = after.max(changes.next_after);
+        write.set_synced(after, Utc::now()).await?;
+        write.commit().await?;
+        if !changes.more || changes.events.is_empty() {
+            break;
+        }
+    }
+    Ok(SyncReport {
+        full: false,
+        changed: applied,
+        last_seq: after,
+        touched,
+    })
+}
+
+/// Licenses whose row, or whose claims, must be fetched again because an
+/// event did not carry enough to patch the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refetch {
+    pub licenses: BTreeSet<i64>,
+    pub claims_of: BTreeSet<i64>,
+    /// Claims patched in place (no re-fetch needed, but readers reload them).
+    pub claims: BTreeSet<i64>,
+}
+
+impl Refetch {
+    async fn run(&self, api: &ApiClient, write: &mut CacheWrite) -> Result<(), ClientError> {
+        for &id in &self.licenses {
+            match api.license(id).await {
+                Ok(license) => write.upsert_license(&license).await?,
+                Err(ClientError::Problem(p)) if p.status == 404 => write.delete_license(id).await?,
+                Err(error) => return Err(error),
+            }
+        }
+        for &id in &self.claims_of {
+            let claims = all_claims(api, Some(id)).await?;
+            write.clear_claims_of(id).await?;
+            for claim in &claims {
+                write.upsert_claim(claim).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Patches the cache from one event, or notes what to re-fetch.
+pub async fn apply_event(
+    write: &mut CacheWrite,
+    event: &AuditEvent,
+    refetch: &mut Refetch,
+) -> Result<(), sqlx::Error> {
+    match event.target_type.as_str() {
+        "seat" => {
+            let after = event.after.as_ref();
+            // Assign, claim and expire carry the whole claim.
+            if let Some(claim) = after.and_then(|v| serde_json::from_value::<Claim>(v.clone()).ok())
+            {
+                write.upsert_claim(&claim).await?;
+                refetch.claims.insert(claim.id);
+                refetch.licenses.insert(claim.license_id);
+                return Ok(());
+            }
+            let license_id = after
+                .and_then(|v| v.get("license_id"))
+                .and_then(Value::as_i64);
+            if let Some(license_id) = license_id {
+                // Seat counts of the license moved too.
+                refetch.licenses.insert(license_id);
+            }
+            let patched = match (write.claim(event.target_id).await?, after) {
+                (Some(mut claim), Some(after)) => {
+                    patch_claim(&mut claim, event.at, after).then_some(claim)
+                }
+                _ => None,
+            };
+            match patched {
+                Some(claim) => {
+                    write.upsert_claim(&claim).await?;
+                    refetch.claims.insert(claim.id);
+                }
+                None => {
+                    if let Some(license_id) = license_id {
+                        refetch.claims_of.insert(license_id);
+                    }
+                }
+            }
+        }
+        "license" => {
+            refetch.licenses.insert(event.target_id);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies a seat event's `after` fields to `claim`; false when `after`
+/// names no status, so the row has to be re-fetched instead.
+pub fn patch_claim(claim: &mut Claim, at: DateTime<Utc>, after: &Value) -> bool {
+    let Some(status) = after
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(SeatStatus::parse)
+    else {
+        return false;
+    };
+    let time = |key: &str| {
+        after
+            .get(key)
+            .and_then(Value::as_i64)
+            .and_then(DateTime::from_timestamp_millis)
+    };
+    match status {
+        SeatStatus::Revoked => {
+            claim.revoked_at = Some(time("revoked_at").unwrap_or(at));
+            claim.revoked_by = after
+                .get("revoked_by")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or(claim.revoked_by.take());
+        }
+        SeatStatus::Active => {
+            claim.claimed_at = claim.claimed_at.or(Some(at));
+            claim.revoked_at = None;
+            claim.revoked_by = None;
+        }
+        SeatStatus::Pending => {
+            claim.revoked_at = None;
+            claim.revoked_by = None;
+        }
+        SeatStatus::Expired => {
+            claim.expired_at = Some(time("expired_at").unwrap_or(at));
+            claim.revoked_at = None;
+            claim.revoked_by = None;
+        }
+    }
+    claim.status = status;
+    claim.updated_at = at;
+    true
+}

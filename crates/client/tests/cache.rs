@@ -1,0 +1,195 @@
+//! The local cache: bad files are rebuilt, deltas patch rows in place.
+
+use chrono::{DateTime, Utc};
+use seatdesk_client::cache::{Cache, Rebuilt, SCHEMA_VERSION};
+use seatdesk_client::sync::{Refetch, apply_event};
+use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::seats::Claim;
+use seatdesk_core::{SeatStatus, UserKind};
+use serde_json::json;
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+fn claim(id: i64, license_id: i64, status: SeatStatus) -> Claim {
+    Claim {
+        id,
+        license_id,
+        product_id: 1,
+        product_name: "ConnectED".into(),
+        user_id: id * 10,
+        user_name: format!("Teacher {id}"),
+        user_email: format!("t{id}@school.test"),
+        user_kind: UserKind::Teacher,
+        org_id: 2,
+        org_name: "School".into(),
+        status,
+        assigned_at: at(1_700_000_000_000),
+        assigned_by: "root".into(),
+        claimed_at: None,
+        expired_at: None,
+        revoked_at: None,
+        revoked_by: None,
+        redemption_code: None,
+        students_assigned: 0,
+        updated_at: at(1_700_000_000_000),
+    }
+}
+
+fn event(seq: i64, action: &str, target: i64, after: serde_json::Value) -> AuditEvent {
+    AuditEvent {
+        seq,
+        at: at(1_700_000_500_000),
+        actor: "root".into(),
+        action: action.into(),
+        target_type: "seat".into(),
+        target_id: target,
+        before: None,
+        after: Some(after),
+        request_id: "r1".into(),
+    }
+}
+
+async fn filled(path: &std::path::Path) -> Cache {
+    let cache = Cache::open(path).await.unwrap();
+    let mut write = cache.begin().await.unwrap();
+    write
+        .upsert_claim(&claim(1, 7, SeatStatus::Active))
+        .await
+        .unwrap();
+    write
+        .upsert_claim(&claim(2, 7, SeatStatus::Pending))
+        .await
+        .unwrap();
+    write.set_synced(41, Utc::now()).await.unwrap();
+    write.commit().await.unwrap();
+    cache
+}
+
+#[tokio::test]
+async fn a_new_cache_is_empty_and_a_reopened_one_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    let cache = filled(&path).await;
+    assert!(cache.rebuilt.is_none());
+    cache.close().await;
+    let cache = Cache::open(&path).await.unwrap();
+    assert!(cache.rebuilt.is_none());
+    let snapshot = cache.load().await.unwrap();
+    assert_eq!(snapshot.claims.len(), 2);
+    assert_eq!(snapshot.last_seq, 41);
+}
+
+#[tokio::test]
+async fn a_corrupt_file_is_rebuilt_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    std::fs::write(
+        &path,
+        b"this is not a database, just garbage bytes ".repeat(200),
+    )
+    .unwrap();
+    let cache = Cache::open(&path).await.unwrap();
+    assert!(
+        matches!(
+            cache.rebuilt,
+            Some(Rebuilt::Unreadable(_)) | Some(Rebuilt::IntegrityCheck(_))
+        ),
+        "{:?}",
+        cache.rebuilt
+    );
+    let snapshot = cache.load().await.unwrap();
+    assert!(snapshot.claims.is_empty());
+    assert_eq!(snapshot.last_seq, 0);
+    assert!(
+        snapshot.last_sync.is_none(),
+        "a rebuilt cache asks for a full sync"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_database_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    let cache = filled(&path).await;
+    cache.close().await;
+    let _ = std::fs::remove_file(dir.path().join("p.sqlite-wal"));
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len().min(1500)]).unwrap();
+    let cache = Cache::open(&path).await.unwrap();
+    assert!(cache.rebuilt.is_some());
+    assert!(cache.load().await.unwrap().claims.is_empty());
+}
+
+#[tokio::test]
+async fn an_old_schema_version_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    let cache = filled(&path).await;
+    // What an older seatdesk would have left behind.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    cache.close().await;
+    let cache = Cache::open(&path).await.unwrap();
+    assert_eq!(
+        cache.rebuilt,
+        Some(Rebuilt::SchemaVersion { found: Some(0) })
+    );
+    assert!(cache.load().await.unwrap().claims.is_empty());
+    assert_ne!(SCHEMA_VERSION, 0);
+}
+
+#[tokio::test]
+async fn seat_events_patch_rows_or_ask_for_a_refetch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = filled(&dir.path().join("p.sqlite")).await;
+    let mut refetch = Refetch::default();
+    let mut write = cache.begin().await.unwrap();
+    // A revocation carries status and time: patched in place.
+    let revoke = event(
+        42,
+        "seat.revoke",
+        1,
+        json!({"status": "revoked", "license_id": 7, "user_id": 10, "revoked_at": 1_700_000_400_000i64, "revoked_by": "ops"}),
+    );
+    apply_event(&mut write, &revoke, &mut refetch)
+        .await
+        .unwrap();
+    // An assignment carries the whole claim: inserted.
+    let mut new = claim(3, 7, SeatStatus::Pending);
+    new.user_name = "New Teacher".into();
+    let assign = event(43, "seat.assign", 3, serde_json::to_value(&new).unwrap());
+    apply_event(&mut write, &assign, &mut refetch)
+        .await
+        .unwrap();
+    // An event for a seat the cache never saw, without a full claim: refetch.
+    let unknown = event(
+        44,
+        "seat.restore",
+        99,
+        json!({"status": "active", "license_id": 8, "user_id": 5}),
+    );
+    apply_event(&mut write, &unknown, &mut refetch)
+        .await
+        .unwrap();
+    write.set_synced(44, Utc::now()).await.unwrap();
+    write.commit().await.unwrap();
+
+    let snapshot = cache.load().await.unwrap();
+    let by_id = |id| snapshot.claims.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(by_id(1).status, SeatStatus::Revoked);
+    assert_eq!(by_id(1).revoked_at, Some(at(1_700_000_400_000)));
+    assert_eq!(by_id(1).revoked_by.as_deref(), Some("ops"));
+    assert_eq!(by_id(2).status, SeatStatus::Pending, "untouched");
+    assert_eq!(by_id(3).user_name, "New Teacher");
+    assert_eq!(snapshot.last_seq, 44);
+    assert!(refetch.claims_of.contains(&8) && !refetch.claims_of.contains(&7));
+    assert!(refetch.licenses.contains(&7) && refetch.licenses.contains(&8));
+}

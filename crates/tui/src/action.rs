@@ -1,0 +1,70 @@
+//! Everything that can happen to the dashboard, as data: keys (already
+//! mapped through the key map), ticks, and results of background work.
+//! `update` turns each into state changes plus [`Effect`]s to run.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use seatdesk_client::{Patch, Snapshot};
+use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::{BulkResult, Me};
+
+use crate::keymap::Command;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A command from the key map or the palette.
+    Run(Command),
+    /// A key typed while a text field (filter, palette, REVOKE prompt) has focus.
+    Text(KeyEvent),
+    /// Confirms the open dialog or text field.
+    Submit,
+    /// The clock moved on; drives the spinner, the cache age and syncs.
+    Tick(DateTime<Utc>),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Ctrl-C or SIGINT: leave at once.
+    Interrupt,
+    Sync(SyncAction),
+    Search(SearchAction),
+    Bulk(BulkAction),
+    Audit(AuditAction),
+    Me(Result<Me, String>),
+    /// Purchasing accounts in scope, labelled "Org / Account (number)".
+    Accounts(Result<Vec<(i64, String)>, String>),
+    /// A background job finished with a message for the status line.
+    Notice(Result<String, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum SyncAction {
+    /// Rows read from the cache (at start-up or after a sync that changed some).
+    Loaded(Box<Snapshot>),
+    /// Only the rows a delta sync changed.
+    Patched(Box<Patch>),
+    /// A sync finished; `changed` rows or events were applied.
+    Done { changed: usize, at: DateTime<Utc> },
+    /// A sync failed; `offline` when the server was unreachable.
+    Failed { error: String, offline: bool },
+}
+
+#[derive(Debug, Clone)]
+pub enum SearchAction {
+    /// Fuzzy-search results for query `generation`: claim indices, in order.
+    Matched { generation: u64, indices: Vec<u32> },
+}
+
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    /// One chunk of a revocation answered (or failed, with the ids it carried).
+    RevokeChunk(Result<BulkResult, (Vec<i64>, String)>),
+    /// Every chunk has been sent.
+    RevokeFinished,
+    Restored(Result<BulkResult, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum AuditAction {
+    Loaded(Result<Vec<AuditEvent>, String>),
+}

@@ -1,0 +1,418 @@
+//! The dashboard's whole state. `render` reads it; only `update` changes it.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use seatdesk_core::api::Me;
+use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::inventory::License;
+use seatdesk_core::api::seats::{Claim, ClaimSort};
+use seatdesk_core::{Permission, SeatStatus, UserKind};
+
+use crate::keymap::{Command, KeyMap};
+use crate::model::ProductSummary;
+use crate::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Dashboard,
+    Claims,
+    Teachers,
+    Codes,
+    Inventory,
+    Audit,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 6] = [
+        Pane::Dashboard,
+        Pane::Claims,
+        Pane::Teachers,
+        Pane::Codes,
+        Pane::Inventory,
+        Pane::Audit,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Dashboard => "Dashboard",
+            Pane::Claims => "Claims",
+            Pane::Teachers => "Teachers",
+            Pane::Codes => "Codes",
+            Pane::Inventory => "Inventory",
+            Pane::Audit => "Audit",
+        }
+    }
+
+    /// Panes that exist only as a tab so far.
+    pub fn built(self) -> bool {
+        !matches!(self, Pane::Codes | Pane::Inventory)
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// Cursor and scroll offset of a list; the offset keeps the cursor on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListState {
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl ListState {
+    /// Moves by `delta` within `len` rows, scrolling a window of `height`.
+    pub fn step(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = ListState::default();
+            return;
+        }
+        let target = self.cursor as isize + delta;
+        self.cursor = target.clamp(0, len as isize - 1) as usize;
+        self.scroll(len, height);
+    }
+
+    pub fn scroll(&mut self, len: usize, height: usize) {
+        let height = height.max(1);
+        self.cursor = self.cursor.min(len.saturating_sub(1));
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + height {
+            self.offset = self.cursor + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height.min(len)));
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncStatus {
+    /// When the cached rows were last confirmed by the server.
+    pub last_sync: Option<DateTime<Utc>>,
+    pub in_flight: bool,
+    /// Why the server could not be reached, while it cannot.
+    pub offline: Option<String>,
+    /// The last non-network failure (refused token, bad answer).
+    pub error: Option<String>,
+    pub next_at: Option<DateTime<Utc>>,
+    /// True once rows from the cache or the server have arrived.
+    pub loaded: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimsView {
+    /// Shown statuses, in `SeatStatus::ALL` order.
+    pub statuses: [bool; 4],
+    pub product: Option<i64>,
+    /// Only claims assigned within this many days of now.
+    pub assigned_within: Option<i64>,
+    pub sort: ClaimSort,
+    pub query: String,
+    /// Bumped per query so late results of an older query are dropped.
+    pub generation: u64,
+    /// Indices matching `query` (None without a query).
+    pub matched: Option<Arc<Vec<u32>>>,
+    pub searching: bool,
+    /// Indices into `App::claims` after every filter, in display order.
+    pub rows: Vec<u32>,
+    pub list: ListState,
+}
+
+impl Default for ClaimsView {
+    fn default() -> Self {
+        ClaimsView {
+            statuses: [true; 4],
+            product: None,
+            assigned_within: None,
+            sort: ClaimSort::AssignedAt,
+            query: String::new(),
+            generation: 0,
+            matched: None,
+            searching: false,
+            rows: Vec::new(),
+            list: ListState::default(),
+        }
+    }
+}
+
+impl ClaimsView {
+    pub fn shows(&self, status: SeatStatus) -> bool {
+        let index = SeatStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(0);
+        self.statuses[index]
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeachersView {
+    pub license: Option<i64>,
+    pub query: String,
+    /// Live teacher seats of the license that pass the filter.
+    pub rows: Vec<u32>,
+    pub list: ListState,
+    /// Marked seat ids; they survive refreshes and filter changes.
+    pub marks: BTreeSet<i64>,
+    /// Where the last mark was made, for `v` ranges.
+    pub anchor: Option<i64>,
+    /// Seat ids of the last bulk revocation that went through, for undo.
+    pub last_revoked: Vec<i64>,
+    /// Answers gathered while a bulk request's chunks come back.
+    pub pending_done: Vec<i64>,
+    pub pending_failures: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditView {
+    pub events: Vec<AuditEvent>,
+    pub loading: bool,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub query: String,
+    pub rows: Vec<usize>,
+    pub list: ListState,
+}
+
+/// A modal box over the panes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Revocation awaiting confirmation.
+    ConfirmRevoke {
+        ids: Vec<i64>,
+        /// Marked rows the current filter hides (they are included).
+        hidden: usize,
+        /// Rows the server will refuse, with the reason it will give.
+        refusals: Vec<(i64, String)>,
+        /// What the user typed, when the word REVOKE is required.
+        typed: String,
+        needs_word: bool,
+    },
+    Progress {
+        title: String,
+        total: usize,
+        answered: usize,
+    },
+    Summary {
+        title: String,
+        done: usize,
+        /// Each failure: seat id, who, why.
+        failures: Vec<(i64, String)>,
+    },
+}
+
+/// Revocations above this many seats ask for the word REVOKE.
+pub const TYPE_TO_CONFIRM_OVER: usize = 50;
+/// Seat ids per revoke request.
+pub const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Filter(Pane),
+    Palette,
+    /// Narrowing the help overlay.
+    HelpSearch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Background work `update` asks the loop to start.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Sync,
+    LoadMe,
+    LoadAccounts,
+    Search {
+        generation: u64,
+        query: String,
+        claims: Arc<Vec<Claim>>,
+    },
+    Revoke {
+        chunks: Vec<Vec<i64>>,
+    },
+    Restore {
+        ids: Vec<i64>,
+    },
+    LoadAudit,
+    Export {
+        path: PathBuf,
+        csv: String,
+    },
+    ClearTerminal,
+}
+
+pub struct App {
+    pub profile: String,
+    pub readonly: bool,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub pane: Pane,
+    pub licenses: Vec<License>,
+    pub claims: Arc<Vec<Claim>>,
+    pub me: Option<Me>,
+    /// Purchasing accounts for the switcher: id and label.
+    pub accounts: Vec<(i64, String)>,
+    /// The account every pane is narrowed to; None shows all.
+    pub account: Option<i64>,
+    pub sync: SyncStatus,
+    pub dashboard: Vec<ProductSummary>,
+    pub dash_list: ListState,
+    pub claims_view: ClaimsView,
+    pub teachers: TeachersView,
+    pub audit: AuditView,
+    pub dialog: Option<Dialog>,
+    pub input: Option<Input>,
+    pub palette: String,
+    pub help: Option<usize>,
+    pub help_query: String,
+    pub message: Option<Message>,
+    pub spinner: usize,
+    pub bulk_running: bool,
+    pub export_dir: PathBuf,
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+/// How often the cache is synced while the server answers, and retried
+/// while it does not.
+pub const SYNC_EVERY: Duration = Duration::seconds(10);
+pub const RETRY_EVERY: Duration = Duration::seconds(5);
+/// Pending this long counts as "long pending" in the claims list.
+pub const LONG_PENDING_DAYS: i64 = 14;
+
+impl App {
+    pub fn new(
+        profile: &str,
+        readonly: bool,
+        keymap: KeyMap,
+        theme: Theme,
+        now: DateTime<Utc>,
+    ) -> App {
+        App {
+            profile: profile.to_string(),
+            readonly,
+            keymap,
+            theme,
+            now,
+            size: (80, 24),
+            pane: Pane::Dashboard,
+            licenses: Vec::new(),
+            claims: Arc::new(Vec::new()),
+            me: None,
+            accounts: Vec::new(),
+            account: None,
+            sync: SyncStatus::default(),
+            dashboard: Vec::new(),
+            dash_list: ListState::default(),
+            claims_view: ClaimsView::default(),
+            teachers: TeachersView::default(),
+            audit: AuditView::default(),
+            dialog: None,
+            input: None,
+            palette: String::new(),
+            help: None,
+            help_query: String::new(),
+            message: None,
+            spinner: 0,
+            bulk_running: false,
+            export_dir: PathBuf::from("."),
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// Rows a list pane can show at the current size (tabs, banner, header,
+    /// borders and status line take the rest).
+    pub fn list_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(8).max(1)
+    }
+
+    /// True while anything runs in the background (the spinner turns).
+    pub fn busy(&self) -> bool {
+        self.sync.in_flight || self.bulk_running || self.audit.loading || self.claims_view.searching
+    }
+
+    pub fn license(&self, id: i64) -> Option<&License> {
+        self.licenses.iter().find(|l| l.id == id)
+    }
+
+    /// Why `command` cannot run now, if it cannot.
+    pub fn blocked(&self, command: Command) -> Option<String> {
+        if !command.mutates() {
+            return None;
+        }
+        if self.readonly {
+            return Some("read-only profile: nothing on the server can be changed".into());
+        }
+        if self.sync.offline.is_some() {
+            return Some("offline: the server cannot be reached".into());
+        }
+        match &self.me {
+            None => Some("waiting for the server to say what this token may do".into()),
+            Some(me) if !me.permissions.contains(&Permission::ManageSeats) => Some(format!(
+                "the {} role may not revoke or restore seats",
+                me.role
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// Live teacher seats of `license`, before the text filter.
+    pub fn teacher_seats(&self, license: i64) -> impl Iterator<Item = (u32, &Claim)> {
+        self.claims.iter().enumerate().filter_map(move |(i, c)| {
+            (c.license_id == license
+                && c.user_kind == UserKind::Teacher
+                && c.status.consumes_seat())
+            .then_some((i as u32, c))
+        })
+    }
+
+    /// Licenses offered in the Teachers pane, in id order.
+    pub fn license_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .licenses
+            .iter()
+            .filter(|l| self.account.is_none_or(|a| l.account_id == a))
+            .map(|l| l.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Label of the account switcher's choice.
+    pub fn account_label(&self) -> String {
+        match self.account {
+            None => "all accounts".into(),
+            Some(id) => self
+                .accounts
+                .iter()
+                .find(|(a, _)| *a == id)
+                .map_or_else(|| format!("account {id}"), |(_, label)| label.clone()),
+        }
+    }
+
+    /// Licenses of the chosen account (all without one).
+    pub fn scoped_licenses(&self) -> Vec<License> {
+        self.licenses
+            .iter()
+            .filter(|l| self.account.is_none_or(|a| l.account_id == a))
+            .cloned()
+            .collect()
+    }
+
+    /// "5 min ago"-style age of the cached data.
+    pub fn cache_age(&self) -> String {
+        match self.sync.last_sync {
+            None => "never synced".into(),
+            Some(at) => format!("synced {}", crate::model::humanize_age(self.now - at)),
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Data derived from the cached rows: per-product summaries for the
+//! dashboard and the filtered, sorted row lists of each pane. Computed in
+//! `update` when data or filters change, never while drawing.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use seatdesk_core::SeatStatus;
+use seatdesk_core::api::inventory::License;
+use seatdesk_core::api::seats::{Claim, ClaimSort};
+use seatdesk_core::seats::{DateStanding, expires_within};
+
+use crate::app::App;
+
+/// Weeks of activations the dashboard chart covers.
+pub const TREND_WEEKS: usize = 12;
+/// A license finishing within this many days is "expiring soon".
+pub const EXPIRING_SOON_DAYS: i64 = 30;
+
+/// One product's line on the dashboard, over every license of it in scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductSummary {
+    pub product_id: i64,
+    pub name: String,
+    pub licenses: usize,
+    pub purchased: i64,
+    pub consumed: i64,
+    pub available: i64,
+    pub usage_percent: f64,
+    pub start: NaiveDate,
+    pub finish: NaiveDate,
+    pub remaining_days: i64,
+    pub expiring_soon: bool,
+    pub in_grace: bool,
+    /// Claims per status, in `SeatStatus::ALL` order.
+    pub by_status: [usize; 4],
+    /// Claims activated per week, oldest first; the last is this week.
+    pub weekly_activations: Vec<u64>,
+}
+
+pub fn summarize(
+    licenses: &[License],
+    claims: &[Claim],
+    now: DateTime<Utc>,
+) -> Vec<ProductSummary> {
+    let today = now.date_naive();
+    let mut by_product: BTreeMap<i64, ProductSummary> = BTreeMap::new();
+    for license in licenses {
+        let entry = by_product
+            .entry(license.product_id)
+            .or_insert_with(|| ProductSummary {
+                product_id: license.product_id,
+                name: license.product_name.clone(),
+                licenses: 0,
+                purchased: 0,
+                consumed: 0,
+                available: 0,
+                usage_percent: 0.0,
+                start: license.start_date,
+                finish: license.finish_date,
+                remaining_days: license.remaining_days,
+                expiring_soon: false,
+                in_grace: false,
+                by_status: [0; 4],
+                weekly_activations: vec![0; TREND_WEEKS],
+            });
+        entry.licenses += 1;
+        entry.purchased += license.seats.purchased;
+        entry.consumed += license.seats.consumed + license.seats.allocated;
+        entry.available += license.seats_available;
+        entry.start = entry.start.min(license.start_date);
+        if license.finish_date > entry.finish {
+            entry.finish = license.finish_date;
+        }
+        entry.remaining_days = (entry.finish - today).num_days();
+        entry.expiring_soon |= expires_within(license.finish_date, today, EXPIRING_SOON_DAYS);
+        entry.in_grace |= license.standing == DateStanding::InGrace;
+    }
+    let week = Duration::days(7);
+    let in_scope: HashSet<i64> = licenses.iter().map(|l| l.id).collect();
+    for claim in claims {
+        if !in_scope.contains(&claim.license_id) {
+            continue;
+        }
+        let Some(entry) = by_product.get_mut(&claim.product_id) else {
+            continue;
+        };
+        entry.by_status[status_index(claim.status)] += 1;
+        if let Some(at) = claim.claimed_at {
+            let weeks_ago = (now - at).num_seconds() / week.num_seconds();
+            if (0..TREND_WEEKS as i64).contains(&weeks_ago) {
+                entry.weekly_activations[TREND_WEEKS - 1 - weeks_ago as usize] += 1;
+            }
+        }
+    }
+    by_product
+        .into_values()
+        .map(|mut s| {
+            s.usage_percent = if s.purchased > 0 {
+                s.consumed as f64 * 100.0 / s.purchased as f64
+            } else {
+                0.0
+            };
+            s
+        })
+        .collect()
+}
+
+pub fn status_index(status: SeatStatus) -> usize {
+    SeatStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0)
+}
+
+/// Recomputes the claims pane's rows from its filters.
+pub fn rebuild_claims(app: &mut App) {
+    let view = &app.claims_view;
+    let claims = &app.claims;
+    let since = view
+        .assigned_within
+        .map(|days| app.now - Duration::days(days));
+    let scope: Option<HashSet<i64>> = app.account.map(|_| app.license_ids().into_iter().collect());
+    let keep = |i: u32| {
+        let claim = &claims[i as usize];
+        view.shows(claim.status)
+            && view.product.is_none_or(|p| claim.product_id == p)
+            && since.is_none_or(|since| claim.assigned_at >= since)
+            && scope
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&claim.license_id))
+    };
+    let mut rows: Vec<u32> = match &view.matched {
+        Some(matched) => matched
+            .iter()
+            .copied()
+            .filter(|&i| (i as usize) < claims.len() && keep(i))
+            .collect(),
+        None => (0..claims.len() as u32).filter(|&i| keep(i)).collect(),
+    };
+    match view.sort {
+        ClaimSort::ClaimedAt => rows.sort_by_key(|&i| {
+            let c = &claims[i as usize];
+            std::cmp::Reverse((c.claimed_at, c.id))
+        }),
+        _ => rows.sort_by_key(|&i| {
+            let c = &claims[i as usize];
+            std::cmp::Reverse((c.assigned_at, c.id))
+        }),
+    }
+    let height = app.list_height();
+    app.claims_view.rows = rows;
+    let len = app.claims_view.rows.len();
+    app.claims_view.list.scroll(len, height);
+}
+
+/// Recomputes the Teachers pane's rows (live teacher seats of the chosen
+/// license that pass the text filter).
+pub fn rebuild_teachers(app: &mut App) {
+    if app
+        .teachers
+        .license
+        .is_none_or(|id| app.license(id).is_none())
+    {
+        app.teachers.license = app.license_ids().first().copied();
+    }
+    let query = app.teachers.query.to_lowercase();
+    let rows: Vec<u32> = match app.teachers.license {
+        Some(license) => app
+            .teacher_seats(license)
+            .filter(|(_, c)| {
+                query.is_empty()
+                    || c.user_name.to_lowercase().contains(&query)
+                    || c.user_email.to_lowercase().contains(&query)
+                    || c.redemption_code
+                        .as_deref()
+                        .is_some_and(|code| code.to_lowercase().contains(&query))
+            })
+            .map(|(i, _)| i)
+            .collect(),
+        None => Vec::new(),
+    };
+    let height = app.list_height();
+    app.teachers.rows = rows;
+    let len = app.teachers.rows.len();
+    app.teachers.list.scroll(len, height);
+}
+
+/// Marked seats the Teachers filter currently hides.
+pub fn hidden_marks(app: &App) -> usize {
+    let shown: HashSet<i64> = app
+        .teachers
+        .rows
+        .iter()
+        .map(|&i| app.claims[i as usize].id)
+        .collect();
+    app.teachers
+        .marks
+        .iter()
+        .filter(|id| !shown.contains(id))
+        .count()
+}
+
+pub fn rebuild_audit(app: &mut App) {
+    let query = app.audit.query.to_lowercase();
+    app.audit.rows = app
+        .audit
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            query.is_empty()
+                || e.action.to_lowercase().contains(&query)
+                || e.actor.to_lowercase().contains(&query)
+                || e.target_type.to_lowercase().contains(&query)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let height = app.list_height();
+    let len = app.audit.rows.len();
+    app.audit.list.scroll(len, height);
+}
+
+/// "just now", "3 min ago", "2 h ago", "4 days ago".
+pub fn humanize_age(age: Duration) -> String {
+    let secs = age.num_seconds().max(0);
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=172_799 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+/// Runs nucleo's fuzzy matcher over name and email; returns the indices of
+/// matching claims in list order. Called on a blocking worker thread.
+pub fn fuzzy_match(claims: &[Claim], query: &str) -> Vec<u32> {
+    fuzzy_match_until(claims, query, || false).unwrap_or_default()
+}
+
+/// Rows checked between two looks at `stale`.
+const SEARCH_STRIDE: usize = 16_384;
+
+/// Like [`fuzzy_match`], but gives up (None) as soon as `stale` says a newer
+/// query has been typed, so fast typing over a million rows does not queue
+/// up whole searches nobody will see.
+pub fn fuzzy_match_until(
+    claims: &[Claim],
+    query: &str,
+    stale: impl Fn() -> bool,
+) -> Option<Vec<u32>> {
+    use nucleo::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo::{Config, Matcher, Utf32Str};
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut found = Vec::new();
+    let mut haystack = String::new();
+    for (start, block) in claims.chunks(SEARCH_STRIDE).enumerate() {
+        if stale() {
+            return None;
+        }
+        for (offset, c) in block.iter().enumerate() {
+            haystack.clear();
+            haystack.push_str(&c.user_name);
+            haystack.push(' ');
+            haystack.push_str(&c.user_email);
+            if pattern
+                .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
+                .is_some()
+            {
+                found.push((start * SEARCH_STRIDE + offset) as u32);
+            }
+        }
+    }
+    Some(found)
+}

@@ -1,0 +1,179 @@
+//! Runs [`Effect`]s as tokio tasks; each reports back as an [`Action`] on
+//! the loop's channel. Nothing here touches the screen or the state.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use seatdesk_client::sync;
+use seatdesk_client::{ApiClient, Cache, new_idempotency_key};
+use seatdesk_core::api::BulkResult;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
+use crate::app::{CHUNK, Effect};
+use crate::model;
+
+/// Audit events the Audit pane loads.
+const AUDIT_PAGE: u32 = 500;
+
+#[derive(Clone)]
+pub struct Runner {
+    pub api: ApiClient,
+    pub cache: Cache,
+    pub tx: UnboundedSender<Action>,
+    /// Generation of the newest search asked for; older ones stop early.
+    pub latest_search: Arc<AtomicU64>,
+}
+
+impl Runner {
+    /// Starts `effect` in the background. `ClearTerminal` is the loop's own.
+    pub fn spawn(&self, effect: Effect) {
+        let this = self.clone();
+        let send = move |action: Action| {
+            let _ = this.tx.send(action);
+        };
+        let api = self.api.clone();
+        let cache = self.cache.clone();
+        match effect {
+            Effect::Sync => {
+                tokio::spawn(async move {
+                    match sync::sync(&api, &cache).await {
+                        Ok(report) => {
+                            if report.full {
+                                match cache.load().await {
+                                    Ok(snapshot) => {
+                                        send(Action::Sync(SyncAction::Loaded(Box::new(snapshot))))
+                                    }
+                                    Err(error) => tracing::error!(%error, "reading the cache"),
+                                }
+                            } else if report.changed > 0 {
+                                // Deltas: reload only the rows they touched.
+                                match cache.load_patch(&report.touched).await {
+                                    Ok(patch) => {
+                                        send(Action::Sync(SyncAction::Patched(Box::new(patch))))
+                                    }
+                                    Err(error) => tracing::error!(%error, "reading the cache"),
+                                }
+                            }
+                            send(Action::Sync(SyncAction::Done {
+                                changed: report.changed,
+                                at: Utc::now(),
+                            }));
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "sync failed");
+                            send(Action::Sync(SyncAction::Failed {
+                                offline: error.is_offline(),
+                                error: error.to_string(),
+                            }));
+                        }
+                    }
+                });
+            }
+            Effect::LoadAccounts => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let orgs = api.orgs().await?;
+                        let accounts = api.accounts().await?;
+                        Ok::<_, seatdesk_client::ClientError>(
+                            accounts
+                                .into_iter()
+                                .map(|a| {
+                                    let org = orgs
+                                        .iter()
+                                        .find(|o| o.id == a.org_id)
+                                        .map_or("?", |o| o.name.as_str());
+                                    (a.id, format!("{org} / {} ({})", a.name, a.number))
+                                })
+                                .collect(),
+                        )
+                    }
+                    .await;
+                    send(Action::Accounts(result.map_err(|e| e.to_string())));
+                });
+            }
+            Effect::LoadMe => {
+                tokio::spawn(async move {
+                    send(Action::Me(api.me().await.map_err(|e| e.to_string())));
+                });
+            }
+            Effect::Search {
+                generation,
+                query,
+                claims,
+            } => {
+                self.latest_search.store(generation, Ordering::Relaxed);
+                let latest = self.latest_search.clone();
+                tokio::spawn(async move {
+                    let found = tokio::task::spawn_blocking(move || {
+                        model::fuzzy_match_until(&claims, &query, || {
+                            latest.load(Ordering::Relaxed) != generation
+                        })
+                    })
+                    .await;
+                    if let Ok(Some(indices)) = found {
+                        send(Action::Search(SearchAction::Matched {
+                            generation,
+                            indices,
+                        }));
+                    }
+                });
+            }
+            Effect::Revoke { chunks } => {
+                tokio::spawn(async move {
+                    for chunk in chunks {
+                        // One key per chunk: a retry of this chunk is a replay.
+                        let key = new_idempotency_key();
+                        let result = api.revoke(chunk.clone(), &key).await;
+                        if let Err(error) = &result {
+                            tracing::warn!(%error, "revoke chunk failed");
+                        }
+                        send(Action::Bulk(BulkAction::RevokeChunk(
+                            result.map_err(|e| (chunk, e.to_string())),
+                        )));
+                    }
+                    send(Action::Bulk(BulkAction::RevokeFinished));
+                });
+            }
+            Effect::Restore { ids } => {
+                tokio::spawn(async move {
+                    let mut results = Vec::new();
+                    for chunk in ids.chunks(CHUNK) {
+                        match api.restore(chunk.to_vec(), &new_idempotency_key()).await {
+                            Ok(answer) => results.extend(answer.results),
+                            Err(error) => {
+                                send(Action::Bulk(BulkAction::Restored(Err(error.to_string()))));
+                                return;
+                            }
+                        }
+                    }
+                    send(Action::Bulk(BulkAction::Restored(Ok(
+                        BulkResult::from_results(results),
+                    ))));
+                });
+            }
+            Effect::LoadAudit => {
+                tokio::spawn(async move {
+                    let result = api
+                        .audit(None, AUDIT_PAGE)
+                        .await
+                        .map(|p| p.items)
+                        .map_err(|e| e.to_string());
+                    send(Action::Audit(AuditAction::Loaded(result)));
+                });
+            }
+            Effect::Export { path, csv } => {
+                tokio::spawn(async move {
+                    let rows = csv.lines().count().saturating_sub(1);
+                    let result = tokio::fs::write(&path, csv).await;
+                    send(Action::Notice(match result {
+                        Ok(()) => Ok(format!("exported {rows} rows to {}", path.display())),
+                        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+                    }));
+                });
+            }
+            Effect::ClearTerminal => {}
+        }
+    }
+}

@@ -1,0 +1,665 @@
+//! `update`: the one place state changes. Pure and synchronous: anything
+//! that needs the network or the disk is returned as an [`Effect`].
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use seatdesk_core::SeatStatus;
+use seatdesk_core::api::seats::ClaimSort;
+
+use crate::action::{Action, AuditAction, SearchAction, SyncAction};
+use crate::app::{App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY};
+use crate::keymap::{Command, Key};
+use crate::model;
+
+mod bulk;
+mod input;
+
+use bulk::{on_bulk, open_revoke};
+pub use input::palette_candidates;
+use input::{export, set_filter, text_input};
+
+/// Turns a key press into an action, according to what has focus: a dialog,
+/// a text field, the help overlay, or the key map.
+pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Action::Interrupt);
+    }
+    match &app.dialog {
+        Some(Dialog::ConfirmRevoke {
+            needs_word: true, ..
+        }) => {
+            return Some(match key.code {
+                KeyCode::Esc => Action::Run(Command::Back),
+                KeyCode::Enter => Action::Submit,
+                _ => Action::Text(key),
+            });
+        }
+        Some(Dialog::ConfirmRevoke { .. }) => {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Char('n') => Some(Action::Run(Command::Back)),
+                KeyCode::Enter | KeyCode::Char('y') => Some(Action::Submit),
+                _ => None,
+            };
+        }
+        Some(Dialog::Summary { .. }) => {
+            return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
+                .then_some(Action::Submit);
+        }
+        Some(Dialog::Progress { .. }) => return None,
+        None => {}
+    }
+    if app.input.is_some() {
+        return Some(match key.code {
+            KeyCode::Esc => Action::Run(Command::Back),
+            KeyCode::Enter => Action::Submit,
+            _ => Action::Text(key),
+        });
+    }
+    let command = app.keymap.lookup(Key::from_event(&key), app.pane);
+    if app.help.is_some() {
+        if key.code == KeyCode::Char('/') {
+            return Some(Action::Run(Command::Filter));
+        }
+        return match command {
+            Some(Command::Up | Command::Down | Command::Quit | Command::Help | Command::Back) => {
+                command.map(|c| {
+                    if c == Command::Quit {
+                        Action::Run(Command::Help)
+                    } else {
+                        Action::Run(c)
+                    }
+                })
+            }
+            _ => None,
+        };
+    }
+    command.map(Action::Run)
+}
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A tick redraws only if it changes what is shown; anything else does.
+    let was_dirty = app.dirty;
+    app.dirty = true;
+    if matches!(action, Action::Tick(_)) {
+        app.dirty = was_dirty;
+    }
+    match action {
+        Action::Run(command) => run_command(app, command),
+        Action::Text(key) => text_input(app, key),
+        Action::Submit => submit(app),
+        Action::Tick(now) => tick(app, now),
+        Action::Resize { width, height } => {
+            app.size = (width, height);
+            rebuild_lists(app);
+            Vec::new()
+        }
+        Action::Interrupt => {
+            app.quit = true;
+            Vec::new()
+        }
+        Action::Sync(sync) => on_sync(app, sync),
+        Action::Search(SearchAction::Matched {
+            generation,
+            indices,
+        }) => {
+            if generation == app.claims_view.generation {
+                app.claims_view.matched = Some(Arc::new(indices));
+                app.claims_view.searching = false;
+                app.claims_view.list = Default::default();
+                model::rebuild_claims(app);
+            }
+            Vec::new()
+        }
+        Action::Bulk(bulk) => on_bulk(app, bulk),
+        Action::Audit(AuditAction::Loaded(result)) => {
+            app.audit.loading = false;
+            match result {
+                Ok(events) => {
+                    app.audit.events = events;
+                    app.audit.loaded = true;
+                    app.audit.error = None;
+                    model::rebuild_audit(app);
+                }
+                Err(error) => app.audit.error = Some(error),
+            }
+            Vec::new()
+        }
+        Action::Me(result) => {
+            match result {
+                Ok(me) => app.me = Some(me),
+                Err(error) => notify(
+                    app,
+                    format!("cannot read this token's permissions: {error}"),
+                    true,
+                ),
+            }
+            Vec::new()
+        }
+        Action::Accounts(result) => {
+            match result {
+                Ok(accounts) => app.accounts = accounts,
+                Err(error) => notify(
+                    app,
+                    format!("cannot list purchasing accounts: {error}"),
+                    true,
+                ),
+            }
+            Vec::new()
+        }
+        Action::Notice(result) => {
+            match result {
+                Ok(text) => notify(app, text, false),
+                Err(text) => notify(app, text, true),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn notify(app: &mut App, text: String, error: bool) {
+    app.message = Some(Message { text, error });
+}
+
+fn rebuild_lists(app: &mut App) {
+    model::rebuild_claims(app);
+    model::rebuild_teachers(app);
+    model::rebuild_audit(app);
+    let height = app.list_height();
+    let len = app.dashboard.len();
+    app.dash_list.scroll(len, height);
+}
+
+fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
+    if let Some(reason) = app.blocked(command) {
+        notify(
+            app,
+            format!("{}: disabled ({reason})", command.description()),
+            true,
+        );
+        return Vec::new();
+    }
+    if app.help.is_some() {
+        match command {
+            Command::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
+            Command::Down => app.help = app.help.map(|s| s + 1),
+            Command::Filter => {
+                app.input = Some(Input::HelpSearch);
+                app.help = Some(0);
+            }
+            Command::Back if app.input == Some(Input::HelpSearch) => {
+                app.input = None;
+                app.help_query.clear();
+            }
+            _ => {
+                app.help = None;
+                app.help_query.clear();
+            }
+        }
+        return Vec::new();
+    }
+    match command {
+        Command::Help => app.help = Some(0),
+        Command::Palette => {
+            app.palette.clear();
+            app.input = Some(Input::Palette);
+        }
+        Command::Filter => app.input = Some(Input::Filter(app.pane)),
+        Command::Back => return back(app),
+        Command::NextPane => {
+            return go_pane(app, Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]);
+        }
+        Command::PrevPane => {
+            return go_pane(
+                app,
+                Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
+            );
+        }
+        Command::GoPane(index) => return go_pane(app, Pane::ALL[index.min(Pane::ALL.len() - 1)]),
+        Command::Up => move_cursor(app, -1),
+        Command::Down => move_cursor(app, 1),
+        Command::PageUp => move_cursor(app, -(app.list_height() as isize)),
+        Command::PageDown => move_cursor(app, app.list_height() as isize),
+        Command::Top => move_cursor(app, isize::MIN / 2),
+        Command::Bottom => move_cursor(app, isize::MAX / 2),
+        Command::Mark => {
+            if let Some(id) = cursor_seat(app) {
+                if !app.teachers.marks.remove(&id) {
+                    app.teachers.marks.insert(id);
+                }
+                app.teachers.anchor = Some(id);
+                move_cursor(app, 1);
+            }
+        }
+        Command::MarkRange => mark_range(app),
+        Command::MarkAll => {
+            let ids: Vec<i64> = app
+                .teachers
+                .rows
+                .iter()
+                .map(|&i| app.claims[i as usize].id)
+                .collect();
+            app.teachers.marks.extend(ids);
+        }
+        Command::Revoke => open_revoke(app),
+        Command::Undo => {
+            if app.teachers.last_revoked.is_empty() {
+                notify(app, "nothing to undo".into(), false);
+            } else {
+                let ids = app.teachers.last_revoked.clone();
+                app.bulk_running = true;
+                app.dialog = Some(Dialog::Progress {
+                    title: format!("Restoring {} seats", ids.len()),
+                    total: ids.len(),
+                    answered: 0,
+                });
+                return vec![Effect::Restore { ids }];
+            }
+        }
+        Command::Refresh => {
+            if app.sync.in_flight {
+                notify(app, "a sync is already running".into(), false);
+            } else {
+                app.sync.in_flight = true;
+                return vec![Effect::Sync];
+            }
+        }
+        Command::Export => return export(app),
+        Command::Redraw => return vec![Effect::ClearTerminal],
+        Command::Quit => app.quit = true,
+        Command::ToggleActive => toggle_status(app, SeatStatus::Active),
+        Command::TogglePending => toggle_status(app, SeatStatus::Pending),
+        Command::ToggleExpired => toggle_status(app, SeatStatus::Expired),
+        Command::ToggleRevoked => toggle_status(app, SeatStatus::Revoked),
+        Command::CycleProduct => {
+            let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
+            let view = &mut app.claims_view;
+            view.product = match view
+                .product
+                .and_then(|p| products.iter().position(|&x| x == p))
+            {
+                None => products.first().copied(),
+                Some(i) => products.get(i + 1).copied(),
+            };
+            view.list = Default::default();
+            model::rebuild_claims(app);
+        }
+        Command::CycleAccount => {
+            let mut ids: Vec<i64> = app.accounts.iter().map(|(id, _)| *id).collect();
+            for license in &app.licenses {
+                if !ids.contains(&license.account_id) {
+                    ids.push(license.account_id);
+                }
+            }
+            app.account = match app.account.and_then(|a| ids.iter().position(|&x| x == a)) {
+                None => ids.first().copied(),
+                Some(i) => ids.get(i + 1).copied(),
+            };
+            app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+            app.dash_list = Default::default();
+            app.claims_view.list = Default::default();
+            app.claims_view.product = None;
+            app.teachers.license = None;
+            app.teachers.list = Default::default();
+            rebuild_lists(app);
+            notify(app, format!("showing {}", app.account_label()), false);
+        }
+        Command::CycleDateRange => {
+            const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
+            let at = RANGES
+                .iter()
+                .position(|r| *r == app.claims_view.assigned_within)
+                .unwrap_or(0);
+            app.claims_view.assigned_within = RANGES[(at + 1) % RANGES.len()];
+            app.claims_view.list = Default::default();
+            model::rebuild_claims(app);
+        }
+        Command::CycleSort => {
+            app.claims_view.sort = match app.claims_view.sort {
+                ClaimSort::AssignedAt => ClaimSort::ClaimedAt,
+                _ => ClaimSort::AssignedAt,
+            };
+            model::rebuild_claims(app);
+        }
+        Command::PrevLicense | Command::NextLicense => {
+            let ids = app.license_ids();
+            if !ids.is_empty() {
+                let at = app
+                    .teachers
+                    .license
+                    .and_then(|l| ids.iter().position(|&x| x == l))
+                    .unwrap_or(0);
+                let next = if command == Command::NextLicense {
+                    (at + 1) % ids.len()
+                } else {
+                    (at + ids.len() - 1) % ids.len()
+                };
+                app.teachers.license = Some(ids[next]);
+                app.teachers.list = Default::default();
+                model::rebuild_teachers(app);
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn go_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
+    app.pane = pane;
+    app.input = None;
+    if pane == Pane::Audit && !app.audit.loaded && !app.audit.loading && app.sync.offline.is_none()
+    {
+        app.audit.loading = true;
+        return vec![Effect::LoadAudit];
+    }
+    Vec::new()
+}
+
+fn back(app: &mut App) -> Vec<Effect> {
+    if let Some(dialog) = app.dialog.take() {
+        match dialog {
+            Dialog::ConfirmRevoke { .. } => {
+                notify(
+                    app,
+                    "revocation cancelled; nothing was changed".into(),
+                    false,
+                );
+            }
+            Dialog::Progress { .. } => app.dialog = Some(dialog),
+            Dialog::Summary { .. } => {}
+        }
+        return Vec::new();
+    }
+    match app.input.take() {
+        Some(Input::Filter(pane)) => return set_filter(app, pane, String::new()),
+        Some(Input::Palette) => return Vec::new(),
+        Some(Input::HelpSearch) => {
+            app.help_query.clear();
+            return Vec::new();
+        }
+        None => {}
+    }
+    let pane = app.pane;
+    let has_filter = match pane {
+        Pane::Claims => !app.claims_view.query.is_empty(),
+        Pane::Teachers => !app.teachers.query.is_empty(),
+        Pane::Audit => !app.audit.query.is_empty(),
+        _ => false,
+    };
+    if has_filter {
+        return set_filter(app, pane, String::new());
+    }
+    if pane == Pane::Teachers && !app.teachers.marks.is_empty() {
+        app.teachers.marks.clear();
+        app.teachers.anchor = None;
+        notify(app, "marks cleared".into(), false);
+        return Vec::new();
+    }
+    app.message = None;
+    Vec::new()
+}
+
+fn move_cursor(app: &mut App, delta: isize) {
+    let height = app.list_height();
+    match app.pane {
+        Pane::Dashboard => {
+            let len = app.dashboard.len();
+            app.dash_list.step(delta, len, height);
+        }
+        Pane::Claims => {
+            let len = app.claims_view.rows.len();
+            app.claims_view.list.step(delta, len, height);
+        }
+        Pane::Teachers => {
+            let len = app.teachers.rows.len();
+            app.teachers.list.step(delta, len, height);
+        }
+        Pane::Audit => {
+            let len = app.audit.rows.len();
+            app.audit.list.step(delta, len, height);
+        }
+        Pane::Codes | Pane::Inventory => {}
+    }
+}
+
+fn cursor_seat(app: &App) -> Option<i64> {
+    app.teachers
+        .rows
+        .get(app.teachers.list.cursor)
+        .map(|&i| app.claims[i as usize].id)
+}
+
+fn mark_range(app: &mut App) {
+    let ids: Vec<i64> = app
+        .teachers
+        .rows
+        .iter()
+        .map(|&i| app.claims[i as usize].id)
+        .collect();
+    let cursor = app.teachers.list.cursor.min(ids.len().saturating_sub(1));
+    if ids.is_empty() {
+        return;
+    }
+    let start = app
+        .teachers
+        .anchor
+        .and_then(|a| ids.iter().position(|&id| id == a))
+        .unwrap_or(cursor);
+    let (low, high) = (start.min(cursor), start.max(cursor));
+    app.teachers.marks.extend(&ids[low..=high]);
+    app.teachers.anchor = Some(ids[cursor]);
+}
+
+fn toggle_status(app: &mut App, status: SeatStatus) {
+    let index = model::status_index(status);
+    app.claims_view.statuses[index] = !app.claims_view.statuses[index];
+    app.claims_view.list = Default::default();
+    model::rebuild_claims(app);
+}
+
+fn submit(app: &mut App) -> Vec<Effect> {
+    match app.dialog.take() {
+        Some(Dialog::ConfirmRevoke {
+            ids,
+            hidden,
+            refusals,
+            typed,
+            needs_word,
+        }) => {
+            if needs_word && typed.trim() != "REVOKE" {
+                notify(
+                    app,
+                    "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(),
+                    true,
+                );
+                app.dialog = Some(Dialog::ConfirmRevoke {
+                    ids,
+                    hidden,
+                    refusals,
+                    typed,
+                    needs_word,
+                });
+                return Vec::new();
+            }
+            app.bulk_running = true;
+            app.teachers.pending_done.clear();
+            app.teachers.pending_failures.clear();
+            app.dialog = Some(Dialog::Progress {
+                title: format!("Revoking {} seats", ids.len()),
+                total: ids.len(),
+                answered: 0,
+            });
+            return vec![Effect::Revoke {
+                chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect(),
+            }];
+        }
+        Some(Dialog::Summary { .. }) => return Vec::new(),
+        Some(other) => {
+            app.dialog = Some(other);
+            return Vec::new();
+        }
+        None => {}
+    }
+    match app.input.take() {
+        Some(Input::Palette) => {
+            let text = app.palette.trim().to_string();
+            match palette_candidates(&text).first() {
+                Some(command) => return update(app, Action::Run(*command)),
+                None => notify(app, format!("no command named '{text}'"), true),
+            }
+        }
+        Some(Input::Filter(_) | Input::HelpSearch) | None => {}
+    }
+    Vec::new()
+}
+
+fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+    let age_before = app.cache_age();
+    app.now = now;
+    let mut changed = app.cache_age() != age_before;
+    if app.busy() {
+        app.spinner = app.spinner.wrapping_add(1);
+        changed = true;
+    }
+    app.dirty |= changed;
+    // Refresh pauses while a dialog is open, and never runs twice at once.
+    if !app.sync.in_flight && app.dialog.is_none() && app.sync.next_at.is_none_or(|at| now >= at) {
+        app.sync.in_flight = true;
+        app.dirty = true;
+        return vec![Effect::Sync];
+    }
+    Vec::new()
+}
+
+fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
+    match sync {
+        SyncAction::Loaded(snapshot) => {
+            let snapshot = *snapshot;
+            replace_data(app, snapshot.last_sync, |app| {
+                app.licenses = snapshot.licenses;
+                app.claims = Arc::new(snapshot.claims);
+            })
+        }
+        SyncAction::Patched(patch) => {
+            let patch = *patch;
+            replace_data(app, patch.last_sync, |app| apply_patch(app, patch))
+        }
+        SyncAction::Done { changed, at } => {
+            let mut effects = Vec::new();
+            app.sync.in_flight = false;
+            app.sync.last_sync = Some(at);
+            if app.sync.offline.take().is_some() {
+                notify(app, "back online: the server answers again".into(), false);
+            }
+            app.sync.error = None;
+            app.sync.next_at = Some(app.now + SYNC_EVERY);
+            if app.me.is_none() {
+                effects.push(Effect::LoadMe);
+            }
+            if app.accounts.is_empty() {
+                effects.push(Effect::LoadAccounts);
+            }
+            // The Audit pane follows new events live.
+            if app.pane == Pane::Audit && changed > 0 && !app.audit.loading {
+                app.audit.loading = true;
+                effects.push(Effect::LoadAudit);
+            }
+            effects
+        }
+        SyncAction::Failed { error, offline } => {
+            app.sync.in_flight = false;
+            if offline {
+                app.sync.offline = Some(error);
+                app.sync.next_at = Some(app.now + RETRY_EVERY);
+            } else {
+                notify(app, format!("sync failed: {error}"), true);
+                app.sync.error = Some(error);
+                app.sync.next_at = Some(app.now + SYNC_EVERY);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Swaps in new rows via `change`, keeping what the user set up: the search
+/// result (mapped by claim id until it is re-run), marks of seats still live,
+/// cursors.
+fn replace_data(
+    app: &mut App,
+    last_sync: Option<chrono::DateTime<chrono::Utc>>,
+    change: impl FnOnce(&mut App),
+) -> Vec<Effect> {
+    let matched_ids: Option<HashSet<i64>> = app.claims_view.matched.as_ref().map(|m| {
+        m.iter()
+            .filter_map(|&i| app.claims.get(i as usize))
+            .map(|c| c.id)
+            .collect()
+    });
+    change(app);
+    if last_sync > app.sync.last_sync {
+        app.sync.last_sync = last_sync;
+    }
+    app.sync.loaded = true;
+    app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+    let live: HashSet<i64> = app
+        .claims
+        .iter()
+        .filter(|c| c.status.consumes_seat())
+        .map(|c| c.id)
+        .collect();
+    app.teachers.marks.retain(|id| live.contains(id));
+    let mut effects = Vec::new();
+    if let Some(ids) = matched_ids {
+        let indices = app
+            .claims
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| ids.contains(&c.id))
+            .map(|(i, _)| i as u32)
+            .collect();
+        app.claims_view.matched = Some(Arc::new(indices));
+        app.claims_view.generation += 1;
+        app.claims_view.searching = true;
+        effects.push(Effect::Search {
+            generation: app.claims_view.generation,
+            query: app.claims_view.query.clone(),
+            claims: app.claims.clone(),
+        });
+    }
+    rebuild_lists(app);
+    effects
+}
+
+/// Merges the rows a delta sync changed into memory: one pass over the
+/// claims, instead of reloading the whole cache.
+fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
+    use std::collections::HashMap;
+    let replaced: HashSet<i64> = patch
+        .claims_of
+        .iter()
+        .chain(&patch.gone_licenses)
+        .copied()
+        .collect();
+    let mut incoming: HashMap<i64, seatdesk_core::api::seats::Claim> =
+        patch.claims.into_iter().map(|c| (c.id, c)).collect();
+    let claims = Arc::make_mut(&mut app.claims);
+    claims.retain_mut(|claim| match incoming.remove(&claim.id) {
+        Some(new) => {
+            *claim = new;
+            true
+        }
+        None => !replaced.contains(&claim.license_id),
+    });
+    let mut added: Vec<_> = incoming.into_values().collect();
+    added.sort_by_key(|c| c.id);
+    claims.extend(added);
+    let gone: HashSet<i64> = patch.gone_licenses.iter().copied().collect();
+    app.licenses.retain(|l| !gone.contains(&l.id));
+    for license in patch.licenses {
+        match app.licenses.iter_mut().find(|l| l.id == license.id) {
+            Some(slot) => *slot = license,
+            None => app.licenses.push(license),
+        }
+    }
+    app.licenses.sort_by_key(|l| l.id);
+}

@@ -1,0 +1,154 @@
+//! `render`: a pure function of `&App` onto a frame. Lists build only the
+//! rows on screen, so a frame costs the same whatever the cache holds.
+
+mod overlays;
+mod panes;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Input, Pane};
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let banner = banner_text(app);
+    let [tabs, banner_area, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_tabs(app, frame, tabs);
+    if let Some(text) = banner {
+        frame.render_widget(Paragraph::new(text).style(app.theme.banner()), banner_area);
+    }
+    match app.pane {
+        Pane::Dashboard => panes::dashboard(app, frame, body),
+        Pane::Claims => panes::claims(app, frame, body),
+        Pane::Teachers => panes::teachers(app, frame, body),
+        Pane::Audit => panes::audit(app, frame, body),
+        Pane::Codes | Pane::Inventory => panes::not_built(app, frame, body),
+    }
+    render_status(app, frame, status);
+    if app.input == Some(Input::Palette) {
+        overlays::palette(app, frame, body);
+    }
+    if let Some(dialog) = &app.dialog {
+        overlays::dialog(app, dialog, frame, area);
+    }
+    if let Some(scroll) = app.help {
+        overlays::help(app, scroll, frame, area);
+    }
+}
+
+/// The stale-data banner: shown while the server cannot be reached.
+pub fn banner_text(app: &App) -> Option<String> {
+    let reason = app.sync.offline.as_ref()?;
+    Some(format!(
+        " OFFLINE: cached data, {}; read-only until the server answers. {reason}",
+        app.cache_age()
+    ))
+}
+
+fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let wide = area.width >= 120;
+    let mut spans = Vec::new();
+    if wide {
+        spans.push(Span::styled(" seatdesk ", app.theme.title()));
+    }
+    for (i, pane) in Pane::ALL.iter().enumerate() {
+        let title = match (wide, pane) {
+            (false, Pane::Dashboard) => "Dash",
+            (false, Pane::Inventory) => "Inv",
+            _ => pane.title(),
+        };
+        let label = match (pane.built(), wide) {
+            (true, _) => format!(" {} {title} ", i + 1),
+            (false, true) => format!(" {} {title} (not built yet) ", i + 1),
+            (false, false) => format!(" {} {title}(n/a) ", i + 1),
+        };
+        let style = if *pane == app.pane {
+            app.theme.selected()
+        } else if pane.built() {
+            Style::default()
+        } else {
+            app.theme.dim()
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let left = Line::from(spans);
+    let mut right = String::new();
+    if app.busy() {
+        right.push_str(SPINNER[app.spinner % SPINNER.len()]);
+        right.push(' ');
+    }
+    if app.readonly {
+        right.push_str(if wide { "[read-only] " } else { "[ro] " });
+    }
+    right.push_str(&app.profile);
+    let right_width = right.chars().count() as u16 + 1;
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(right_width)]).areas(area);
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right).style(app.theme.dim()), r);
+}
+
+fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    let line = match &app.input {
+        Some(Input::Filter(pane)) => {
+            let text = match pane {
+                Pane::Claims => &app.claims_view.query,
+                Pane::Teachers => &app.teachers.query,
+                _ => &app.audit.query,
+            };
+            Line::from(vec![
+                Span::styled("/", app.theme.title()),
+                Span::raw(format!("{text}_")),
+                Span::styled("  Enter keep · Esc clear", app.theme.dim()),
+            ])
+        }
+        Some(Input::HelpSearch) => Line::from(vec![
+            Span::styled("help /", app.theme.title()),
+            Span::raw(format!("{}_", app.help_query)),
+            Span::styled("  Enter keep · Esc clear", app.theme.dim()),
+        ]),
+        Some(Input::Palette) => Line::from(vec![
+            Span::styled(":", app.theme.title()),
+            Span::raw(format!("{}_", app.palette)),
+            Span::styled("  Tab complete · Enter run · Esc cancel", app.theme.dim()),
+        ]),
+        None => match &app.message {
+            Some(message) => Line::from(Span::styled(
+                message.text.clone(),
+                if message.error {
+                    app.theme.danger()
+                } else {
+                    app.theme.good()
+                },
+            )),
+            None => {
+                let keys = |c| app.keymap.keys_for(c);
+                use crate::keymap::Command as C;
+                Line::from(Span::styled(
+                    format!(
+                        "{} help  {} palette  {} filter  {} refresh  {} quit   {}",
+                        keys(C::Help),
+                        keys(C::Palette),
+                        keys(C::Filter),
+                        keys(C::Refresh),
+                        keys(C::Quit),
+                        app.cache_age()
+                    ),
+                    app.theme.dim(),
+                ))
+            }
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,279 @@
+//! Boxes drawn over the panes: dialogs, the help overlay, the palette.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+
+use crate::app::{App, Dialog};
+use crate::keymap::{Command, Scope};
+
+/// Failures listed in a dialog before "and N more".
+const LIST_MAX: usize = 8;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Rows `lines` take when wrapped inside a box `width` wide, borders included.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping can take one row more than the raw division says.
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            let w = l.width().max(1);
+            w.div_ceil(inner) + usize::from(w > inner)
+        })
+        .sum();
+    rows as u16 + 2
+}
+
+fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+fn list_lines<'a>(app: &App, items: &'a [(i64, String)]) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = items
+        .iter()
+        .take(LIST_MAX)
+        .map(|(id, why)| {
+            Line::from(vec![
+                Span::styled(format!("  seat {id}: "), app.theme.warn()),
+                Span::raw(why.as_str()),
+            ])
+        })
+        .collect();
+    if items.len() > LIST_MAX {
+        lines.push(Line::from(format!(
+            "  ...and {} more",
+            items.len() - LIST_MAX
+        )));
+    }
+    lines
+}
+
+pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(8).min(100);
+    match dialog {
+        Dialog::ConfirmRevoke {
+            ids,
+            hidden,
+            refusals,
+            typed,
+            needs_word,
+        } => {
+            let will = ids.len() - refusals.len();
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!(
+                        "Revoke {} marked seat{}?",
+                        ids.len(),
+                        if ids.len() == 1 { "" } else { "s" }
+                    ),
+                    Style::default().add_modifier(Modifier::BOLD),
+                )),
+                Line::from(format!("{will} will be revoked.")),
+            ];
+            if *hidden > 0 {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{hidden} of them are hidden by the current filter (they are included)."
+                    ),
+                    app.theme.warn(),
+                )));
+            }
+            if !refusals.is_empty() {
+                lines.push(Line::from(format!("{} will be refused:", refusals.len())));
+                lines.extend(list_lines(app, refusals));
+            }
+            lines.push(Line::from(""));
+            if *needs_word {
+                lines.push(Line::from(vec![
+                    Span::styled("Type REVOKE to confirm: ", app.theme.danger()),
+                    Span::raw(format!("{typed}_")),
+                ]));
+                lines.push(Line::from(Span::styled(
+                    "Enter confirm · Esc cancel",
+                    app.theme.dim(),
+                )));
+            } else {
+                lines.push(Line::from(Span::styled(
+                    "Enter/y revoke · Esc/n cancel",
+                    app.theme.dim(),
+                )));
+            }
+            let height = wrapped_height(&lines, width);
+            boxed(
+                frame,
+                centered(area, width, height),
+                "Confirm revocation",
+                lines,
+            );
+        }
+        Dialog::Progress {
+            title,
+            total,
+            answered,
+        } => {
+            let rect = centered(area, width, 5);
+            frame.render_widget(Clear, rect);
+            let block = Block::bordered().title(format!(" {title} "));
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let [gauge, note] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+            let ratio = if *total == 0 {
+                1.0
+            } else {
+                *answered as f64 / *total as f64
+            };
+            frame.render_widget(
+                Gauge::default()
+                    .gauge_style(app.theme.gauge())
+                    .ratio(ratio.clamp(0.0, 1.0))
+                    .label(format!("{answered} of {total} answered")),
+                gauge,
+            );
+            frame.render_widget(
+                Paragraph::new("keys keep working; results follow").style(app.theme.dim()),
+                note,
+            );
+        }
+        Dialog::Summary {
+            title,
+            done,
+            failures,
+        } => {
+            let mut lines = vec![Line::from(Span::styled(
+                format!("{done} done, {} failed.", failures.len()),
+                Style::default().add_modifier(Modifier::BOLD),
+            ))];
+            if !failures.is_empty() {
+                lines.push(Line::from("Failures:"));
+                lines.extend(list_lines(app, failures));
+            }
+            lines.push(Line::from(""));
+            let undo = app.keymap.keys_for(Command::Undo);
+            lines.push(Line::from(Span::styled(
+                if app.teachers.last_revoked.is_empty() {
+                    "Enter closes".to_string()
+                } else {
+                    format!("Enter closes · {undo} undoes this revocation while the server allows")
+                },
+                app.theme.dim(),
+            )));
+            let height = wrapped_height(&lines, width);
+            boxed(frame, centered(area, width, height), title, lines);
+        }
+    }
+}
+
+/// Help lines generated from the key map in force: every binding, what it
+/// does, and why it is disabled when it is.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if app.readonly {
+        lines.push(Line::from(Span::styled(
+            "Read-only profile (--readonly): keys that change data do nothing.",
+            app.theme.warn(),
+        )));
+    }
+    let query = app.help_query.to_lowercase();
+    for (command, _) in &app.keymap.bindings {
+        let keys = app.keymap.keys_for(*command);
+        if keys.is_empty() {
+            continue;
+        }
+        let searched =
+            format!("{keys} {} {}", command.name(), command.description()).to_lowercase();
+        if !query.is_empty() && !searched.contains(&query) {
+            continue;
+        }
+        let scope = match command.scope() {
+            Scope::Global => String::new(),
+            Scope::Panes(panes) => {
+                let names: Vec<&str> = panes.iter().map(|p| p.title()).collect();
+                format!(" ({})", names.join(", "))
+            }
+        };
+        let mut spans = vec![
+            Span::styled(format!("{keys:>12}  "), app.theme.title()),
+            Span::raw(format!("{}{scope}", command.description())),
+        ];
+        if let Some(reason) = app.blocked(*command) {
+            spans.push(Span::styled(
+                format!(" - disabled: {reason}"),
+                app.theme.danger(),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(Span::styled(
+        "Ctrl-C quits at once. Rebind keys under [profiles.NAME.keys] in config.toml.",
+        app.theme.dim(),
+    )));
+    lines
+}
+
+pub fn help(app: &App, scroll: usize, frame: &mut Frame, area: Rect) {
+    let lines = help_lines(app);
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(110),
+        area.height.saturating_sub(2),
+    );
+    let visible = usize::from(rect.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(shown).block(
+            Block::bordered().title(" Help - keys in force (/ search, j/k scroll, Esc closes) "),
+        ),
+        rect,
+    );
+}
+
+pub fn palette(app: &App, frame: &mut Frame, body: Rect) {
+    let candidates = crate::update::palette_candidates(&app.palette);
+    let lines: Vec<Line> = candidates
+        .iter()
+        .take(8)
+        .map(|c| {
+            let mut spans = vec![
+                Span::styled(format!("{:<16}", c.name()), app.theme.title()),
+                Span::raw(c.description()),
+            ];
+            if let Some(reason) = app.blocked(*c) {
+                spans.push(Span::styled(
+                    format!(" (disabled: {reason})"),
+                    app.theme.dim(),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    let height = (lines.len() as u16 + 2).min(body.height);
+    let rect = Rect {
+        x: body.x,
+        y: body.y + body.height - height,
+        width: body.width.min(80),
+        height,
+    };
+    boxed(frame, rect, "Commands", lines);
+}

@@ -1,0 +1,458 @@
+//! One render function per pane.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use seatdesk_core::SeatStatus;
+use seatdesk_core::api::seats::ClaimSort;
+
+use crate::app::{App, LONG_PENDING_DAYS, ListState};
+use crate::model::{self, ProductSummary, TREND_WEEKS};
+
+fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// The visible window of a list: row indices `offset..offset+height`.
+fn window(list: &ListState, len: usize, height: usize) -> std::ops::Range<usize> {
+    let mut offset = list.offset.min(len.saturating_sub(1));
+    if list.cursor >= offset + height {
+        offset = list.cursor + 1 - height;
+    }
+    offset..(offset + height).min(len)
+}
+
+fn bar(percent: f64, width: usize) -> String {
+    let filled = ((percent.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
+    format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
+    if app.dashboard.is_empty() {
+        let text = if app.sync.loaded {
+            "No licenses in this token's organization yet."
+        } else {
+            "Loading licenses from the cache..."
+        };
+        frame.render_widget(
+            Paragraph::new(text).block(Block::bordered().title(" Products ")),
+            area,
+        );
+        return;
+    }
+    let table_rows = (app.dashboard.len() as u16 + 3).min(area.height / 2).max(4);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(area);
+    let wide = area.width >= 120;
+    let height = usize::from(top.height.saturating_sub(3)).max(1);
+    let range = window(&app.dash_list, app.dashboard.len(), height);
+    let rows: Vec<Row> = app.dashboard[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut flags = Vec::new();
+            if s.in_grace {
+                flags.push("IN GRACE");
+            }
+            if s.expiring_soon {
+                flags.push("EXPIRING");
+            }
+            let style = if range.start + i == app.dash_list.cursor {
+                app.theme.selected()
+            } else if s.in_grace {
+                app.theme.danger()
+            } else if s.expiring_soon {
+                app.theme.warn()
+            } else {
+                Style::default()
+            };
+            let mut cells = vec![
+                Cell::from(s.name.clone()),
+                Cell::from(s.purchased.to_string()),
+                Cell::from(s.consumed.to_string()),
+                Cell::from(s.available.to_string()),
+                Cell::from(format!(
+                    "{} {:>3.0}%",
+                    bar(s.usage_percent, 8),
+                    s.usage_percent
+                )),
+                Cell::from(s.remaining_days.to_string()),
+                Cell::from(flags.join(" ")),
+            ];
+            if wide {
+                cells.insert(5, Cell::from(s.start.to_string()));
+                cells.insert(6, Cell::from(s.finish.to_string()));
+            }
+            Row::new(cells).style(style)
+        })
+        .collect();
+    let mut header = vec![
+        "Product", "Purch", "Used", "Avail", "Usage", "Days", "Flags",
+    ];
+    let mut widths = vec![
+        Constraint::Min(14),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(13),
+        Constraint::Length(5),
+        Constraint::Length(17),
+    ];
+    if wide {
+        header.insert(5, "Start");
+        header.insert(6, "Finish");
+        widths.insert(5, Constraint::Length(10));
+        widths.insert(6, Constraint::Length(10));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .block(Block::bordered().title(format!(
+            " Products ({}) - {} ",
+            app.dashboard.len(),
+            app.account_label()
+        )));
+    frame.render_widget(table, top);
+    if let Some(summary) = app.dashboard.get(app.dash_list.cursor) {
+        product_detail(app, summary, frame, bottom);
+    }
+}
+
+fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) {
+    if area.height < 5 {
+        return;
+    }
+    let block = Block::bordered().title(format!(" {} ", s.name));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [gauge, info, chart] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(app.theme.gauge())
+            .ratio((s.usage_percent / 100.0).clamp(0.0, 1.0))
+            .label(format!(
+                "{} of {} seats used ({:.0}%), {} available",
+                s.consumed, s.purchased, s.usage_percent, s.available
+            )),
+        gauge,
+    );
+    let statuses: Vec<String> = SeatStatus::ALL
+        .iter()
+        .map(|st| format!("{} {}", st, s.by_status[model::status_index(*st)]))
+        .collect();
+    let standing = if s.in_grace {
+        " - IN GRACE PERIOD"
+    } else if s.expiring_soon {
+        " - EXPIRING SOON"
+    } else {
+        ""
+    };
+    let lines = vec![
+        Line::from(format!(
+            "{} license(s), {} to {}, {} days left{standing}",
+            s.licenses, s.start, s.finish, s.remaining_days
+        )),
+        Line::from(format!("Claims: {}", statuses.join(" · "))),
+    ];
+    frame.render_widget(Paragraph::new(lines), info);
+    if chart.height >= 3 {
+        let bars: Vec<Bar> = s
+            .weekly_activations
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let weeks_ago = TREND_WEEKS - 1 - i;
+                Bar::default()
+                    .value(*v)
+                    .label(Line::from(if weeks_ago == 0 {
+                        "now".to_string()
+                    } else {
+                        format!("-{weeks_ago}")
+                    }))
+            })
+            .collect();
+        let bar_width =
+            (chart.width.saturating_sub(TREND_WEEKS as u16) / TREND_WEEKS as u16).clamp(1, 6);
+        frame.render_widget(
+            BarChart::default()
+                .block(Block::new().title("Activations per week"))
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(bar_width)
+                .bar_gap(1)
+                .bar_style(app.theme.gauge()),
+            chart,
+        );
+    }
+}
+
+pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
+    let view = &app.claims_view;
+    let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let mut spans = vec![Span::raw("Status ")];
+    for status in SeatStatus::ALL {
+        let on = view.shows(*status);
+        spans.push(Span::styled(
+            format!("[{}]{} ", if on { "x" } else { " " }, status),
+            if on {
+                app.theme.title()
+            } else {
+                app.theme.dim()
+            },
+        ));
+    }
+    let product = view
+        .product
+        .and_then(|p| app.dashboard.iter().find(|s| s.product_id == p))
+        .map_or("all".to_string(), |s| s.name.clone());
+    let range = view
+        .assigned_within
+        .map_or("any time".to_string(), |d| format!("last {d}d"));
+    let sort = match view.sort {
+        ClaimSort::ClaimedAt => "claim date",
+        _ => "assignment date",
+    };
+    let second = Line::from(format!(
+        "Product {product} | assigned {range} | newest {sort} first"
+    ));
+    if !view.query.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                " | /{}{}",
+                view.query,
+                if view.searching {
+                    " (searching...)"
+                } else {
+                    ""
+                }
+            ),
+            app.theme.warn(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(vec![Line::from(spans), second]), info);
+    let height = usize::from(list.height.saturating_sub(3)).max(1);
+    let range = window(&view.list, view.rows.len(), height);
+    let long_ago = app.now - chrono::Duration::days(LONG_PENDING_DAYS);
+    let rows: Vec<Row> = view.rows[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| {
+            let c = &app.claims[index as usize];
+            let long_pending = c.status == SeatStatus::Pending && c.assigned_at < long_ago;
+            let style = if range.start + i == view.list.cursor {
+                app.theme.selected()
+            } else if long_pending {
+                app.theme.warn()
+            } else {
+                Style::default()
+            };
+            Row::new(vec![
+                Cell::from(if long_pending { "!" } else { " " }),
+                Cell::from(c.user_name.clone()),
+                Cell::from(c.user_email.clone()),
+                Cell::from(c.product_name.clone()),
+                Cell::from(c.status.as_str()),
+                Cell::from(day(c.assigned_at)),
+                Cell::from(c.claimed_at.map(day).unwrap_or_else(|| "-".into())),
+            ])
+            .style(style)
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Min(12),
+            Constraint::Min(16),
+            Constraint::Min(10),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(10),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .block(Block::bordered().title(format!(
+        " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
+        view.rows.len(),
+        app.claims.len()
+    )));
+    frame.render_widget(table, list);
+}
+
+pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.teachers;
+    let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let ids = app.license_ids();
+    let license = t.license.and_then(|id| app.license(id));
+    let position = t
+        .license
+        .and_then(|l| ids.iter().position(|&x| x == l))
+        .map_or(0, |p| p + 1);
+    let prev = app.keymap.keys_for(crate::keymap::Command::PrevLicense);
+    let next = app.keymap.keys_for(crate::keymap::Command::NextLicense);
+    let head = match license {
+        Some(l) => format!(
+            "License {position} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
+            ids.len(),
+            l.order_number,
+            l.product_name,
+            l.purchase_order,
+            l.seats.consumed,
+            l.seats.purchased
+        ),
+        None => "No license to show.".to_string(),
+    };
+    let hidden = model::hidden_marks(app);
+    let mut marks = vec![Span::styled(
+        format!("Marked: {}", t.marks.len()),
+        app.theme.marked(),
+    )];
+    if hidden > 0 {
+        marks.push(Span::styled(
+            format!(" ({hidden} hidden by the filter)"),
+            app.theme.warn(),
+        ));
+    }
+    if !t.query.is_empty() {
+        marks.push(Span::raw(format!("  filter: /{}", t.query)));
+    }
+    if !t.last_revoked.is_empty() {
+        marks.push(Span::styled(
+            format!(
+                "  {} undoes the last revocation ({} seats)",
+                app.keymap.keys_for(crate::keymap::Command::Undo),
+                t.last_revoked.len()
+            ),
+            app.theme.dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(head), Line::from(marks)]).wrap(Wrap { trim: false }),
+        info,
+    );
+    let height = usize::from(list.height.saturating_sub(3)).max(1);
+    let range = window(&t.list, t.rows.len(), height);
+    let rows: Vec<Row> = t.rows[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| {
+            let c = &app.claims[index as usize];
+            let marked = t.marks.contains(&c.id);
+            let style = if range.start + i == t.list.cursor {
+                app.theme.selected()
+            } else if marked {
+                app.theme.marked()
+            } else if c.students_assigned > 0 {
+                app.theme.warn()
+            } else {
+                Style::default()
+            };
+            Row::new(vec![
+                Cell::from(if marked { "*" } else { " " }),
+                Cell::from(c.user_name.clone()),
+                Cell::from(c.user_email.clone()),
+                Cell::from(c.status.as_str()),
+                Cell::from(c.redemption_code.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(c.students_assigned.to_string()),
+            ])
+            .style(style)
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Min(12),
+            Constraint::Min(16),
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Length(8),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "",
+            "Teacher",
+            "Email",
+            "Status",
+            "Redemption code",
+            "Students",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .block(Block::bordered().title(format!(" Teachers ({}) ", t.rows.len())));
+    frame.render_widget(table, list);
+}
+
+pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
+    let a = &app.audit;
+    let title = if a.loading {
+        " Audit log (loading...) ".to_string()
+    } else if let Some(error) = &a.error {
+        format!(" Audit log - {error} ")
+    } else {
+        format!(" Audit log, newest first ({}) ", a.rows.len())
+    };
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let range = window(&a.list, a.rows.len(), height);
+    let rows: Vec<Row> = a.rows[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| {
+            let e = &a.events[index];
+            let style = if range.start + i == a.list.cursor {
+                app.theme.selected()
+            } else {
+                Style::default()
+            };
+            Row::new(vec![
+                Cell::from(e.seq.to_string()),
+                Cell::from(e.at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(e.actor.clone()),
+                Cell::from(e.action.clone()),
+                Cell::from(format!("{} {}", e.target_type, e.target_id)),
+            ])
+            .style(style)
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(16),
+            Constraint::Min(10),
+            Constraint::Min(16),
+            Constraint::Min(10),
+        ],
+    )
+    .header(
+        Row::new(vec!["Seq", "At (UTC)", "Actor", "Action", "Target"])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .block(Block::bordered().title(title));
+    frame.render_widget(table, area);
+}
+
+pub fn not_built(app: &App, frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "{} - not built yet.\n\nThis pane is planned (see issue 3) but not part of this version of the dashboard.",
+        app.pane.title()
+    );
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {} ", app.pane.title()))),
+        area,
+    );
+}
