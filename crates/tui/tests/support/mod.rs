@@ -101,6 +101,7 @@ fn license(
         teacher_code: None,
         master_code: Some(format!("MSTR{id:012}")),
         seats,
+        allocations_consumed: 0,
         seats_available: seats.available(),
         usage_percent: seats.usage_percent(),
         start_date: start,
