@@ -2,6 +2,7 @@
 //! The server derives its OpenAPI document from these types.
 
 pub mod audit;
+pub mod imports;
 pub mod inventory;
 pub mod requests;
 pub mod seats;

@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod mutation;
+pub mod oneroster;
 pub mod routes;
 pub mod tokens;
 pub mod webhooks;

@@ -165,3 +165,24 @@ pub fn fingerprint(route: &str, body: &impl Serialize) -> String {
         serde_json::to_string(body).unwrap_or_default()
     )
 }
+
+/// Runs `work` like [`run`] but rolls everything back: a dry run whose
+/// answer is exactly what the real run would answer (same transaction,
+/// same locks, same checks), with nothing written and no audit events.
+pub async fn rehearse<T, F>(state: &AppState, auth: &Auth, work: F) -> Result<T, ApiError>
+where
+    F: AsyncFnOnce(&mut Work) -> Result<T, ApiError>,
+{
+    let tx = state.db.begin_write().await?;
+    let mut w = Work {
+        tx,
+        actor: auth.actor(),
+        now: now_ms(),
+        request_id: format!("dry-run-{}", now_ms()),
+        events: Vec::new(),
+    };
+    let value = work(&mut w).await?;
+    // Never committed: the rollback undoes every write, seat and counter.
+    w.tx.tx.rollback().await?;
+    Ok(value)
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod health;
+pub mod imports;
 pub mod licenses;
 pub mod orgs;
 pub mod requests;
@@ -50,6 +51,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(requests::routes())
         .merge(users::routes())
+        .merge(imports::routes())
 }
 
 /// The OpenAPI document of every route.
