@@ -40,7 +40,11 @@ async fn import(client: &Client, files: &BTreeMap<String, String>, dry_run: bool
         .await
 }
 
-async fn import_ok(client: &Client, files: &BTreeMap<String, String>, dry_run: bool) -> ImportReport {
+async fn import_ok(
+    client: &Client,
+    files: &BTreeMap<String, String>,
+    dry_run: bool,
+) -> ImportReport {
     let reply = import(client, files, dry_run).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let report: ImportReport = serde_json::from_value(reply.body).expect("an import report");
@@ -67,7 +71,10 @@ async fn count(server: &TestServer, sql: &str) -> i64 {
 async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
     let org: Value = server
         .admin
-        .post_ok("/v1/orgs", &json!({"parent_id": parent, "kind": kind, "name": name}))
+        .post_ok(
+            "/v1/orgs",
+            &json!({"parent_id": parent, "kind": kind, "name": name}),
+        )
         .await;
     org["id"].as_i64().unwrap()
 }
@@ -77,7 +84,10 @@ async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
 async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
     let account: Value = server
         .admin
-        .post_ok("/v1/accounts", &json!({"org_id": org, "name": "Main", "number": format!("PA-{org}")}))
+        .post_ok(
+            "/v1/accounts",
+            &json!({"org_id": org, "name": "Main", "number": format!("PA-{org}")}),
+        )
         .await;
     let product: Value = server
         .admin
@@ -93,7 +103,10 @@ async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
         .await;
     let _: Value = server
         .admin
-        .post_ok("/v1/role-rules", &json!({"org_id": org, "role": "observable", "product_id": product["id"]}))
+        .post_ok(
+            "/v1/role-rules",
+            &json!({"org_id": org, "role": "observable", "product_id": product["id"]}),
+        )
         .await;
     (
         product["id"].as_i64().unwrap(),
@@ -144,14 +157,22 @@ async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
         assert_eq!((report.classes, report.enrollments), (5, 45));
         assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
         assert!(report.assignments.is_empty(), "no role rules exist yet");
-        for ignored in ["academicsessions.csv ignored", "courses.csv ignored", "1 guardian"] {
+        for ignored in [
+            "academicsessions.csv ignored",
+            "courses.csv ignored",
+            "1 guardian",
+        ] {
             assert!(
                 report.notes.iter().any(|n| n.contains(ignored)),
                 "no note '{ignored}' in {:?}",
                 report.notes
             );
         }
-        assert_eq!(server.audit_count().await, before + 56, "one event per org and user");
+        assert_eq!(
+            server.audit_count().await,
+            before + 56,
+            "one event per org and user"
+        );
 
         // The tree: the district under the importing org, schools under it.
         let orgs: Vec<Value> = server.admin.get_ok("/v1/orgs").await;
@@ -195,7 +216,11 @@ async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
         assert_eq!(again.users, counts(0, 0, 52, 0));
         assert_eq!((again.classes, again.enrollments), (5, 45));
         assert!(again.bad_rows.is_empty());
-        assert_eq!(server.audit_count().await, audit, "a re-import writes no events");
+        assert_eq!(
+            server.audit_count().await,
+            audit,
+            "a re-import writes no events"
+        );
         assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 52);
         assert_eq!(count(&server, "SELECT COUNT(*) FROM orgs").await, 5);
     }
@@ -241,12 +266,23 @@ async fn role_rules_assign_during_import_and_a_changed_roster_changes_only_that(
         assert!(changed["users.csv"].contains("Reyes-Okoro"));
         let audit = server.audit_count().await;
         let predicted = import_ok(&server.admin, &changed, true).await;
-        assert_eq!(server.audit_count().await, audit, "a dry run writes nothing");
+        assert_eq!(
+            server.audit_count().await,
+            audit,
+            "a dry run writes nothing"
+        );
         assert_eq!(user_status(&server, "usr-tch-0001").await, "active");
         assert_eq!(consumed(&server, license).await, 6);
 
         let report = import_ok(&server.admin, &changed, false).await;
-        assert_eq!(report, ImportReport { dry_run: false, ..predicted.clone() }, "the dry run predicted the real run");
+        assert_eq!(
+            report,
+            ImportReport {
+                dry_run: false,
+                ..predicted.clone()
+            },
+            "the dry run predicted the real run"
+        );
         assert_eq!(report.orgs, counts(0, 0, 4, 0));
         assert_eq!(report.users, counts(0, 1, 50, 1), "{report:?}");
         assert_eq!(report.assignments.len(), 1, "{:?}", report.assignments);
@@ -255,7 +291,11 @@ async fn role_rules_assign_during_import_and_a_changed_roster_changes_only_that(
         assert_eq!(freed.outcome, AssignmentOutcome::Revoked);
         assert_eq!(freed.license_id, Some(license));
         assert_eq!(user_status(&server, "usr-tch-0001").await, "archived");
-        assert_eq!(consumed(&server, license).await, 5, "the archived teacher's seat is free");
+        assert_eq!(
+            consumed(&server, license).await,
+            5,
+            "the archived teacher's seat is free"
+        );
         let page: Value = server.admin.get_ok("/v1/users?q=reyes-okoro").await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
         assert_eq!(
@@ -283,7 +323,11 @@ async fn role_rules_assign_during_import_and_a_changed_roster_changes_only_that(
         assert_eq!(report.users, counts(0, 0, 0, 1), "{report:?}");
         assert_eq!(report.assignments[0].outcome, AssignmentOutcome::Revoked);
         assert_eq!(user_status(&server, "usr-tch-0002").await, "archived");
-        assert_eq!(user_status(&server, "usr-tch-0003").await, "active", "delta archives nothing else");
+        assert_eq!(
+            user_status(&server, "usr-tch-0003").await,
+            "active",
+            "delta archives nothing else"
+        );
         assert_eq!(consumed(&server, license).await, 4);
         server.assert_counts_match_rows().await;
     }
@@ -306,7 +350,13 @@ async fn a_dry_run_reports_exactly_the_real_run_and_changes_nothing() {
         assert_eq!(consumed(&server, license).await, 0);
 
         let real = import_ok(&server.admin, &files, false).await;
-        assert_eq!(real, ImportReport { dry_run: false, ..predicted });
+        assert_eq!(
+            real,
+            ImportReport {
+                dry_run: false,
+                ..predicted
+            }
+        );
         assert_eq!(consumed(&server, license).await, 3);
         assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 52);
     }
@@ -321,20 +371,57 @@ async fn the_broken_sample_reports_each_bad_row_and_imports_the_good_ones() {
         assert_eq!(report.users, counts(52, 0, 0, 0), "{report:?}");
         assert_eq!((report.classes, report.enrollments), (5, 45));
         let expected: [(&str, u64, &str); 12] = [
-            ("classes.csv", 7, "schoolSourcedId 'org-atlantis-high' is not an org"),
-            ("enrollments.csv", 47, "classSourcedId 'cls-999' is not a class"),
-            ("enrollments.csv", 48, "userSourcedId 'usr-ghost-0001' is not a user"),
-            ("enrollments.csv", 49, "the row has 5 fields but the header has 10"),
-            ("orgs.csv", 6, "parentSourcedId 'org-nowhere-usd' is not an org"),
+            (
+                "classes.csv",
+                7,
+                "schoolSourcedId 'org-atlantis-high' is not an org",
+            ),
+            (
+                "enrollments.csv",
+                47,
+                "classSourcedId 'cls-999' is not a class",
+            ),
+            (
+                "enrollments.csv",
+                48,
+                "userSourcedId 'usr-ghost-0001' is not a user",
+            ),
+            (
+                "enrollments.csv",
+                49,
+                "the row has 5 fields but the header has 10",
+            ),
+            (
+                "orgs.csv",
+                6,
+                "parentSourcedId 'org-nowhere-usd' is not an org",
+            ),
             ("orgs.csv", 7, "type 'campus' is not a OneRoster org type"),
             ("orgs.csv", 8, "name is required"),
             ("users.csv", 55, "givenName is required"),
-            ("users.csv", 56, "orgSourcedIds 'org-atlantis-high' names no org"),
-            ("users.csv", 57, "duplicate sourcedId 'usr-tch-0001' (first on line 4)"),
+            (
+                "users.csv",
+                56,
+                "orgSourcedIds 'org-atlantis-high' names no org",
+            ),
+            (
+                "users.csv",
+                57,
+                "duplicate sourcedId 'usr-tch-0001' (first on line 4)",
+            ),
             ("users.csv", 58, "role 'principal' is not a OneRoster role"),
-            ("users.csv", 59, "email 'bad.email@@example' is not a valid address"),
+            (
+                "users.csv",
+                59,
+                "email 'bad.email@@example' is not a valid address",
+            ),
         ];
-        assert_eq!(report.bad_rows.len(), expected.len(), "{:#?}", report.bad_rows);
+        assert_eq!(
+            report.bad_rows.len(),
+            expected.len(),
+            "{:#?}",
+            report.bad_rows
+        );
         for (row, (file, line, reason)) in report.bad_rows.iter().zip(expected) {
             assert_eq!((row.file.as_str(), row.line), (file, line), "{row:?}");
             assert!(row.reason.contains(reason), "{row:?} should say '{reason}'");
@@ -396,7 +483,8 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
         let mut files = BTreeMap::new();
         files.insert(
             "manifest.csv".to_string(),
-            "propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_string(),
+            "propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n"
+                .to_string(),
         );
         files.insert(
             "orgs.csv".to_string(),
@@ -423,22 +511,43 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
             .map(|r| (r.line, r.reason.as_str()))
             .collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
-        assert!(reasons[0].1.contains("already used by an org outside your organization"));
-        assert!(reasons[1].1.contains("already used by a user outside your organization"));
-        assert!(reasons[2].1.contains("belongs to a user outside your organization"));
+        assert!(
+            reasons[0]
+                .1
+                .contains("already used by an org outside your organization")
+        );
+        assert!(
+            reasons[1]
+                .1
+                .contains("already used by a user outside your organization")
+        );
+        assert!(
+            reasons[2]
+                .1
+                .contains("belongs to a user outside your organization")
+        );
         assert_eq!(server.audit_count().await, audit + 2);
         let active_b = count(
             &server,
-            &format!("SELECT COUNT(*) FROM users WHERE status = 'active' AND org_path LIKE '{b_path}%'"),
+            &format!(
+                "SELECT COUNT(*) FROM users WHERE status = 'active' AND org_path LIKE '{b_path}%'"
+            ),
         )
         .await;
         assert_eq!(active_b, 52, "A's full import archives nobody of B");
-        let names = count(&server, "SELECT COUNT(*) FROM orgs WHERE name = 'Tolano High School'").await;
+        let names = count(
+            &server,
+            "SELECT COUNT(*) FROM orgs WHERE name = 'Tolano High School'",
+        )
+        .await;
         assert_eq!(names, 1, "B's school keeps its name");
 
         // Importing needs ManageUsers.
         let reporter = server.client_for(Role::Reporter, district_a).await;
-        assert_eq!(import(&reporter, &files, false).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            import(&reporter, &files, false).await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 }
 
@@ -452,7 +561,10 @@ async fn malformed_input_is_a_problem_and_changes_nothing() {
             (
                 {
                     let mut f = sample.clone();
-                    f.insert("users.csv".into(), "\u{1}\u{2}this is not CSV at all".into());
+                    f.insert(
+                        "users.csv".into(),
+                        "\u{1}\u{2}this is not CSV at all".into(),
+                    );
                     f
                 },
                 "users.csv has no sourcedId",
@@ -493,7 +605,12 @@ async fn malformed_input_is_a_problem_and_changes_nothing() {
         ];
         for (files, detail) in cases {
             let reply = import(&server.admin, &files, false).await;
-            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                reply.body
+            );
             assert!(
                 reply.body["detail"].as_str().unwrap_or("").contains(detail),
                 "{} should say '{detail}'",
@@ -502,10 +619,16 @@ async fn malformed_input_is_a_problem_and_changes_nothing() {
         }
         let reply = server
             .admin
-            .post(IMPORT, &json!({"files": sample, "dry_run": false, "mode": "x"}))
+            .post(
+                IMPORT,
+                &json!({"files": sample, "dry_run": false, "mode": "x"}),
+            )
             .await;
         assert!(reply.status.is_client_error());
-        let reply = server.admin.post(IMPORT, &json!({"files": "orgs.csv"})).await;
+        let reply = server
+            .admin
+            .post(IMPORT, &json!({"files": "orgs.csv"}))
+            .await;
         assert!(reply.status.is_client_error());
         assert_eq!(server.audit_count().await, audit);
         assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 0);
@@ -520,11 +643,19 @@ async fn imports_accept_bodies_beyond_the_default_limit() {
         let mut files = roster("sample");
         files.insert("demographics.csv".into(), big.clone());
         let report = import_ok(&server.admin, &files, true).await;
-        assert!(report.notes.iter().any(|n| n.starts_with("demographics.csv ignored")));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("demographics.csv ignored"))
+        );
         // Other routes keep the default 2 MiB.
         let reply = server
             .admin
-            .post("/v1/orgs", &json!({"parent_id": server.root_org, "kind": "school", "name": big}))
+            .post(
+                "/v1/orgs",
+                &json!({"parent_id": server.root_org, "kind": "school", "name": big}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     }

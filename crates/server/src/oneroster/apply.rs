@@ -92,9 +92,7 @@ pub async fn apply(
     if roster.users_mode == FileMode::Bulk {
         importer.archive_missing(w, &roster.user_ids_seen).await?;
     }
-    importer
-        .check_classes(w, roster, &imported_users)
-        .await?;
+    importer.check_classes(w, roster, &imported_users).await?;
     let mut report = importer.report;
     report.bad_rows.sort();
     Ok(report)

@@ -173,12 +173,13 @@ pub fn parse(files: &BTreeMap<String, String>) -> Result<Roster, RosterError> {
             continue;
         }
         match READ_FILES.iter().position(|f| f == name) {
-            None => roster
-                .notes
-                .push(format!("{name} ignored: seatdesk reads only {}", READ_FILES.join(", "))),
-            Some(i) if modes[i] == FileMode::Absent => roster.notes.push(format!(
-                "{name} ignored: {MANIFEST} lists it as absent"
+            None => roster.notes.push(format!(
+                "{name} ignored: seatdesk reads only {}",
+                READ_FILES.join(", ")
             )),
+            Some(i) if modes[i] == FileMode::Absent => roster
+                .notes
+                .push(format!("{name} ignored: {MANIFEST} lists it as absent")),
             Some(_) => {}
         }
     }
@@ -189,7 +190,11 @@ pub fn parse(files: &BTreeMap<String, String>) -> Result<Roster, RosterError> {
         by_name.get(name).copied().map(Some).ok_or_else(|| {
             RosterError(format!(
                 "{MANIFEST} lists {name} as {} but the file was not sent",
-                if mode == FileMode::Bulk { "bulk" } else { "delta" }
+                if mode == FileMode::Bulk {
+                    "bulk"
+                } else {
+                    "delta"
+                }
             ))
         })
     };
@@ -254,7 +259,9 @@ struct Row {
 
 impl Row {
     fn get(&self, column: &str) -> &str {
-        self.fields.get(column_index(column)).map_or("", String::as_str)
+        self.fields
+            .get(column_index(column))
+            .map_or("", String::as_str)
     }
 }
 
@@ -314,7 +321,12 @@ impl Table {
         let columns: HashMap<String, usize> = headers
             .iter()
             .enumerate()
-            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase(), i))
+            .map(|(i, h)| {
+                (
+                    h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase(),
+                    i,
+                )
+            })
             .collect();
         let missing: Vec<&str> = required
             .iter()
@@ -401,7 +413,7 @@ impl<'a> Check<'a> {
     }
 
     /// `status`: blank or `active` → false, `tobedeleted` → true.
-    fn to_be_deleted(&mut self) -> bool {
+    fn marked_deleted(&mut self) -> bool {
         match self.row.get("status").to_ascii_lowercase().as_str() {
             "" | "active" => false,
             "tobedeleted" => true,
@@ -433,7 +445,9 @@ impl FirstSeen {
             return None;
         }
         match self.0.get(value) {
-            Some(first) => Some(format!("duplicate {what} '{value}' (first on line {first})")),
+            Some(first) => Some(format!(
+                "duplicate {what} '{value}' (first on line {first})"
+            )),
             None => {
                 self.0.insert(value.to_string(), line);
                 None
@@ -453,7 +467,7 @@ fn read_orgs(roster: &mut Roster, text: &str) -> Result<(), RosterError> {
     for row in &table.rows {
         let mut check = Check::new(row);
         let sourced_id = check.required("sourcedid", "sourcedId");
-        let to_be_deleted = check.to_be_deleted();
+        let to_be_deleted = check.marked_deleted();
         let name = check.required("name", "name");
         let kind_text = check.required("type", "type");
         let kind = if kind_text.is_empty() {
@@ -507,7 +521,7 @@ fn read_users(roster: &mut Roster, text: &str) -> Result<(), RosterError> {
         let mut check = Check::new(row);
         let sourced_id = check.required("sourcedid", "sourcedId");
         roster.user_ids_seen.insert(sourced_id.clone());
-        let to_be_deleted = check.to_be_deleted();
+        let to_be_deleted = check.marked_deleted();
         let role = check.required("role", "role");
         let mapping = map_role(&role);
         if mapping == RoleMapping::NotImported {
@@ -620,7 +634,7 @@ fn read_classes(roster: &mut Roster, text: &str) -> Result<(), RosterError> {
     for row in &table.rows {
         let mut check = Check::new(row);
         let sourced_id = check.required("sourcedid", "sourcedId");
-        check.to_be_deleted();
+        check.marked_deleted();
         check.required("title", "title");
         let school = check.required("schoolsourcedid", "schoolSourcedId");
         if let Some(duplicate) = seen.claim("sourcedId", &sourced_id, row.line) {
@@ -654,7 +668,7 @@ fn read_enrollments(roster: &mut Roster, text: &str) -> Result<(), RosterError> 
     for row in &table.rows {
         let mut check = Check::new(row);
         let sourced_id = check.required("sourcedid", "sourcedId");
-        check.to_be_deleted();
+        check.marked_deleted();
         let class = check.required("classsourcedid", "classSourcedId");
         let school = check.required("schoolsourcedid", "schoolSourcedId");
         let user = check.required("usersourcedid", "userSourcedId");
