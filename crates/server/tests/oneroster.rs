@@ -660,3 +660,30 @@ async fn imports_accept_bodies_beyond_the_default_limit() {
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }
+
+#[tokio::test]
+async fn importing_needs_manage_users_and_is_documented() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let district = org(&server, server.root_org, "district", "District").await;
+        let files = roster("sample");
+        for &role in Role::ALL {
+            let client = server.client_for(role, district).await;
+            let reply = import(&client, &files, true).await;
+            if role.allows(seatdesk_core::Permission::ManageUsers) {
+                assert_eq!(reply.status, StatusCode::OK, "{role}: {}", reply.body);
+            } else {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
+            }
+        }
+        let spec: Value = reqwest::get(format!("{}/openapi.json", server.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let operation = &spec["paths"][IMPORT]["post"];
+        assert!(operation.is_object(), "openapi.json lacks {IMPORT}");
+        assert!(spec["components"]["schemas"]["ImportReport"].is_object());
+    }
+}

@@ -696,3 +696,147 @@ fn read_enrollments(roster: &mut Roster, text: &str) -> Result<(), RosterError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
+    }
+
+    const MANIFEST_USERS: &str = "propertyName,value\nfile.users,bulk\nfile.orgs,absent\n";
+
+    #[test]
+    fn headers_match_in_any_case_and_order_and_extra_columns_are_ignored() {
+        let roster = parse(&files(&[
+            ("Manifest.csv", MANIFEST_USERS),
+            (
+                "users.csv",
+                "\u{feff}FAMILYNAME,givenname,Role,favouriteColour,sourcedid,username,orgSourcedIds,enabledUser\n\
+                 Okafor,James,Teacher,green,u1,James.Okafor@Example.org,\"o1, o2\",TRUE\n",
+            ),
+        ]))
+        .unwrap();
+        assert!(roster.bad_rows.is_empty(), "{:?}", roster.bad_rows);
+        let user = &roster.users[0];
+        assert_eq!(
+            user.email, "james.okafor@example.org",
+            "username stands in for email"
+        );
+        assert_eq!(user.org_ids, vec!["o1", "o2"]);
+        assert_eq!(user.kind, UserKind::Teacher);
+        assert_eq!(user.roles, vec![UserRole::Observable, UserRole::Learner]);
+        assert_eq!(user.status, UserStatus::Active);
+        assert_eq!(roster.users_mode, FileMode::Bulk);
+        assert_eq!(roster.orgs_mode, FileMode::Absent);
+    }
+
+    #[test]
+    fn bad_rows_carry_their_line_and_every_reason() {
+        let roster = parse(&files(&[
+            ("manifest.csv", MANIFEST_USERS),
+            (
+                "users.csv",
+                "sourcedId,status,enabledUser,orgSourcedIds,role,username,givenName,familyName,email\n\
+                 u1,,true,o1,student,a,Ann,Lee,ann@example.org\n\
+                 u1,,true,o1,student,b,Bo,Lee,bo@example.org\n\
+                 u2,gone,maybe,,wizard,c,,Lee,nope\n\
+                 u3,tobedeleted,false,o1,parent,d,Di,Lee,di@example.org\n\
+                 u4,tobedeleted,false,o1,aide,e,Ed,Lee,ann@example.org\n",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(roster.users.len(), 1);
+        let lines: Vec<u64> = roster.bad_rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4, 6]);
+        assert!(
+            roster.bad_rows[0]
+                .reason
+                .contains("duplicate sourcedId 'u1' (first on line 2)")
+        );
+        let many = &roster.bad_rows[1].reason;
+        for part in [
+            "status 'gone'",
+            "role 'wizard'",
+            "enabledUser must be",
+            "orgSourcedIds is required",
+            "givenName is required",
+            "email 'nope'",
+        ] {
+            assert!(many.contains(part), "{many} lacks {part}");
+        }
+        assert!(roster.bad_rows[2].reason.contains("duplicate email"));
+        assert!(
+            roster
+                .notes
+                .iter()
+                .any(|n| n.contains("1 guardian, parent or relative"))
+        );
+        assert_eq!(
+            roster.user_ids_seen.len(),
+            4,
+            "bad rows still count as listed"
+        );
+    }
+
+    #[test]
+    fn file_level_problems_refuse_the_import() {
+        let missing_manifest = parse(&files(&[("users.csv", "sourcedId\n")])).unwrap_err();
+        assert!(missing_manifest.0.contains("manifest.csv is required"));
+        let not_sent = parse(&files(&[("manifest.csv", MANIFEST_USERS)])).unwrap_err();
+        assert!(not_sent.0.contains("lists users.csv as bulk"));
+        let bad_mode = parse(&files(&[(
+            "manifest.csv",
+            "propertyName,value\nfile.users,sometimes\n",
+        )]))
+        .unwrap_err();
+        assert!(bad_mode.0.contains("must be bulk, delta or absent"));
+        let wrong_version = parse(&files(&[(
+            "manifest.csv",
+            "propertyName,value\noneroster.version,1.2\n",
+        )]))
+        .unwrap_err();
+        assert!(wrong_version.0.contains("OneRoster 1.1"));
+        let no_header = parse(&files(&[
+            ("manifest.csv", MANIFEST_USERS),
+            ("users.csv", "sourcedId,role\nu1,student\n"),
+        ]))
+        .unwrap_err();
+        assert!(
+            no_header.0.contains(
+                "has no enabledUser, orgSourcedIds, username, givenName, familyName columns"
+            ),
+            "{no_header}"
+        );
+    }
+
+    #[test]
+    fn org_types_and_roles_map_as_documented() {
+        assert_eq!(map_org_type("District"), Ok(OrgKind::District));
+        assert_eq!(map_org_type("school"), Ok(OrgKind::School));
+        assert!(map_org_type("state").unwrap_err().contains("not imported"));
+        assert!(
+            map_org_type("campus")
+                .unwrap_err()
+                .contains("not a OneRoster org type")
+        );
+        assert_eq!(
+            map_role("administrator"),
+            RoleMapping::User(UserKind::Staff, vec![UserRole::Observer, UserRole::Admin])
+        );
+        assert_eq!(
+            map_role("proctor"),
+            RoleMapping::User(UserKind::Staff, vec![UserRole::Proctor])
+        );
+        assert_eq!(
+            map_role("student"),
+            RoleMapping::User(UserKind::Student, vec![UserRole::Learner])
+        );
+        assert_eq!(map_role("guardian"), RoleMapping::NotImported);
+        assert_eq!(map_role("principal"), RoleMapping::Unknown);
+    }
+}
