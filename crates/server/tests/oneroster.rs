@@ -223,6 +223,16 @@ async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
         );
         assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 52);
         assert_eq!(count(&server, "SELECT COUNT(*) FROM orgs").await, 5);
+
+        // The district's own token re-imports the roster that created it.
+        let district_admin = server
+            .client_for(Role::OrgAdmin, district["id"].as_i64().unwrap())
+            .await;
+        let own = import_ok(&district_admin, &files, false).await;
+        assert_eq!(own.orgs, counts(0, 0, 4, 0), "{own:?}");
+        assert_eq!(own.users, counts(0, 0, 52, 0), "{own:?}");
+        assert!(own.bad_rows.is_empty(), "{:?}", own.bad_rows);
+        assert_eq!(server.audit_count().await, audit);
     }
 }
 

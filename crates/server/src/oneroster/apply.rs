@@ -154,7 +154,9 @@ impl Importer<'_> {
             ));
         }
         if let Some(existing) = self.orgs.get(&record.sourced_id).cloned() {
-            if existing.parent_id != Some(parent_id) {
+            // Without a parentSourcedId an existing org stays where it is:
+            // that is how a district re-imports the roster that created it.
+            if record.parent.is_some() && existing.parent_id != Some(parent_id) {
                 self.refuse(
                     ORGS,
                     record.line,

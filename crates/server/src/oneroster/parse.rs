@@ -177,9 +177,9 @@ pub fn parse(files: &BTreeMap<String, String>) -> Result<Roster, RosterError> {
                 "{name} ignored: seatdesk reads only {}",
                 READ_FILES.join(", ")
             )),
-            Some(i) if modes[i] == FileMode::Absent => roster
-                .notes
-                .push(format!("{name} ignored: {MANIFEST} lists it as absent")),
+            Some(i) if modes[i] == FileMode::Absent => roster.notes.push(format!(
+                "{name} ignored: {MANIFEST} does not list it as bulk or delta"
+            )),
             Some(_) => {}
         }
     }
