@@ -35,3 +35,65 @@ pub mod parse;
 
 pub use apply::apply;
 pub use parse::{Roster, RosterError, parse};
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The `.csv` files of a roster directory, by file name: what a command
+/// line sends as `files` (and may check first with [`parse()`]).
+pub fn read_dir(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if entry.file_type()?.is_file() && name.to_ascii_lowercase().ends_with(".csv") {
+            files.insert(name, std::fs::read_to_string(entry.path())?);
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn assets(dir: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/oneroster")
+            .join(dir)
+    }
+
+    #[test]
+    fn the_shipped_samples_parse_as_documented() {
+        let sample = super::parse(&super::read_dir(&assets("sample")).unwrap()).unwrap();
+        assert_eq!(
+            (
+                sample.orgs.len(),
+                sample.users.len(),
+                sample.classes.len(),
+                sample.enrollments.len()
+            ),
+            (4, 52, 5, 45)
+        );
+        assert!(sample.bad_rows.is_empty(), "{:?}", sample.bad_rows);
+        let broken = super::parse(&super::read_dir(&assets("broken")).unwrap()).unwrap();
+        let lines: Vec<(&str, u64)> = broken
+            .bad_rows
+            .iter()
+            .map(|r| (r.file.as_str(), r.line))
+            .collect();
+        // Unknown references are found when applying, against the database.
+        assert_eq!(
+            lines,
+            vec![
+                ("orgs.csv", 7),
+                ("orgs.csv", 8),
+                ("users.csv", 55),
+                ("users.csv", 57),
+                ("users.csv", 58),
+                ("users.csv", 59),
+                ("enrollments.csv", 49),
+            ]
+        );
+    }
+}

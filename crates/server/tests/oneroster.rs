@@ -697,3 +697,46 @@ async fn importing_needs_manage_users_and_is_documented() {
         assert!(spec["components"]["schemas"]["ImportReport"].is_object());
     }
 }
+
+#[tokio::test]
+async fn a_retried_import_with_the_same_key_is_answered_once() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let body = json!({"files": roster("sample"), "dry_run": false});
+        let first = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                IMPORT,
+                Some(&body),
+                Some("term-1-roster"),
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::OK);
+        let audit = server.audit_count().await;
+        let retry = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                IMPORT,
+                Some(&body),
+                Some("term-1-roster"),
+            )
+            .await;
+        assert_eq!(retry.status, StatusCode::OK);
+        assert_eq!(retry.body, first.body, "the stored report, not a re-run");
+        assert_eq!(retry.headers["idempotent-replayed"], "true");
+        assert_eq!(server.audit_count().await, audit);
+        let other = json!({"files": roster("broken"), "dry_run": false});
+        let misuse = server
+            .admin
+            .send(
+                reqwest::Method::POST,
+                IMPORT,
+                Some(&other),
+                Some("term-1-roster"),
+            )
+            .await;
+        assert_eq!(misuse.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -149,6 +149,11 @@ pub fn parse(files: &BTreeMap<String, String>) -> Result<Roster, RosterError> {
         .iter()
         .map(|(name, text)| (name.trim().to_ascii_lowercase(), text.as_str()))
         .collect();
+    if by_name.len() < files.len() {
+        return Err(RosterError(
+            "two files have the same name apart from letter case".to_string(),
+        ));
+    }
     let manifest = by_name.get(MANIFEST).ok_or_else(|| {
         RosterError(format!(
             "{MANIFEST} is required: it says which files are sent as bulk or delta"
