@@ -351,7 +351,10 @@ async fn a_dry_run_reports_exactly_the_real_run_and_changes_nothing() {
         let files = roster("broken");
         let audit = server.audit_count().await;
         let orgs = count(&server, "SELECT COUNT(*) FROM orgs").await;
-        let predicted = import_ok(&server.admin, &files, true).await;
+        let reply = import(&server.admin, &files, true).await;
+        assert_eq!(reply.headers["seatdesk-dry-run"], "true");
+        let predicted: ImportReport = serde_json::from_value(reply.body).unwrap();
+        assert!(predicted.dry_run);
         assert_eq!(predicted.users.created, 52);
         assert_eq!(server.audit_count().await, audit);
         assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 0);

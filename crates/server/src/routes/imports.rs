@@ -50,7 +50,13 @@ async fn import_oneroster(
         })
         .await?;
         report.dry_run = true;
-        return Ok(Json(report).into_response());
+        let mut response = Json(report).into_response();
+        // The header main's `mutation::run_mode(Mode::DryRun)` sets too.
+        response.headers_mut().insert(
+            "seatdesk-dry-run",
+            axum::http::HeaderValue::from_static("true"),
+        );
+        return Ok(response);
     }
     // The body may be megabytes; its hash identifies it well enough.
     let digest = Sha256::digest(serde_json::to_vec(&body).unwrap_or_default());
