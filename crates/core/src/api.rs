@@ -5,6 +5,8 @@ pub mod audit;
 pub mod codes;
 pub mod dashboard;
 pub mod inventory;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod imports;
 pub mod requests;
 pub mod seats;
 pub mod triage;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod mutation;
+pub mod oneroster;
 pub mod routes;
 pub mod tokens;
 pub mod webhooks;

@@ -6,6 +6,8 @@ pub mod codes;
 pub mod dashboard;
 pub mod health;
 pub mod licenses;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod imports;
 pub mod orgs;
 pub mod requests;
 pub mod seats;
@@ -52,6 +54,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(webhooks::routes())
         .merge(requests::routes())
+        .merge(imports::routes())
         .merge(users::routes())
         .merge(dashboard::routes())
         .merge(triage::routes())

@@ -61,7 +61,7 @@ pub struct UserRow {
 }
 
 /// Roles as stored: sorted, comma-separated names.
-fn join_roles(roles: &[UserRole]) -> String {
+pub(crate) fn join_roles(roles: &[UserRole]) -> String {
     let mut roles = roles.to_vec();
     roles.sort();
     roles.dedup();
@@ -220,7 +220,7 @@ fn check_name(errors: &mut Vec<String>, field: &str, value: &str) {
     }
 }
 
-fn normalize_email(email: &str) -> Result<String, String> {
+pub(crate) fn normalize_email(email: &str) -> Result<String, String> {
     let email = email.trim().to_lowercase();
     let valid = match email.split_once('@') {
         Some((local, domain)) => {
