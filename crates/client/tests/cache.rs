@@ -30,6 +30,8 @@ fn claim(id: i64, license_id: i64, status: SeatStatus) -> Claim {
         claimed_at: None,
         expired_at: None,
         revoked_at: None,
+        claimed_by: None,
+        expired_by: None,
         revoked_by: None,
         redemption_code: None,
         students_assigned: 0,

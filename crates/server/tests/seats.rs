@@ -486,6 +486,28 @@ async fn claims_report_filters_sorts_and_pages() {
             }
         };
         assert_eq!(count("status=active".into()).await, 10);
+        let active: Value = server
+            .admin
+            .get_ok("/v1/claims?status=active&limit=1")
+            .await;
+        assert_eq!(
+            active["items"][0]["claimed_by"], "token:root",
+            "who claimed it"
+        );
+        let expired: Value = server.admin.get_ok("/v1/claims?status=expired").await;
+        assert_eq!(
+            expired["items"][0]["expired_by"], "token:root",
+            "who expired it"
+        );
+        let revoked: Value = server.admin.get_ok("/v1/claims?status=revoked").await;
+        assert_eq!(
+            revoked["items"][0]["revoked_by"], "token:root",
+            "who revoked it"
+        );
+        assert_eq!(
+            revoked["items"][0]["assigned_by"], "token:root",
+            "who assigned it"
+        );
         assert_eq!(count("status=pending".into()).await, 12);
         assert_eq!(count("status=expired,revoked".into()).await, 3);
         assert_eq!(count("status=active&status_ignored=1".into()).await, 10);

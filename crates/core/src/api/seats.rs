@@ -24,7 +24,12 @@ pub struct Claim {
     pub assigned_at: DateTime<Utc>,
     pub assigned_by: String,
     pub claimed_at: Option<DateTime<Utc>>,
+    /// Who claimed it: the token that recorded the claim, or the redeemer.
+    #[serde(default)]
+    pub claimed_by: Option<String>,
     pub expired_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub expired_by: Option<String>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<String>,
     pub redemption_code: Option<String>,

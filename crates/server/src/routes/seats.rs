@@ -81,15 +81,16 @@ pub async fn insert_seat(
     let claimed_at = (status == SeatStatus::Active).then_some(now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, \
-         claimed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $5) RETURNING id",
+         claimed_at, claimed_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5) RETURNING id",
     )
     .bind(license_id)
     .bind(user_id)
     .bind(status.as_str())
     .bind(source.to_string())
     .bind(now)
-    .bind(actor)
+    .bind(actor.clone())
     .bind(claimed_at)
+    .bind(claimed_at.map(|_| actor))
     .fetch_one(w.conn())
     .await
     .map_err(|e| match &e {
@@ -232,10 +233,11 @@ async fn claim(
             )));
         }
         sqlx::query(
-            "UPDATE seats SET status = 'active', claimed_at = $1, updated_at = $1 WHERE id = $2",
+            "UPDATE seats SET status = 'active', claimed_at = $1, claimed_by = $3, updated_at = $1 WHERE id = $2",
         )
         .bind(w.now)
         .bind(id)
+        .bind(w.actor.clone())
         .execute(w.conn())
         .await?;
         let claim = claims::load_claim(w.conn(), id).await?;
@@ -274,10 +276,11 @@ async fn expire(
             )));
         }
         sqlx::query(
-            "UPDATE seats SET status = 'expired', expired_at = $1, updated_at = $1 WHERE id = $2",
+            "UPDATE seats SET status = 'expired', expired_at = $1, expired_by = $3, updated_at = $1 WHERE id = $2",
         )
         .bind(w.now)
         .bind(id)
+        .bind(w.actor.clone())
         .execute(w.conn())
         .await?;
         let now = w.now;

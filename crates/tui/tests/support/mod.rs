@@ -56,6 +56,8 @@ fn claim(id: i64, license: i64, product: (i64, &str), kind: UserKind, status: Se
         claimed_at,
         expired_at: (status == SeatStatus::Expired).then_some(assigned_at + Duration::days(30)),
         revoked_at: (status == SeatStatus::Revoked).then_some(assigned_at + Duration::days(20)),
+        claimed_by: None,
+        expired_by: None,
         revoked_by: (status == SeatStatus::Revoked).then(|| "root".to_string()),
         redemption_code: (kind == UserKind::Teacher && license == TEACHER_LICENSE)
             .then(|| format!("RDM{id:05}X")),

@@ -26,7 +26,7 @@ macro_rules! claim_columns {
         "s.id, s.license_id, l.product_id, p.name AS product_name, \
     s.user_id, u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email, \
     u.kind AS user_kind, u.org_id, o.name AS org_name, s.status, s.assigned_at, s.assigned_by, \
-    s.claimed_at, s.expired_at, s.revoked_at, s.revoked_by, s.redemption_code, \
+    s.claimed_at, s.claimed_by, s.expired_at, s.expired_by, s.revoked_at, s.revoked_by, s.redemption_code, \
     s.students_assigned, s.updated_at"
     };
 }
@@ -56,7 +56,9 @@ pub struct ClaimRow {
     assigned_at: i64,
     assigned_by: String,
     claimed_at: Option<i64>,
+    claimed_by: Option<String>,
     expired_at: Option<i64>,
+    expired_by: Option<String>,
     revoked_at: Option<i64>,
     revoked_by: Option<String>,
     redemption_code: Option<String>,
@@ -84,6 +86,8 @@ impl From<ClaimRow> for Claim {
             assigned_at: ms_to_time(r.assigned_at),
             assigned_by: r.assigned_by,
             claimed_at: r.claimed_at.map(ms_to_time),
+            claimed_by: r.claimed_by,
+            expired_by: r.expired_by,
             expired_at: r.expired_at.map(ms_to_time),
             revoked_at: r.revoked_at.map(ms_to_time),
             revoked_by: r.revoked_by,
