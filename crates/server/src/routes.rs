@@ -89,5 +89,14 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        // A bug must still answer problem+json, not drop the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                axum::response::IntoResponse::into_response(ApiError::internal(
+                    "the server hit an internal error; it has been logged",
+                ))
+            },
+        ))
         .with_state(state)
 }

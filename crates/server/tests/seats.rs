@@ -622,3 +622,89 @@ async fn a_dry_run_predicts_exactly_what_the_real_run_does_and_changes_nothing()
         server.assert_counts_match_rows().await;
     }
 }
+
+#[tokio::test]
+async fn a_teacher_is_released_once_their_students_leave() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(10, "student").await;
+        server
+            .insert_user(fx.org_id, "teach@class.example", "teacher")
+            .await;
+        server
+            .insert_user(fx.org_id, "kid@class.example", "student")
+            .await;
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
+        let teacher: Value = server
+            .admin
+            .post_ok(
+                "/v1/redeem",
+                &json!({"code": license["master_code"], "email": "teach@class.example"}),
+            )
+            .await;
+        let teacher_seat = teacher["seat"]["id"].as_i64().unwrap();
+        let student: Value = server
+            .admin
+            .post_ok(
+                "/v1/redeem",
+                &json!({"code": teacher["redemption_code"], "email": "kid@class.example"}),
+            )
+            .await;
+        let student_seat = student["seat"]["id"].as_i64().unwrap();
+        let students = |server: &TestServer| {
+            let pool = server.db.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT students_assigned FROM seats WHERE id = $1")
+                    .bind(teacher_seat)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(students(&server).await, 1);
+        let refused = server
+            .admin
+            .post(&format!("/v1/seats/{teacher_seat}/expire"), &json!({}))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::CONFLICT,
+            "expiring is refused like revoking"
+        );
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("1 student assigned")
+        );
+        let result: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/revoke", &json!({"seat_ids": [student_seat]}))
+            .await;
+        assert_eq!(result.done, 1);
+        assert_eq!(students(&server).await, 0, "the student's seat ended");
+        let undo: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/restore", &json!({"seat_ids": [student_seat]}))
+            .await;
+        assert_eq!(undo.done, 1);
+        assert_eq!(
+            students(&server).await,
+            1,
+            "restoring the student links them again"
+        );
+        server
+            .admin
+            .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [student_seat]}))
+            .await;
+        let result: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/revoke", &json!({"seat_ids": [teacher_seat]}))
+            .await;
+        assert_eq!(result.done, 1, "{result:?}");
+        server.assert_counts_match_rows().await;
+    }
+}

@@ -252,6 +252,18 @@ async fn get_license(
     Ok(Json(row.into_api(today())))
 }
 
+/// Dates the API stores: four-digit years keep the text comparisons on
+/// stored dates right and date arithmetic far from overflow.
+pub fn check_date(name: &str, date: NaiveDate) -> Result<(), String> {
+    let earliest = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default();
+    let latest = NaiveDate::from_ymd_opt(9000, 12, 31).unwrap_or_default();
+    if (earliest..=latest).contains(&date) {
+        Ok(())
+    } else {
+        Err(format!("{name} must be between {earliest} and {latest}"))
+    }
+}
+
 fn validate_new_license(body: &NewLicense) -> ApiResult<()> {
     let mut errors = Vec::new();
     if body.order_number.trim().is_empty() {
@@ -259,6 +271,14 @@ fn validate_new_license(body: &NewLicense) -> ApiResult<()> {
     }
     if body.seats_purchased < 0 || body.seats_purchased > 10_000_000 {
         errors.push("seats_purchased must be between 0 and 10,000,000".to_string());
+    }
+    for (name, date) in [
+        ("start_date", body.start_date),
+        ("finish_date", body.finish_date),
+    ] {
+        if let Err(error) = check_date(name, date) {
+            errors.push(error);
+        }
     }
     if body.finish_date < body.start_date {
         errors.push("finish_date must not be before start_date".to_string());
@@ -425,12 +445,20 @@ async fn allocate(
     Json(body): Json<NewAllocation>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageInventory)?;
-    if body.seats <= 0 {
-        return Err(ApiError::invalid("seats must be at least 1"));
+    if !(1..=10_000_000).contains(&body.seats) {
+        return Err(ApiError::invalid("seats must be between 1 and 10,000,000"));
     }
     let fingerprint = mutation::fingerprint(&format!("allocate:{id}"), &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let parent = load_license(w.conn(), &auth, id).await?;
+        let parent_view = load_license(w.conn(), &auth, id).await?.into_api(today());
+        if let Some(reason) = crate::routes::seats::unusable_reason(&parent_view) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                seatdesk_core::problem::kinds::LICENSE_NOT_USABLE,
+                format!("cannot allocate from it: {reason}"),
+            ));
+        }
         let (child_org, child_path) = account_in_scope(w.conn(), &auth, body.account_id).await?;
         if child_path == parent.org_path || !child_path.starts_with(&parent.org_path) {
             return Err(ApiError::invalid(
@@ -502,6 +530,18 @@ async fn allocate(
                 "parent_license_id": id,
                 "seats": body.seats,
                 "parent_allocated_after": parent.seats_allocated + body.seats,
+            })),
+        });
+        // The parent changed too: feeds scoped to it must see its availability drop.
+        w.record(NewEvent {
+            action: "license.update",
+            target_type: "license",
+            target_id: id,
+            org_path: parent.org_path.clone(),
+            before: Some(serde_json::json!({ "seats_allocated": parent.seats_allocated })),
+            after: Some(serde_json::json!({
+                "seats_allocated": parent.seats_allocated + body.seats,
+                "allocated_to_license_id": child_id,
             })),
         });
         Ok((StatusCode::CREATED, child))

@@ -208,12 +208,20 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
             if r.finish_date < r.start_date {
                 errors.push("finish_date must not be before start_date".to_string());
             }
+            for (name, date) in [("start_date", r.start_date), ("finish_date", r.finish_date)] {
+                errors.extend(crate::routes::licenses::check_date(name, date).err());
+            }
             check_seats(&mut errors, "students", r.students);
             check_text(&mut errors, "purchase_order", r.purchase_order.as_ref());
             check_text(&mut errors, "comments", r.comments.as_ref());
         }
         NewRequest::NewLicense(r) => {
             check_seats(&mut errors, "students", Some(r.students));
+            for (name, date) in [("start_date", r.start_date), ("finish_date", r.finish_date)] {
+                if let Some(date) = date {
+                    errors.extend(crate::routes::licenses::check_date(name, date).err());
+                }
+            }
             if let (Some(start), Some(finish)) = (r.start_date, r.finish_date)
                 && finish < start
             {

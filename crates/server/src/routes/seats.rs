@@ -275,6 +275,9 @@ async fn expire(
                 "seat {id} is {status}; only live seats expire"
             )));
         }
+        if let Some(reason) = students_block(w.conn(), id).await? {
+            return Err(ApiError::conflict(reason));
+        }
         sqlx::query(
             "UPDATE seats SET status = 'expired', expired_at = $1, expired_by = $3, updated_at = $1 WHERE id = $2",
         )
@@ -285,6 +288,7 @@ async fn expire(
         .await?;
         let now = w.now;
         release_seats(w.conn(), license_id, 1, now).await?;
+        shift_teacher_counts(w, &[id], -1).await?;
         let claim = claims::load_claim(w.conn(), id).await?;
         w.record(NewEvent {
             action: "seat.expire",
@@ -316,6 +320,86 @@ pub async fn release_seats(
     Ok(())
 }
 
+/// Moves the `students_assigned` count of the teachers whose students hold
+/// `student_seats` by `delta` per student (−1 when those seats end, +1 when
+/// they are restored), recording one event per teacher seat changed.
+/// Seats not linked to a teacher are ignored.
+pub async fn shift_teacher_counts(
+    w: &mut Work,
+    student_seats: &[i64],
+    delta: i64,
+) -> ApiResult<()> {
+    if student_seats.is_empty() {
+        return Ok(());
+    }
+    let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
+    for chunk in student_seats.chunks(ID_CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT teacher_seat_id FROM seats WHERE teacher_seat_id IS NOT NULL AND id IN (",
+        );
+        sql.bind_list(chunk.iter().copied()).push(")");
+        let teachers: Vec<i64> = sql.query_scalar().fetch_all(w.conn()).await?;
+        for teacher in teachers {
+            *per_teacher.entry(teacher).or_default() += 1;
+        }
+    }
+    for (teacher_seat, students) in per_teacher {
+        let (now, change) = (w.now, students * delta);
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE seats SET students_assigned = CASE WHEN students_assigned + $1 < 0 THEN 0 \
+             ELSE students_assigned + $1 END, updated_at = $2 \
+             WHERE id = $3 RETURNING students_assigned, \
+             (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id)",
+        )
+        .bind(change)
+        .bind(now)
+        .bind(teacher_seat)
+        .fetch_optional(w.conn())
+        .await?;
+        if let Some((assigned, org_path)) = row {
+            w.record(NewEvent {
+                action: if delta < 0 {
+                    "seat.student_unassign"
+                } else {
+                    "seat.student_assign"
+                },
+                target_type: "seat",
+                target_id: teacher_seat,
+                org_path,
+                before: Some(serde_json::json!({ "students_assigned": assigned - change })),
+                after: Some(serde_json::json!({ "students_assigned": assigned })),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why a student-edition seat may not be given up: its teacher still has
+/// students assigned (the teacher must remove them first).
+async fn students_block(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Option<String>> {
+    let row: Option<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT p.edition, s.students_assigned, u.given_name || ' ' || u.family_name, u.email \
+         FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
+         JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+    )
+    .bind(seat_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(edition, students, name, email)| {
+        (edition == Edition::Student.as_str() && students > 0)
+            .then(|| students_reason(&name, &email, students))
+    }))
+}
+
+/// The refusal for a student-edition seat with students, naming the teacher and count.
+fn students_reason(name: &str, email: &str, students: i64) -> String {
+    format!(
+        "{name} <{email}> has {students} student{} assigned to this student edition; \
+         the teacher must remove them first",
+        if students == 1 { "" } else { "s" }
+    )
+}
+
 /// What bulk operations need to know of one seat.
 #[derive(sqlx::FromRow)]
 struct BulkSeat {
@@ -341,6 +425,10 @@ async fn load_bulk_seats(
     ids: &[i64],
 ) -> ApiResult<HashMap<i64, BulkSeat>> {
     let mut found = HashMap::with_capacity(ids.len());
+    // Locked in id order, so overlapping bulk requests cannot deadlock.
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     for chunk in ids.chunks(ID_CHUNK) {
         let mut sql = Sql::new(
             "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
@@ -440,9 +528,19 @@ async fn revoke(
                 now,
             )
             .await?;
+            let ended: Vec<i64> = events
+                .iter()
+                .filter(|e| {
+                    e.before
+                        .as_ref()
+                        .is_some_and(|b| b["status"] == "pending" || b["status"] == "active")
+                })
+                .map(|e| e.target_id)
+                .collect();
             for event in events {
                 w.record(event);
             }
+            shift_teacher_counts(w, &ended, -1).await?;
             Ok((StatusCode::OK, BulkResult::from_results(results)))
         },
     )
@@ -484,14 +582,7 @@ pub async fn revoke_seats(
         if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
             results.push(refused(
                 id,
-                format!(
-                    "{} <{}> has {} student{} assigned to this student edition; \
-                     the teacher must remove them first",
-                    seat.user_name,
-                    seat.user_email,
-                    seat.students_assigned,
-                    if seat.students_assigned == 1 { "" } else { "s" }
-                ),
+                students_reason(&seat.user_name, &seat.user_email, seat.students_assigned),
             ));
             continue;
         }
@@ -604,6 +695,9 @@ async fn restore(
             .bind(id)
             .execute(w.conn())
             .await?;
+            if previous.consumes_seat() {
+                shift_teacher_counts(w, &[id], 1).await?;
+            }
             w.record(NewEvent {
                 action: "seat.restore",
                 target_type: "seat",

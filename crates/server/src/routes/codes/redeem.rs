@@ -194,20 +194,24 @@ async fn redeem_code(
             }
             _ => {}
         }
+        // The teacher's seat gains the student first, conditionally, so a
+        // concurrent revocation of it either waits for us or makes us fail.
         let teacher_seat = if kind == CodeKind::Redemption {
             let seat = hit.seat_id.unwrap_or_default();
-            let live: Option<String> = sqlx::query_scalar(
-                "SELECT status FROM seats WHERE id = $1 AND status IN ('pending', 'active')",
+            let assigned: Option<i64> = sqlx::query_scalar(
+                "UPDATE seats SET students_assigned = students_assigned + 1, updated_at = $1 \
+                 WHERE id = $2 AND status IN ('pending', 'active') RETURNING students_assigned",
             )
+            .bind(w.now)
             .bind(seat)
             .fetch_optional(w.conn())
             .await?;
-            if live.is_none() {
+            let Some(assigned) = assigned else {
                 return Err(code_expired(format!(
                     "{code} belongs to a teacher seat that is no longer live"
                 )));
-            }
-            Some(seat)
+            };
+            Some((seat, assigned))
         } else {
             None
         };
@@ -264,15 +268,12 @@ async fn redeem_code(
         } else {
             None
         };
-        if let Some(teacher_seat) = teacher_seat {
-            let assigned: i64 = sqlx::query_scalar(
-                "UPDATE seats SET students_assigned = students_assigned + 1, updated_at = $1 \
-                 WHERE id = $2 RETURNING students_assigned",
-            )
-            .bind(now)
-            .bind(teacher_seat)
-            .fetch_one(w.conn())
-            .await?;
+        if let Some((teacher_seat, assigned)) = teacher_seat {
+            sqlx::query("UPDATE seats SET teacher_seat_id = $1 WHERE id = $2")
+                .bind(teacher_seat)
+                .bind(seat_id)
+                .execute(w.conn())
+                .await?;
             w.record(NewEvent {
                 action: "seat.student_assign",
                 target_type: "seat",

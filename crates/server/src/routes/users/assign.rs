@@ -15,7 +15,7 @@ use crate::error::ApiResult;
 use crate::mutation::Work;
 use crate::routes::licenses::today;
 use crate::routes::seats::claims::load_claim;
-use crate::routes::seats::{insert_seat, release_seats, take_seat};
+use crate::routes::seats::{insert_seat, release_seats, shift_teacher_counts, take_seat};
 
 /// Seat source recorded for seats a role rule assigned.
 pub const ROLE_RULE_SOURCE: &str = "role_rule";
@@ -257,6 +257,7 @@ async fn revoke(w: &mut Work, seat: &HeldSeat, why: &str) -> ApiResult<Assignmen
     .execute(w.conn())
     .await?;
     release_seats(w.conn(), seat.license_id, 1, now).await?;
+    shift_teacher_counts(w, &[seat.id], -1).await?;
     w.record(NewEvent {
         action: "seat.revoke",
         target_type: "seat",
