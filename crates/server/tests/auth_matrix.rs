@@ -81,6 +81,7 @@ fn cases(ids: &Ids) -> Vec<Case> {
         case(M::GET, "/v1/users/{id}", Some(ids.user), None, P::Read),
         case(M::GET, "/v1/role-rules", None, None, P::Read),
         case(M::GET, "/v1/dashboard", None, None, P::Read),
+        case(M::GET, "/v1/alerts", None, None, P::Read),
         case(M::GET, "/v1/licenses/{id}/codes", l, None, P::Read),
         case(M::GET, "/v1/licenses/{id}/code-batches", l, None, P::Read),
         case(
