@@ -13,7 +13,8 @@ use chrono::{Days, NaiveDate, Utc};
 use common::{Client, TestServer, backends};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
-use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, Alerts};
+use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, AlertThresholds, Alerts};
+use seatdesk_server::alerts::sweep::sweep;
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
@@ -430,6 +431,10 @@ fn sweeping_config() -> ServerConfig {
     ServerConfig {
         webhook_tick: Duration::from_millis(50),
         alert_sweep: Duration::from_millis(100),
+        alert_thresholds: AlertThresholds {
+            fast_redemptions: 2,
+            ..AlertThresholds::default()
+        },
         ..ServerConfig::default()
     }
 }
@@ -468,9 +473,13 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         let product = product(&server, "SWEPT-1").await;
         let soon = license(&server, account, product, 10, 10, 30).await;
         let lapsing = license(&server, account, product, 10, -3, 30).await;
+        // Three redemptions of one code; this server's limit is two.
+        let fx = server.license_fixture(50, "student").await;
+        let (code_id, code) = code_of_new_batch(&server, fx.license_id, 10).await;
+        redeem_times(&server, fx.org_id, &code, 3, "swept").await;
 
         let deadline = Instant::now() + Duration::from_secs(20);
-        while receiver.received.lock().unwrap().len() < 2 {
+        while receiver.received.lock().unwrap().len() < 3 {
             assert!(Instant::now() < deadline, "{backend:?}: no alert delivered");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -489,13 +498,19 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         assert_eq!(
             events,
             vec![
+                (
+                    "alert.code_redeemed_fast".to_string(),
+                    "code".to_string(),
+                    code_id,
+                    "system".to_string()
+                ),
                 system("alert.license_expiring", soon),
                 system("alert.license_in_grace", lapsing),
             ],
             "{backend:?}: each alert raised once by one of the two processes"
         );
         let received = receiver.received.lock().unwrap().clone();
-        assert_eq!(received.len(), 2, "{backend:?}: delivered once each");
+        assert_eq!(received.len(), 3, "{backend:?}: delivered once each");
         let mut actions: Vec<String> = received
             .iter()
             .map(|(h, _)| h["seatdesk-event"].to_str().unwrap().to_string())
@@ -503,7 +518,11 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         actions.sort();
         assert_eq!(
             actions,
-            ["alert.license_expiring", "alert.license_in_grace"]
+            [
+                "alert.code_redeemed_fast",
+                "alert.license_expiring",
+                "alert.license_in_grace"
+            ]
         );
         let expiring = received
             .iter()
@@ -513,6 +532,42 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         assert_eq!(expiring["target_id"], soon);
         assert_eq!(expiring["after"]["figures"]["threshold_days"], 15);
         assert_eq!(expiring["after"]["figures"]["remaining_days"], 10);
+
+        // Another sweep finds nothing new to raise.
+        let state = AppState::new(server.db.clone(), sweeping_config());
+        assert_eq!(sweep(&state).await.unwrap(), 0, "{backend:?}");
+
+        // A renewal moves the finish date: the new crossing is a new alert, once.
+        sqlx::query("UPDATE licenses SET finish_date = $1, grace_until = $2 WHERE id = $3")
+            .bind(days_from_today(25).to_string())
+            .bind(days_from_today(55).to_string())
+            .bind(soon)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while alert_events(&server).await.len() < 4 {
+            assert!(Instant::now() < deadline, "{backend:?}: no new crossing");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let expiring_targets: Vec<i64> = sqlx::query_scalar(
+            "SELECT target_id FROM audit_events WHERE action = 'alert.license_expiring' ORDER BY seq",
+        )
+        .fetch_all(&server.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(expiring_targets, vec![soon, soon], "{backend:?}");
+        let latest: String = sqlx::query_scalar(
+            "SELECT after_json FROM audit_events WHERE action = 'alert.license_expiring' \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&server.db.pool)
+        .await
+        .unwrap();
+        let latest: Value = serde_json::from_str(&latest).unwrap();
+        assert_eq!(latest["figures"]["threshold_days"], 30);
+        assert_eq!(alert_events(&server).await.len(), 4);
         drop(replica);
     }
 }
