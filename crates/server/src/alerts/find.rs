@@ -19,20 +19,25 @@ use crate::http::auth::Auth;
 use crate::routes::licenses::{account_in_scope, parse_date};
 
 /// Which licenses alerts are looked for in: an org-path subtree, optionally
-/// narrowed to a purchasing account and an org's subtree.
+/// narrowed to a purchasing account and an org's subtree, or (the sweeper)
+/// a range of license ids.
 pub struct AlertView {
     scope: String,
     account_id: Option<i64>,
     org_pattern: Option<String>,
+    license_ids: Option<(i64, i64)>,
 }
 
 impl AlertView {
-    /// Every license in the database (the sweeper's view).
-    pub fn everything() -> AlertView {
+    /// Every license with `first <= id < end`, whatever its org: the
+    /// sweeper walks the table in such slices so no alert is crowded out
+    /// by a result limit.
+    pub fn license_range(first: i64, end: i64) -> AlertView {
         AlertView {
             scope: "/%".to_string(),
             account_id: None,
             org_pattern: None,
+            license_ids: Some((first, end)),
         }
     }
 
@@ -65,6 +70,7 @@ impl AlertView {
             scope: auth.scope_pattern(),
             account_id,
             org_pattern,
+            license_ids: None,
         })
     }
 
@@ -76,6 +82,12 @@ impl AlertView {
         }
         if let Some(pattern) = &self.org_pattern {
             sql.push(" AND l.org_path LIKE ").bind(pattern.clone());
+        }
+        if let Some((first, end)) = self.license_ids {
+            sql.push(" AND l.id >= ")
+                .bind(first)
+                .push(" AND l.id < ")
+                .bind(end);
         }
     }
 }

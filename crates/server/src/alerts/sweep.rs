@@ -16,8 +16,12 @@ use crate::audit::{self, NewEvent};
 use crate::db::now_ms;
 use crate::routes::licenses::today;
 
-/// Most alerts of each kind one sweep considers; the rest wait for the next.
-const SWEEP_LIMIT: usize = 5000;
+/// License ids per slice of a sweep. A slice has at most this many alerts
+/// of each license kind (expiring and in grace exclude each other), well
+/// under the result limit below.
+const SLICE: i64 = 2000;
+/// Most alerts one slice returns.
+const SLICE_LIMIT: usize = 10_000;
 /// Target ids per "already raised?" query.
 const CHUNK: usize = 400;
 
@@ -33,18 +37,41 @@ pub async fn run_sweeper(state: AppState) {
     }
 }
 
-/// One sweep; returns how many alerts this process raised.
+/// One sweep over every license, slice by slice; returns how many alerts
+/// this process raised.
 pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM licenses")
+        .fetch_one(&state.db.pool)
+        .await?;
+    let mut count = 0;
+    let mut first = 0;
+    while first <= last.unwrap_or(-1) {
+        count += sweep_slice(state, AlertView::license_range(first, first + SLICE)).await?;
+        first += SLICE;
+    }
+    Ok(count)
+}
+
+async fn sweep_slice(state: &AppState, view: AlertView) -> Result<usize, sqlx::Error> {
     let now = now_ms();
-    let (found, _) = find_alerts(
+    let (found, truncated) = find_alerts(
         &state.db.pool,
-        &AlertView::everything(),
+        &view,
         &state.config.alert_thresholds,
         None,
         (today(), now),
-        SWEEP_LIMIT,
+        SLICE_LIMIT,
     )
     .await?;
+    if truncated {
+        tracing::warn!(
+            limit = SLICE_LIMIT,
+            "more alerts in one slice than a sweep raises; those past the limit were skipped"
+        );
+    }
+    if found.is_empty() {
+        return Ok(0);
+    }
     let raised = already_raised(state, &found).await?;
     let mut count = 0;
     for alert in found.iter().filter(|f| !raised.contains(&key(f))) {
