@@ -456,6 +456,33 @@ mod tests {
         assert!(fast_message("ABCD", 3, 25, 60).contains("25 times within 60 minutes"));
     }
 
+    proptest::proptest! {
+        /// The reported threshold is crossed, and no smaller one is.
+        #[test]
+        fn the_reported_threshold_is_the_smallest_crossed(
+            thresholds in proptest::collection::vec(1i64..400, 1..6),
+            remaining in -30i64..500,
+        ) {
+            match crossed_expiry_threshold(&thresholds, remaining) {
+                Some(t) => {
+                    proptest::prop_assert!(thresholds.contains(&t) && remaining <= t);
+                    proptest::prop_assert!(thresholds.iter().all(|o| *o >= t || remaining > *o));
+                }
+                None => proptest::prop_assert!(
+                    remaining < 0 || thresholds.iter().all(|t| remaining > *t)
+                ),
+            }
+        }
+
+        /// The SQL rule (integer basis points) agrees with the percentage.
+        #[test]
+        fn usage_rule_matches_the_percentage(used in 0i64..2000, purchased in 1i64..2000, percent in 1u32..=100) {
+            let t = AlertThresholds { usage_percent: percent as f64, ..AlertThresholds::default() };
+            let share = used as f64 * 100.0 / purchased as f64;
+            proptest::prop_assert_eq!(usage_crossed(used, purchased, &t), share >= percent as f64 - 1e-9);
+        }
+    }
+
     #[test]
     fn kinds_have_audit_actions_under_alert() {
         for kind in AlertKind::ALL {
