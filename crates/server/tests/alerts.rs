@@ -375,6 +375,24 @@ async fn a_code_redeemed_fast_looks_leaked() {
         assert_eq!(alert.figures.threshold_redemptions, Some(20));
         assert!(alert.message.contains("may have leaked"));
 
+        // A teacher's class code is meant to be redeemed by a whole class at once.
+        let set_kind = |kind: &'static str| {
+            sqlx::query("UPDATE codes SET kind = $1 WHERE id = $2")
+                .bind(kind.to_string())
+                .bind(leaked_id)
+                .execute(&server.db.pool)
+        };
+        set_kind("redemption").await.unwrap();
+        let alerts: Alerts = server
+            .admin
+            .get_ok("/v1/alerts?kind=code_redeemed_fast")
+            .await;
+        assert!(
+            alerts.items.is_empty(),
+            "{backend:?}: only activation codes"
+        );
+        set_kind("activation").await.unwrap();
+
         // Under the threshold: no alert; a lower one catches the quiet code too.
         let alerts: Alerts = server
             .admin

@@ -4,6 +4,7 @@
 //! rules in `seatdesk_core::api::alerts`.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use seatdesk_core::CodeKind;
 use seatdesk_core::api::alerts::{
     Alert, AlertFigures, AlertKind, AlertSeverity, AlertThresholds, crossed_expiry_threshold,
     expiring_message, expiry_severity, fast_message, grace_message, usage_crossed, usage_message,
@@ -393,8 +394,10 @@ struct FastCodeRow {
     first_at: i64,
 }
 
-/// Codes from which more than `fast_redemptions` seats were created within
-/// the window: one GROUP BY over the seats assigned in the window.
+/// Activation codes from which more than `fast_redemptions` seats were
+/// created within the window: one GROUP BY over the seats assigned in the
+/// window. Only activation codes: a teacher's redemption code is meant to
+/// be redeemed by a whole class in one lesson.
 async fn redeemed_fast(
     pool: &AnyPool,
     view: &AlertView,
@@ -411,7 +414,10 @@ async fn redeemed_fast(
          JOIN products p ON p.id = l.product_id JOIN orgs o ON o.id = l.org_id \
          WHERE s.code_id IS NOT NULL AND s.assigned_at >= ",
     );
-    sql.bind(now_ms - window_ms).push(" AND ");
+    sql.bind(now_ms - window_ms)
+        .push(" AND c.kind = ")
+        .bind(CodeKind::Activation.as_str().to_string())
+        .push(" AND ");
     view.push(&mut sql);
     sql.push(
         " GROUP BY c.id, c.code, l.id, p.sku, l.org_id, o.name, l.account_id, l.org_path \
