@@ -28,7 +28,7 @@ string_enum!(
         LicenseInGrace => "license_in_grace",
         /// Seats in use or handed down at or above the usage threshold.
         PoolNearlyFull => "pool_nearly_full",
-        /// More seats created from one code within the window than allowed.
+        /// More seats created from one activation code within the window than allowed.
         CodeRedeemedFast => "code_redeemed_fast",
     }
 );
