@@ -74,6 +74,13 @@ pub struct ServeArgs {
     /// serving; refused unless the database is fresh.
     #[arg(long, value_name = "CLAIMS")]
     pub demo_data: Option<u64>,
+    /// Days before a license's finish date at which it is reported as
+    /// expiring (comma-separated; the smallest crossed one is reported).
+    #[arg(long, value_delimiter = ',', default_value = "90,60,30,15")]
+    pub alert_expiry_days: Vec<i64>,
+    /// Seat usage (percent of purchased) at which a pool is reported nearly full.
+    #[arg(long, default_value_t = 90.0)]
+    pub alert_usage_percent: f64,
 }
 
 #[derive(Debug, clap::Args)]

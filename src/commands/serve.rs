@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use seatdesk_core::api::alerts::AlertThresholds;
 use seatdesk_server::{AppState, Db, ServerConfig};
 
 use crate::cli::ServeArgs;
@@ -28,8 +29,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let config = ServerConfig {
         restore_window: Duration::from_secs(args.restore_window_hours * 3600),
+        alert_thresholds: AlertThresholds {
+            expiry_days: args.alert_expiry_days,
+            usage_percent: args.alert_usage_percent,
+            ..AlertThresholds::default()
+        },
         ..ServerConfig::default()
     };
+    let problems = config.alert_thresholds.problems();
+    anyhow::ensure!(
+        problems.is_empty(),
+        "alert thresholds: {}",
+        problems.join("; ")
+    );
     let mut server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -1,6 +1,7 @@
 //! JSON request and response bodies of the `/v1` API, one module per area.
 //! The server derives its OpenAPI document from these types.
 
+pub mod alerts;
 pub mod audit;
 pub mod codes;
 pub mod dashboard;

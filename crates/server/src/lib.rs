@@ -2,6 +2,7 @@
 //! revocation and who may see what lives here, behind an axum HTTP API over
 //! SQLite (embedded default) or PostgreSQL (any number of stateless replicas).
 
+pub mod alerts;
 pub mod audit;
 pub mod codes;
 pub mod db;
@@ -40,6 +41,10 @@ pub struct ServerConfig {
     pub webhook_backoff: Duration,
     /// Attempts before a delivery is marked failed.
     pub webhook_max_attempts: i64,
+    /// Default thresholds of `GET /v1/alerts` and of the alert sweeper.
+    pub alert_thresholds: seatdesk_core::api::alerts::AlertThresholds,
+    /// How often the alert sweeper raises new alerts as audit events.
+    pub alert_sweep: Duration,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +57,8 @@ impl Default for ServerConfig {
             webhook_tick: Duration::from_secs(1),
             webhook_backoff: Duration::from_secs(5),
             webhook_max_attempts: 8,
+            alert_thresholds: Default::default(),
+            alert_sweep: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -82,11 +89,14 @@ pub struct RunningServer {
     pub handle: tokio::task::JoinHandle<()>,
     /// The webhook worker; aborted with the server.
     pub worker: tokio::task::JoinHandle<()>,
+    /// The alert sweeper; aborted with the server.
+    pub sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.worker.abort();
+        self.sweeper.abort();
     }
 }
 
@@ -101,6 +111,7 @@ pub async fn spawn(state: AppState, listen: SocketAddr) -> std::io::Result<Runni
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let worker = tokio::spawn(webhooks::run_worker(state.clone()));
+    let sweeper = tokio::spawn(alerts::sweep::run_sweeper(state.clone()));
     let router = app(state);
     let handle = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
@@ -111,5 +122,6 @@ pub async fn spawn(state: AppState, listen: SocketAddr) -> std::io::Result<Runni
         addr,
         handle,
         worker,
+        sweeper,
     })
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per area, gathered into one router whose
 //! OpenAPI document is generated from the handlers' annotations.
 
+pub mod alerts;
 pub mod audit;
 pub mod codes;
 pub mod dashboard;
@@ -59,6 +60,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(dashboard::routes())
         .merge(triage::routes())
         .merge(codes::routes())
+        .merge(alerts::routes())
 }
 
 /// The OpenAPI document of every route.

@@ -88,6 +88,7 @@ fn cases(ids: &Ids) -> Vec<Case> {
             P::ManageUsers,
         ),
         case(M::GET, "/v1/dashboard", None, None, P::Read),
+        case(M::GET, "/v1/alerts", None, None, P::Read),
         case(M::GET, "/v1/licenses/{id}/codes", l, None, P::Read),
         case(M::GET, "/v1/licenses/{id}/code-batches", l, None, P::Read),
         case(

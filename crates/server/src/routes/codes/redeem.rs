@@ -243,6 +243,12 @@ async fn redeem_code(
             )));
         }
         let seat_id = insert_seat(w, license.id, user.id, SeatStatus::Active, "code").await?;
+        // Which code made the seat: redemptions per code feed the leaked-code alert.
+        sqlx::query("UPDATE seats SET code_id = $1 WHERE id = $2")
+            .bind(hit.id)
+            .bind(seat_id)
+            .execute(w.conn())
+            .await?;
         if kind == CodeKind::Activation && hit.max_uses == 1 {
             // Single-user codes remember their user, for the exported sheet.
             sqlx::query("UPDATE codes SET seat_id = $1 WHERE id = $2")
