@@ -87,6 +87,11 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, kinds::INTERNAL, detail)
     }
 
+    /// The problem document as JSON text.
+    pub fn problem_json(&self) -> String {
+        serde_json::to_string(&self.problem()).unwrap_or_default()
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!("{}{}", kinds::PREFIX, self.kind),

@@ -23,9 +23,19 @@ pub struct Work {
     pub now: i64,
     pub request_id: String,
     events: Vec<NewEvent>,
+    /// Set when the answer holds a secret: the stored replay is then a
+    /// refusal with this explanation instead of the answer itself.
+    secret_answer: Option<String>,
 }
 
 impl Work {
+    /// Marks the answer as secret (shown once): a retry with the same key
+    /// gets a 409 with `explanation` rather than the secret again, and the
+    /// secret is never stored.
+    pub fn answer_is_secret(&mut self, explanation: impl Into<String>) {
+        self.secret_answer = Some(explanation.into());
+    }
+
     pub fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx.tx
     }
@@ -118,6 +128,7 @@ where
         now,
         request_id,
         events: Vec::new(),
+        secret_answer: None,
     };
     let (status, value) = work(&mut w).await?;
     let body = serde_json::to_string(&value)
@@ -136,12 +147,20 @@ where
         actor,
         request_id,
         events,
+        secret_answer,
         ..
     } = w;
     if let Some(key) = &key.0 {
+        let (stored_status, stored_body) = match &secret_answer {
+            Some(explanation) => (
+                StatusCode::CONFLICT,
+                ApiError::conflict(explanation.clone()).problem_json(),
+            ),
+            None => (status, body.clone()),
+        };
         sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idem_key = $4")
-            .bind(i64::from(status.as_u16()))
-            .bind(body.clone())
+            .bind(i64::from(stored_status.as_u16()))
+            .bind(stored_body)
             .bind(auth.token_id)
             .bind(key.clone())
             .execute(&mut *tx.tx)
@@ -176,6 +195,15 @@ async fn replay(
     match (status, body) {
         (Some(status), Some(body)) => {
             let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            if status.is_client_error() {
+                // A stored refusal (a secret shown once) is replayed as a problem.
+                let mut response = json_response(status, body, true);
+                response.headers_mut().insert(
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/problem+json"),
+                );
+                return Ok(response);
+            }
             Ok(json_response(status, body, true))
         }
         _ => Err(ApiError::conflict(

@@ -626,3 +626,43 @@ async fn parents_allocate_seats_down_and_see_the_whole() {
         server.assert_counts_match_rows().await;
     }
 }
+
+#[tokio::test]
+async fn a_token_secret_is_shown_once_even_to_a_retry() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let body = json!({"name": "ci", "role": "reporter", "org_id": server.root_org});
+        let first = server
+            .admin
+            .send(Method::POST, "/v1/tokens", Some(&body), Some("tok-1"))
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let secret = first.body["secret"].as_str().unwrap().to_string();
+        let again = server
+            .admin
+            .send(Method::POST, "/v1/tokens", Some(&body), Some("tok-1"))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(
+            again.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("shown once")
+        );
+        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM idempotency_keys")
+            .fetch_all(&server.db.pool)
+            .await
+            .unwrap();
+        assert!(
+            stored.iter().all(|b| !b.contains(&secret)),
+            "the secret is never stored"
+        );
+        let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE name = 'ci'")
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(tokens, 1, "the retry minted nothing");
+        let works = Client::new(&server.url, &secret).get("/v1/me").await;
+        assert_eq!(works.status, StatusCode::OK);
+    }
+}

@@ -518,6 +518,12 @@ async fn claims_report_filters_sorts_and_pages() {
             "teacher1 and teacher10-19 minus none"
         );
         assert_eq!(count("sort=name".into()).await, 25);
+        assert_eq!(
+            count("q=%25".into()).await,
+            0,
+            "a % in the search is literal"
+        );
+        assert_eq!(count("q=_".into()).await, 0, "so is an underscore");
         assert_eq!(count("sort=claimed_at".into()).await, 25);
         assert_eq!(
             count("from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z".into()).await,

@@ -215,6 +215,14 @@ async fn registration_is_validated_and_scoped() {
             ),
             (json!({"url": "ftp://x", "events": ["*"]}), "not http"),
             (
+                json!({"url": "http://localhost:80@evil.example/h", "events": ["*"]}),
+                "credentials smuggling a host",
+            ),
+            (
+                json!({"url": "http://127.0.0.1.evil.example/h", "events": ["*"]}),
+                "a look-alike host",
+            ),
+            (
                 json!({"url": "https://x.example/h", "events": []}),
                 "no events",
             ),

@@ -53,6 +53,12 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder for a LIKE pattern and the escape clause that
+    /// makes [`like_escape`]d text match literally.
+    pub fn bind_like(&mut self, pattern: String) -> &mut Self {
+        self.bind(pattern).push(" ESCAPE '\\'")
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -74,5 +80,34 @@ impl Sql {
         (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
         sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args)
+    }
+}
+
+/// Escapes `\`, `%` and `_` so user text matches literally inside a LIKE
+/// pattern bound with [`Sql::bind_like`].
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A pattern matching `text` anywhere, case-folded to lower case.
+pub fn contains_pattern(text: &str) -> String {
+    format!("%{}%", like_escape(&text.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(contains_pattern("Ann_B"), "%ann\\_b%");
     }
 }

@@ -80,11 +80,13 @@ async fn list_audit(
         if action.contains('.') {
             sql.push(" AND action = ").bind(action.to_string());
         } else {
-            sql.push(" AND action LIKE ").bind(format!("{action}.%"));
+            sql.push(" AND action LIKE ")
+                .bind_like(format!("{}.%", crate::db::sql::like_escape(action)));
         }
     }
     if let Some(actor) = query.actor.as_deref().filter(|a| !a.is_empty()) {
-        sql.push(" AND actor LIKE ").bind(format!("%{actor}%"));
+        sql.push(" AND actor LIKE ")
+            .bind_like(format!("%{}%", crate::db::sql::like_escape(actor)));
     }
     if let Some(kind) = query.target_type.as_deref().filter(|a| !a.is_empty()) {
         sql.push(" AND target_type = ").bind(kind.to_string());

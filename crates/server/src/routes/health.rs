@@ -93,6 +93,9 @@ async fn create_token(
             .ok_or_else(|| ApiError::not_found(format!("org {}", body.org_id)))?;
         let (id, secret) =
             crate::tokens::insert_token(w.conn(), &body.name, body.role, body.org_id).await?;
+        w.answer_is_secret(format!(
+            "token {id} was already created with this Idempotency-Key; its secret was shown once"
+        ));
         w.record(NewEvent {
             action: "token.create",
             target_type: "token",

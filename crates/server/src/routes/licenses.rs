@@ -182,7 +182,7 @@ async fn list_licenses(
     }
     if let Some(po) = query.purchase_order.as_deref().filter(|s| !s.is_empty()) {
         sql.push(" AND LOWER(l.purchase_order) LIKE ")
-            .bind(format!("%{}%", po.to_lowercase()));
+            .bind_like(crate::db::sql::contains_pattern(po));
     }
     if let Some(code) = query.code.as_deref().filter(|s| !s.is_empty()) {
         // Typed codes match however they were spaced, dashed or cased.

@@ -164,11 +164,11 @@ async fn list_users(
             .bind(status.as_str().to_string());
     }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase());
+        let pattern = crate::db::sql::contains_pattern(q);
         sql.push(" AND (LOWER(u.given_name || ' ' || u.family_name) LIKE ")
-            .bind(pattern.clone())
+            .bind_like(pattern.clone())
             .push(" OR LOWER(u.email) LIKE ")
-            .bind(pattern)
+            .bind_like(pattern)
             .push(")");
     }
     if let Some(cursor) = &query.cursor {

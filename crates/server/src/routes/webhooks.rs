@@ -100,25 +100,29 @@ async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<J
     Ok(Json(rows.into_iter().map(Webhook::from).collect()))
 }
 
-/// Refuses anything but https, except plain http to a loopback host.
+/// Refuses anything but https, except plain http to a loopback host; no
+/// credentials in the URL (they could smuggle another host past the check).
 fn validate_url(url: &str) -> ApiResult<()> {
-    let lower = url.to_ascii_lowercase();
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|prefix| {
-            lower
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-        });
-    let https = lower
-        .strip_prefix("https://")
-        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if (https || loopback) && url.len() <= 2000 && !url.contains(char::is_whitespace) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "url must be https://… (plain http only to a loopback host)",
-        ))
+    let refuse = || ApiError::invalid("url must be https://… (plain http only to a loopback host)");
+    if url.len() > 2000 {
+        return Err(refuse());
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|_| refuse())?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ApiError::invalid(
+            "url must not carry a user name or password",
+        ));
+    }
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(refuse()),
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(refuse()),
     }
 }
 
@@ -176,6 +180,9 @@ async fn create_webhook(
         .fetch_one(w.conn())
         .await?;
         let webhook: Webhook = load_webhook(w.conn(), &auth, id).await?.into();
+        w.answer_is_secret(format!(
+            "webhook {id} was already registered with this Idempotency-Key; its secret was shown once"
+        ));
         w.record(NewEvent {
             action: "webhook.create",
             target_type: "webhook",

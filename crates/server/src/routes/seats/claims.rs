@@ -169,11 +169,11 @@ async fn list_claims(
         sql.push(" AND l.account_id = ").bind(id);
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase());
+        let pattern = crate::db::sql::contains_pattern(text);
         sql.push(" AND (LOWER(u.given_name || ' ' || u.family_name) LIKE ")
-            .bind(pattern.clone())
+            .bind_like(pattern.clone())
             .push(" OR LOWER(u.email) LIKE ")
-            .bind(pattern)
+            .bind_like(pattern)
             .push(")");
     }
     if let Some(from) = query.from {

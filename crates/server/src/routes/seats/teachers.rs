@@ -60,11 +60,11 @@ async fn list_teachers(
         sql.push(" AND s.status IN ('pending', 'active')");
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase());
+        let pattern = crate::db::sql::contains_pattern(text);
         sql.push(" AND (LOWER(u.given_name || ' ' || u.family_name) LIKE ")
-            .bind(pattern.clone())
+            .bind_like(pattern.clone())
             .push(" OR LOWER(u.email) LIKE ")
-            .bind(pattern)
+            .bind_like(pattern)
             .push(")");
     }
     if let Some(cursor) = &query.cursor {
