@@ -240,6 +240,31 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
                 .unwrap()
                 .contains("can no longer be restored")
         );
+        let other = server.license_fixture(3, "teacher").await;
+        let seat = assign_many(&server, &other, 1, "closed").await[0];
+        server
+            .admin
+            .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seat]}))
+            .await;
+        server
+            .admin
+            .post_ok::<Value>(
+                &format!("/v1/licenses/{}/deactivate", other.license_id),
+                &json!({}),
+            )
+            .await;
+        let closed: BulkResult = server
+            .admin
+            .post_ok("/v1/seats/restore", &json!({"seat_ids": [seat]}))
+            .await;
+        assert!(
+            closed.results[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("deactivated"),
+            "{closed:?}"
+        );
     }
 }
 

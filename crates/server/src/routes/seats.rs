@@ -374,6 +374,25 @@ pub async fn shift_teacher_counts(
     Ok(())
 }
 
+/// Why a license cannot take a restored seat back: not active, or past grace.
+async fn license_closed(conn: &mut AnyConnection, license_id: i64) -> ApiResult<Option<String>> {
+    let (status, grace_until): (String, String) =
+        sqlx::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
+            .bind(license_id)
+            .fetch_one(conn)
+            .await?;
+    let today = today().to_string();
+    Ok(
+        if status != LicenseStatus::Active.as_str() && status != LicenseStatus::Depleted.as_str() {
+            Some(format!("license {license_id} is {status}"))
+        } else if grace_until < today {
+            Some(format!("license {license_id} has expired"))
+        } else {
+            None
+        },
+    )
+}
+
 /// Why a student-edition seat may not be given up: its teacher still has
 /// students assigned (the teacher must remove them first).
 async fn students_block(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Option<String>> {
@@ -669,6 +688,10 @@ async fn restore(
                 .and_then(SeatStatus::parse)
                 .unwrap_or(SeatStatus::Active);
             if previous.consumes_seat() {
+                if let Some(reason) = license_closed(w.conn(), seat.license_id).await? {
+                    results.push(refused(id, reason));
+                    continue;
+                }
                 let holds_live: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND status IN ('pending', 'active')",
                 )

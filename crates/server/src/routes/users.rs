@@ -202,8 +202,11 @@ async fn get_user(
     let mut conn = state.db.pool.acquire().await?;
     let user = load_user(&mut conn, &auth, id, None).await?.into_api();
     let mut sql = Sql::new(CLAIM_SELECT);
+    // Seats on licenses of a parent org stay out of view, like the licenses.
     sql.push(" WHERE s.user_id = ")
         .bind(id)
+        .push(" AND l.org_path LIKE ")
+        .bind(auth.scope_pattern())
         .push(" AND s.status IN ('pending', 'active') ORDER BY s.id LIMIT ")
         .bind(MAX_SEATS_SHOWN);
     let seats: Vec<ClaimRow> = sql.query_as().fetch_all(&mut *conn).await?;
