@@ -340,81 +340,137 @@ async fn call(client: &Client, case: &Case) -> (StatusCode, Value) {
     (reply.status, reply.body)
 }
 
+/// District A with one of everything the cases refer to, and district B.
+async fn district_a(server: &TestServer) -> (common::Fixture, common::Fixture, Ids) {
+    let a = server.license_fixture(50, "teacher").await;
+    let b = server.license_fixture(50, "teacher").await;
+    let email = "matrix@a.example";
+    let user = server.insert_user(a.org_id, email, "teacher").await;
+    let other_user = server
+        .insert_user(a.org_id, "second@a.example", "teacher")
+        .await;
+    let seat: Value = server
+        .admin
+        .post_ok(
+            "/v1/seats",
+            &json!({"license_id": a.license_id, "user_id": other_user}),
+        )
+        .await;
+    // A school under district A asks A for a license: A's tokens decide it.
+    let school: Value = server
+        .admin
+        .post_ok(
+            "/v1/orgs",
+            &json!({"parent_id": a.org_id, "kind": "school", "name": "Matrix School"}),
+        )
+        .await;
+    let school_account: Value = server
+        .admin
+        .post_ok(
+            "/v1/accounts",
+            &json!({"org_id": school["id"], "name": "School", "number": "PA-MATRIX-SCHOOL"}),
+        )
+        .await;
+    let request: Value = server
+        .admin
+        .post_ok("/v1/requests", &json!({"kind": "new_license", "account_id": school_account["id"], "inventory_type": "seat_pool", "students": 5, "product_id": a.product_id, "courses": []}))
+        .await;
+    let rule: Value = server
+        .admin
+        .post_ok(
+            "/v1/role-rules",
+            &json!({"org_id": a.org_id, "role": "observer", "product_id": a.product_id}),
+        )
+        .await;
+    let hook: Value = server
+        .admin
+        .post_ok(
+            "/v1/webhooks",
+            &json!({"url": "https://hooks.example/m", "events": ["*"], "org_id": a.org_id}),
+        )
+        .await;
+    let batch: Value = server
+        .admin
+        .post_ok(&format!("/v1/licenses/{}/code-batches", a.license_id), &json!({"count": 2, "users_per_code": 1, "duration_days": 30, "enable_benchmark": true, "enable_exercises": true, "enable_badges": false, "require_teacher_link": false}))
+        .await;
+    let activation_code: String =
+        sqlx::query_scalar("SELECT code FROM codes WHERE batch_id = $1 ORDER BY id LIMIT 1")
+            .bind(batch["id"].as_i64().unwrap())
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+    let ids = Ids {
+        activation_code,
+        batch: batch["id"].as_i64().unwrap(),
+        org: a.org_id,
+        account: a.account_id,
+        product: a.product_id,
+        license: a.license_id,
+        seat: seat["id"].as_i64().unwrap(),
+        user,
+        user_email: email.into(),
+        request: request["id"].as_i64().unwrap(),
+        role_rule: rule["id"].as_i64().unwrap(),
+        webhook: hook["webhook"]["id"].as_i64().unwrap(),
+    };
+    (a, b, ids)
+}
+
+/// Audit events a successful call of each mutation writes: one per changed
+/// entity. A refused call writes none.
+fn events_written(case: &Case) -> i64 {
+    match case.template {
+        _ if case.method == Method::GET => 0,
+        // The child license and the parent whose availability dropped.
+        "/v1/licenses/{id}/allocations" => 2,
+        // The request and the license it creates or activates.
+        "/v1/requests/{id}/approve" => 2,
+        // A renewal request also flags its license.
+        "/v1/requests" if case.body.as_ref().is_some_and(|b| b["kind"] == "renewal") => 2,
+        // A ping and a dry run change nothing.
+        "/v1/webhooks/{id}/test" | "/v1/imports/oneroster" => 0,
+        _ => 1,
+    }
+}
+
+#[tokio::test]
+async fn every_mutation_leaves_one_event_per_change_and_refusals_none() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let (_, _, ids) = district_a(&server).await;
+        let mut changed = Vec::new();
+        for case in cases(&ids) {
+            let before = server.audit_count().await;
+            let (status, body) = call(&server.admin, &case).await;
+            let written = server.audit_count().await - before;
+            if written > 0 {
+                changed.push(case.template);
+            }
+            let expected = if status.is_success() {
+                events_written(&case)
+            } else {
+                0
+            };
+            assert_eq!(
+                written, expected,
+                "{backend:?} {} {} answered {status}: {body}",
+                case.method, case.path
+            );
+        }
+        assert!(
+            changed.len() >= 20,
+            "most mutations went through: {changed:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_role_can_do_only_its_part_and_only_in_its_subtree() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
-        let a = server.license_fixture(50, "teacher").await;
-        let b = server.license_fixture(50, "teacher").await;
-        let email = "matrix@a.example";
-        let user = server.insert_user(a.org_id, email, "teacher").await;
-        let other_user = server
-            .insert_user(a.org_id, "second@a.example", "teacher")
-            .await;
-        let seat: Value = server
-            .admin
-            .post_ok(
-                "/v1/seats",
-                &json!({"license_id": a.license_id, "user_id": other_user}),
-            )
-            .await;
-        // A school under district A asks A for a license: A's tokens decide it.
-        let school: Value = server
-            .admin
-            .post_ok(
-                "/v1/orgs",
-                &json!({"parent_id": a.org_id, "kind": "school", "name": "Matrix School"}),
-            )
-            .await;
-        let school_account: Value = server
-            .admin
-            .post_ok(
-                "/v1/accounts",
-                &json!({"org_id": school["id"], "name": "School", "number": "PA-MATRIX-SCHOOL"}),
-            )
-            .await;
-        let request: Value = server
-            .admin
-            .post_ok("/v1/requests", &json!({"kind": "new_license", "account_id": school_account["id"], "inventory_type": "seat_pool", "students": 5, "product_id": a.product_id, "courses": []}))
-            .await;
-        let rule: Value = server
-            .admin
-            .post_ok(
-                "/v1/role-rules",
-                &json!({"org_id": a.org_id, "role": "observer", "product_id": a.product_id}),
-            )
-            .await;
-        let hook: Value = server
-            .admin
-            .post_ok(
-                "/v1/webhooks",
-                &json!({"url": "https://hooks.example/m", "events": ["*"], "org_id": a.org_id}),
-            )
-            .await;
-        let batch: Value = server
-            .admin
-            .post_ok(&format!("/v1/licenses/{}/code-batches", a.license_id), &json!({"count": 2, "users_per_code": 1, "duration_days": 30, "enable_benchmark": true, "enable_exercises": true, "enable_badges": false, "require_teacher_link": false}))
-            .await;
-        let activation_code: String =
-            sqlx::query_scalar("SELECT code FROM codes WHERE batch_id = $1 ORDER BY id LIMIT 1")
-                .bind(batch["id"].as_i64().unwrap())
-                .fetch_one(&server.db.pool)
-                .await
-                .unwrap();
-        let ids = Ids {
-            activation_code,
-            batch: batch["id"].as_i64().unwrap(),
-            org: a.org_id,
-            account: a.account_id,
-            product: a.product_id,
-            license: a.license_id,
-            seat: seat["id"].as_i64().unwrap(),
-            user,
-            user_email: email.into(),
-            request: request["id"].as_i64().unwrap(),
-            role_rule: rule["id"].as_i64().unwrap(),
-            webhook: hook["webhook"]["id"].as_i64().unwrap(),
-        };
+        let (a, b, ids) = district_a(&server).await;
+        let email = ids.user_email.clone();
+        let email = email.as_str();
         for role in Role::ALL {
             let client = server.client_for(*role, a.org_id).await;
             for case in cases(&ids) {
