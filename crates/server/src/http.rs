@@ -77,3 +77,19 @@ pub fn decode_cursor(cursor: &str) -> Result<(String, i64), ApiError> {
     let id = id.parse().map_err(|_| bad())?;
     Ok((key, id))
 }
+
+/// Splits a fetch of `limit + 1` rows into the page and the cursor of the
+/// next one (from the last row kept), so every list pages the same way.
+pub fn split_page<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    cursor_of: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        let next = rows.last().map(cursor_of);
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}

@@ -104,13 +104,8 @@ async fn list_audit(
         sql.push(" AND seq < ").bind(before);
     }
     sql.push(" ORDER BY seq DESC LIMIT ").bind(limit + 1);
-    let mut rows: Vec<EventRow> = sql.query_as().fetch_all(&state.db.pool).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.seq.to_string())
-    } else {
-        None
-    };
+    let rows: Vec<EventRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.seq.to_string());
     Ok(Json(Page {
         items: rows.into_iter().map(AuditEvent::from).collect(),
         next_cursor,

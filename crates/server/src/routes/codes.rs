@@ -97,13 +97,8 @@ pub async fn code_page(
         sql.push(" AND c.id > ").bind(after);
     }
     sql.push(" ORDER BY c.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<CodeRow> = sql.query_as().fetch_all(conn).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.id))
-    } else {
-        None
-    };
+    let rows: Vec<CodeRow> = sql.query_as().fetch_all(conn).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok((rows.into_iter().map(Code::from).collect(), next_cursor))
 }
 

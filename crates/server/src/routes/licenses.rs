@@ -225,13 +225,8 @@ async fn list_licenses(
         sql.push(" AND l.id > ").bind(after);
     }
     sql.push(" ORDER BY l.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<LicenseRow> = sql.query_as().fetch_all(&state.db.pool).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.id))
-    } else {
-        None
-    };
+    let rows: Vec<LicenseRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.into_iter().map(|r| r.into_api(today)).collect(),
         next_cursor,

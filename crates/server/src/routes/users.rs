@@ -176,13 +176,8 @@ async fn list_users(
         sql.push(" AND u.id > ").bind(after);
     }
     sql.push(" ORDER BY u.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<UserRow> = sql.query_as().fetch_all(&state.db.pool).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.id))
-    } else {
-        None
-    };
+    let rows: Vec<UserRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.into_iter().map(UserRow::into_api).collect(),
         next_cursor,

@@ -292,7 +292,7 @@ async fn list_deliveries(
         i64,
         Option<i64>,
     );
-    let mut rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, seq, action, status, attempts, next_attempt_at, last_status_code, last_error, \
          created_at, delivered_at FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2 \
          ORDER BY id DESC LIMIT $3",
@@ -302,12 +302,7 @@ async fn list_deliveries(
     .bind(limit + 1)
     .fetch_all(&mut *conn)
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.0.to_string())
-    } else {
-        None
-    };
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.0.to_string());
     let items = rows
         .into_iter()
         .map(

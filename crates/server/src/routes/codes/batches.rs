@@ -222,13 +222,8 @@ async fn list_batches(
         sql.push(" AND b.id > ").bind(after);
     }
     sql.push(" ORDER BY b.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<BatchRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.id))
-    } else {
-        None
-    };
+    let rows: Vec<BatchRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.iter().map(BatchRow::to_api).collect(),
         next_cursor,

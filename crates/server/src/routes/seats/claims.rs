@@ -209,14 +209,10 @@ async fn list_claims(
     let dir = if descending { "DESC" } else { "ASC" };
     sql.push(&format!(" ORDER BY {key_sql} {dir}, s.id {dir} LIMIT "))
         .bind(limit + 1);
-    let mut rows: Vec<ClaimRow> = sql.query_as().fetch_all(&state.db.pool).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| encode_cursor(r.sort_key.as_deref().unwrap_or_default(), r.id))
-    } else {
-        None
-    };
+    let rows: Vec<ClaimRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| {
+        encode_cursor(r.sort_key.as_deref().unwrap_or_default(), r.id)
+    });
     Ok(Json(Page {
         items: rows.into_iter().map(Claim::from).collect(),
         next_cursor,

@@ -72,13 +72,9 @@ async fn list_teachers(
         sql.push(" AND s.id > ").bind(after);
     }
     sql.push(" ORDER BY s.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<TeacherRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.seat_id))
-    } else {
-        None
-    };
+    let rows: Vec<TeacherRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let (rows, next_cursor) =
+        crate::http::split_page(rows, limit, |r| encode_cursor("", r.seat_id));
     Ok(Json(Page {
         items: rows
             .into_iter()

@@ -92,13 +92,8 @@ async fn list_role_rules(
         sql.push(" AND r.id > ").bind(after);
     }
     sql.push(" ORDER BY r.id LIMIT ").bind(limit + 1);
-    let mut rows: Vec<RuleRow> = sql.query_as().fetch_all(&state.db.pool).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor("", r.id))
-    } else {
-        None
-    };
+    let rows: Vec<RuleRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.into_iter().map(RuleRow::into_api).collect(),
         next_cursor,
