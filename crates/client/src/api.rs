@@ -16,6 +16,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
 
+mod admin;
+mod codes;
+mod listings;
+mod requests;
+
 /// How long one request may take before it counts as a timeout.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,6 +112,22 @@ impl ApiClient {
         body: Option<String>,
         key: Option<&str>,
     ) -> Result<T, ClientError> {
+        let text = self.send_raw(method, url.clone(), body, key).await?;
+        serde_json::from_slice(&text).map_err(|e| ClientError::Decode {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Sends one request and returns the body of a 2xx answer as bytes;
+    /// anything else becomes a [`ClientError`].
+    async fn send_raw(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<String>,
+        key: Option<&str>,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut request = self
             .http
             .request(method, url.clone())
@@ -124,17 +145,60 @@ impl ApiClient {
             .await
             .map_err(|e| transport_error(&url, &e))?;
         let status = response.status();
-        let text = response
-            .text()
+        let bytes = response
+            .bytes()
             .await
             .map_err(|e| transport_error(&url, &e))?;
         if !status.is_success() {
-            return Err(problem_error(status, &text));
+            return Err(problem_error(status, &String::from_utf8_lossy(&bytes)));
         }
-        serde_json::from_str(&text).map_err(|e| ClientError::Decode {
+        Ok(bytes.to_vec())
+    }
+
+    /// GET with the query taken from a serde struct (`None` fields left out).
+    async fn get_with<Q: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<T, ClientError> {
+        let url = self.url_with(path, query)?;
+        self.send(Method::GET, url, None, None).await
+    }
+
+    fn url_with<Q: Serialize>(&self, path: &str, query: &Q) -> Result<Url, ClientError> {
+        let mut url = self.url(path, &[]);
+        let encoded = serde_urlencoded::to_string(query).map_err(|e| ClientError::Decode {
             url: url.to_string(),
-            detail: e.to_string(),
-        })
+            detail: format!("cannot encode the query: {e}"),
+        })?;
+        if !encoded.is_empty() {
+            url.set_query(Some(&encoded));
+        }
+        Ok(url)
+    }
+
+    /// A mutation other than POST (PATCH, DELETE), with the same retry rule.
+    async fn mutate<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        key: &str,
+    ) -> Result<T, ClientError> {
+        let body = body.map(|b| serde_json::to_string(b).unwrap_or_default());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .send(method.clone(), self.url(path, &[]), body.clone(), Some(key))
+                .await
+            {
+                Err(error) if error.is_offline() && attempt < MUTATION_ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(300 * attempt as u64)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn get<T: DeserializeOwned>(
