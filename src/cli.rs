@@ -1,16 +1,23 @@
 //! The command-line grammar (clap derive). Keep these names stable: scripts
 //! and the README depend on them.
 
+mod listings;
+mod operations;
+
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
 use seatdesk_core::Role;
 
+pub use listings::*;
+pub use operations::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "seatdesk",
     version,
-    about = "Keyboard-driven license management: dashboard, command line and licensing server"
+    about = "Keyboard-driven license management: dashboard, command line and licensing server",
+    after_help = crate::exit::HELP_TABLE
 )]
 pub struct Cli {
     /// Without a subcommand, the dashboard starts.
@@ -34,6 +41,46 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// List seat assignments (the Claims pane), with its filters.
+    Claims(ClaimsArgs),
+    /// List the teachers holding seats of a license.
+    Teachers(TeachersArgs),
+    /// List licenses (the License Inventory).
+    #[command(visible_alias = "inventory")]
+    Licenses(LicensesArgs),
+    /// List users.
+    Users(UsersArgs),
+    /// Revoke seats, by id or by the user's email, from files or stdin.
+    Revoke(RevokeArgs),
+    /// Undo revocations made within the server's restore window.
+    Restore(RestoreArgs),
+    /// Codes of a license; generate and export activation-code batches.
+    Codes {
+        #[command(subcommand)]
+        command: CodesCommand,
+    },
+    /// List renewal and new-license requests; approve or reject them.
+    Requests(RequestsArgs),
+    /// Why can (or can't) USER use PRODUCT? Each condition, pass or fail.
+    Check(CheckArgs),
+    /// The discrepancy report: counts that disagree with rows, users who
+    /// should not hold seats.
+    Doctor(DoctorArgs),
+    /// The audit log, newest first; --follow prints new events as they happen.
+    Audit(AuditArgs),
+    /// What needs attention: expiring licenses, full pools, leaked codes.
+    Alerts(AlertsArgs),
+    /// List webhook endpoints; add, remove and test them.
+    Webhooks(WebhooksArgs),
+    /// Import a roster.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write every page into a directory.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Default, clap::Args)]

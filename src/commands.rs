@@ -1,9 +1,21 @@
 //! One function per subcommand; `run` dispatches.
 
+mod alerts;
+mod audit;
+mod codes;
+mod completions;
 mod demo;
+mod import;
+mod items;
+mod listings;
 mod login;
+mod remote;
+mod requests;
+mod revoke;
 mod serve;
 mod token;
+mod triage;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -17,6 +29,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Demo(args)) => demo::run(args).await,
         Some(Command::Token { command }) => token::run(command).await,
+        Some(Command::Claims(args)) => listings::claims(args).await,
+        Some(Command::Teachers(args)) => listings::teachers(args).await,
+        Some(Command::Licenses(args)) => listings::licenses(args).await,
+        Some(Command::Users(args)) => listings::users(args).await,
+        Some(Command::Revoke(args)) => revoke::revoke(args).await,
+        Some(Command::Restore(args)) => revoke::restore(args).await,
+        Some(Command::Codes { command }) => codes::run(command).await,
+        Some(Command::Requests(args)) => requests::run(args).await,
+        Some(Command::Check(args)) => triage::check(args).await,
+        Some(Command::Doctor(args)) => triage::doctor(args).await,
+        Some(Command::Audit(args)) => audit::run(args).await,
+        Some(Command::Alerts(args)) => alerts::run(args).await,
+        Some(Command::Webhooks(args)) => webhooks::run(args).await,
+        Some(Command::Import { command }) => import::run(command).await,
+        Some(Command::Completions(args)) => completions::completions(args),
+        Some(Command::Man(args)) => completions::man(args),
     }
 }
 

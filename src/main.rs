@@ -3,7 +3,10 @@
 
 mod cli;
 mod commands;
+mod exit;
+mod output;
 mod paths;
+mod progress;
 
 use clap::Parser;
 
@@ -16,14 +19,36 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("seatdesk: cannot start the async runtime: {error}");
-            return std::process::ExitCode::FAILURE;
+            return exit::Code::Internal.exit();
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(commands::run(cli));
+    // A request still waiting (e.g. `audit --follow` at Ctrl-C) must not
+    // hold the exit.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code,
+        Err(error) if broken_pipe(&error) => {
+            // `seatdesk claims | head`: the reader left; not a failure.
+            std::process::ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("seatdesk: {error:#}");
-            std::process::ExitCode::FAILURE
+            exit::classify(&error).exit()
         }
     }
+}
+
+fn broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }

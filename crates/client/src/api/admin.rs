@@ -25,6 +25,14 @@ impl ApiClient {
         self.send(Method::POST, url, Some(body), None).await
     }
 
+    /// What a restoration of `seat_ids` would do, item by item, changing
+    /// nothing (`?dry_run=true`).
+    pub async fn restore_dry_run(&self, seat_ids: Vec<i64>) -> Result<BulkResult, ClientError> {
+        let body = serde_json::to_string(&SeatIds { seat_ids }).unwrap_or_default();
+        let url = self.url("/v1/seats/restore", &[("dry_run", "true".to_string())]);
+        self.send(Method::POST, url, Some(body), None).await
+    }
+
     /// The help-desk access check of `user` (email or id) for `product`
     /// (SKU or id).
     pub async fn access_check(
@@ -79,6 +87,22 @@ impl ApiClient {
 
     pub async fn webhook_deliveries(&self, id: i64) -> Result<Page<WebhookDelivery>, ClientError> {
         self.get(&format!("/v1/webhooks/{id}/deliveries"), &[])
+            .await
+    }
+
+    /// One page of a webhook's deliveries, newest first; `before` is the
+    /// previous page's `next_cursor`.
+    pub async fn webhook_deliveries_page(
+        &self,
+        id: i64,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<WebhookDelivery>, ClientError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(before) = before {
+            query.push(("before", before.to_string()));
+        }
+        self.get(&format!("/v1/webhooks/{id}/deliveries"), &query)
             .await
     }
 
