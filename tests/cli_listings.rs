@@ -65,18 +65,36 @@ fn claims_filters_match_the_claims_pane() {
     let sku = "CNED-MATH-CRS3-SE";
     let (out, _) = run(
         server.cmd().args([
-            "claims", "--status", "pending,active", "--older-than", "30d", "--product", sku,
-            "--sort", "name", "-o", "json",
+            "claims",
+            "--status",
+            "pending,active",
+            "--older-than",
+            "30d",
+            "--product",
+            sku,
+            "--sort",
+            "name",
+            "-o",
+            "json",
         ]),
         0,
     );
     let printed: Vec<seatdesk_core::api::seats::Claim> = serde_json::from_str(&out).unwrap();
-    assert!(!printed.is_empty(), "the demo has old live student-edition seats");
+    assert!(
+        !printed.is_empty(),
+        "the demo has old live student-edition seats"
+    );
     let cutoff = chrono::Utc::now() - chrono::TimeDelta::days(30);
     for claim in &printed {
-        assert!(matches!(claim.status.as_str(), "pending" | "active"), "{claim:?}");
+        assert!(
+            matches!(claim.status.as_str(), "pending" | "active"),
+            "{claim:?}"
+        );
         assert!(claim.assigned_at < cutoff, "{claim:?}");
-        assert_eq!(claim.product_name, "ConnectED Math Course 3 Student Edition");
+        assert_eq!(
+            claim.product_name,
+            "ConnectED Math Course 3 Student Edition"
+        );
     }
     // The same filters through the API give the same rows, in the same order.
     let products = server.block_on(server.api().products()).unwrap();
@@ -97,7 +115,10 @@ fn claims_filters_match_the_claims_pane() {
     assert_eq!(ids(&printed), ids(&expected));
 
     // --limit stops early; an unknown SKU names the known ones.
-    let (out, _) = run(server.cmd().args(["claims", "--limit", "7", "-o", "json"]), 0);
+    let (out, _) = run(
+        server.cmd().args(["claims", "--limit", "7", "-o", "json"]),
+        0,
+    );
     assert_eq!(json(&out).as_array().unwrap().len(), 7);
     let (out, err) = run(server.cmd().args(["claims", "--product", "NOPE-1"]), 6);
     assert!(out.is_empty());
@@ -117,8 +138,7 @@ fn teachers_licenses_users_and_requests_list_what_the_api_has() {
         .items;
     // `inventory` is the same command as `licenses`.
     let (out, _) = run(server.cmd().args(["inventory", "-o", "json"]), 0);
-    let printed: Vec<seatdesk_core::api::inventory::License> =
-        serde_json::from_str(&out).unwrap();
+    let printed: Vec<seatdesk_core::api::inventory::License> = serde_json::from_str(&out).unwrap();
     assert_eq!(printed, licenses);
     let (out, _) = run(server.cmd().args(["licenses", "-o", "csv"]), 0);
     let (header, rows) = csv_rows(&out);
@@ -144,18 +164,33 @@ fn teachers_licenses_users_and_requests_list_what_the_api_has() {
         .unwrap()
         .items;
     let id = license.id.to_string();
-    let (out, _) = run(server.cmd().args(["teachers", "--license", &id, "--all", "-o", "json"]), 0);
+    let (out, _) = run(
+        server
+            .cmd()
+            .args(["teachers", "--license", &id, "--all", "-o", "json"]),
+        0,
+    );
     let printed: Vec<seatdesk_core::api::seats::Teacher> = serde_json::from_str(&out).unwrap();
     assert_eq!(printed, teachers);
     assert!(printed.iter().any(|t| t.students_assigned > 0));
 
-    let (out, _) = run(server.cmd().args(["users", "--kind", "teacher", "-o", "json"]), 0);
+    let (out, _) = run(
+        server
+            .cmd()
+            .args(["users", "--kind", "teacher", "-o", "json"]),
+        0,
+    );
     let users = json(&out);
     let users = users.as_array().unwrap();
     assert!(!users.is_empty());
     assert!(users.iter().all(|u| u["kind"] == "teacher"));
 
-    let (out, _) = run(server.cmd().args(["requests", "--status", "pending", "-o", "json"]), 0);
+    let (out, _) = run(
+        server
+            .cmd()
+            .args(["requests", "--status", "pending", "-o", "json"]),
+        0,
+    );
     let requests = json(&out);
     let requests = requests.as_array().unwrap();
     assert!(!requests.is_empty(), "the demo has pending requests");
@@ -178,12 +213,23 @@ fn exports_write_csv_and_xlsx_with_the_header_row() {
         0,
     );
     assert!(out.is_empty(), "export only: nothing on stdout, got {out}");
-    assert!(err.contains("wrote") && err.contains("claims.xlsx"), "{err}");
+    assert!(
+        err.contains("wrote") && err.contains("claims.xlsx"),
+        "{err}"
+    );
     let bytes = std::fs::read(&xlsx).unwrap();
     assert_eq!(&bytes[..4], b"PK\x03\x04", "an .xlsx is a zip container");
     let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).expect("calamine opens it");
-    let sheet = book.worksheet_range("seatdesk").expect("the seatdesk sheet");
-    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let sheet = book
+        .worksheet_range("seatdesk")
+        .expect("the seatdesk sheet");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(&header[..3], ["id", "status", "user_email"]);
     let active = api_claims(
         &server,
@@ -199,13 +245,9 @@ fn exports_write_csv_and_xlsx_with_the_header_row() {
 
     // --export with --output: the file and stdout both get the rows.
     let (out, _) = run(
-        server.cmd().args([
-            "licenses",
-            "-o",
-            "json",
-            "--export",
-            csv.to_str().unwrap(),
-        ]),
+        server
+            .cmd()
+            .args(["licenses", "-o", "json", "--export", csv.to_str().unwrap()]),
         0,
     );
     let printed = json(&out);
@@ -215,7 +257,9 @@ fn exports_write_csv_and_xlsx_with_the_header_row() {
     // An export name without a known extension is a usage error.
     let bad = server.path("claims.txt");
     let (_, err) = run(
-        server.cmd().args(["claims", "--export", bad.to_str().unwrap()]),
+        server
+            .cmd()
+            .args(["claims", "--export", bad.to_str().unwrap()]),
         2,
     );
     assert!(err.contains(".csv, .xlsx or .json"), "{err}");
@@ -234,13 +278,24 @@ fn audit_lists_newest_first_with_filters() {
         },
     );
     let ids = format!("{}\n{}\n", claims[0].id, claims[1].id);
-    run(server.cmd().args(["revoke", "--yes", "-"]).write_stdin(ids), 0);
-    let (out, _) = run(server.cmd().args(["audit", "--action", "seat", "-o", "json"]), 0);
+    run(
+        server.cmd().args(["revoke", "--yes", "-"]).write_stdin(ids),
+        0,
+    );
+    let (out, _) = run(
+        server
+            .cmd()
+            .args(["audit", "--action", "seat", "-o", "json"]),
+        0,
+    );
     let events = json(&out);
     let events = events.as_array().unwrap();
     assert_eq!(events.len(), 2, "{out}");
     assert!(events.iter().all(|e| e["action"] == "seat.revoke"));
-    assert!(events[0]["seq"].as_i64() > events[1]["seq"].as_i64(), "newest first");
+    assert!(
+        events[0]["seq"].as_i64() > events[1]["seq"].as_i64(),
+        "newest first"
+    );
     let (out, _) = run(server.cmd().args(["audit", "-o", "csv"]), 0);
     let (header, rows) = csv_rows(&out);
     assert_eq!(&header[..4], ["seq", "at", "actor", "action"]);

@@ -49,10 +49,9 @@ impl Server {
         let db_url = format!("sqlite://{}", dir.path().join("cli.db").display());
         let (db, loaded, token, server) = runtime.block_on(async {
             let db = Db::connect(&db_url).await.expect("open the test database");
-            let loaded =
-                seatdesk_server::demo::load(&db, CLAIMS, chrono::Utc::now().date_naive())
-                    .await
-                    .expect("load demo data");
+            let loaded = seatdesk_server::demo::load(&db, CLAIMS, chrono::Utc::now().date_naive())
+                .await
+                .expect("load demo data");
             let mut conn = db.pool.acquire().await.expect("a connection");
             let (_, token) = seatdesk_server::tokens::insert_token(
                 &mut conn,
@@ -64,9 +63,10 @@ impl Server {
             .expect("a token");
             drop(conn);
             let listen = "127.0.0.1:0".parse().expect("a loopback address");
-            let server = seatdesk_server::spawn(AppState::new(db.clone(), ServerConfig::default()), listen)
-                .await
-                .expect("bind a loopback port");
+            let server =
+                seatdesk_server::spawn(AppState::new(db.clone(), ServerConfig::default()), listen)
+                    .await
+                    .expect("bind a loopback port");
             (db, loaded, token, server)
         });
         std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
