@@ -1,0 +1,104 @@
+//! The command line's contract with scripts: documented exit codes for
+//! auth (4), connection (5), usage (2) and refusals (6), errors as one line
+//! on stderr with nothing on stdout, the exit-code table in `--help`, and
+//! completions and a man page generated from the grammar.
+
+mod common;
+
+use common::{BIN, Server, run};
+use predicates::prelude::*;
+
+#[test]
+fn failures_exit_with_their_documented_codes() {
+    let server = Server::start();
+    // A token the server does not know: 401, exit 4.
+    let (out, err) = run(server.cmd_with_token("sd_not_a_token").args(["claims"]), 4);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("seatdesk: ") && err.contains("401"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    // Nothing listening: exit 5, for every command that talks to a server.
+    let dead = common::dead_url();
+    for args in [
+        &["claims"][..],
+        &["doctor"],
+        &["check", "a@b.org", "SKU"],
+        &["alerts"],
+    ] {
+        let (out, err) = run(server.cmd().env("SEATDESK_URL", &dead).args(args), 5);
+        assert!(out.is_empty());
+        assert!(err.contains("cannot reach the server"), "{err}");
+    }
+    // Usage: unknown flag, bad value, missing argument, bad age: exit 2.
+    run(server.cmd().args(["claims", "--bogus"]), 2);
+    let (_, err) = run(server.cmd().args(["claims", "--status", "lost"]), 2);
+    assert!(err.contains("pending, active, expired, revoked"), "{err}");
+    run(server.cmd().args(["check", "only-a-user"]), 2);
+    run(server.cmd().args(["claims", "--older-than", "a while"]), 2);
+    // A server refusal (404): exit 6.
+    let (_, err) = run(server.cmd().args(["teachers", "--license", "987654"]), 6);
+    assert!(err.contains("404"), "{err}");
+    // No profile and no environment: a usage error that says what to do.
+    let (_, err) = run(server.cmd_without_env().args(["claims"]), 2);
+    assert!(err.contains("seatdesk login"), "{err}");
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let mut cmd = assert_cmd::Command::new(BIN);
+    cmd.arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("3  partial"))
+        .stdout(predicate::str::contains("5  connection"))
+        .stdout(predicate::str::contains("claims"))
+        .stdout(predicate::str::contains("inventory"));
+    assert_cmd::Command::new(BIN)
+        .args(["revoke", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--dry-run"))
+        .stdout(predicate::str::contains("3 some items refused"));
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_grammar() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        assert_cmd::Command::new(BIN)
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("revoke"))
+            .stdout(predicate::str::contains("older-than"));
+    }
+    assert_cmd::Command::new(BIN)
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2);
+    assert_cmd::Command::new(BIN)
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(".ie").or(predicate::str::contains(".TH seatdesk 1")))
+        .stdout(predicate::str::contains(".TH seatdesk 1"))
+        .stdout(predicate::str::contains("claims"));
+    let dir = tempfile::tempdir().unwrap();
+    assert_cmd::Command::new(BIN)
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for page in [
+        "seatdesk.1",
+        "seatdesk-claims.1",
+        "seatdesk-revoke.1",
+        "seatdesk-codes-export.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page))
+            .unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.contains(".TH"), "{page}");
+    }
+}
