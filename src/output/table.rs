@@ -5,8 +5,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Cell;
 
-/// Columns narrower than this are not cut further; past that, trailing
-/// columns are dropped.
+/// Columns are not cut below their header or this width; trailing
+/// columns are dropped instead.
 const MIN_WIDTH: usize = 6;
 const GAP: &str = "  ";
 
@@ -57,9 +57,15 @@ impl Table {
                 *w = (*w).max(cell.width());
             }
         }
+        let floors: Vec<usize> = self
+            .headers
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| (*w).min(h.width().max(MIN_WIDTH)))
+            .collect();
         let mut shown = widths.len();
         if let Some(limit) = width {
-            fit(&mut widths, &mut shown, limit);
+            fit(&mut widths, &floors, &mut shown, limit);
         }
         let mut out = String::new();
         self.line(&mut out, &self.headers, &widths[..shown], false);
@@ -96,36 +102,39 @@ impl Table {
     }
 }
 
-/// Shrinks the widest columns until the row fits `limit`, then drops
-/// trailing columns if even the narrowest layout is too wide.
-fn fit(widths: &mut [usize], shown: &mut usize, limit: usize) {
+/// Fits the columns into `limit`: first drops trailing columns (the
+/// least important) until every shown column can keep its floor (its
+/// header, or [`MIN_WIDTH`]), then narrows the widest columns until the
+/// row fits.
+fn fit(widths: &mut [usize], floors: &[usize], shown: &mut usize, limit: usize) {
     let total = |w: &[usize]| w.iter().sum::<usize>() + GAP.len() * w.len().saturating_sub(1);
+    while *shown > 1 && total(&floors[..*shown]) > limit {
+        *shown -= 1;
+    }
     while total(&widths[..*shown]) > limit {
-        let (widest, w) = widths[..*shown]
+        let Some((widest, w)) = widths[..*shown]
             .iter()
             .copied()
             .enumerate()
+            .filter(|(i, w)| *w > floors[*i])
             .max_by_key(|(i, w)| (*w, usize::MAX - i))
-            .unwrap_or((0, 0));
-        if w > MIN_WIDTH {
-            let excess = total(&widths[..*shown]) - limit;
-            // Cut the widest to the next widest (or by the excess), whichever
-            // is less, so wide columns share the loss.
-            let next = widths[..*shown]
-                .iter()
-                .copied()
-                .filter(|x| *x < w)
-                .max()
-                .unwrap_or(MIN_WIDTH)
-                .max(MIN_WIDTH);
-            let cut = (w - next).clamp(1, excess.max(1));
-            widths[widest] = w - cut;
-        } else if *shown > 1 {
-            *shown -= 1;
-        } else {
-            widths[0] = limit.max(1);
+        else {
+            // Even the floors do not fit (one column, a narrow terminal).
+            widths[0] = widths[0].min(limit.max(1));
             break;
-        }
+        };
+        // Down to the next widest (or by the excess), so wide columns
+        // share the loss rather than one being cut to nothing.
+        let excess = total(&widths[..*shown]) - limit;
+        let next = widths[..*shown]
+            .iter()
+            .copied()
+            .filter(|x| *x < w)
+            .max()
+            .unwrap_or(0)
+            .max(floors[widest]);
+        let cut = (w - next).clamp(1, excess.max(1));
+        widths[widest] = w - cut;
     }
 }
 
