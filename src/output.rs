@@ -76,6 +76,11 @@ impl Cell {
     fn numeric(&self) -> bool {
         matches!(self, Cell::Int(_) | Cell::Float(_))
     }
+
+    /// Values a table never cuts: a cut number or date misleads.
+    fn rigid(&self) -> bool {
+        !matches!(self, Cell::Text(_))
+    }
 }
 
 impl From<String> for Cell {
@@ -132,15 +137,40 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
 pub struct Column {
     pub name: &'static str,
     pub table: bool,
+    /// A shorter table header than the upper-cased name.
+    pub title: Option<&'static str>,
+}
+
+impl Column {
+    /// Sets the table header (CSV keeps `name`).
+    pub const fn titled(self, title: &'static str) -> Column {
+        Column {
+            title: Some(title),
+            ..self
+        }
+    }
+
+    pub fn header(&self) -> String {
+        self.title
+            .map_or_else(|| self.name.to_uppercase(), str::to_string)
+    }
 }
 
 pub const fn col(name: &'static str) -> Column {
-    Column { name, table: true }
+    Column {
+        name,
+        table: true,
+        title: None,
+    }
 }
 
 /// A column in CSV, JSON and exports but not in the terminal table.
 pub const fn wide(name: &'static str) -> Column {
-    Column { name, table: false }
+    Column {
+        name,
+        table: false,
+        title: None,
+    }
 }
 
 /// An item that can be listed: serialized as itself in JSON, as
@@ -209,8 +239,8 @@ impl<T: Record> Sink<T> {
         let stdout = || -> Box<dyn Write> { Box::new(std::io::BufWriter::new(std::io::stdout())) };
         let screen = match output {
             None => None,
-            Some(Format::Table) => Some(Screen::Table(Table::for_columns(
-                T::COLUMNS.iter().filter(|c| c.table).map(|c| c.name),
+            Some(Format::Table) => Some(Screen::Table(Table::with_headers(
+                T::COLUMNS.iter().filter(|c| c.table).map(Column::header),
             ))),
             Some(Format::Json) => Some(Screen::Json(json::JsonArray::new(stdout())?)),
             Some(Format::Csv) => Some(Screen::Csv(csv::CsvRows::new(stdout(), T::COLUMNS)?)),

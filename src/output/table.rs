@@ -7,7 +7,7 @@ use super::Cell;
 
 /// Columns are not cut below their header or this width; trailing
 /// columns are dropped instead.
-const MIN_WIDTH: usize = 6;
+const MIN_WIDTH: usize = 12;
 const GAP: &str = "  ";
 
 #[derive(Debug, Clone, Default)]
@@ -16,26 +16,39 @@ pub struct Table {
     rows: Vec<Vec<String>>,
     /// Right-aligned: every cell so far was a number (or empty).
     numeric: Vec<bool>,
+    /// Never cut: every cell so far was a number, date, flag or empty.
+    rigid: Vec<bool>,
 }
 
 impl Table {
+    /// Headers are the upper-cased names.
     pub fn for_columns<'a>(names: impl IntoIterator<Item = &'a str>) -> Table {
-        let headers: Vec<String> = names.into_iter().map(|n| n.to_uppercase()).collect();
-        let numeric = vec![true; headers.len()];
+        Table::with_headers(names.into_iter().map(str::to_uppercase))
+    }
+
+    pub fn with_headers(headers: impl IntoIterator<Item = String>) -> Table {
+        let headers: Vec<String> = headers.into_iter().collect();
         Table {
+            numeric: vec![true; headers.len()],
+            rigid: vec![true; headers.len()],
             headers,
             rows: Vec::new(),
-            numeric,
         }
     }
 
     pub fn push<'a>(&mut self, cells: impl IntoIterator<Item = &'a Cell>) {
         let mut row = Vec::with_capacity(self.headers.len());
         for (i, cell) in cells.into_iter().enumerate() {
-            if !cell.numeric() && *cell != Cell::Empty {
-                if let Some(flag) = self.numeric.get_mut(i) {
-                    *flag = false;
-                }
+            if !cell.numeric()
+                && *cell != Cell::Empty
+                && let Some(flag) = self.numeric.get_mut(i)
+            {
+                *flag = false;
+            }
+            if !cell.rigid()
+                && let Some(flag) = self.rigid.get_mut(i)
+            {
+                *flag = false;
             }
             // Control characters would break the layout (names come from
             // imports); a table shows them as spaces.
@@ -61,7 +74,14 @@ impl Table {
             .headers
             .iter()
             .zip(&widths)
-            .map(|(h, w)| (*w).min(h.width().max(MIN_WIDTH)))
+            .zip(&self.rigid)
+            .map(|((h, w), rigid)| {
+                if *rigid {
+                    *w
+                } else {
+                    (*w).min(h.width().max(MIN_WIDTH))
+                }
+            })
             .collect();
         let mut shown = widths.len();
         if let Some(limit) = width {
