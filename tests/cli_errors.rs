@@ -102,3 +102,48 @@ fn completions_and_man_pages_come_from_the_grammar() {
         assert!(text.contains(".TH"), "{page}");
     }
 }
+
+/// The README's column table is the contract: each listing's CSV header
+/// is exactly the documented list.
+#[test]
+fn csv_headers_are_the_ones_the_readme_documents() {
+    let server = Server::start();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("| listing | JSON | CSV columns |")
+        .nth(1)
+        .expect("the README's column table");
+    let documented = |listing: &str| -> String {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{listing}`")))
+            .unwrap_or_else(|| panic!("README has no row for {listing}"));
+        let columns = row.trim_end_matches('|').rsplit('|').next().unwrap();
+        let columns = columns.split(" (").next().unwrap();
+        columns
+            .split(',')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for (listing, args) in [
+        ("claims", &["claims"][..]),
+        ("teachers", &["teachers", "--license", "1"]),
+        ("licenses", &["licenses"]),
+        ("users", &["users"]),
+        ("audit", &["audit"]),
+        ("requests", &["requests"]),
+        ("codes list", &["codes", "list", "--license", "1"]),
+        ("codes batches", &["codes", "batches", "--license", "1"]),
+        ("alerts", &["alerts"]),
+        ("webhooks", &["webhooks"]),
+        ("webhooks deliveries", &["webhooks", "deliveries", "1"]),
+    ] {
+        let (out, _) = run(
+            server.cmd().args(args).args(["-o", "csv", "--limit", "0"]),
+            0,
+        );
+        assert_eq!(out.trim_end(), documented(listing), "{listing}");
+    }
+}

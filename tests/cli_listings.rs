@@ -55,7 +55,11 @@ fn claims_json_and_csv_are_what_the_api_says() {
     let (out, _) = run(server.cmd().args(["claims", "--limit", "25"]), 0);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 26, "{out}");
-    assert!(lines[0].starts_with("ID") && lines[0].contains("EMAIL"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("EMAIL"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].contains(&expected[0].user_email), "{}", lines[1]);
 }
 
