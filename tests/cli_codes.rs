@@ -99,7 +99,7 @@ fn codes_generate_export_and_list() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["batch_id"].to_string() == batch_id)
+        .filter(|c| c["batch_id"] == batch["id"])
         .map(|c| c["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes.len(), 2);

@@ -5,12 +5,14 @@ use std::io::Write;
 use super::{Cell, Column};
 
 pub struct CsvRows<W: Write> {
-    writer: ::csv::Writer<W>,
+    /// Boxed: the writer carries its buffer inline, and the enums that
+    /// hold a `CsvRows` should stay small.
+    writer: Box<::csv::Writer<W>>,
 }
 
 impl<W: Write> CsvRows<W> {
     pub fn new(out: W, columns: &[Column]) -> anyhow::Result<CsvRows<W>> {
-        let mut writer = ::csv::Writer::from_writer(out);
+        let mut writer = Box::new(::csv::Writer::from_writer(out));
         writer.write_record(columns.iter().map(|c| c.name))?;
         Ok(CsvRows { writer })
     }
