@@ -162,7 +162,8 @@ async fn run(
             confirm(conn, verb, &ids, flags.from_stdin).await?;
         }
     }
-    let outcomes = send(conn, verb, &ids, flags.dry_run).await?;
+    let (outcomes, failure) = send(conn, verb, &ids, flags.dry_run).await?;
+    let unsent = failure.as_ref().map(|error| format!("not sent: {error:#}"));
     let results: Vec<ItemReport> = lines
         .into_iter()
         .map(|(input, seat_id, local)| match (seat_id, local) {
@@ -173,7 +174,11 @@ async fn run(
                     seat_id: Some(id),
                     outcome: result.map_or(ItemOutcome::Refused, |r| r.outcome),
                     reason: result.map_or_else(
-                        || Some("the server gave no result for this seat".into()),
+                        || {
+                            unsent
+                                .clone()
+                                .or_else(|| Some("the server gave no result for this seat".into()))
+                        },
                         |r| r.reason.clone(),
                     ),
                 }
@@ -197,6 +202,9 @@ async fn run(
         results,
     };
     print(&report, verb, out.output)?;
+    if let Some(error) = failure {
+        eprintln!("seatdesk: {error:#}; the items above marked 'not sent' were not");
+    }
     Ok(if report.refused > 0 {
         Code::Partial.exit()
     } else {
@@ -205,15 +213,17 @@ async fn run(
 }
 
 /// Sends `ids` in chunks of the server's bulk limit; results by seat id.
+/// When a later chunk fails, the earlier chunks' results still count (they
+/// are done and must be reported) and the failure comes back beside them.
 async fn send(
     conn: &Conn,
     verb: Verb,
     ids: &[i64],
     dry_run: bool,
-) -> anyhow::Result<HashMap<i64, ItemResult>> {
+) -> anyhow::Result<(HashMap<i64, ItemResult>, Option<anyhow::Error>)> {
     let mut outcomes = HashMap::with_capacity(ids.len());
     if ids.is_empty() {
-        return Ok(outcomes);
+        return Ok((outcomes, None));
     }
     let what = if dry_run {
         format!("checking {} (dry run)", verb.word())
@@ -223,18 +233,27 @@ async fn send(
     let progress = crate::progress::bar(ids.len() as u64, &what);
     for chunk in ids.chunks(MAX_BULK_ITEMS) {
         let chunk = chunk.to_vec();
-        let result: BulkResult = match (verb, dry_run) {
+        let result: anyhow::Result<BulkResult> = match (verb, dry_run) {
             (Verb::Revoke, true) => conn.api.revoke_dry_run(chunk).await,
             (Verb::Restore, true) => conn.api.restore_dry_run(chunk).await,
             (Verb::Revoke, false) => conn.api.revoke(chunk, &new_idempotency_key()).await,
             (Verb::Restore, false) => conn.api.restore(chunk, &new_idempotency_key()).await,
         }
-        .with_context(|| format!("{} seats", verb.word()))?;
-        progress.inc(result.results.len() as u64);
-        outcomes.extend(result.results.into_iter().map(|r| (r.id, r)));
+        .with_context(|| format!("{} seats", verb.word()));
+        match result {
+            Ok(result) => {
+                progress.inc(result.results.len() as u64);
+                outcomes.extend(result.results.into_iter().map(|r| (r.id, r)));
+            }
+            Err(error) if outcomes.is_empty() => return Err(error),
+            Err(error) => {
+                progress.finish_and_clear();
+                return Ok((outcomes, Some(error)));
+            }
+        }
     }
     progress.finish_and_clear();
-    Ok(outcomes)
+    Ok((outcomes, None))
 }
 
 /// Asks "Revoke N seats?" on a terminal, after a dry run has said how many
@@ -249,7 +268,7 @@ async fn confirm(conn: &Conn, verb: Verb, ids: &[i64], from_stdin: bool) -> anyh
         ))
         .into());
     }
-    let preview = send(conn, verb, ids, true).await?;
+    let (preview, _) = send(conn, verb, ids, true).await?;
     let refused = preview
         .values()
         .filter(|r| r.outcome == ItemOutcome::Refused)
