@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use seatdesk_core::Permission;
 
 use crate::app::Pane;
 
@@ -44,6 +45,18 @@ pub enum Command {
     CycleAccount,
     PrevLicense,
     NextLicense,
+    PrevTab,
+    NextTab,
+    Open,
+    NewBatch,
+    CycleOrderStatus,
+    CycleInventoryType,
+    ToggleLicense,
+    RequestLicense,
+    Renew,
+    Approve,
+    Reject,
+    CheckAccess,
 }
 
 /// Where a command applies.
@@ -62,11 +75,21 @@ impl Scope {
     }
 }
 
-const LISTS: &[Pane] = &[Pane::Dashboard, Pane::Claims, Pane::Teachers, Pane::Audit];
 const CLAIMS: &[Pane] = &[Pane::Claims];
 const TEACHERS: &[Pane] = &[Pane::Teachers];
-const FILTERABLE: &[Pane] = &[Pane::Claims, Pane::Teachers, Pane::Audit];
-const EXPORTABLE: &[Pane] = &[Pane::Claims, Pane::Teachers];
+const CODES: &[Pane] = &[Pane::Codes];
+const INVENTORY: &[Pane] = &[Pane::Inventory];
+const TABBED: &[Pane] = &[Pane::Codes, Pane::Inventory];
+const LICENSED: &[Pane] = &[Pane::Teachers, Pane::Codes];
+const USERS: &[Pane] = &[Pane::Claims, Pane::Teachers];
+const FILTERABLE: &[Pane] = &[
+    Pane::Claims,
+    Pane::Teachers,
+    Pane::Codes,
+    Pane::Inventory,
+    Pane::Audit,
+];
+const EXPORTABLE: &[Pane] = &[Pane::Claims, Pane::Teachers, Pane::Codes];
 
 impl Command {
     /// Every command with its config name, help text, scope, whether it
@@ -175,19 +198,12 @@ impl Command {
             false,
             "6",
         ),
-        (
-            Command::Up,
-            "up",
-            "move up",
-            Scope::Panes(LISTS),
-            false,
-            "k,up",
-        ),
+        (Command::Up, "up", "move up", Scope::Global, false, "k,up"),
         (
             Command::Down,
             "down",
             "move down",
-            Scope::Panes(LISTS),
+            Scope::Global,
             false,
             "j,down",
         ),
@@ -195,7 +211,7 @@ impl Command {
             Command::PageUp,
             "page_up",
             "page up",
-            Scope::Panes(LISTS),
+            Scope::Global,
             false,
             "pgup",
         ),
@@ -203,7 +219,7 @@ impl Command {
             Command::PageDown,
             "page_down",
             "page down",
-            Scope::Panes(LISTS),
+            Scope::Global,
             false,
             "pgdn",
         ),
@@ -211,7 +227,7 @@ impl Command {
             Command::Top,
             "top",
             "first row",
-            Scope::Panes(LISTS),
+            Scope::Global,
             false,
             "g,home",
         ),
@@ -219,7 +235,7 @@ impl Command {
             Command::Bottom,
             "bottom",
             "last row",
-            Scope::Panes(LISTS),
+            Scope::Global,
             false,
             "G,end",
         ),
@@ -356,7 +372,7 @@ impl Command {
             Command::PrevLicense,
             "prev_license",
             "previous license",
-            Scope::Panes(TEACHERS),
+            Scope::Panes(LICENSED),
             false,
             "[",
         ),
@@ -364,9 +380,105 @@ impl Command {
             Command::NextLicense,
             "next_license",
             "next license",
-            Scope::Panes(TEACHERS),
+            Scope::Panes(LICENSED),
             false,
             "]",
+        ),
+        (
+            Command::PrevTab,
+            "prev_tab",
+            "previous tab (code kind / licenses-requests)",
+            Scope::Panes(TABBED),
+            false,
+            "h,left",
+        ),
+        (
+            Command::NextTab,
+            "next_tab",
+            "next tab (code kind / licenses-requests)",
+            Scope::Panes(TABBED),
+            false,
+            "l,right",
+        ),
+        (
+            Command::Open,
+            "open",
+            "open the license's codes",
+            Scope::Panes(INVENTORY),
+            false,
+            "enter",
+        ),
+        (
+            Command::NewBatch,
+            "new_batch",
+            "generate an activation-code batch",
+            Scope::Panes(CODES),
+            true,
+            "n",
+        ),
+        (
+            Command::CycleOrderStatus,
+            "order_status",
+            "next order status filter",
+            Scope::Panes(INVENTORY),
+            false,
+            "s",
+        ),
+        (
+            Command::CycleInventoryType,
+            "inventory_type",
+            "next inventory type filter",
+            Scope::Panes(INVENTORY),
+            false,
+            "t",
+        ),
+        (
+            Command::ToggleLicense,
+            "toggle_license",
+            "activate / deactivate the license",
+            Scope::Panes(INVENTORY),
+            true,
+            "a",
+        ),
+        (
+            Command::RequestLicense,
+            "request_license",
+            "request a new license",
+            Scope::Panes(INVENTORY),
+            true,
+            "n",
+        ),
+        (
+            Command::Renew,
+            "renew",
+            "request a renewal of the license",
+            Scope::Panes(INVENTORY),
+            true,
+            "R",
+        ),
+        (
+            Command::Approve,
+            "approve",
+            "approve the request",
+            Scope::Panes(INVENTORY),
+            true,
+            "y",
+        ),
+        (
+            Command::Reject,
+            "reject",
+            "reject the request",
+            Scope::Panes(INVENTORY),
+            true,
+            "x",
+        ),
+        (
+            Command::CheckAccess,
+            "check",
+            "check access of the row's user (:check EMAIL PRODUCT)",
+            Scope::Panes(USERS),
+            false,
+            "c",
         ),
     ];
 
@@ -401,6 +513,24 @@ impl Command {
     /// Changes data on the server: disabled by `--readonly`.
     pub fn mutates(self) -> bool {
         self.row().4
+    }
+
+    /// What the token's role must allow for this command to run.
+    pub fn permission(self) -> Option<Permission> {
+        match self {
+            Command::Revoke | Command::Undo => Some(Permission::ManageSeats),
+            Command::NewBatch => Some(Permission::ManageCodes),
+            Command::ToggleLicense => Some(Permission::ToggleLicense),
+            Command::RequestLicense | Command::Renew => Some(Permission::SubmitRequest),
+            Command::Approve | Command::Reject => Some(Permission::DecideRequest),
+            Command::CheckAccess => Some(Permission::Triage),
+            _ => None,
+        }
+    }
+
+    /// Needs the server to answer: disabled while offline.
+    pub fn needs_server(self) -> bool {
+        self.mutates() || self == Command::CheckAccess
     }
 
     pub fn by_name(name: &str) -> Option<Command> {
