@@ -259,8 +259,11 @@ pub fn decision_form(request: &LicenseRequest, approve: bool) -> Form {
     };
     let mut fields = vec![
         Field::note(&format!(
-            "{} {} from {} by {} on {}",
-            request.kind,
+            "{} request {} from {} by {} on {}",
+            match request.kind {
+                seatdesk_core::RequestKind::Renewal => "Renewal",
+                seatdesk_core::RequestKind::NewLicense => "New license",
+            },
             request.id,
             request.org_name,
             request.created_by,

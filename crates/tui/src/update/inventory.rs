@@ -138,7 +138,11 @@ pub(super) fn toggle(app: &mut App) {
             true,
         );
     }
-    let active = license.status != LicenseStatus::Active;
+    // A depleted license is live (only out of seats): it can be deactivated.
+    let active = !matches!(
+        license.status,
+        LicenseStatus::Active | LicenseStatus::Depleted
+    );
     let verb = if active { "Activate" } else { "Deactivate" };
     let mut lines = vec![format!(
         "Order {} - {} - PO {} - now {}",

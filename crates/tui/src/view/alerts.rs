@@ -71,10 +71,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let mut title = format!(" Alerts ({})", alerts.len());
     if alerts.len() > capacity {
-        title.push_str(&format!(
-            ", {} more: seatdesk alerts",
-            alerts.len() - capacity
-        ));
+        title.push_str(&format!(", {} not shown", alerts.len() - capacity));
     }
     if app.alerts.truncated {
         title.push_str(", truncated");

@@ -145,7 +145,10 @@ fn check_lines(app: &App, check: &AccessCheck, wide: bool) -> Vec<Line<'static>>
             if check.access {
                 "ACCESS GRANTED".to_string()
             } else {
-                format!("NO ACCESS: {}", check.summary)
+                format!(
+                    "NO ACCESS: {}",
+                    check.summary.trim_start_matches("no access: ")
+                )
             },
             if check.access {
                 app.theme.good().add_modifier(Modifier::BOLD)

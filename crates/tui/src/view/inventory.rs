@@ -145,7 +145,7 @@ fn licenses(app: &App, frame: &mut Frame, area: Rect) {
                 l.status.to_string()
             };
             let renewal = match (l.renewal_requested, l.renewed) {
-                (_, true) => "renewed",
+                (_, true) => "done",
                 (true, false) => "req",
                 (false, false) => "-",
             };
