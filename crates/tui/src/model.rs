@@ -285,7 +285,7 @@ pub fn local_inventory(app: &App) -> Vec<License> {
 
     use crate::app::SearchField;
     let view = &app.inventory;
-    let search = view.search.trim().to_lowercase();
+    let search = view.searched.trim().to_lowercase();
     let matches_search = |l: &License| {
         search.is_empty()
             || match view.field {

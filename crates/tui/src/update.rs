@@ -19,6 +19,7 @@ mod input;
 mod inventory;
 mod sync;
 mod triage;
+mod validate;
 
 use bulk::{on_bulk, open_revoke};
 pub use forms::{batch_form, decision_form, export_form, new_license_form, renewal_form};
@@ -647,7 +648,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
             }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
-        Some(Dialog::Form(form)) => return forms::submit(app, form),
+        Some(Dialog::Form(form)) => return validate::submit(app, form),
         Some(Dialog::Confirm { confirm, .. }) => return inventory::confirmed(app, confirm),
         Some(other) => {
             app.dialog = Some(other);

@@ -105,9 +105,10 @@ pub struct InventoryView {
 }
 
 impl InventoryView {
-    /// The query the current filters and search ask the server.
+    /// The query the filters and the last search sent (not what is being
+    /// typed) ask the server.
     pub fn query(&self, account: Option<i64>) -> LicenseQuery {
-        let search = self.search.trim();
+        let search = self.searched.trim();
         let text = |field: SearchField| {
             (self.field == field && !search.is_empty()).then(|| search.to_string())
         };

@@ -193,7 +193,7 @@ pub(super) fn on_codes(app: &mut App, action: CodesAction) -> Vec<Effect> {
                     b.expires_at.format("%Y-%m-%d")
                 )
             });
-            if !super::forms::answered(app, result, |k| matches!(k, FormKind::Batch { .. })) {
+            if !super::validate::answered(app, result, |k| matches!(k, FormKind::Batch { .. })) {
                 return Vec::new();
             }
             app.codes.tab = CodeTab::Batches;

@@ -328,7 +328,7 @@ pub(super) fn on_inventory(app: &mut App, action: InventoryAction) -> Vec<Effect
                     .unwrap_or("the parent org");
                 format!("{kind} {} sent to {to} for approval", r.id)
             });
-            if super::forms::answered(app, result, |kind| {
+            if super::validate::answered(app, result, |kind| {
                 matches!(kind, FormKind::Renewal { .. } | FormKind::NewLicense)
             }) {
                 return after_request(app);
@@ -344,7 +344,7 @@ pub(super) fn on_inventory(app: &mut App, action: InventoryAction) -> Vec<Effect
                 Some(license) => format!("request {} {}; license {license}", r.id, r.status),
                 None => format!("request {} {}", r.id, r.status),
             });
-            if super::forms::answered(app, result, |kind| {
+            if super::validate::answered(app, result, |kind| {
                 matches!(kind, FormKind::Approve { .. } | FormKind::Reject { .. })
             }) {
                 return after_request(app);
