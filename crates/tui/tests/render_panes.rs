@@ -300,3 +300,37 @@ fn dashboard_alerts() {
         );
     });
 }
+
+#[test]
+fn batch_form_refused_by_the_server() {
+    each_size("batch_form_refused", |app| {
+        cmd(app, Command::GoPane(Pane::Codes.index()));
+        cmd(app, Command::NewBatch);
+        keys(app, &[KeyCode::Backspace, KeyCode::Backspace]);
+        type_text(app, "40");
+        run(app, Action::Submit);
+        run(
+            app,
+            Action::Codes(CodesAction::BatchCreated(Err(
+                "40 codes for 1 user(s) each need 40 seats; license 1 has 24 seats available, 0 of them promised to earlier unredeemed codes".into(),
+            ))),
+        );
+    });
+}
+
+#[test]
+fn access_check_that_failed() {
+    each_size("access_failed", |app| {
+        cmd(app, Command::Palette);
+        type_text(app, "check nobody@example.org SKU-10");
+        run(app, Action::Submit);
+        run(
+            app,
+            Action::Access {
+                user: "nobody@example.org".into(),
+                product: "SKU-10".into(),
+                result: Err("not found: user nobody@example.org".into()),
+            },
+        );
+    });
+}
