@@ -244,6 +244,15 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
             claim.status
         );
     }
+    // The Inventory pane lists the order from the server; Enter opens its codes.
+    tmux.send(&["5"]);
+    let inventory = tmux.wait_for("License Inventory (1)").await;
+    assert!(
+        inventory.contains("ORD-1") && inventory.contains("PO-1"),
+        "{inventory}"
+    );
+    tmux.send(&["Enter"]);
+    tmux.wait_for("[Master codes]").await;
     tmux.send(&["q"]);
     server.handle.abort();
 }

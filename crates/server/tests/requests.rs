@@ -413,7 +413,8 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
             .school_admin
             .get_ok(&format!("/v1/licenses/{}", t.license))
             .await;
-        assert_eq!(license["start_date"], "2100-01-01");
+        // The renewal continues the current term, so users keep access now.
+        assert_eq!(license["start_date"], "2020-01-01");
         assert_eq!(license["finish_date"], "2101-06-30");
         assert_eq!(license["seats"]["purchased"], 12);
         assert_eq!(license["renewed"], true);
@@ -626,4 +627,31 @@ async fn an_allocated_license_keeps_its_seat_count_on_an_existing_code_renewal()
         assert_eq!(renewed["seats"]["purchased"], 8);
         server.assert_counts_match_rows().await;
     }
+}
+
+#[tokio::test]
+async fn an_existing_code_renewal_after_a_gap_starts_afresh() {
+    let server = TestServer::start(common::Backend::Sqlite).await;
+    let t = tree(&server, "gap").await;
+    let request: Value = t
+        .school_admin
+        .post_ok(
+            "/v1/requests",
+            &json!({
+                "kind": "renewal", "license_id": t.license, "new_code": false,
+                "start_date": "2100-03-01", "finish_date": "2100-12-31"
+            }),
+        )
+        .await;
+    let id = request["id"].as_i64().unwrap();
+    t.district_admin
+        .post_ok::<Value>(&format!("/v1/requests/{id}/approve"), &json!({}))
+        .await;
+    let license: Value = t
+        .school_admin
+        .get_ok(&format!("/v1/licenses/{}", t.license))
+        .await;
+    // Two months lie between the old finish and the new start: no access then.
+    assert_eq!(license["start_date"], "2100-03-01");
+    assert_eq!(license["finish_date"], "2100-12-31");
 }

@@ -5,9 +5,15 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use seatdesk_client::{Patch, Snapshot};
+use seatdesk_core::api::alerts::Alerts;
 use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::codes::CodeBatch;
+use seatdesk_core::api::inventory::{License, Product};
+use seatdesk_core::api::requests::LicenseRequest;
+use seatdesk_core::api::triage::AccessCheck;
 use seatdesk_core::api::{BulkResult, Me};
 
+use crate::app::CodesData;
 use crate::keymap::Command;
 
 #[derive(Debug, Clone)]
@@ -35,6 +41,54 @@ pub enum Action {
     Accounts(Result<Vec<(i64, String)>, String>),
     /// A background job finished with a message for the status line.
     Notice(Result<String, String>),
+    Inventory(InventoryAction),
+    Codes(CodesAction),
+    /// The answer of an access check of `user` for `product`.
+    Access {
+        user: String,
+        product: String,
+        result: Result<AccessCheck, String>,
+    },
+    Alerts(Result<Alerts, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum InventoryAction {
+    /// One page of licenses for search `generation`; `last` when no more follow.
+    Page {
+        generation: u64,
+        items: Vec<License>,
+        last: bool,
+        truncated: bool,
+    },
+    Failed {
+        generation: u64,
+        error: String,
+        offline: bool,
+    },
+    Requests(Result<Vec<LicenseRequest>, String>),
+    Products(Result<Vec<Product>, String>),
+    /// Activation or deactivation of `license_id` answered.
+    Toggled {
+        license_id: i64,
+        result: Result<License, String>,
+    },
+    Submitted(Result<LicenseRequest, String>),
+    Decided {
+        request_id: i64,
+        result: Result<LicenseRequest, String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum CodesAction {
+    Loaded {
+        generation: u64,
+        result: Result<(CodesData, bool), String>,
+    },
+    BatchCreated(Result<CodeBatch, String>),
+    /// An export finished: the message names the file, or why it failed.
+    Exported(Result<String, String>),
 }
 
 #[derive(Debug, Clone)]

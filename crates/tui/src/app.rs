@@ -6,14 +6,28 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seatdesk_core::api::Me;
+use seatdesk_core::api::alerts::Alert;
 use seatdesk_core::api::audit::AuditEvent;
-use seatdesk_core::api::inventory::License;
+use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
+use seatdesk_core::api::inventory::{License, LicenseQuery, Product};
+use seatdesk_core::api::requests::NewRequest;
 use seatdesk_core::api::seats::{Claim, ClaimSort};
+use seatdesk_core::api::triage::AccessCheck;
 use seatdesk_core::{Permission, SeatStatus, UserKind};
 
+use crate::form::Form;
 use crate::keymap::{Command, KeyMap};
 use crate::model::ProductSummary;
 use crate::theme::Theme;
+
+mod codes;
+mod inventory;
+
+pub use codes::{CODES_MAX, CodeTab, CodesData, CodesView};
+pub use inventory::{
+    INVENTORY_MAX, InventoryTab, InventoryView, ORDER_STATUSES, SearchField, inventory_type_label,
+    order_status_label,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -44,11 +58,6 @@ impl Pane {
             Pane::Inventory => "Inventory",
             Pane::Audit => "Audit",
         }
-    }
-
-    /// Panes that exist only as a tab so far.
-    pub fn built(self) -> bool {
-        !matches!(self, Pane::Codes | Pane::Inventory)
     }
 
     pub fn index(self) -> usize {
@@ -176,9 +185,43 @@ pub struct AuditView {
     pub list: ListState,
 }
 
+/// Alerts shown on the Dashboard (GET /v1/alerts), most severe first.
+#[derive(Debug, Clone, Default)]
+pub struct AlertsView {
+    pub items: Vec<Alert>,
+    pub truncated: bool,
+    pub loading: bool,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+/// Alerts are fetched again after a sync that changed data, or this often.
+pub const ALERTS_EVERY: Duration = Duration::seconds(60);
+
+/// What a yes in a [`Dialog::Confirm`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    SetLicenseActive { license_id: i64, active: bool },
+}
+
 /// A modal box over the panes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
+    /// A form: code batch, export path, renewal, new license, approve, reject.
+    Form(Form),
+    /// The help-desk access check; `result` is None while it runs.
+    Access {
+        user: String,
+        product: String,
+        result: Option<Result<AccessCheck, String>>,
+    },
+    /// A yes / no question before a change on the server.
+    Confirm {
+        title: String,
+        lines: Vec<String>,
+        confirm: Confirmed,
+    },
     /// Revocation awaiting confirmation.
     ConfirmRevoke {
         ids: Vec<i64>,
@@ -244,6 +287,42 @@ pub enum Effect {
         path: PathBuf,
         csv: String,
     },
+    LoadInventory {
+        generation: u64,
+        query: LicenseQuery,
+    },
+    LoadRequests,
+    LoadProducts,
+    LoadCodes {
+        generation: u64,
+        license_id: i64,
+        tab: CodeTab,
+    },
+    CreateBatch {
+        license_id: i64,
+        batch: NewCodeBatch,
+    },
+    ExportBatch {
+        batch_id: i64,
+        format: ExportFormat,
+        path: PathBuf,
+    },
+    SetLicenseActive {
+        license_id: i64,
+        active: bool,
+    },
+    SubmitRequest(NewRequest),
+    Decide {
+        request_id: i64,
+        approve: bool,
+        comments: String,
+        seats: Option<i64>,
+    },
+    AccessCheck {
+        user: String,
+        product: String,
+    },
+    LoadAlerts,
     ClearTerminal,
 }
 
@@ -268,6 +347,11 @@ pub struct App {
     pub claims_view: ClaimsView,
     pub teachers: TeachersView,
     pub audit: AuditView,
+    pub inventory: InventoryView,
+    pub codes: CodesView,
+    pub alerts: AlertsView,
+    /// The product catalogue, for the new-license request form.
+    pub products: Vec<Product>,
     pub dialog: Option<Dialog>,
     pub input: Option<Input>,
     pub palette: String,
@@ -277,8 +361,28 @@ pub struct App {
     pub spinner: usize,
     pub bulk_running: bool,
     pub export_dir: PathBuf,
+    /// The user's home, for `~` in typed paths; None where unknown.
+    pub home: Option<PathBuf>,
     pub dirty: bool,
     pub quit: bool,
+}
+
+/// What a permission lets one do, for "the reporter role may not ...".
+pub fn permission_phrase(permission: Permission) -> &'static str {
+    match permission {
+        Permission::Read => "read",
+        Permission::Triage => "run access checks",
+        Permission::ManageSeats => "revoke or restore seats",
+        Permission::ManageCodes => "generate or export codes",
+        Permission::ManageUsers => "manage users",
+        Permission::ManageInventory => "manage inventory",
+        Permission::ToggleLicense => "activate or deactivate licenses",
+        Permission::SubmitRequest => "submit license requests",
+        Permission::DecideRequest => "approve or reject requests",
+        Permission::ManageTokens => "manage tokens",
+        Permission::ManageCatalog => "manage the product catalogue",
+        Permission::ManageWebhooks => "manage webhooks",
+    }
 }
 
 /// How often the cache is synced while the server answers, and retried
@@ -315,6 +419,10 @@ impl App {
             claims_view: ClaimsView::default(),
             teachers: TeachersView::default(),
             audit: AuditView::default(),
+            inventory: InventoryView::default(),
+            codes: CodesView::default(),
+            alerts: AlertsView::default(),
+            products: Vec::new(),
             dialog: None,
             input: None,
             palette: String::new(),
@@ -324,6 +432,7 @@ impl App {
             spinner: 0,
             bulk_running: false,
             export_dir: PathBuf::from("."),
+            home: None,
             dirty: true,
             quit: false,
         }
@@ -337,29 +446,53 @@ impl App {
 
     /// True while anything runs in the background (the spinner turns).
     pub fn busy(&self) -> bool {
-        self.sync.in_flight || self.bulk_running || self.audit.loading || self.claims_view.searching
+        self.sync.in_flight
+            || self.bulk_running
+            || self.audit.loading
+            || self.claims_view.searching
+            || self.inventory.loading
+            || self.inventory.requests_loading
+            || !self.inventory.toggling.is_empty()
+            || self.codes.loading
+            || self.codes.exporting
+            || self.alerts.loading
+            || match &self.dialog {
+                Some(Dialog::Form(form)) => form.submitting,
+                Some(Dialog::Access { result, .. }) => result.is_none(),
+                _ => false,
+            }
     }
 
     pub fn license(&self, id: i64) -> Option<&License> {
         self.licenses.iter().find(|l| l.id == id)
     }
 
+    /// A license from the cache or, failing that, from the Inventory rows
+    /// the server sent.
+    pub fn find_license(&self, id: i64) -> Option<&License> {
+        self.license(id)
+            .or_else(|| self.inventory.rows.iter().find(|l| l.id == id))
+    }
+
     /// Why `command` cannot run now, if it cannot.
     pub fn blocked(&self, command: Command) -> Option<String> {
-        if !command.mutates() {
-            return None;
-        }
-        if self.readonly {
+        if command.mutates() && self.readonly {
             return Some("read-only profile: nothing on the server can be changed".into());
         }
-        if self.sync.offline.is_some() {
+        if command.needs_server() && self.sync.offline.is_some() {
             return Some("offline: the server cannot be reached".into());
         }
+        command.permission().and_then(|p| self.lacks(p))
+    }
+
+    /// Why this token may not do what `permission` covers, if it may not.
+    pub fn lacks(&self, permission: Permission) -> Option<String> {
         match &self.me {
             None => Some("waiting for the server to say what this token may do".into()),
-            Some(me) if !me.permissions.contains(&Permission::ManageSeats) => Some(format!(
-                "the {} role may not revoke or restore seats",
-                me.role
+            Some(me) if !me.permissions.contains(&permission) => Some(format!(
+                "the {} role may not {}",
+                me.role,
+                permission_phrase(permission)
             )),
             Some(_) => None,
         }

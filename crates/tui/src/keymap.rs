@@ -5,8 +5,22 @@
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use seatdesk_core::Permission;
 
 use crate::app::Pane;
+
+mod table;
+
+/// A row of [`Command::TABLE`]: command, config name, help text, scope,
+/// whether it changes data on the server, default keys.
+pub type Row = (
+    Command,
+    &'static str,
+    &'static str,
+    Scope,
+    bool,
+    &'static str,
+);
 
 /// Something a key can do. `name` is what the config file and the command
 /// palette call it.
@@ -44,6 +58,18 @@ pub enum Command {
     CycleAccount,
     PrevLicense,
     NextLicense,
+    PrevTab,
+    NextTab,
+    Open,
+    NewBatch,
+    CycleOrderStatus,
+    CycleInventoryType,
+    ToggleLicense,
+    RequestLicense,
+    Renew,
+    Approve,
+    Reject,
+    CheckAccess,
 }
 
 /// Where a command applies.
@@ -62,324 +88,12 @@ impl Scope {
     }
 }
 
-const LISTS: &[Pane] = &[Pane::Dashboard, Pane::Claims, Pane::Teachers, Pane::Audit];
-const CLAIMS: &[Pane] = &[Pane::Claims];
-const TEACHERS: &[Pane] = &[Pane::Teachers];
-const FILTERABLE: &[Pane] = &[Pane::Claims, Pane::Teachers, Pane::Audit];
-const EXPORTABLE: &[Pane] = &[Pane::Claims, Pane::Teachers];
-
 impl Command {
     /// Every command with its config name, help text, scope, whether it
     /// changes data on the server, and its default keys.
-    pub const TABLE: &'static [(
-        Command,
-        &'static str,
-        &'static str,
-        Scope,
-        bool,
-        &'static str,
-    )] = &[
-        (
-            Command::Help,
-            "help",
-            "show this help",
-            Scope::Global,
-            false,
-            "?",
-        ),
-        (
-            Command::Palette,
-            "palette",
-            "command palette",
-            Scope::Global,
-            false,
-            ":",
-        ),
-        (
-            Command::Filter,
-            "filter",
-            "filter / search the list",
-            Scope::Panes(FILTERABLE),
-            false,
-            "/",
-        ),
-        (
-            Command::Back,
-            "back",
-            "back, cancel or clear",
-            Scope::Global,
-            false,
-            "esc",
-        ),
-        (
-            Command::NextPane,
-            "next_pane",
-            "next pane",
-            Scope::Global,
-            false,
-            "tab",
-        ),
-        (
-            Command::PrevPane,
-            "prev_pane",
-            "previous pane",
-            Scope::Global,
-            false,
-            "backtab",
-        ),
-        (
-            Command::GoPane(0),
-            "pane_1",
-            "Dashboard pane",
-            Scope::Global,
-            false,
-            "1",
-        ),
-        (
-            Command::GoPane(1),
-            "pane_2",
-            "Claims pane",
-            Scope::Global,
-            false,
-            "2",
-        ),
-        (
-            Command::GoPane(2),
-            "pane_3",
-            "Teachers pane",
-            Scope::Global,
-            false,
-            "3",
-        ),
-        (
-            Command::GoPane(3),
-            "pane_4",
-            "Codes pane",
-            Scope::Global,
-            false,
-            "4",
-        ),
-        (
-            Command::GoPane(4),
-            "pane_5",
-            "Inventory pane",
-            Scope::Global,
-            false,
-            "5",
-        ),
-        (
-            Command::GoPane(5),
-            "pane_6",
-            "Audit pane",
-            Scope::Global,
-            false,
-            "6",
-        ),
-        (
-            Command::Up,
-            "up",
-            "move up",
-            Scope::Panes(LISTS),
-            false,
-            "k,up",
-        ),
-        (
-            Command::Down,
-            "down",
-            "move down",
-            Scope::Panes(LISTS),
-            false,
-            "j,down",
-        ),
-        (
-            Command::PageUp,
-            "page_up",
-            "page up",
-            Scope::Panes(LISTS),
-            false,
-            "pgup",
-        ),
-        (
-            Command::PageDown,
-            "page_down",
-            "page down",
-            Scope::Panes(LISTS),
-            false,
-            "pgdn",
-        ),
-        (
-            Command::Top,
-            "top",
-            "first row",
-            Scope::Panes(LISTS),
-            false,
-            "g,home",
-        ),
-        (
-            Command::Bottom,
-            "bottom",
-            "last row",
-            Scope::Panes(LISTS),
-            false,
-            "G,end",
-        ),
-        (
-            Command::Mark,
-            "mark",
-            "mark / unmark the row",
-            Scope::Panes(TEACHERS),
-            false,
-            "space",
-        ),
-        (
-            Command::MarkRange,
-            "mark_range",
-            "mark a range from the last mark",
-            Scope::Panes(TEACHERS),
-            false,
-            "v",
-        ),
-        (
-            Command::MarkAll,
-            "mark_all",
-            "mark all shown rows",
-            Scope::Panes(TEACHERS),
-            false,
-            "A",
-        ),
-        (
-            Command::Revoke,
-            "revoke",
-            "revoke the marked seats",
-            Scope::Panes(TEACHERS),
-            true,
-            "D",
-        ),
-        (
-            Command::Undo,
-            "undo",
-            "undo the last bulk revocation",
-            Scope::Panes(TEACHERS),
-            true,
-            "u",
-        ),
-        (
-            Command::Refresh,
-            "refresh",
-            "sync with the server now",
-            Scope::Global,
-            false,
-            "r",
-        ),
-        (
-            Command::Export,
-            "export",
-            "export the shown rows to CSV",
-            Scope::Panes(EXPORTABLE),
-            false,
-            "e",
-        ),
-        (
-            Command::Redraw,
-            "redraw",
-            "redraw the screen",
-            Scope::Global,
-            false,
-            "ctrl-l",
-        ),
-        (Command::Quit, "quit", "quit", Scope::Global, false, "q"),
-        (
-            Command::ToggleActive,
-            "toggle_active",
-            "show / hide Active claims",
-            Scope::Panes(CLAIMS),
-            false,
-            "a",
-        ),
-        (
-            Command::TogglePending,
-            "toggle_pending",
-            "show / hide Pending claims",
-            Scope::Panes(CLAIMS),
-            false,
-            "p",
-        ),
-        (
-            Command::ToggleExpired,
-            "toggle_expired",
-            "show / hide Expired claims",
-            Scope::Panes(CLAIMS),
-            false,
-            "x",
-        ),
-        (
-            Command::ToggleRevoked,
-            "toggle_revoked",
-            "show / hide Revoked claims",
-            Scope::Panes(CLAIMS),
-            false,
-            "R",
-        ),
-        (
-            Command::CycleProduct,
-            "product",
-            "next product filter",
-            Scope::Panes(CLAIMS),
-            false,
-            "P",
-        ),
-        (
-            Command::CycleAccount,
-            "account",
-            "switch purchasing account (org / account)",
-            Scope::Global,
-            false,
-            "o",
-        ),
-        (
-            Command::CycleDateRange,
-            "date_range",
-            "assigned within 7 / 30 / 90 / 365 days / any time",
-            Scope::Panes(CLAIMS),
-            false,
-            "d",
-        ),
-        (
-            Command::CycleSort,
-            "sort",
-            "sort by assignment / claim date",
-            Scope::Panes(CLAIMS),
-            false,
-            "s",
-        ),
-        (
-            Command::PrevLicense,
-            "prev_license",
-            "previous license",
-            Scope::Panes(TEACHERS),
-            false,
-            "[",
-        ),
-        (
-            Command::NextLicense,
-            "next_license",
-            "next license",
-            Scope::Panes(TEACHERS),
-            false,
-            "]",
-        ),
-    ];
+    pub const TABLE: &'static [Row] = table::TABLE;
 
-    fn row(
-        self,
-    ) -> &'static (
-        Command,
-        &'static str,
-        &'static str,
-        Scope,
-        bool,
-        &'static str,
-    ) {
+    fn row(self) -> &'static Row {
         Command::TABLE
             .iter()
             .find(|row| row.0 == self)
@@ -401,6 +115,24 @@ impl Command {
     /// Changes data on the server: disabled by `--readonly`.
     pub fn mutates(self) -> bool {
         self.row().4
+    }
+
+    /// What the token's role must allow for this command to run.
+    pub fn permission(self) -> Option<Permission> {
+        match self {
+            Command::Revoke | Command::Undo => Some(Permission::ManageSeats),
+            Command::NewBatch => Some(Permission::ManageCodes),
+            Command::ToggleLicense => Some(Permission::ToggleLicense),
+            Command::RequestLicense | Command::Renew => Some(Permission::SubmitRequest),
+            Command::Approve | Command::Reject => Some(Permission::DecideRequest),
+            Command::CheckAccess => Some(Permission::Triage),
+            _ => None,
+        }
+    }
+
+    /// Needs the server to answer: disabled while offline.
+    pub fn needs_server(self) -> bool {
+        self.mutates() || self == Command::CheckAccess
     }
 
     pub fn by_name(name: &str) -> Option<Command> {

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod form;
 pub mod keymap;
 pub mod model;
 pub mod tasks;
@@ -113,6 +114,7 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         Theme::from_env(),
         Utc::now(),
     );
+    app.home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     if let Some(reason) = &cache.rebuilt {
         tracing::warn!(?reason, "cache rebuilt");
         app.message = Some(app::Message {

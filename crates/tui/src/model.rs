@@ -275,3 +275,79 @@ pub fn fuzzy_match_until(
     }
     Some(found)
 }
+
+/// The cached licenses that pass the Inventory pane's filters, as a
+/// stand-in until (or while) the server cannot answer. Mirrors the
+/// server's rules closely enough for a preview.
+pub fn local_inventory(app: &App) -> Vec<License> {
+    use seatdesk_core::LicenseStatus;
+    use seatdesk_core::api::inventory::OrderStatusFilter as S;
+
+    use crate::app::SearchField;
+    let view = &app.inventory;
+    let search = view.searched.trim().to_lowercase();
+    let matches_search = |l: &License| {
+        search.is_empty()
+            || match view.field {
+                SearchField::OrderNumber => l.order_number.to_lowercase() == search,
+                SearchField::PurchaseOrder => l.purchase_order.to_lowercase().contains(&search),
+                SearchField::Code => {
+                    let plain = |code: &str| code.replace(['-', ' '], "").to_lowercase();
+                    let wanted = plain(&search);
+                    [&l.teacher_code, &l.master_code]
+                        .into_iter()
+                        .flatten()
+                        .any(|c| plain(c) == wanted)
+                }
+            }
+    };
+    let matches_status = |l: &License| match view.order_status.unwrap_or(S::All) {
+        S::All => true,
+        S::Available => {
+            l.status == LicenseStatus::Active
+                && l.standing != DateStanding::Lapsed
+                && l.seats_available > 0
+        }
+        S::Expired => l.status == LicenseStatus::Expired || l.standing == DateStanding::Lapsed,
+        S::Requested => l.status == LicenseStatus::Requested,
+        S::WithRenewalRequest => l.renewal_requested,
+    };
+    app.scoped_licenses()
+        .into_iter()
+        .filter(|l| {
+            view.inventory_type.is_none_or(|t| l.inventory_type == t)
+                && matches_status(l)
+                && matches_search(l)
+        })
+        .collect()
+}
+
+/// Recomputes the Codes pane's rows from its text filter.
+pub fn rebuild_codes(app: &mut App) {
+    let view = &app.codes;
+    let query = view.query.to_lowercase();
+    let has = |text: &str| text.to_lowercase().contains(&query);
+    app.codes.rows = if view.tab == crate::app::CodeTab::Batches {
+        view.batches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| query.is_empty() || has(&b.created_by) || b.id.to_string() == query)
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        view.codes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                query.is_empty()
+                    || has(&c.code)
+                    || c.user_email.as_deref().is_some_and(has)
+                    || c.subject.as_deref().is_some_and(has)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let height = app.list_height();
+    let len = app.codes.rows.len();
+    app.codes.list.scroll(len, height);
+}

@@ -14,6 +14,8 @@ use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
 use crate::app::{CHUNK, Effect};
 use crate::model;
 
+mod panes;
+
 /// Audit events the Audit pane loads.
 const AUDIT_PAGE: u32 = 500;
 
@@ -174,6 +176,7 @@ impl Runner {
                 });
             }
             Effect::ClearTerminal => {}
+            other => panes::spawn(api, send, other),
         }
     }
 }

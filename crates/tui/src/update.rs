@@ -1,24 +1,32 @@
 //! `update`: the one place state changes. Pure and synchronous: anything
 //! that needs the network or the disk is returned as an [`Effect`].
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
-use crate::action::{Action, AuditAction, SearchAction, SyncAction};
-use crate::app::{App, CHUNK, Dialog, Effect, Input, Message, Pane, RETRY_EVERY, SYNC_EVERY};
+use crate::action::{Action, AuditAction, SearchAction};
+use crate::app::{App, CHUNK, Dialog, Effect, Input, InventoryTab, Message, Pane};
 use crate::keymap::{Command, Key};
 use crate::model;
 
 mod bulk;
+mod codes;
+mod forms;
 mod input;
+mod inventory;
+mod sync;
+mod triage;
+mod validate;
 
 use bulk::{on_bulk, open_revoke};
+pub use forms::{batch_form, decision_form, export_form, new_license_form, renewal_form};
 pub use input::palette_candidates;
 use input::{export, set_filter, text_input};
+pub use inventory::decide_blocked;
+use sync::on_sync;
 
 /// Turns a key press into an action, according to what has focus: a dialog,
 /// a text field, the help overlay, or the key map.
@@ -48,6 +56,24 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
                 .then_some(Action::Submit);
         }
         Some(Dialog::Progress { .. }) => return None,
+        Some(Dialog::Form(_)) => {
+            return Some(match key.code {
+                KeyCode::Esc => Action::Run(Command::Back),
+                KeyCode::Enter => Action::Submit,
+                _ => Action::Text(key),
+            });
+        }
+        Some(Dialog::Confirm { .. }) => {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Char('n') => Some(Action::Run(Command::Back)),
+                KeyCode::Enter | KeyCode::Char('y') => Some(Action::Submit),
+                _ => None,
+            };
+        }
+        Some(Dialog::Access { .. }) => {
+            return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
+                .then_some(Action::Run(Command::Back));
+        }
         None => {}
     }
     if app.input.is_some() {
@@ -155,10 +181,28 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Inventory(action) => inventory::on_inventory(app, action),
+        Action::Codes(action) => codes::on_codes(app, action),
+        Action::Access {
+            user,
+            product,
+            result,
+        } => {
+            triage::on_access(app, user, product, result);
+            Vec::new()
+        }
+        Action::Alerts(result) => {
+            triage::on_alerts(app, result);
+            Vec::new()
+        }
     }
 }
 
 fn notify(app: &mut App, text: String, error: bool) {
+    if error {
+        // The status line shows one message at a time; the log keeps them all.
+        tracing::warn!(%text, "shown to the user");
+    }
     app.message = Some(Message { text, error });
 }
 
@@ -166,9 +210,14 @@ fn rebuild_lists(app: &mut App) {
     model::rebuild_claims(app);
     model::rebuild_teachers(app);
     model::rebuild_audit(app);
+    model::rebuild_codes(app);
     let height = app.list_height();
     let len = app.dashboard.len();
     app.dash_list.scroll(len, height);
+    let len = app.inventory.rows.len();
+    app.inventory.list.scroll(len, height);
+    let len = app.inventory.requests.len();
+    app.inventory.requests_list.scroll(len, height);
 }
 
 fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
@@ -258,13 +307,28 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             }
         }
         Command::Refresh => {
+            let mut effects = match app.pane {
+                Pane::Inventory => {
+                    app.inventory.requests_loaded = false;
+                    let mut effects = inventory::reload(app);
+                    if app.inventory.tab == InventoryTab::Requests {
+                        effects.extend(inventory::enter(app));
+                    }
+                    effects
+                }
+                Pane::Codes => codes::reload(app),
+                Pane::Dashboard => triage::load_alerts(app),
+                _ => Vec::new(),
+            };
             if app.sync.in_flight {
                 notify(app, "a sync is already running".into(), false);
             } else {
                 app.sync.in_flight = true;
-                return vec![Effect::Sync];
+                effects.push(Effect::Sync);
             }
+            return effects;
         }
+        Command::Export if app.pane == Pane::Codes => return codes::export(app),
         Command::Export => return export(app),
         Command::Redraw => return vec![Effect::ClearTerminal],
         Command::Quit => app.quit = true,
@@ -302,8 +366,15 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             app.claims_view.product = None;
             app.teachers.license = None;
             app.teachers.list = Default::default();
+            app.codes.license = None;
+            app.inventory.from_server = false;
             rebuild_lists(app);
             notify(app, format!("showing {}", app.account_label()), false);
+            return match app.pane {
+                Pane::Inventory => inventory::reload(app),
+                Pane::Codes => codes::enter(app),
+                _ => Vec::new(),
+            };
         }
         Command::CycleDateRange => {
             const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
@@ -321,6 +392,9 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 _ => ClaimSort::AssignedAt,
             };
             model::rebuild_claims(app);
+        }
+        Command::PrevLicense | Command::NextLicense if app.pane == Pane::Codes => {
+            return codes::switch_license(app, command == Command::NextLicense);
         }
         Command::PrevLicense | Command::NextLicense => {
             let ids = app.license_ids();
@@ -340,6 +414,57 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 model::rebuild_teachers(app);
             }
         }
+        Command::PrevTab | Command::NextTab => {
+            let forward = command == Command::NextTab;
+            return match app.pane {
+                Pane::Codes => codes::switch_tab(app, forward),
+                Pane::Inventory => inventory::switch_tab(app),
+                _ => Vec::new(),
+            };
+        }
+        Command::Open => return inventory::open_codes(app),
+        Command::NewBatch => codes::open_batch_form(app),
+        Command::CycleOrderStatus => return inventory::cycle_order_status(app),
+        Command::CycleInventoryType => return inventory::cycle_inventory_type(app),
+        Command::ToggleLicense => inventory::toggle(app),
+        Command::RequestLicense => {
+            app.dialog = Some(Dialog::Form(forms::new_license_form(app)));
+            if app.products.is_empty() {
+                return vec![Effect::LoadProducts];
+            }
+        }
+        Command::Renew => {
+            let license = (app.inventory.tab == InventoryTab::Licenses)
+                .then(|| app.inventory.selected().cloned())
+                .flatten();
+            match license {
+                None => notify(
+                    app,
+                    "renew: pick a license on the Licenses tab".into(),
+                    true,
+                ),
+                Some(l) if l.renewal_requested => notify(
+                    app,
+                    format!(
+                        "order {} already has a pending renewal request",
+                        l.order_number
+                    ),
+                    true,
+                ),
+                Some(l) if l.status == seatdesk_core::LicenseStatus::Requested => notify(
+                    app,
+                    format!(
+                        "order {} is itself a request not yet approved",
+                        l.order_number
+                    ),
+                    true,
+                ),
+                Some(l) => app.dialog = Some(Dialog::Form(forms::renewal_form(&l))),
+            }
+        }
+        Command::Approve => inventory::open_decision(app, true),
+        Command::Reject => inventory::open_decision(app, false),
+        Command::CheckAccess => return triage::check_row(app),
     }
     Vec::new()
 }
@@ -347,6 +472,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
 fn go_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
     app.pane = pane;
     app.input = None;
+    match pane {
+        Pane::Inventory => return inventory::enter(app),
+        Pane::Codes => return codes::enter(app),
+        _ => {}
+    }
     if pane == Pane::Audit && !app.audit.loaded && !app.audit.loading && app.sync.offline.is_none()
     {
         app.audit.loading = true;
@@ -366,7 +496,16 @@ fn back(app: &mut App) -> Vec<Effect> {
                 );
             }
             Dialog::Progress { .. } => app.dialog = Some(dialog),
-            Dialog::Summary { .. } => {}
+            Dialog::Summary { .. } | Dialog::Access { .. } => {}
+            Dialog::Form(form) => {
+                let text = if form.submitting {
+                    "closed; the request was already sent and its answer will show here"
+                } else {
+                    "cancelled; nothing was sent"
+                };
+                notify(app, format!("{}: {text}", form.title), false);
+            }
+            Dialog::Confirm { .. } => notify(app, "cancelled; nothing was changed".into(), false),
         }
         return Vec::new();
     }
@@ -384,7 +523,9 @@ fn back(app: &mut App) -> Vec<Effect> {
         Pane::Claims => !app.claims_view.query.is_empty(),
         Pane::Teachers => !app.teachers.query.is_empty(),
         Pane::Audit => !app.audit.query.is_empty(),
-        _ => false,
+        Pane::Codes => !app.codes.query.is_empty(),
+        Pane::Inventory => !app.inventory.search.is_empty(),
+        Pane::Dashboard => false,
     };
     if has_filter {
         return set_filter(app, pane, String::new());
@@ -418,7 +559,20 @@ fn move_cursor(app: &mut App, delta: isize) {
             let len = app.audit.rows.len();
             app.audit.list.step(delta, len, height);
         }
-        Pane::Codes | Pane::Inventory => {}
+        Pane::Codes => {
+            let len = app.codes.rows.len();
+            app.codes.list.step(delta, len, height);
+        }
+        Pane::Inventory => match app.inventory.tab {
+            InventoryTab::Licenses => {
+                let len = app.inventory.rows.len();
+                app.inventory.list.step(delta, len, height);
+            }
+            InventoryTab::Requests => {
+                let len = app.inventory.requests.len();
+                app.inventory.requests_list.step(delta, len, height);
+            }
+        },
     }
 }
 
@@ -494,6 +648,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
             }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
+        Some(Dialog::Form(form)) => return validate::submit(app, form),
+        Some(Dialog::Confirm { confirm, .. }) => return inventory::confirmed(app, confirm),
         Some(other) => {
             app.dialog = Some(other);
             return Vec::new();
@@ -503,10 +659,22 @@ fn submit(app: &mut App) -> Vec<Effect> {
     match app.input.take() {
         Some(Input::Palette) => {
             let text = app.palette.trim().to_string();
+            let words: Vec<&str> = text.split_whitespace().collect();
             match palette_candidates(&text).first() {
+                Some(Command::CheckAccess) if words.len() > 1 => {
+                    if let Some(reason) = app.blocked(Command::CheckAccess) {
+                        notify(app, format!("check access: disabled ({reason})"), true);
+                        return Vec::new();
+                    }
+                    return triage::check_args(app, &words[1..]);
+                }
                 Some(command) => return update(app, Action::Run(*command)),
                 None => notify(app, format!("no command named '{text}'"), true),
             }
+        }
+        Some(Input::Filter(Pane::Inventory)) => {
+            app.inventory.tab = InventoryTab::Licenses;
+            return inventory::reload(app);
         }
         Some(Input::Filter(_) | Input::HelpSearch) | None => {}
     }
@@ -529,137 +697,4 @@ fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
         return vec![Effect::Sync];
     }
     Vec::new()
-}
-
-fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
-    match sync {
-        SyncAction::Loaded(snapshot) => {
-            let snapshot = *snapshot;
-            replace_data(app, snapshot.last_sync, |app| {
-                app.licenses = snapshot.licenses;
-                app.claims = Arc::new(snapshot.claims);
-            })
-        }
-        SyncAction::Patched(patch) => {
-            let patch = *patch;
-            replace_data(app, patch.last_sync, |app| apply_patch(app, patch))
-        }
-        SyncAction::Done { changed, at } => {
-            let mut effects = Vec::new();
-            app.sync.in_flight = false;
-            app.sync.last_sync = Some(at);
-            if app.sync.offline.take().is_some() {
-                notify(app, "back online: the server answers again".into(), false);
-            }
-            app.sync.error = None;
-            app.sync.next_at = Some(app.now + SYNC_EVERY);
-            if app.me.is_none() {
-                effects.push(Effect::LoadMe);
-            }
-            if app.accounts.is_empty() {
-                effects.push(Effect::LoadAccounts);
-            }
-            // The Audit pane follows new events live.
-            if app.pane == Pane::Audit && changed > 0 && !app.audit.loading {
-                app.audit.loading = true;
-                effects.push(Effect::LoadAudit);
-            }
-            effects
-        }
-        SyncAction::Failed { error, offline } => {
-            app.sync.in_flight = false;
-            if offline {
-                app.sync.offline = Some(error);
-                app.sync.next_at = Some(app.now + RETRY_EVERY);
-            } else {
-                notify(app, format!("sync failed: {error}"), true);
-                app.sync.error = Some(error);
-                app.sync.next_at = Some(app.now + SYNC_EVERY);
-            }
-            Vec::new()
-        }
-    }
-}
-
-/// Swaps in new rows via `change`, keeping what the user set up: the search
-/// result (mapped by claim id until it is re-run), marks of seats still live,
-/// cursors.
-fn replace_data(
-    app: &mut App,
-    last_sync: Option<chrono::DateTime<chrono::Utc>>,
-    change: impl FnOnce(&mut App),
-) -> Vec<Effect> {
-    let matched_ids: Option<HashSet<i64>> = app.claims_view.matched.as_ref().map(|m| {
-        m.iter()
-            .filter_map(|&i| app.claims.get(i as usize))
-            .map(|c| c.id)
-            .collect()
-    });
-    change(app);
-    if last_sync > app.sync.last_sync {
-        app.sync.last_sync = last_sync;
-    }
-    app.sync.loaded = true;
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
-    let live: HashSet<i64> = app
-        .claims
-        .iter()
-        .filter(|c| c.status.consumes_seat())
-        .map(|c| c.id)
-        .collect();
-    app.teachers.marks.retain(|id| live.contains(id));
-    let mut effects = Vec::new();
-    if let Some(ids) = matched_ids {
-        let indices = app
-            .claims
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| ids.contains(&c.id))
-            .map(|(i, _)| i as u32)
-            .collect();
-        app.claims_view.matched = Some(Arc::new(indices));
-        app.claims_view.generation += 1;
-        app.claims_view.searching = true;
-        effects.push(Effect::Search {
-            generation: app.claims_view.generation,
-            query: app.claims_view.query.clone(),
-            claims: app.claims.clone(),
-        });
-    }
-    rebuild_lists(app);
-    effects
-}
-
-/// Merges the rows a delta sync changed into memory: one pass over the
-/// claims, instead of reloading the whole cache.
-fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
-    use std::collections::HashMap;
-    let replaced: HashSet<i64> = patch
-        .claims_of
-        .iter()
-        .chain(&patch.gone_licenses)
-        .copied()
-        .collect();
-    let mut incoming: HashMap<i64, seatdesk_core::api::seats::Claim> =
-        patch.claims.into_iter().map(|c| (c.id, c)).collect();
-    let claims = Arc::make_mut(&mut app.claims);
-    claims.retain_mut(|claim| match incoming.remove(&claim.id) {
-        Some(new) => {
-            *claim = new;
-            true
-        }
-        None => !replaced.contains(&claim.license_id),
-    });
-    let mut added: Vec<_> = incoming.into_values().collect();
-    added.sort_by_key(|c| c.id);
-    claims.extend(added);
-    let gone: HashSet<i64> = patch.gone_licenses.iter().copied().collect();
-    app.licenses.retain(|l| !gone.contains(&l.id));
-    for license in patch.licenses {
-        match app.licenses.iter_mut().find(|l| l.id == license.id) {
-            Some(slot) => *slot = license,
-            None => app.licenses.push(license),
-        }
-    }
-    app.licenses.sort_by_key(|l| l.id);
 }

@@ -1,6 +1,11 @@
 //! `render`: a pure function of `&App` onto a frame. Lists build only the
 //! rows on screen, so a frame costs the same whatever the cache holds.
 
+mod alerts;
+mod codes;
+mod forms;
+mod hints;
+mod inventory;
 mod overlays;
 mod panes;
 
@@ -10,9 +15,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Input, Pane};
+use crate::app::{App, Input, ListState, Pane};
 
-const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+pub(crate) const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -33,18 +38,43 @@ pub fn render(app: &App, frame: &mut Frame) {
         Pane::Claims => panes::claims(app, frame, body),
         Pane::Teachers => panes::teachers(app, frame, body),
         Pane::Audit => panes::audit(app, frame, body),
-        Pane::Codes | Pane::Inventory => panes::not_built(app, frame, body),
+        Pane::Codes => codes::render(app, frame, body),
+        Pane::Inventory => inventory::render(app, frame, body),
     }
     render_status(app, frame, status);
     if app.input == Some(Input::Palette) {
         overlays::palette(app, frame, body);
     }
-    if let Some(dialog) = &app.dialog {
-        overlays::dialog(app, dialog, frame, area);
+    match &app.dialog {
+        Some(crate::app::Dialog::Form(form)) => forms::form(app, form, frame, area),
+        Some(crate::app::Dialog::Access {
+            user,
+            product,
+            result,
+        }) => forms::access(app, user, product, result.as_ref(), frame, area),
+        Some(crate::app::Dialog::Confirm { title, lines, .. }) => {
+            forms::confirm(app, title, lines, frame, area);
+        }
+        Some(dialog) => overlays::dialog(app, dialog, frame, area),
+        None => {}
     }
     if let Some(scroll) = app.help {
         overlays::help(app, scroll, frame, area);
     }
+}
+
+/// The visible window of a list of `len` rows `height` high, from the
+/// list's offset, always keeping the cursor inside and the range in bounds.
+pub(crate) fn window(list: &ListState, len: usize, height: usize) -> std::ops::Range<usize> {
+    if len == 0 {
+        return 0..0;
+    }
+    let cursor = list.cursor.min(len - 1);
+    let mut offset = list.offset.min(len - 1);
+    if cursor >= offset + height {
+        offset = cursor + 1 - height;
+    }
+    offset..(offset + height).min(len)
 }
 
 /// The stale-data banner: shown while the server cannot be reached.
@@ -68,17 +98,11 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
             (false, Pane::Inventory) => "Inv",
             _ => pane.title(),
         };
-        let label = match (pane.built(), wide) {
-            (true, _) => format!(" {} {title} ", i + 1),
-            (false, true) => format!(" {} {title} (not built yet) ", i + 1),
-            (false, false) => format!(" {} {title}(n/a) ", i + 1),
-        };
+        let label = format!(" {} {title} ", i + 1);
         let style = if *pane == app.pane {
             app.theme.selected()
-        } else if pane.built() {
-            Style::default()
         } else {
-            app.theme.dim()
+            Style::default()
         };
         spans.push(Span::styled(label, style));
     }
@@ -101,8 +125,17 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = match &app.input {
+        Some(Input::Filter(Pane::Inventory)) => Line::from(vec![
+            Span::styled(
+                format!("/ {}: ", app.inventory.field.label()),
+                app.theme.title(),
+            ),
+            Span::raw(format!("{}_", app.inventory.search)),
+            Span::styled("  Tab field · Enter search · Esc clear", app.theme.dim()),
+        ]),
         Some(Input::Filter(pane)) => {
             let text = match pane {
+                Pane::Codes => &app.codes.query,
                 Pane::Claims => &app.claims_view.query,
                 Pane::Teachers => &app.teachers.query,
                 _ => &app.audit.query,

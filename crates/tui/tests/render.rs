@@ -79,11 +79,6 @@ fn audit() {
 }
 
 #[test]
-fn codes_pane_says_not_built() {
-    each_size("codes", |app| go(app, Pane::Codes));
-}
-
-#[test]
 fn confirm_revoke_with_refusals() {
     each_size("confirm", |app| {
         go(app, Pane::Teachers);

@@ -529,6 +529,9 @@ fn a_tick_redraws_only_when_something_shown_changed() {
             at: now(),
         }),
     );
+    // The alerts fetched with the sync answer; nothing runs any more.
+    run(&mut app, Action::Alerts(Ok(support::alerts(vec![]))));
+    assert!(!app.busy());
     app.dirty = false;
     run(&mut app, Action::Tick(now() + Duration::seconds(1)));
     assert!(!app.dirty, "nothing on screen changed");

@@ -6,9 +6,10 @@ use crate::app::{App, Dialog, Effect, Input, Pane};
 use crate::keymap::Command;
 use crate::model;
 
-/// Commands whose name starts with `text`, exact match first.
+/// Commands whose name starts with the first word of `text`, exact match
+/// first; the rest of `text` are arguments (`check EMAIL PRODUCT`).
 pub fn palette_candidates(text: &str) -> Vec<Command> {
-    let text = text.trim();
+    let text = text.split_whitespace().next().unwrap_or("");
     let mut found: Vec<Command> = Command::TABLE
         .iter()
         .filter(|row| row.1.starts_with(text))
@@ -19,6 +20,10 @@ pub fn palette_candidates(text: &str) -> Vec<Command> {
 }
 
 pub(super) fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(Dialog::Form(_)) = &app.dialog {
+        super::forms::form_key(app, key);
+        return Vec::new();
+    }
     if let Some(Dialog::ConfirmRevoke { typed, .. }) = &mut app.dialog {
         match key.code {
             KeyCode::Char(c) => typed.push(c),
@@ -36,7 +41,7 @@ pub(super) fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Backspace => {
                     app.palette.pop();
                 }
-                KeyCode::Tab => {
+                KeyCode::Tab if !app.palette.contains(' ') => {
                     if let Some(command) = palette_candidates(&app.palette).first() {
                         app.palette = command.name().to_string();
                     }
@@ -55,10 +60,23 @@ pub(super) fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Some(Input::Filter(Pane::Inventory)) => {
+            // Sent on Enter: the server searches, so not on every key.
+            match key.code {
+                KeyCode::Char(c) => app.inventory.search.push(c),
+                KeyCode::Backspace => {
+                    app.inventory.search.pop();
+                }
+                KeyCode::Tab | KeyCode::BackTab => app.inventory.field = app.inventory.field.next(),
+                _ => {}
+            }
+            Vec::new()
+        }
         Some(Input::Filter(pane)) => {
             let mut text = match pane {
                 Pane::Claims => app.claims_view.query.clone(),
                 Pane::Teachers => app.teachers.query.clone(),
+                Pane::Codes => app.codes.query.clone(),
                 _ => app.audit.query.clone(),
             };
             match key.code {
@@ -100,6 +118,21 @@ pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect>
             app.teachers.list = Default::default();
             model::rebuild_teachers(app);
             Vec::new()
+        }
+        Pane::Codes => {
+            app.codes.query = text;
+            app.codes.list = Default::default();
+            model::rebuild_codes(app);
+            Vec::new()
+        }
+        Pane::Inventory => {
+            let had = !app.inventory.searched.is_empty();
+            app.inventory.search = text;
+            if had || !app.inventory.search.is_empty() {
+                super::inventory::reload(app)
+            } else {
+                Vec::new()
+            }
         }
         _ => {
             app.audit.query = text;

@@ -12,7 +12,7 @@ use crate::keymap::{Command, Scope};
 /// Failures listed in a dialog before "and N more".
 const LIST_MAX: usize = 8;
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect {
@@ -24,7 +24,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Rows `lines` take when wrapped inside a box `width` wide, borders included.
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+pub(super) fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
     // Word wrapping can take one row more than the raw division says.
     let rows: usize = lines
@@ -37,7 +37,7 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     rows as u16 + 2
 }
 
-fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+pub(super) fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
@@ -180,6 +180,8 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
             let height = wrapped_height(&lines, width);
             boxed(frame, centered(area, width, height), title, lines);
         }
+        // Drawn by `view::forms`.
+        Dialog::Form(_) | Dialog::Access { .. } | Dialog::Confirm { .. } => {}
     }
 }
 
@@ -206,6 +208,14 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         }
         let scope = match command.scope() {
             Scope::Global => String::new(),
+            Scope::Panes(panes) if panes.len() > 3 => {
+                let names: Vec<&str> = crate::app::Pane::ALL
+                    .iter()
+                    .filter(|p| !panes.contains(p))
+                    .map(|p| p.title())
+                    .collect();
+                format!(" (all but {})", names.join(", "))
+            }
             Scope::Panes(panes) => {
                 let names: Vec<&str> = panes.iter().map(|p| p.title()).collect();
                 format!(" ({})", names.join(", "))

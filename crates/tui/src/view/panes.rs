@@ -44,8 +44,14 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let table_rows = (app.dashboard.len() as u16 + 3).min(area.height / 2).max(4);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(area);
+    let alert_rows = super::alerts::rows(app, area.height);
+    let [top, alerts, bottom] = Layout::vertical([
+        Constraint::Length(table_rows),
+        Constraint::Length(alert_rows),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    super::alerts::render(app, frame, alerts);
     let wide = area.width >= 120;
     let height = usize::from(top.height.saturating_sub(3)).max(1);
     let range = window(&app.dash_list, app.dashboard.len(), height);
@@ -442,17 +448,4 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
     )
     .block(Block::bordered().title(title));
     frame.render_widget(table, area);
-}
-
-pub fn not_built(app: &App, frame: &mut Frame, area: Rect) {
-    let text = format!(
-        "{} - not built yet.\n\nThis pane is planned (see issue 3) but not part of this version of the dashboard.",
-        app.pane.title()
-    );
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" {} ", app.pane.title()))),
-        area,
-    );
 }

@@ -241,6 +241,14 @@ pub fn app_with(size: (u16, u16), readonly: bool, role: Role, keymap: KeyMap) ->
     run(&mut app, Action::Me(Ok(me(role))));
     run(
         &mut app,
+        Action::Accounts(Ok(vec![
+            (3, "Lincoln USD / Main (PA-1)".into()),
+            (4, "Lincoln USD / Labs (PA-2)".into()),
+        ])),
+    );
+    app.home = Some("/home/ops".into());
+    run(
+        &mut app,
         Action::Audit(AuditAction::Loaded(Ok(audit_events()))),
     );
     app.message = None;
@@ -253,4 +261,270 @@ pub fn app(size: (u16, u16)) -> App {
 
 pub fn run(app: &mut App, action: Action) -> Vec<Effect> {
     update(app, action)
+}
+
+pub fn alerts(items: Vec<seatdesk_core::api::alerts::Alert>) -> seatdesk_core::api::alerts::Alerts {
+    seatdesk_core::api::alerts::Alerts {
+        today: now().date_naive(),
+        thresholds: Default::default(),
+        items,
+        truncated: false,
+    }
+}
+
+/// One alert of each kind, most severe first, as the server orders them.
+pub fn sample_alerts() -> Vec<seatdesk_core::api::alerts::Alert> {
+    use seatdesk_core::api::alerts::{Alert, AlertFigures, AlertKind, AlertSeverity};
+    let alert = |kind, severity, license_id, account_id, message: &str| Alert {
+        kind,
+        severity,
+        license_id,
+        product: format!("SKU-{}", 9 + license_id),
+        org_id: 5,
+        org: "Lincoln High".into(),
+        account_id,
+        code_id: None,
+        code: None,
+        message: message.into(),
+        figures: AlertFigures::default(),
+        since: None,
+    };
+    vec![
+        alert(
+            AlertKind::LicenseInGrace,
+            AlertSeverity::Critical,
+            3,
+            3,
+            "License 3 (SKU-12) for Lincoln High finished on 2026-02-15 and is in grace until 2026-03-17.",
+        ),
+        alert(
+            AlertKind::CodeRedeemedFast,
+            AlertSeverity::Critical,
+            1,
+            3,
+            "Code U7DA7-NQFE-3P17 of license 1 made 34 seats in 60 minutes (limit 20): it may have leaked.",
+        ),
+        alert(
+            AlertKind::LicenseExpiring,
+            AlertSeverity::Warning,
+            2,
+            3,
+            "License 2 (SKU-11) for Lincoln High finishes in 19 days (2026-03-20).",
+        ),
+        alert(
+            AlertKind::PoolNearlyFull,
+            AlertSeverity::Warning,
+            1,
+            4,
+            "License 1 (SKU-10) for Lincoln High uses 55 of 60 seats (92%).",
+        ),
+    ]
+}
+
+pub const JASPERACTIVE: [&str; 7] = [
+    "Access",
+    "Excel Core",
+    "Excel Expert",
+    "Outlook",
+    "PowerPoint",
+    "Word Core",
+    "Word Expert",
+];
+
+/// The product catalogue.
+pub fn products() -> Vec<seatdesk_core::api::inventory::Product> {
+    use seatdesk_core::api::inventory::Product;
+    use seatdesk_core::{Edition, Module};
+    [
+        (10, "CE-S", "ConnectED student edition", Edition::Student),
+        (11, "ALEKS", "ALEKS", Edition::None),
+        (12, "JA-2016", "Jasperactive Office 2016", Edition::None),
+    ]
+    .into_iter()
+    .map(|(id, sku, name, edition)| Product {
+        id,
+        sku: sku.into(),
+        name: name.into(),
+        family: name.split(' ').next().unwrap_or(name).into(),
+        edition,
+        module: Module::Learn,
+        has_resource_codes: sku == "ALEKS",
+        training_prerequisite: None,
+    })
+    .collect()
+}
+
+/// The License Inventory as the server answers it: the cached licenses
+/// with the seed's inventory types, plus a requested one.
+pub fn inventory() -> Vec<License> {
+    let mut rows = snapshot().licenses;
+    rows[0].inventory_type = InventoryType::UserActivationCodes;
+    rows[0].order_number = "1052".into();
+    rows[0].purchase_order = "UAC- Center2".into();
+    rows[0].teacher_code = Some("U7DA7-NIFE-3017".into());
+    rows[0].teachers = 36;
+    rows[1].inventory_type = InventoryType::CenterLicense;
+    rows[1].order_number = "13".into();
+    rows[1].purchase_order = "PO-Center2-Center".into();
+    rows[1].renewal_requested = true;
+    rows[1].teachers = 2;
+    rows[1].students = 16;
+    rows[2].status = LicenseStatus::Deactivated;
+    let mut requested = rows[2].clone();
+    requested.id = 4;
+    requested.order_number = "1103".into();
+    requested.purchase_order = String::new();
+    requested.status = LicenseStatus::Requested;
+    requested.renewal_requested = false;
+    requested.teachers = 0;
+    requested.students = 0;
+    requested.inventory_type = InventoryType::UserActivationCodes;
+    requested.courses = JASPERACTIVE.iter().map(|c| c.to_string()).collect();
+    rows.push(requested);
+    rows
+}
+
+pub fn codes(license_id: i64) -> Vec<seatdesk_core::api::codes::Code> {
+    use seatdesk_core::CodeKind;
+    use seatdesk_core::api::codes::Code;
+    (1..=12)
+        .map(|i| Code {
+            id: i,
+            code: format!("RDM{:05}X-{:02}", i * 7, i),
+            kind: CodeKind::Redemption,
+            license_id,
+            batch_id: None,
+            seat_id: Some(100 + i),
+            user_email: Some(format!("user{i}@lincoln.k12.test")),
+            subject: None,
+            max_uses: None,
+            uses: i % 4,
+            expires_at: None,
+            created_at: now() - Duration::days(40 - i),
+        })
+        .collect()
+}
+
+pub fn batches(license_id: i64) -> Vec<seatdesk_core::api::codes::CodeBatch> {
+    use seatdesk_core::api::codes::{BatchOptions, CodeBatch};
+    vec![
+        CodeBatch {
+            id: 7,
+            license_id,
+            code_count: 25,
+            users_per_code: 1,
+            duration_days: 365,
+            options: BatchOptions {
+                enable_benchmark: true,
+                enable_exercises: true,
+                enable_badges: false,
+                require_teacher_link: true,
+            },
+            created_by: "Kim Williams".into(),
+            created_at: now() - Duration::days(30),
+            expires_at: now() + Duration::days(335),
+            uses: 11,
+        },
+        CodeBatch {
+            id: 9,
+            license_id,
+            code_count: 5,
+            users_per_code: 2,
+            duration_days: 10,
+            options: BatchOptions::default(),
+            created_by: "ops".into(),
+            created_at: now() - Duration::days(20),
+            expires_at: now() - Duration::days(10),
+            uses: 0,
+        },
+    ]
+}
+
+pub fn requests() -> Vec<seatdesk_core::api::requests::LicenseRequest> {
+    use seatdesk_core::api::requests::LicenseRequest;
+    use seatdesk_core::{RequestKind, RequestStatus};
+    let base = LicenseRequest {
+        id: 21,
+        kind: RequestKind::Renewal,
+        status: RequestStatus::Pending,
+        license_id: Some(2),
+        account_id: 3,
+        org_id: 5,
+        org_name: "Tolano Adventures".into(),
+        requested_to_org_id: Some(1),
+        requested_to_org_name: Some("CCI Learning".into()),
+        product_id: Some(11),
+        product_name: Some("ALEKS".into()),
+        new_code: true,
+        inventory_type: Some(InventoryType::CenterLicense),
+        students: Some(40),
+        courses: vec![],
+        start_date: Some(date(2026, 3, 21)),
+        finish_date: Some(date(2027, 3, 20)),
+        purchase_order: "PO-2026-118".into(),
+        comments: "New school year".into(),
+        approval_comments: String::new(),
+        created_by: "Kim Williams".into(),
+        created_at: now() - Duration::days(2),
+        decided_by: None,
+        decided_at: None,
+        result_license_id: None,
+    };
+    let mut own = base.clone();
+    own.id = 22;
+    own.kind = RequestKind::NewLicense;
+    own.license_id = None;
+    own.org_id = 1;
+    own.org_name = "CCI Learning".into();
+    own.product_name = Some("Jasperactive Office 2016".into());
+    own.students = Some(30);
+    own.comments = String::new();
+    vec![base, own]
+}
+
+pub fn access_check(access: bool) -> seatdesk_core::api::triage::AccessCheck {
+    use seatdesk_core::api::triage::{AccessCheck, AccessCondition, ConditionResult};
+    let reasons = [
+        (true, false, "user 1001 is active"),
+        (
+            true,
+            false,
+            "teacher roles include the product's module (learn)",
+        ),
+        (true, false, "Lincoln High is inside the license's org"),
+        (true, true, "license 1 is active; it finishes on 2026-12-31"),
+        (
+            access,
+            false,
+            if access {
+                "holds seat 1 (active since 2026-01-20)"
+            } else {
+                "no live seat: seat 2 was revoked on 2026-02-10 by root"
+            },
+        ),
+        (true, false, "no training prerequisite"),
+    ];
+    AccessCheck {
+        user_id: 1001,
+        user_email: "user1@lincoln.k12.test".into(),
+        product_id: 10,
+        product_sku: "SKU-10".into(),
+        today: now().date_naive(),
+        access,
+        summary: if access {
+            "access granted".into()
+        } else {
+            "seat held: no live seat: seat 2 was revoked on 2026-02-10 by root".into()
+        },
+        conditions: AccessCondition::ALL
+            .iter()
+            .zip(reasons)
+            .map(|(name, (pass, warning, reason))| ConditionResult {
+                name: *name,
+                pass,
+                warning,
+                reason: reason.into(),
+            })
+            .collect(),
+    }
 }

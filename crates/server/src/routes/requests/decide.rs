@@ -330,6 +330,18 @@ async fn renew_existing_code(
             old.id
         )));
     }
+    // A renewal that continues the current term keeps its start: moving it
+    // to the new period's start would lock out users still in this term.
+    // Only a renewal after a gap starts afresh.
+    let continues = old
+        .finish_date
+        .succ_opt()
+        .is_some_and(|next| start_date <= next);
+    let start_date = if continues {
+        start_date.min(old.start_date)
+    } else {
+        start_date
+    };
     let grace_until = finish_date + chrono::Days::new(old.grace_days.max(0) as u64);
     sqlx::query(
         "UPDATE licenses SET start_date = $1, finish_date = $2, grace_until = $3, \

@@ -1,0 +1,119 @@
+//! The access check overlay (from a user row or `:check EMAIL PRODUCT`)
+//! and the Dashboard's alerts.
+
+use seatdesk_core::api::alerts::Alerts;
+use seatdesk_core::api::triage::AccessCheck;
+
+use super::notify;
+use crate::app::{ALERTS_EVERY, App, Dialog, Effect, Pane};
+
+/// Opens the overlay and starts the check.
+pub(super) fn check(app: &mut App, user: String, product: String) -> Vec<Effect> {
+    app.dialog = Some(Dialog::Access {
+        user: user.clone(),
+        product: product.clone(),
+        result: None,
+    });
+    vec![Effect::AccessCheck { user, product }]
+}
+
+/// `c` on a Claims or Teachers row: that user and that row's product.
+pub(super) fn check_row(app: &mut App) -> Vec<Effect> {
+    let row = match app.pane {
+        Pane::Claims => app.claims_view.rows.get(app.claims_view.list.cursor),
+        Pane::Teachers => app.teachers.rows.get(app.teachers.list.cursor),
+        _ => None,
+    };
+    match row.and_then(|&i| app.claims.get(i as usize)) {
+        Some(claim) => {
+            // The SKU reads better than the id; both are accepted.
+            let product = app
+                .licenses
+                .iter()
+                .find(|l| l.product_id == claim.product_id)
+                .map_or_else(|| claim.product_id.to_string(), |l| l.product_sku.clone());
+            check(app, claim.user_email.clone(), product)
+        }
+        None => {
+            notify(
+                app,
+                "check access: pick a user row, or run :check EMAIL PRODUCT".into(),
+                true,
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The palette's `check EMAIL PRODUCT`.
+pub(super) fn check_args(app: &mut App, args: &[&str]) -> Vec<Effect> {
+    match args {
+        [] => check_row(app),
+        [user, product] => check(app, (*user).to_string(), (*product).to_string()),
+        _ => {
+            notify(
+                app,
+                "usage: check EMAIL PRODUCT (the product's SKU or id)".into(),
+                true,
+            );
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn on_access(
+    app: &mut App,
+    user: String,
+    product: String,
+    answer: Result<AccessCheck, String>,
+) {
+    if let Some(Dialog::Access {
+        user: u,
+        product: p,
+        result,
+    }) = &mut app.dialog
+        && *u == user
+        && *p == product
+    {
+        if let Err(error) = &answer {
+            tracing::warn!(%error, %user, %product, "access check failed");
+        }
+        *result = Some(answer);
+    }
+}
+
+/// Whether the alerts are due again after a sync that changed `changed` rows.
+pub(super) fn alerts_due(app: &App, changed: usize) -> bool {
+    !app.alerts.loading
+        && (changed > 0
+            || app
+                .alerts
+                .fetched_at
+                .is_none_or(|at| app.now - at >= ALERTS_EVERY))
+}
+
+pub(super) fn load_alerts(app: &mut App) -> Vec<Effect> {
+    if app.alerts.loading {
+        return Vec::new();
+    }
+    app.alerts.loading = true;
+    vec![Effect::LoadAlerts]
+}
+
+pub(super) fn on_alerts(app: &mut App, result: Result<Alerts, String>) {
+    app.alerts.loading = false;
+    match result {
+        Ok(alerts) => {
+            app.alerts.items = alerts.items;
+            app.alerts.truncated = alerts.truncated;
+            app.alerts.loaded = true;
+            app.alerts.error = None;
+            app.alerts.fetched_at = Some(app.now);
+        }
+        Err(error) => {
+            tracing::warn!(%error, "loading alerts failed");
+            app.alerts.error = Some(error);
+            app.alerts.fetched_at = Some(app.now);
+        }
+    }
+}

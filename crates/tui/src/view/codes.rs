@@ -1,0 +1,278 @@
+//! The Codes pane: one license's codes by kind (tabs), or its
+//! activation-code batches, with the keys that generate and export.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use seatdesk_core::Permission;
+
+use super::hints::{Hint, hint_lines};
+use super::window;
+use crate::app::{App, CodeTab};
+use crate::keymap::Command;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let lines = info_lines(app, area.width);
+    let [info, list] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), info);
+    if app.codes.tab == CodeTab::Batches {
+        batches(app, frame, list);
+    } else {
+        codes(app, frame, list);
+    }
+}
+
+fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let v = &app.codes;
+    let ids = app.license_ids();
+    let keys = format!(
+        "{} {}",
+        app.keymap.keys_for(Command::PrevLicense),
+        app.keymap.keys_for(Command::NextLicense)
+    );
+    let (head, about) = match v.license.and_then(|id| app.find_license(id)) {
+        Some(l) => {
+            let position = ids
+                .iter()
+                .position(|&x| x == l.id)
+                .map_or(String::new(), |p| format!("{}/{} ", p + 1, ids.len()));
+            let po = if l.purchase_order.is_empty() {
+                "-"
+            } else {
+                &l.purchase_order
+            };
+            (
+                format!(
+                    "License {position}({keys}): order {} - {} - PO {po}",
+                    l.order_number, l.product_name
+                ),
+                format!(
+                    "Master code {} - teacher code {} - {} seats available",
+                    l.master_code.as_deref().unwrap_or("-"),
+                    l.teacher_code.as_deref().unwrap_or("-"),
+                    l.seats_available
+                ),
+            )
+        }
+        None => ("No license to show.".to_string(), String::new()),
+    };
+    let mut tabs = Vec::new();
+    for tab in CodeTab::ALL {
+        if tab == v.tab {
+            tabs.push(Span::styled(
+                format!("[{}]", tab.title()),
+                app.theme.selected(),
+            ));
+        } else {
+            tabs.push(Span::raw(format!(" {} ", tab.title())));
+        }
+    }
+    let export_blocked = (v.tab == CodeTab::Batches)
+        .then(|| app.lacks(Permission::ManageCodes))
+        .flatten();
+    let hints = vec![
+        Hint::new(app, Command::NextTab, "kind"),
+        Hint::new(app, Command::NewBatch, "new batch"),
+        Hint::new(
+            app,
+            Command::Export,
+            if v.tab == CodeTab::Batches {
+                "export batch"
+            } else {
+                "CSV"
+            },
+        )
+        .or_blocked(export_blocked),
+        Hint::new(app, Command::Filter, "filter"),
+    ];
+    let mut lines = vec![
+        Line::from(head),
+        Line::from(Span::styled(about, app.theme.dim())),
+        Line::from(tabs),
+    ];
+    lines.extend(hint_lines(app, &hints, width));
+    lines
+}
+
+fn title(app: &App, what: &str, shown: usize, total: usize) -> String {
+    let v = &app.codes;
+    let mut title = format!(" {what} ({shown}");
+    if shown != total {
+        title.push_str(&format!(" of {total}"));
+    }
+    if v.truncated {
+        title.push_str(", more on the server");
+    }
+    title.push(')');
+    if !v.query.is_empty() {
+        title.push_str(&format!(" /{}", v.query));
+    }
+    if v.loading {
+        title.push_str(" loading...");
+    }
+    if v.exporting {
+        title.push_str(" exporting...");
+    }
+    if let Some(error) = &v.error {
+        title.push_str(&format!(" - {error}"));
+    }
+    title.push(' ');
+    title
+}
+
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn codes(app: &App, frame: &mut Frame, area: Rect) {
+    let v = &app.codes;
+    let wide = area.width >= 120;
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let range = window(&v.list, v.rows.len(), height);
+    let rows: Vec<Row> = v.rows[range.clone()]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &index)| {
+            let c = v.codes.get(index)?;
+            let style = if range.start + i == v.list.cursor {
+                app.theme.selected()
+            } else {
+                Style::default()
+            };
+            let about = c
+                .subject
+                .clone()
+                .or_else(|| c.user_email.clone())
+                .unwrap_or_else(|| "-".into());
+            let mut cells = vec![
+                Cell::from(c.code.clone()),
+                Cell::from(about),
+                Cell::from(match c.max_uses {
+                    Some(max) => format!("{}/{max}", c.uses),
+                    None => c.uses.to_string(),
+                }),
+                Cell::from(day(c.created_at)),
+            ];
+            if wide {
+                cells.push(Cell::from(c.expires_at.map_or("-".into(), day)));
+                cells.push(Cell::from(c.seat_id.map_or("-".into(), |s| s.to_string())));
+            }
+            Some(Row::new(cells).style(style))
+        })
+        .collect();
+    let about = match v.tab {
+        CodeTab::Resource => "Subject",
+        _ => "Teacher / user",
+    };
+    let mut header = vec!["Code", about, "Uses", "Created"];
+    let mut widths = vec![
+        Constraint::Length(18),
+        Constraint::Min(16),
+        Constraint::Length(9),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.extend(["Expires", "Seat"]);
+        widths.extend([Constraint::Length(10), Constraint::Length(8)]);
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .block(Block::bordered().title(title(app, v.tab.title(), v.rows.len(), v.codes.len())));
+    frame.render_widget(table, area);
+}
+
+fn flag(on: bool, label: &'static str) -> &'static str {
+    if on { label } else { "" }
+}
+
+fn batches(app: &App, frame: &mut Frame, area: Rect) {
+    let v = &app.codes;
+    let wide = area.width >= 120;
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let range = window(&v.list, v.rows.len(), height);
+    let rows: Vec<Row> = v.rows[range.clone()]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &index)| {
+            let b = v.batches.get(index)?;
+            let style = if range.start + i == v.list.cursor {
+                app.theme.selected()
+            } else if b.expires_at < app.now {
+                app.theme.dim()
+            } else {
+                Style::default()
+            };
+            let o = &b.options;
+            let options = if wide {
+                [
+                    flag(o.enable_benchmark, "benchmark"),
+                    flag(o.enable_exercises, "exercises"),
+                    flag(o.enable_badges, "badges"),
+                    flag(o.require_teacher_link, "teacher link"),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+            } else {
+                [
+                    flag(o.enable_benchmark, "B"),
+                    flag(o.enable_exercises, "E"),
+                    flag(o.enable_badges, "G"),
+                    flag(o.require_teacher_link, "T"),
+                ]
+                .concat()
+            };
+            let mut cells = vec![
+                Cell::from(b.id.to_string()),
+                Cell::from(b.code_count.to_string()),
+                Cell::from(b.users_per_code.to_string()),
+                Cell::from(b.duration_days.to_string()),
+                Cell::from(format!("{}/{}", b.uses, b.code_count * b.users_per_code)),
+                Cell::from(if options.is_empty() {
+                    "-".into()
+                } else {
+                    options
+                }),
+                Cell::from(day(b.expires_at)),
+            ];
+            if wide {
+                cells.push(Cell::from(b.created_by.clone()));
+                cells.push(Cell::from(day(b.created_at)));
+            }
+            Some(Row::new(cells).style(style))
+        })
+        .collect();
+    let mut header = vec![
+        "Batch", "Codes", "Users", "Days", "Redeemed", "Options", "Until",
+    ];
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(9),
+        Constraint::Length(if wide { 38 } else { 7 }),
+        Constraint::Length(10),
+    ];
+    if wide {
+        header.extend(["Codes Created By", "Created"]);
+        widths.extend([Constraint::Length(24), Constraint::Length(10)]);
+    }
+    let mut block = Block::bordered().title(title(
+        app,
+        "Activation batches",
+        v.rows.len(),
+        v.batches.len(),
+    ));
+    if !wide {
+        block = block.title_bottom(" B benchmark  E exercises  G badges  T teacher link ");
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .block(block);
+    frame.render_widget(table, area);
+}
