@@ -153,4 +153,7 @@ fn csv_headers_are_the_ones_the_readme_documents() {
         );
         assert_eq!(out.trim_end(), documented(listing), "{listing}");
     }
+    // A report, not a listing: no --limit; its first line is the header.
+    let (out, _) = run(server.cmd().args(["dashboard", "-o", "csv"]), 0);
+    assert_eq!(out.lines().next(), Some(documented("dashboard").as_str()));
 }
