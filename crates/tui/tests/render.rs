@@ -2,22 +2,13 @@
 
 mod support;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use seatdesk_core::Role;
 use seatdesk_tui::action::{Action, BulkAction, SyncAction};
 use seatdesk_tui::app::{App, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
-use seatdesk_tui::view::render;
-use support::{app, app_with, run};
+use support::{app, app_with, run, screen};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|frame| render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
 
 fn each_size(name: &str, setup: impl Fn(&mut App)) {
     for size in SIZES {

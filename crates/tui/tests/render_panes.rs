@@ -3,23 +3,14 @@
 
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use seatdesk_core::Role;
 use seatdesk_tui::action::{Action, CodesAction, InventoryAction};
 use seatdesk_tui::app::{App, CodesData, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
-use seatdesk_tui::view::render;
-use support::{app_with, run};
+use support::{app_with, cmd, inventory_page, key, run, screen, type_text};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|frame| render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
 
 fn each_size_as(name: &str, role: Role, setup: impl Fn(&mut App)) {
     for size in SIZES {
@@ -33,19 +24,9 @@ fn each_size(name: &str, setup: impl Fn(&mut App)) {
     each_size_as(name, Role::SystemAdmin, setup);
 }
 
-fn cmd(app: &mut App, command: Command) {
-    run(app, Action::Run(command));
-}
-
 fn keys(app: &mut App, codes: &[KeyCode]) {
     for code in codes {
-        run(app, Action::Text(KeyEvent::from(*code)));
-    }
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        run(app, Action::Text(KeyEvent::from(KeyCode::Char(c))));
+        key(app, *code);
     }
 }
 
@@ -56,16 +37,7 @@ fn inventory(app: &mut App) {
 }
 
 fn answer_inventory(app: &mut App, items: Vec<seatdesk_core::api::inventory::License>) {
-    let generation = app.inventory.generation;
-    run(
-        app,
-        Action::Inventory(InventoryAction::Page {
-            generation,
-            items,
-            last: true,
-            truncated: false,
-        }),
-    );
+    inventory_page(app, app.inventory.generation, items);
 }
 
 fn answer_codes(app: &mut App, data: CodesData) {

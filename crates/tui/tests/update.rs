@@ -13,19 +13,7 @@ use seatdesk_tui::keymap::{Command, Key, KeyMap};
 use seatdesk_tui::model;
 use seatdesk_tui::update::map_key;
 use seatdesk_tui::view::banner_text;
-use support::{TEACHER_LICENSE, app, app_with, now, run};
-
-fn cmd(app: &mut App, command: Command) -> Vec<Effect> {
-    run(app, Action::Run(command))
-}
-
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for c in text.chars() {
-        effects = run(app, Action::Text(KeyEvent::from(KeyCode::Char(c))));
-    }
-    effects
-}
+use support::{TEACHER_LICENSE, app, app_with, assert_message, cmd, now, run, type_text};
 
 fn shown_claims(app: &App) -> Vec<&seatdesk_core::api::seats::Claim> {
     app.claims_view
@@ -346,20 +334,14 @@ fn readonly_and_role_disable_mutating_keys_with_a_reason() {
     cmd(&mut app, Command::Mark);
     assert!(cmd(&mut app, Command::Revoke).is_empty());
     assert!(app.dialog.is_none());
-    assert!(app.message.as_ref().unwrap().text.contains("read-only"));
+    assert_message(&app, "read-only");
 
     let mut app = app_with((80, 24), false, Role::Reporter, KeyMap::default());
     cmd(&mut app, Command::GoPane(2));
     cmd(&mut app, Command::Mark);
     cmd(&mut app, Command::Revoke);
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("reporter role may not")
-    );
+    assert_message(&app, "reporter role may not");
     assert!(
         app.blocked(Command::Refresh).is_none(),
         "reading is never blocked"
@@ -398,7 +380,7 @@ fn offline_shows_the_cache_age_and_recovers_by_itself() {
         }),
     );
     assert!(banner_text(&app).is_none());
-    assert!(app.message.as_ref().unwrap().text.contains("back online"));
+    assert_message(&app, "back online");
     assert!(app.blocked(Command::Revoke).is_none());
 }
 
@@ -598,7 +580,7 @@ fn the_account_switcher_narrows_every_pane() {
     assert_eq!(app.license_ids(), vec![1, 2]);
     cmd(&mut app, Command::GoPane(1));
     assert!(shown_claims(&app).iter().all(|c| c.license_id != 3));
-    assert!(app.message.as_ref().unwrap().text.contains("Main (PA-1)"));
+    assert_message(&app, "Main (PA-1)");
     cmd(&mut app, Command::CycleAccount);
     assert_eq!(app.account, Some(4));
     assert_eq!(app.dashboard.len(), 1);

@@ -13,21 +13,9 @@ use seatdesk_tui::action::{Action, CodesAction, InventoryAction, SyncAction};
 use seatdesk_tui::app::{App, CodeTab, CodesData, Dialog, Effect, InventoryTab, Pane};
 use seatdesk_tui::form::FormKind;
 use seatdesk_tui::keymap::{Command, KeyMap};
-use support::{app, app_with, now, run};
-
-fn cmd(app: &mut App, command: Command) -> Vec<Effect> {
-    run(app, Action::Run(command))
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    run(app, Action::Text(KeyEvent::from(code)));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
+use support::{
+    app, app_with, assert_message, cmd, inventory_page as page, key, now, run, type_text,
+};
 
 fn clear_field(app: &mut App) {
     for _ in 0..40 {
@@ -51,18 +39,6 @@ fn inventory_query(effects: &[Effect]) -> (u64, seatdesk_core::api::inventory::L
         [Effect::LoadInventory { generation, query }] => (*generation, query.clone()),
         other => panic!("expected one inventory load, got {other:?}"),
     }
-}
-
-fn page(app: &mut App, generation: u64, items: Vec<seatdesk_core::api::inventory::License>) {
-    run(
-        app,
-        Action::Inventory(InventoryAction::Page {
-            generation,
-            items,
-            last: true,
-            truncated: false,
-        }),
-    );
 }
 
 fn open_inventory(app: &mut App) {
@@ -199,7 +175,7 @@ fn deactivation_confirms_then_applies_the_servers_answer() {
         LicenseStatus::Deactivated,
         "the cached copy follows"
     );
-    assert!(app.message.as_ref().unwrap().text.contains("deactivated"));
+    assert_message(&app, "deactivated");
     // Now it offers activation; a refusal shows as an error.
     cmd(&mut app, Command::ToggleLicense);
     assert!(
@@ -219,13 +195,7 @@ fn deactivation_confirms_then_applies_the_servers_answer() {
     cmd(&mut app, Command::Bottom);
     cmd(&mut app, Command::ToggleLicense);
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("still a request")
-    );
+    assert_message(&app, "still a request");
 }
 
 #[test]
@@ -246,13 +216,7 @@ fn roles_disable_actions_with_a_reason() {
     cmd(&mut app, Command::GoPane(Pane::Codes.index()));
     cmd(&mut app, Command::NewBatch);
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("may not generate or export codes")
-    );
+    assert_message(&app, "may not generate or export codes");
     cmd(&mut app, Command::PrevTab);
     let generation = app.codes.generation;
     run(
@@ -277,13 +241,7 @@ fn roles_disable_actions_with_a_reason() {
     assert!(app.blocked(Command::RequestLicense).is_none());
     assert!(cmd(&mut app, Command::NextTab).is_empty());
     assert_eq!(app.inventory.tab, InventoryTab::Licenses);
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("may not approve or reject")
-    );
+    assert_message(&app, "may not approve or reject");
 
     // Help desk: triage only.
     let app = app_with((80, 24), false, Role::Helpdesk, KeyMap::default());
@@ -375,13 +333,7 @@ fn batch_form_validates_inline_then_sends_and_lands_on_the_new_batch() {
         Action::Codes(CodesAction::BatchCreated(Ok(created.clone()))),
     );
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("created batch 12")
-    );
+    assert_message(&app, "created batch 12");
     assert_eq!(app.codes.tab, CodeTab::Batches);
     let generation = effects
         .iter()
@@ -549,13 +501,7 @@ fn renewal_form_checks_dates_and_sends_the_license_s_own_mix() {
     // License 13 already has a renewal pending.
     cmd(&mut app, Command::Renew);
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("already has a pending renewal")
-    );
+    assert_message(&app, "already has a pending renewal");
     cmd(&mut app, Command::Up);
     cmd(&mut app, Command::Renew);
     assert!(matches!(
@@ -602,13 +548,7 @@ fn renewal_form_checks_dates_and_sends_the_license_s_own_mix() {
         Action::Inventory(InventoryAction::Submitted(Ok(sent))),
     );
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("renewal request 30 sent to CCI Learning")
-    );
+    assert_message(&app, "renewal request 30 sent to CCI Learning");
     assert!(
         effects
             .iter()
@@ -681,13 +621,7 @@ fn approve_and_reject_only_what_this_org_may_decide() {
     cmd(&mut app, Command::Down);
     cmd(&mut app, Command::Approve);
     assert!(app.dialog.is_none());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("made by CCI Learning itself")
-    );
+    assert_message(&app, "made by CCI Learning itself");
     cmd(&mut app, Command::Up);
     // Rejecting needs a reason.
     cmd(&mut app, Command::Reject);
@@ -710,13 +644,7 @@ fn approve_and_reject_only_what_this_org_may_decide() {
     );
     assert!(app.dialog.is_none());
     assert_eq!(app.inventory.requests.len(), 1);
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("request 21 rejected")
-    );
+    assert_message(&app, "request 21 rejected");
     // Approving may grant another number of seats.
     let mut app = self::app((80, 24));
     open_inventory(&mut app);
@@ -796,13 +724,7 @@ fn access_check_from_a_row_or_the_palette_keeps_only_its_own_answer() {
     cmd(&mut app, Command::Palette);
     type_text(&mut app, "check only-an-email");
     assert!(run(&mut app, Action::Submit).is_empty());
-    assert!(
-        app.message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("usage: check EMAIL PRODUCT")
-    );
+    assert_message(&app, "usage: check EMAIL PRODUCT");
 }
 
 fn row_email(app: &App) -> String {

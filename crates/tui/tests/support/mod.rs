@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use seatdesk_client::Snapshot;
 use seatdesk_core::api::Me;
 use seatdesk_core::api::audit::AuditEvent;
@@ -11,11 +14,12 @@ use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 use seatdesk_core::{InventoryType, LicenseStatus, Role, SeatStatus, UserKind};
-use seatdesk_tui::action::{Action, AuditAction, SyncAction};
+use seatdesk_tui::action::{Action, AuditAction, InventoryAction, SyncAction};
 use seatdesk_tui::app::{App, Effect};
-use seatdesk_tui::keymap::KeyMap;
+use seatdesk_tui::keymap::{Command, KeyMap};
 use seatdesk_tui::theme::Theme;
 use seatdesk_tui::update::update;
+use seatdesk_tui::view::render;
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
@@ -261,6 +265,55 @@ pub fn app(size: (u16, u16)) -> App {
 
 pub fn run(app: &mut App, action: Action) -> Vec<Effect> {
     update(app, action)
+}
+
+/// Runs `command` as its key would.
+pub fn cmd(app: &mut App, command: Command) -> Vec<Effect> {
+    run(app, Action::Run(command))
+}
+
+/// One key press in a prompt or form.
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    run(app, Action::Text(KeyEvent::from(code)))
+}
+
+/// Types `text` key by key; the effects of the last key.
+pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects = key(app, KeyCode::Char(c));
+    }
+    effects
+}
+
+/// Asserts that the status line says `needle`.
+#[track_caller]
+pub fn assert_message(app: &App, needle: &str) {
+    let text = app.message.as_ref().map(|m| m.text.as_str());
+    assert!(
+        text.is_some_and(|t| t.contains(needle)),
+        "the status line {text:?} does not say {needle:?}"
+    );
+}
+
+/// The server's inventory page for load `generation`, the last one.
+pub fn inventory_page(app: &mut App, generation: u64, items: Vec<License>) {
+    run(
+        app,
+        Action::Inventory(InventoryAction::Page {
+            generation,
+            items,
+            last: true,
+            truncated: false,
+        }),
+    );
+}
+
+/// The whole screen as text, drawn as the loop would draw it.
+pub fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|frame| render(app, frame)).unwrap();
+    terminal.backend().to_string()
 }
 
 pub fn alerts(items: Vec<seatdesk_core::api::alerts::Alert>) -> seatdesk_core::api::alerts::Alerts {
