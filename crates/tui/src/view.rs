@@ -11,9 +11,9 @@ mod panes;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Row};
 
 use crate::app::{App, Input, ListState, Pane};
 
@@ -61,6 +61,21 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Some(scroll) = app.help {
         overlays::help(app, scroll, frame, area);
     }
+}
+
+/// How many rows a bordered table with a header row shows in `area`.
+pub(crate) fn body_height(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(3)).max(1)
+}
+
+/// A table's header row: the titles in bold.
+pub(crate) fn header_row<'a>(titles: Vec<&'a str>) -> Row<'a> {
+    Row::new(titles).style(Style::default().add_modifier(Modifier::BOLD))
+}
+
+/// A UTC timestamp as its date, the way every table shows dates.
+pub(crate) fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
 }
 
 /// The visible window of a list of `len` rows `height` high, from the

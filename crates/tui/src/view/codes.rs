@@ -3,13 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use seatdesk_core::Permission;
 
 use super::hints::{Hint, hint_lines};
-use super::window;
+use super::{body_height, day, header_row, window};
 use crate::app::{App, CodeTab};
 use crate::keymap::Command;
 
@@ -123,14 +123,10 @@ fn title(app: &App, what: &str, shown: usize, total: usize) -> String {
     title
 }
 
-fn day(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
 fn codes(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.codes;
     let wide = area.width >= 120;
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
     let rows: Vec<Row> = v.rows[range.clone()]
         .iter()
@@ -179,7 +175,7 @@ fn codes(app: &App, frame: &mut Frame, area: Rect) {
         widths.extend([Constraint::Length(10), Constraint::Length(8)]);
     }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .header(header_row(header))
         .block(Block::bordered().title(title(app, v.tab.title(), v.rows.len(), v.codes.len())));
     frame.render_widget(table, area);
 }
@@ -191,7 +187,7 @@ fn flag(on: bool, label: &'static str) -> &'static str {
 fn batches(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.codes;
     let wide = area.width >= 120;
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
     let rows: Vec<Row> = v.rows[range.clone()]
         .iter()
@@ -272,7 +268,7 @@ fn batches(app: &App, frame: &mut Frame, area: Rect) {
         block = block.title_bottom(" B benchmark  E exercises  G badges  T teacher link ");
     }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .header(header_row(header))
         .block(block);
     frame.render_widget(table, area);
 }

@@ -3,13 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use seatdesk_core::{InventoryType, LicenseStatus, Permission};
 
 use super::hints::{Hint, hint_lines};
-use super::window;
+use super::{body_height, header_row, window};
 use crate::app::{App, InventoryTab, inventory_type_label, order_status_label};
 use crate::keymap::Command;
 
@@ -121,7 +121,7 @@ fn yes_no(value: bool) -> &'static str {
 fn licenses(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.inventory;
     let wide = area.width >= 120;
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
     let rows: Vec<Row> = v.rows[range.clone()]
         .iter()
@@ -231,7 +231,7 @@ fn licenses(app: &App, frame: &mut Frame, area: Rect) {
         )
     };
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .header(header_row(header))
         .block(Block::bordered().title(title(app)));
     frame.render_widget(table, area);
 }
@@ -247,7 +247,7 @@ fn requests(app: &App, frame: &mut Frame, area: Rect) {
         title.push_str(&format!(" - {error}"));
     }
     title.push(' ');
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let height = body_height(area);
     let range = window(&v.requests_list, v.requests.len(), height);
     let own_org = app.me.as_ref().map(|m| m.org_id);
     let rows: Vec<Row> = v.requests[range.clone()]
@@ -302,7 +302,7 @@ fn requests(app: &App, frame: &mut Frame, area: Rect) {
         ]);
     }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .header(header_row(header))
         .block(Block::bordered().title(title));
     frame.render_widget(table, area);
 }

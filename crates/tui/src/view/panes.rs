@@ -1,29 +1,17 @@
 //! One render function per pane.
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
-use crate::app::{App, LONG_PENDING_DAYS, ListState};
+use crate::app::{App, LONG_PENDING_DAYS};
 use crate::model::{self, ProductSummary, TREND_WEEKS};
 
-fn day(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
-/// The visible window of a list: row indices `offset..offset+height`.
-fn window(list: &ListState, len: usize, height: usize) -> std::ops::Range<usize> {
-    let mut offset = list.offset.min(len.saturating_sub(1));
-    if list.cursor >= offset + height {
-        offset = list.cursor + 1 - height;
-    }
-    offset..(offset + height).min(len)
-}
+use super::{body_height, day, header_row, window};
 
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
@@ -53,7 +41,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
     super::alerts::render(app, frame, alerts);
     let wide = area.width >= 120;
-    let height = usize::from(top.height.saturating_sub(3)).max(1);
+    let height = body_height(top);
     let range = window(&app.dash_list, app.dashboard.len(), height);
     let rows: Vec<Row> = app.dashboard[range.clone()]
         .iter()
@@ -114,7 +102,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         widths.insert(6, Constraint::Length(10));
     }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .header(header_row(header))
         .block(Block::bordered().title(format!(
             " Products ({}) - {} ",
             app.dashboard.len(),
@@ -242,7 +230,7 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(Paragraph::new(vec![Line::from(spans), second]), info);
-    let height = usize::from(list.height.saturating_sub(3)).max(1);
+    let height = body_height(list);
     let range = window(&view.list, view.rows.len(), height);
     let long_ago = app.now - chrono::Duration::days(LONG_PENDING_DAYS);
     let rows: Vec<Row> = view.rows[range.clone()]
@@ -282,12 +270,9 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Length(10),
         ],
     )
-    .header(
-        Row::new(vec![
-            "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
-        ])
-        .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
+    .header(header_row(vec![
+        "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
+    ]))
     .block(Block::bordered().title(format!(
         " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
         view.rows.len(),
@@ -347,7 +332,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
         Paragraph::new(vec![Line::from(head), Line::from(marks)]).wrap(Wrap { trim: false }),
         info,
     );
-    let height = usize::from(list.height.saturating_sub(3)).max(1);
+    let height = body_height(list);
     let range = window(&t.list, t.rows.len(), height);
     let rows: Vec<Row> = t.rows[range.clone()]
         .iter()
@@ -386,17 +371,14 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Length(8),
         ],
     )
-    .header(
-        Row::new(vec![
-            "",
-            "Teacher",
-            "Email",
-            "Status",
-            "Redemption code",
-            "Students",
-        ])
-        .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
+    .header(header_row(vec![
+        "",
+        "Teacher",
+        "Email",
+        "Status",
+        "Redemption code",
+        "Students",
+    ]))
     .block(Block::bordered().title(format!(" Teachers ({}) ", t.rows.len())));
     frame.render_widget(table, list);
 }
@@ -410,7 +392,7 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!(" Audit log, newest first ({}) ", a.rows.len())
     };
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let height = body_height(area);
     let range = window(&a.list, a.rows.len(), height);
     let rows: Vec<Row> = a.rows[range.clone()]
         .iter()
@@ -442,10 +424,9 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
             Constraint::Min(10),
         ],
     )
-    .header(
-        Row::new(vec!["Seq", "At (UTC)", "Actor", "Action", "Target"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
+    .header(header_row(vec![
+        "Seq", "At (UTC)", "Actor", "Action", "Target",
+    ]))
     .block(Block::bordered().title(title));
     frame.render_widget(table, area);
 }
