@@ -6,12 +6,14 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod pages;
 pub mod sync;
 
 pub use api::{ApiClient, new_idempotency_key};
 pub use cache::{Cache, Patch, Snapshot};
 pub use config::{Overrides, Profile, ResolvedProfile};
 pub use error::{ClientError, ConfigError};
+pub use pages::collect_pages;
 
 /// rustls needs one process-wide crypto provider; the workspace builds ring.
 /// Safe to call any number of times.

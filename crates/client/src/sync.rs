@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::api::{ApiClient, ClaimFilter};
 use crate::cache::{Cache, CacheWrite};
 use crate::error::ClientError;
+use crate::pages::collect_pages;
 
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,16 +41,10 @@ pub async fn sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientEr
 /// next delta rather than lost (applying an event twice is harmless).
 pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
     let head = api.audit(None, 1).await?.items.first().map_or(0, |e| e.seq);
-    let mut licenses = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = api.licenses_page(cursor.as_deref(), MAX_PAGE_SIZE).await?;
-        licenses.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let (licenses, _) = collect_pages(None, |cursor| async move {
+        api.licenses_page(cursor.as_deref(), MAX_PAGE_SIZE).await
+    })
+    .await?;
     let claims = all_claims(api, None).await?;
     let mut write = cache.begin().await?;
     write.clear().await?;
@@ -70,21 +65,18 @@ pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cli
 }
 
 async fn all_claims(api: &ApiClient, license_id: Option<i64>) -> Result<Vec<Claim>, ClientError> {
-    let mut claims = Vec::new();
-    let mut filter = ClaimFilter {
-        statuses: SeatStatus::ALL.to_vec(),
-        license_id,
-        limit: Some(MAX_PAGE_SIZE),
-        ..ClaimFilter::default()
-    };
-    loop {
-        let page = api.claims_page(&filter).await?;
-        claims.extend(page.items);
-        match page.next_cursor {
-            Some(next) => filter.cursor = Some(next),
-            None => return Ok(claims),
-        }
-    }
+    let (claims, _) = collect_pages(None, |cursor| async move {
+        let filter = ClaimFilter {
+            statuses: SeatStatus::ALL.to_vec(),
+            license_id,
+            limit: Some(MAX_PAGE_SIZE),
+            cursor,
+            ..ClaimFilter::default()
+        };
+        api.claims_page(&filter).await
+    })
+    .await?;
+    Ok(claims)
 }
 
 /// Applies every event after the cache's position, page by page; each page

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use seatdesk_client::{ApiClient, ClientError, new_idempotency_key};
+use seatdesk_client::{ApiClient, ClientError, collect_pages, new_idempotency_key};
 use seatdesk_core::RequestStatus;
 use seatdesk_core::api::alerts::AlertQuery;
 use seatdesk_core::api::codes::{CodeQuery, ExportFormat, PageQuery};
@@ -24,7 +24,8 @@ fn text(error: ClientError) -> String {
     error.to_string()
 }
 
-/// Starts one of this module's effects; returns it back when it is not one.
+/// Starts one of this module's effects; any other effect is a routing bug,
+/// logged and dropped.
 pub fn spawn(api: ApiClient, send: impl Fn(Action) + Send + 'static, effect: Effect) {
     match effect {
         Effect::LoadInventory { generation, query } => {
@@ -186,20 +187,17 @@ async fn load_inventory(
 async fn load_requests(
     api: &ApiClient,
 ) -> Result<Vec<seatdesk_core::api::requests::LicenseRequest>, ClientError> {
-    let mut query = RequestQuery {
-        status: Some(RequestStatus::Pending),
-        limit: Some(PAGE),
-        ..RequestQuery::default()
-    };
-    let mut items = Vec::new();
-    loop {
-        let page = api.requests(&query).await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) if items.len() < REQUESTS_MAX => query.cursor = Some(cursor),
-            _ => return Ok(items),
-        }
-    }
+    let (items, _) = collect_pages(Some(REQUESTS_MAX), |cursor| async move {
+        let query = RequestQuery {
+            status: Some(RequestStatus::Pending),
+            limit: Some(PAGE),
+            cursor,
+            ..RequestQuery::default()
+        };
+        api.requests(&query).await
+    })
+    .await?;
+    Ok(items)
 }
 
 /// A tab's rows and whether more exist than were loaded.
@@ -208,37 +206,27 @@ async fn load_codes(
     license_id: i64,
     tab: CodeTab,
 ) -> Result<(CodesData, bool), ClientError> {
+    let limit = Some(PAGE);
     match tab.kind() {
         Some(kind) => {
-            let mut query = CodeQuery {
-                kind: Some(kind),
-                cursor: None,
-                limit: Some(PAGE),
-            };
-            let mut items = Vec::new();
-            loop {
-                let page = api.codes(license_id, &query).await?;
-                items.extend(page.items);
-                match page.next_cursor {
-                    Some(cursor) if items.len() < CODES_MAX => query.cursor = Some(cursor),
-                    next => return Ok((CodesData::Codes(items), next.is_some())),
-                }
-            }
+            let (items, more) = collect_pages(Some(CODES_MAX), |cursor| async move {
+                let query = CodeQuery {
+                    kind: Some(kind),
+                    cursor,
+                    limit,
+                };
+                api.codes(license_id, &query).await
+            })
+            .await?;
+            Ok((CodesData::Codes(items), more))
         }
         None => {
-            let mut query = PageQuery {
-                cursor: None,
-                limit: Some(PAGE),
-            };
-            let mut items = Vec::new();
-            loop {
-                let page = api.code_batches(license_id, &query).await?;
-                items.extend(page.items);
-                match page.next_cursor {
-                    Some(cursor) if items.len() < CODES_MAX => query.cursor = Some(cursor),
-                    next => return Ok((CodesData::Batches(items), next.is_some())),
-                }
-            }
+            let (items, more) = collect_pages(Some(CODES_MAX), |cursor| async move {
+                api.code_batches(license_id, &PageQuery { cursor, limit })
+                    .await
+            })
+            .await?;
+            Ok((CodesData::Batches(items), more))
         }
     }
 }
