@@ -11,22 +11,7 @@ use seatdesk_core::Role;
 use seatdesk_core::api::seats::{Claim, ClaimQuery};
 
 fn all_claims(server: &Server) -> Vec<Claim> {
-    let api = server.api();
-    server.block_on(async {
-        let mut all = Vec::new();
-        let mut query = ClaimQuery {
-            limit: Some(1000),
-            ..ClaimQuery::default()
-        };
-        loop {
-            let page = api.claims(&query).await.expect("claims");
-            all.extend(page.items);
-            match page.next_cursor {
-                Some(next) => query.cursor = Some(next),
-                None => return all,
-            }
-        }
-    })
+    server.claims(ClaimQuery::default())
 }
 
 /// What the server holds, to compare before and after a dry run.

@@ -8,8 +8,7 @@ mod common;
 
 use std::io::{Read as _, Write as _};
 
-use calamine::{Reader as _, Xlsx};
-use common::{Server, json, run};
+use common::{Server, first_sheet, json, run};
 use seatdesk_core::api::inventory::LicenseQuery;
 use seatdesk_core::api::requests::RequestQuery;
 
@@ -55,16 +54,7 @@ fn codes_generate_export_and_list() {
     assert_eq!(batch["users_per_code"], 1);
     assert_eq!(batch["enable_badges"], true);
     assert!(err.contains("batch.xlsx"), "{err}");
-    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).expect("an .xlsx workbook");
-    let sheet_name = book.sheet_names()[0].clone();
-    let sheet = book.worksheet_range(&sheet_name).unwrap();
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let (header, sheet) = first_sheet(&xlsx);
     assert_eq!(
         header,
         ["Code", "Users per code", "Name", "Last Name", "Email"]

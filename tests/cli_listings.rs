@@ -6,31 +6,10 @@
 
 mod common;
 
-use calamine::{Reader as _, Xlsx};
-use common::{Server, csv_rows, json, run};
+use common::{Server, csv_rows, first_sheet, json, run};
 use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
 use seatdesk_core::api::inventory::LicenseQuery;
 use seatdesk_core::api::seats::{ClaimQuery, TeacherQuery};
-
-/// Every page of the claims report for `query`.
-fn api_claims(server: &Server, query: ClaimQuery) -> Vec<seatdesk_core::api::seats::Claim> {
-    let api = server.api();
-    server.block_on(async {
-        let mut all = Vec::new();
-        let mut query = ClaimQuery {
-            limit: Some(1000),
-            ..query
-        };
-        loop {
-            let page = api.claims(&query).await.expect("claims");
-            all.extend(page.items);
-            match page.next_cursor {
-                Some(next) => query.cursor = Some(next),
-                None => return all,
-            }
-        }
-    })
-}
 
 #[test]
 fn claims_json_and_csv_are_what_the_api_says() {
@@ -38,7 +17,7 @@ fn claims_json_and_csv_are_what_the_api_says() {
     let (out, _) = run(server.cmd().args(["claims", "--output", "json"]), 0);
     let printed: Vec<seatdesk_core::api::seats::Claim> =
         serde_json::from_str(&out).expect("a JSON array of claims");
-    let expected = api_claims(&server, ClaimQuery::default());
+    let expected = server.claims(ClaimQuery::default());
     assert!(printed.len() > 500, "all pages: {}", printed.len());
     assert_eq!(printed, expected);
 
@@ -105,16 +84,13 @@ fn claims_filters_match_the_claims_pane() {
     // The same filters through the API give the same rows, in the same order.
     let products = server.block_on(server.api().products()).unwrap();
     let product = products.iter().find(|p| p.sku == sku).unwrap();
-    let expected = api_claims(
-        &server,
-        ClaimQuery {
-            status: Some("pending,active".into()),
-            product_id: Some(product.id),
-            to: Some(cutoff),
-            sort: Some(seatdesk_core::api::seats::ClaimSort::Name),
-            ..ClaimQuery::default()
-        },
-    );
+    let expected = server.claims(ClaimQuery {
+        status: Some("pending,active".into()),
+        product_id: Some(product.id),
+        to: Some(cutoff),
+        sort: Some(seatdesk_core::api::seats::ClaimSort::Name),
+        ..ClaimQuery::default()
+    });
     let ids = |claims: &[seatdesk_core::api::seats::Claim]| -> Vec<i64> {
         claims.iter().map(|c| c.id).collect()
     };
@@ -225,25 +201,12 @@ fn exports_write_csv_and_xlsx_with_the_header_row() {
     );
     let bytes = std::fs::read(&xlsx).unwrap();
     assert_eq!(&bytes[..4], b"PK\x03\x04", "an .xlsx is a zip container");
-    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).expect("calamine opens it");
-    let sheet = book
-        .worksheet_range("seatdesk")
-        .expect("the seatdesk sheet");
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let (header, sheet) = first_sheet(&xlsx);
     assert_eq!(&header[..3], ["id", "status", "user_email"]);
-    let active = api_claims(
-        &server,
-        ClaimQuery {
-            status: Some("active".into()),
-            ..ClaimQuery::default()
-        },
-    );
+    let active = server.claims(ClaimQuery {
+        status: Some("active".into()),
+        ..ClaimQuery::default()
+    });
     assert_eq!(sheet.height(), active.len() + 1);
     let first = sheet.rows().nth(1).unwrap();
     assert_eq!(first[0].to_string(), active[0].id.to_string());
@@ -275,14 +238,11 @@ fn exports_write_csv_and_xlsx_with_the_header_row() {
 fn audit_lists_newest_first_with_filters() {
     let server = Server::start();
     // Make some events: revoke two live seats through the CLI.
-    let claims = api_claims(
-        &server,
-        ClaimQuery {
-            status: Some("pending".into()),
-            product_id: None,
-            ..ClaimQuery::default()
-        },
-    );
+    let claims = server.claims(ClaimQuery {
+        status: Some("pending".into()),
+        product_id: None,
+        ..ClaimQuery::default()
+    });
     let ids = format!("{}\n{}\n", claims[0].id, claims[1].id);
     run(
         server.cmd().args(["revoke", "--yes", "-"]).write_stdin(ids),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use seatdesk_client::ApiClient;
 use seatdesk_core::Role;
+use seatdesk_core::api::seats::{Claim, ClaimQuery};
 use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
 
 /// Small demo data: every kind of license, claim and code, loads in well
@@ -136,6 +137,40 @@ impl Server {
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
+
+    /// Every claim the API lists for `query`, all pages.
+    pub fn claims(&self, query: ClaimQuery) -> Vec<Claim> {
+        let api = self.api();
+        let (claims, _) = self
+            .block_on(seatdesk_client::collect_pages(None, |cursor| {
+                let query = ClaimQuery {
+                    limit: Some(1000),
+                    cursor,
+                    ..query.clone()
+                };
+                let api = &api;
+                async move { api.claims(&query).await }
+            }))
+            .expect("claims");
+        claims
+    }
+}
+
+/// The first sheet of the workbook at `path`, and its header row as text.
+pub fn first_sheet(path: &Path) -> (Vec<String>, calamine::Range<calamine::Data>) {
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path)
+        .unwrap_or_else(|e| panic!("{} is not an .xlsx workbook: {e}", path.display()));
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).expect("the first sheet");
+    let header = sheet
+        .rows()
+        .next()
+        .expect("a header row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    (header, sheet)
 }
 
 /// Runs the command, asserting its exit code; returns (stdout, stderr).
