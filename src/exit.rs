@@ -16,7 +16,8 @@ pub enum Code {
     /// a local file that cannot be written.
     Internal = 1,
     /// Bad arguments or input, an unusable profile, or a confirmation that
-    /// could not be asked (clap also exits 2 on usage errors).
+    /// could not be asked or was declined (clap also exits 2 on usage
+    /// errors).
     Usage = 2,
     /// A bulk operation was carried out but refused some items (revoke,
     /// restore, import rows).
@@ -44,7 +45,8 @@ pub const HELP_TABLE: &str = "\
 Exit codes:
   0  success
   1  unexpected error (server error, unreadable answer, local I/O)
-  2  usage: bad arguments or input, unusable profile, confirmation needed (--yes)
+  2  usage: bad arguments or input, unusable profile, confirmation needed
+     (--yes) or declined
   3  partial: a bulk operation refused some items (revoke, restore, import rows)
   4  auth: token refused (401), not allowed (403), or read-only profile
   5  connection: server unreachable or timed out

@@ -16,7 +16,9 @@ use crate::cli::{ImportCommand, OneRosterArgs};
 use crate::exit::{Code, UsageError};
 use crate::output::{self, Cell, Format, Table};
 
-/// The server takes import bodies up to 64 MiB.
+/// CSV accepted per import. The server takes import bodies up to 64 MiB,
+/// and the files travel inside one JSON body, quotes and line breaks
+/// escaped, so the raw text must stay under that with a margin.
 const MAX_BYTES: u64 = 60 * 1024 * 1024;
 
 pub async fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
