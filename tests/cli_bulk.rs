@@ -1,12 +1,15 @@
 //! `seatdesk revoke` and `restore` end to end: a dry run predicts the real
 //! run item by item and changes nothing; a student-edition teacher seat
 //! with students is refused while the rest go through (exit 3); emails
-//! resolve to live seats; no confirmation without a terminal or `--yes`;
-//! read-only profiles and under-privileged tokens are refused (exit 4).
+//! resolve to live seats; no confirmation without a terminal or `--yes`,
+//! and on a real terminal (tmux) the y/N prompt: `n` changes nothing, `y`
+//! revokes; read-only profiles and under-privileged tokens are refused
+//! (exit 4).
 
 mod common;
 
-use common::{Server, json, run, write};
+use common::tmux::Tmux;
+use common::{BIN, Server, json, run, write};
 use seatdesk_core::Role;
 use seatdesk_core::api::seats::{Claim, ClaimQuery};
 
@@ -289,4 +292,72 @@ fn read_only_profiles_and_reporter_tokens_cannot_revoke() {
             .as_str(),
         "active"
     );
+}
+
+/// `seatdesk revoke FILE` on a terminal, without --yes, as a person runs it
+/// under tmux: the prompt names the count and the refusals; `n` changes
+/// nothing, `y` revokes (the seat with students still refused).
+#[test]
+fn the_revoke_prompt_on_a_terminal_takes_no_for_an_answer() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed; skipping the revoke prompt test");
+        return;
+    }
+    let server = Server::start();
+    let claims = all_claims(&server);
+    let seat = claims
+        .iter()
+        .find(|c| c.status.as_str() == "active" && c.students_assigned == 0)
+        .unwrap()
+        .clone();
+    let teacher = claims
+        .iter()
+        .find(|c| c.status.as_str() == "active" && c.students_assigned > 0)
+        .unwrap()
+        .clone();
+    let file = server.path("ticket.txt");
+    write(&file, &format!("{}\n{}\n", seat.id, teacher.id));
+    let status = |id: i64| -> String {
+        let claim = all_claims(&server).into_iter().find(|c| c.id == id);
+        claim
+            .expect("the seat is listed")
+            .status
+            .as_str()
+            .to_string()
+    };
+    // The shell line the terminal runs; the exit status is printed after it.
+    let command = format!(
+        "env SEATDESK_URL={} SEATDESK_TOKEN={} SEATDESK_CONFIG_DIR={} SEATDESK_CACHE_DIR={} \
+         NO_COLOR=1 {BIN} revoke {}; echo \"exit status $?\"; sleep 600",
+        server.url,
+        server.token,
+        server.config_dir().display(),
+        server.path("cache").display(),
+        file.display()
+    );
+    let before = snapshot(&server);
+
+    let tmux = Tmux::start("revoke-no", 150, 20, &command);
+    let prompt = tmux.wait_for("[y/N]");
+    assert!(
+        prompt.contains("Revoke 2 seats? (1 would be refused"),
+        "{prompt}"
+    );
+    tmux.send(&["n", "Enter"]);
+    let screen = tmux.wait_for("exit status");
+    assert!(screen.contains("exit status 2"), "{screen}");
+    assert!(
+        screen.contains("cancelled: no seat was revoked"),
+        "{screen}"
+    );
+    drop(tmux);
+    assert_eq!(snapshot(&server), before, "answering n changed nothing");
+
+    let tmux = Tmux::start("revoke-yes", 150, 20, &command);
+    tmux.wait_for("[y/N]");
+    tmux.send(&["y", "Enter"]);
+    let screen = tmux.wait_for("exit status");
+    assert!(screen.contains("exit status 3"), "some refused: {screen}");
+    assert_eq!(status(seat.id), "revoked");
+    assert_eq!(status(teacher.id), "active", "a seat with students stays");
 }

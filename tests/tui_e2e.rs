@@ -5,8 +5,9 @@
 //! refused) and the rest untouched, and that the dashboard shows the new
 //! counts. Skipped with a note when tmux is not installed.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use common::tmux::Tmux;
 
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::Claim;
@@ -14,49 +15,10 @@ use seatdesk_core::{OrgKind, Role, SeatStatus};
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
-struct Tmux(String);
-
-impl Tmux {
-    fn send(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.0])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.0])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `text`.
-    async fn wait_for(&self, text: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "'{text}' never appeared; the screen was:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .status();
-    }
+/// Waits for `text` on the screen without stalling the runtime the
+/// server runs on.
+fn wait_for(tmux: &Tmux, text: &str) -> String {
+    tokio::task::block_in_place(|| tmux.wait_for(text))
 }
 
 async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
@@ -77,7 +39,7 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Va
 
 #[tokio::test(flavor = "multi_thread")]
 async fn filter_mark_revoke_confirm_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !Tmux::available() {
         eprintln!("tmux is not installed; skipping the terminal test");
         return;
     }
@@ -178,48 +140,32 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     let config = dir.path().join("config");
     seatdesk_client::config::write_login(&config.join("config.toml"), "e2e", &base, &token)
         .unwrap();
-    let session = format!("seatdesk-e2e-{}", std::process::id());
     let command = format!(
         "env SEATDESK_CONFIG_DIR={} SEATDESK_CACHE_DIR={} NO_COLOR=1 {} tui --profile e2e",
         config.display(),
         dir.path().join("cache").display(),
         env!("CARGO_BIN_EXE_seatdesk")
     );
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let tmux = Tmux(session);
-    tmux.wait_for("8 of 50 seats used").await;
+    let tmux = Tmux::start("e2e", 100, 30, &command);
+    wait_for(&tmux, "8 of 50 seats used");
     tmux.send(&["3"]);
-    tmux.wait_for("Teachers (8)").await;
+    wait_for(&tmux, "Teachers (8)");
     tmux.send(&["/", "smith", "Enter"]);
-    tmux.wait_for("Teachers (4)").await;
+    wait_for(&tmux, "Teachers (4)");
     tmux.send(&["A"]);
-    tmux.wait_for("Marked: 4").await;
+    wait_for(&tmux, "Marked: 4");
     tmux.send(&["D"]);
-    let confirm = tmux.wait_for("Confirm revocation").await;
+    let confirm = wait_for(&tmux, "Confirm revocation");
     assert!(confirm.contains("3 will be revoked"), "{confirm}");
     assert!(
         confirm.contains("Cy Smith") && confirm.contains("2 students"),
         "{confirm}"
     );
     tmux.send(&["y"]);
-    let summary = tmux.wait_for("Revoked 3 of 4 seats").await;
+    let summary = wait_for(&tmux, "Revoked 3 of 4 seats");
     assert!(summary.contains("1 failed"), "{summary}");
     tmux.send(&["Enter", "1"]);
-    tmux.wait_for("5 of 50 seats used").await;
+    wait_for(&tmux, "5 of 50 seats used");
 
     let page: Page<Claim> = http
         .get(format!(
@@ -246,13 +192,13 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     }
     // The Inventory pane lists the order from the server; Enter opens its codes.
     tmux.send(&["5"]);
-    let inventory = tmux.wait_for("License Inventory (1)").await;
+    let inventory = wait_for(&tmux, "License Inventory (1)");
     assert!(
         inventory.contains("ORD-1") && inventory.contains("PO-1"),
         "{inventory}"
     );
     tmux.send(&["Enter"]);
-    tmux.wait_for("[Master codes]").await;
+    wait_for(&tmux, "[Master codes]");
     tmux.send(&["q"]);
     server.handle.abort();
 }

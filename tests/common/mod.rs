@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 
 use seatdesk_client::ApiClient;
