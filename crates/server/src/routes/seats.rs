@@ -267,6 +267,7 @@ async fn expire(
     auth.require(Permission::ManageSeats)?;
     let fingerprint = mutation::fingerprint(&format!("expire:{id}"), &());
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        lock_licenses_of_seats(w.conn(), state.db.backend, &[id]).await?;
         let (license_id, status, org_path) =
             seat_for_update(w.conn(), state.db.backend, &auth, id).await?;
         let live = SeatStatus::parse(&status).is_some_and(SeatStatus::consumes_seat);
@@ -318,6 +319,50 @@ pub async fn release_seats(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Locks licenses in id order on PostgreSQL (SQLite's one writer needs no
+/// row locks). Every seat change locks its licenses before any seat row, as
+/// assignment does (its counter UPDATE comes before the seat INSERT), so two
+/// requests never wait for each other's rows in opposite orders.
+pub async fn lock_licenses(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new("SELECT id FROM licenses WHERE id IN (");
+        sql.bind_list(chunk.iter().copied())
+            .push(") ORDER BY id FOR UPDATE");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Locks the licenses `seat_ids` belong to, in id order (PostgreSQL only).
+/// Read without locks: a seat never moves to another license.
+async fn lock_licenses_of_seats(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    seat_ids: &[i64],
+) -> ApiResult<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut licenses = Vec::new();
+    for chunk in seat_ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new("SELECT DISTINCT license_id FROM seats WHERE id IN (");
+        sql.bind_list(chunk.iter().copied()).push(")");
+        let found: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+        licenses.extend(found);
+    }
+    lock_licenses(conn, backend, licenses).await
 }
 
 /// Moves the `students_assigned` count of the teachers whose students hold
@@ -577,6 +622,7 @@ pub async fn revoke_seats(
     actor: &str,
     now: i64,
 ) -> ApiResult<(Vec<ItemResult>, Vec<NewEvent>)> {
+    lock_licenses_of_seats(conn, backend, seat_ids).await?;
     let seats = load_bulk_seats(conn, backend, seat_ids).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut to_revoke: Vec<&BulkSeat> = Vec::new();
@@ -658,6 +704,7 @@ async fn restore(
     let window_ms = state.config.restore_window.as_millis() as i64;
     let fingerprint = mutation::fingerprint("restore", &body);
     mutation::run_mode(&state, &auth, &key, fingerprint, options.mode(), async |w| {
+        lock_licenses_of_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
         let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
         let mut results = Vec::with_capacity(body.seat_ids.len());
         let mut seen = std::collections::HashSet::new();
