@@ -41,6 +41,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The Dashboard pane headless: seats, dates, expirations and claims
+    /// per product, and the totals.
+    Dashboard(DashboardArgs),
     /// List seat assignments (the Claims pane), with its filters.
     Claims(ClaimsArgs),
     /// List the teachers holding seats of a license.

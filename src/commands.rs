@@ -4,6 +4,7 @@ mod alerts;
 mod audit;
 mod codes;
 mod completions;
+mod dashboard;
 mod demo;
 mod import;
 mod items;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Demo(args)) => demo::run(args).await,
         Some(Command::Token { command }) => token::run(command).await,
+        Some(Command::Dashboard(args)) => dashboard::run(args).await,
         Some(Command::Claims(args)) => listings::claims(args).await,
         Some(Command::Teachers(args)) => listings::teachers(args).await,
         Some(Command::Licenses(args)) => listings::licenses(args).await,

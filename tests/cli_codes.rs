@@ -1,7 +1,8 @@
 //! Codes, requests and webhooks end to end: `codes generate` makes a batch
 //! and writes its .xlsx (the vendor's columns), `codes export` writes CSV,
-//! `requests approve/reject` decide, and `webhooks` add, list, test (to a
-//! loopback receiver and to a dead port) and remove endpoints.
+//! `requests renew/new` submit and `requests approve/reject` decide, and
+//! `webhooks` add, list, test (to a loopback receiver and to a dead port)
+//! and remove endpoints.
 
 mod common;
 
@@ -204,6 +205,165 @@ fn requests_are_approved_and_rejected() {
         0,
     );
     assert!(!out.contains(&format!("\"id\":{},", renewal.id)), "{out}");
+}
+
+/// How many requests the server holds, of any status.
+fn request_count(server: &Server) -> usize {
+    server
+        .block_on(server.api().requests(&RequestQuery::default()))
+        .unwrap()
+        .items
+        .len()
+}
+
+#[test]
+fn renewal_and_new_license_requests_are_submitted() {
+    let server = Server::start();
+    let api = server.api();
+    // A license of a child org (its parent decides) with no renewal pending.
+    let license = server
+        .block_on(api.licenses(&LicenseQuery::default()))
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|l| {
+            l.status.as_str() == "active" && !l.renewal_requested && l.org_id != server.root_org
+        })
+        .expect("an active license of a child org");
+    let id = license.id.to_string();
+    let before = request_count(&server);
+    let renew = |extra: &[&str]| {
+        let mut cmd = server.cmd();
+        cmd.args(["requests", "renew", "--license", &id])
+            .args(["--start", "2027-09-01", "--finish", "2028-08-31"])
+            .args(extra);
+        cmd
+    };
+    // Neither or both of --new-code / --existing-code, or a finish before
+    // the start: usage errors, nothing sent.
+    run(&mut renew(&[]), 2);
+    run(&mut renew(&["--new-code", "--existing-code"]), 2);
+    let (_, err) = run(
+        server.cmd().args([
+            "requests",
+            "renew",
+            "--license",
+            &id,
+            "--new-code",
+            "--start",
+            "2027-09-01",
+            "--finish",
+            "2027-08-31",
+        ]),
+        2,
+    );
+    assert!(err.contains("--finish"), "{err}");
+    assert_eq!(request_count(&server), before);
+
+    let (out, err) = run(
+        &mut renew(&[
+            "--new-code",
+            "--students",
+            "40",
+            "--comments",
+            "school year 2027/28",
+            "-o",
+            "json",
+        ]),
+        0,
+    );
+    let renewal = json(&out);
+    let request_id = renewal["id"].as_i64().expect("a request id");
+    assert_eq!(renewal["kind"], "renewal");
+    assert_eq!(renewal["status"], "pending");
+    assert_eq!(renewal["license_id"], license.id);
+    assert_eq!(renewal["new_code"], true);
+    assert_eq!(renewal["students"], 40);
+    assert_eq!(renewal["start_date"], "2027-09-01");
+    assert_eq!(renewal["finish_date"], "2028-08-31");
+    assert_eq!(renewal["comments"], "school year 2027/28");
+    // What was printed is what the server stored, and the license is flagged.
+    let stored = server.block_on(api.request(request_id)).unwrap();
+    assert_eq!(renewal, serde_json::to_value(&stored).unwrap());
+    let parent = stored
+        .requested_to_org_name
+        .expect("sent to the parent org");
+    assert!(
+        err.contains(&format!("request {request_id} sent to {parent}")),
+        "{err}"
+    );
+    assert!(
+        server
+            .block_on(api.license(license.id))
+            .unwrap()
+            .renewal_requested
+    );
+    // A second renewal of the same license is refused by the server: exit 6.
+    let (_, err) = run(&mut renew(&["--existing-code"]), 6);
+    assert!(
+        err.contains("Conflict (409)") && err.contains("pending renewal"),
+        "{err}"
+    );
+
+    // A new license for the same account: SKU in any case, two courses.
+    let account = license.account_id.to_string();
+    let sku = license.product_sku.to_lowercase();
+    let new = |sku: &str| {
+        let mut cmd = server.cmd();
+        cmd.args(["requests", "new", "--account", &account])
+            .args(["--inventory-type", "center_license", "--product", sku])
+            .args(["--course", "Word Core", "--course", "Excel Expert"])
+            .args(["--students", "25", "--start", "2027-01-01"]);
+        cmd
+    };
+    let (out, _) = run(new(&sku).args(["--comments", "pilot", "-o", "json"]), 0);
+    let created = json(&out);
+    assert_eq!(created["kind"], "new_license");
+    assert_eq!(created["status"], "pending");
+    assert_eq!(created["account_id"], license.account_id);
+    assert_eq!(created["product_id"], license.product_id);
+    assert_eq!(created["inventory_type"], "center_license");
+    assert_eq!(created["students"], 25);
+    assert_eq!(
+        created["courses"],
+        serde_json::json!(["Word Core", "Excel Expert"])
+    );
+    assert_eq!(created["start_date"], "2027-01-01");
+    assert_eq!(created["finish_date"], serde_json::Value::Null);
+    let stored = server
+        .block_on(api.request(created["id"].as_i64().unwrap()))
+        .unwrap();
+    assert_eq!(created, serde_json::to_value(&stored).unwrap());
+    // The default output is a table row of the request.
+    let (out, _) = run(&mut new(&sku), 0);
+    let row = out.lines().nth(1).expect("a table row");
+    assert!(
+        row.contains("new_license") && row.contains("pending") && row.contains("25"),
+        "{out}"
+    );
+    // An unknown SKU is named before anything is sent (exit 6); a token
+    // that may only read is refused by the server (exit 4).
+    let after = request_count(&server);
+    let (_, err) = run(&mut new("NOPE-1"), 6);
+    assert!(err.contains("NOPE-1"), "{err}");
+    let reporter = server.token(seatdesk_core::Role::Reporter);
+    let (_, err) = run(
+        server.cmd_with_token(&reporter).args([
+            "requests",
+            "new",
+            "--account",
+            &account,
+            "--inventory-type",
+            "seat_pool",
+            "--product",
+            &sku,
+            "--students",
+            "5",
+        ]),
+        4,
+    );
+    assert!(err.contains("Forbidden (403)"), "{err}");
+    assert_eq!(request_count(&server), after);
 }
 
 /// Answers every HTTP request with 200 and counts them.

@@ -15,9 +15,11 @@ fn failures_exit_with_their_documented_codes() {
     let (out, err) = run(server.cmd_with_token("sd_not_a_token").args(["claims"]), 4);
     assert!(out.is_empty());
     assert!(
-        err.starts_with("seatdesk: ") && err.contains("401"),
+        err.starts_with("seatdesk: ") && err.contains("Unauthorized (401): "),
         "{err}"
     );
+    assert_eq!(err.matches("401").count(), 1, "the status once: {err}");
+    assert!(err.contains("seatdesk login"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     // Nothing listening: exit 5, for every command that talks to a server.
     let dead = common::dead_url();
@@ -30,6 +32,8 @@ fn failures_exit_with_their_documented_codes() {
         let (out, err) = run(server.cmd().env("SEATDESK_URL", &dead).args(args), 5);
         assert!(out.is_empty());
         assert!(err.contains("cannot reach the server"), "{err}");
+        // The origin once, not again inside the transport error.
+        assert_eq!(err.matches("127.0.0.1").count(), 1, "{err}");
     }
     // Usage: unknown flag, bad value, missing argument, bad age: exit 2.
     run(server.cmd().args(["claims", "--bogus"]), 2);
@@ -39,7 +43,10 @@ fn failures_exit_with_their_documented_codes() {
     run(server.cmd().args(["claims", "--older-than", "a while"]), 2);
     // A server refusal (404): exit 6.
     let (_, err) = run(server.cmd().args(["teachers", "--license", "987654"]), 6);
-    assert!(err.contains("404"), "{err}");
+    assert!(
+        err.contains("Not Found (404): license 987654 was not found"),
+        "{err}"
+    );
     // No profile and no environment: a usage error that says what to do.
     let (_, err) = run(server.cmd_without_env().args(["claims"]), 2);
     assert!(err.contains("seatdesk login"), "{err}");
@@ -146,4 +153,7 @@ fn csv_headers_are_the_ones_the_readme_documents() {
         );
         assert_eq!(out.trim_end(), documented(listing), "{listing}");
     }
+    // A report, not a listing: no --limit; its first line is the header.
+    let (out, _) = run(server.cmd().args(["dashboard", "-o", "csv"]), 0);
+    assert_eq!(out.lines().next(), Some(documented("dashboard").as_str()));
 }

@@ -1,12 +1,14 @@
 //! The listing commands end to end: what `seatdesk claims`, `teachers`,
-//! `licenses`, `users`, `audit` and `requests` print as JSON and CSV parses
-//! back and is exactly what the API answers for the same filters; tables
-//! keep every row; `--export` writes CSV and .xlsx with the header row.
+//! `licenses`, `users`, `audit`, `requests` and `dashboard` print as JSON
+//! and CSV parses back and is exactly what the API answers for the same
+//! filters; tables keep every row; `--export` writes CSV and .xlsx with the
+//! header row.
 
 mod common;
 
 use calamine::{Reader as _, Xlsx};
 use common::{Server, csv_rows, json, run};
+use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
 use seatdesk_core::api::inventory::LicenseQuery;
 use seatdesk_core::api::seats::{ClaimQuery, TeacherQuery};
 
@@ -304,4 +306,127 @@ fn audit_lists_newest_first_with_filters() {
     let (header, rows) = csv_rows(&out);
     assert_eq!(&header[..4], ["seq", "at", "actor", "action"]);
     assert_eq!(rows.len(), 3, "the demo load and two revocations: {out}");
+}
+
+#[test]
+fn dashboard_is_the_apis_summary_per_product_and_in_total() {
+    let server = Server::start();
+    let api = server.api();
+    let expected = server
+        .block_on(api.dashboard(&DashboardQuery::default()))
+        .unwrap();
+    assert!(expected.products.len() > 2, "the demo has several products");
+    let (out, _) = run(server.cmd().args(["dashboard", "-o", "json"]), 0);
+    let printed: Dashboard = serde_json::from_str(&out).expect("a Dashboard object");
+    assert_eq!(printed, expected);
+
+    // CSV: one row per product in the API's order, then the totals with
+    // no sku; each figure is the API's.
+    let (out, _) = run(server.cmd().args(["dashboard", "-o", "csv"]), 0);
+    let (header, rows) = csv_rows(&out);
+    assert_eq!(
+        &header[..7],
+        [
+            "sku",
+            "purchased",
+            "consumed",
+            "available",
+            "usage_percent",
+            "latest_finish",
+            "min_remaining_days"
+        ]
+    );
+    assert_eq!(rows.len(), expected.products.len() + 1);
+    let field = |row: &[String], name: &str| -> String {
+        row[header.iter().position(|h| h == name).expect(name)].clone()
+    };
+    let summaries = expected.products.iter().chain([&expected.totals]);
+    for (row, s) in rows.iter().zip(summaries) {
+        assert_eq!(field(row, "sku"), s.sku.clone().unwrap_or_default());
+        assert_eq!(field(row, "name"), s.name);
+        assert_eq!(field(row, "purchased"), s.seats.purchased.to_string());
+        assert_eq!(field(row, "consumed"), s.seats.consumed.to_string());
+        assert_eq!(field(row, "available"), s.seats_available.to_string());
+        assert_eq!(
+            field(row, "usage_percent"),
+            format!("{:.2}", s.usage_percent)
+        );
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        assert_eq!(field(row, "earliest_start"), date(s.earliest_start));
+        assert_eq!(field(row, "latest_finish"), date(s.latest_finish));
+        let days = s
+            .min_remaining_days
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        assert_eq!(field(row, "min_remaining_days"), days);
+        assert_eq!(field(row, "expiring_30"), s.expiring_30.to_string());
+        assert_eq!(field(row, "expiring_60"), s.expiring_60.to_string());
+        assert_eq!(field(row, "expiring_90"), s.expiring_90.to_string());
+        assert_eq!(field(row, "in_grace"), s.in_grace.to_string());
+        assert_eq!(field(row, "pending"), s.claims.pending.to_string());
+        assert_eq!(field(row, "active"), s.claims.active.to_string());
+        assert_eq!(field(row, "expired"), s.claims.expired.to_string());
+        assert_eq!(field(row, "revoked"), s.claims.revoked.to_string());
+    }
+    assert_eq!(field(rows.last().unwrap(), "product_id"), "");
+
+    // The table: a header, a row per product, the totals labelled TOTAL.
+    let (out, _) = run(server.cmd().args(["dashboard"]), 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), expected.products.len() + 2, "{out}");
+    assert!(
+        lines[0].starts_with("SKU") && lines[0].contains("USE%"),
+        "{out}"
+    );
+    let first = &expected.products[0];
+    assert!(lines[1].starts_with(first.sku.as_deref().unwrap()), "{out}");
+    let total = lines.last().unwrap();
+    assert!(
+        total.starts_with("TOTAL") && total.contains(&expected.totals.seats.purchased.to_string()),
+        "{out}"
+    );
+
+    // Filters: a product by SKU, an account, an org: each the API's answer
+    // for the same query, and narrower than the whole view.
+    let sku = first.sku.clone().unwrap();
+    let product = first.product_id.unwrap();
+    let license = server
+        .block_on(api.licenses(&LicenseQuery {
+            product_id: Some(product),
+            ..LicenseQuery::default()
+        }))
+        .unwrap()
+        .items
+        .remove(0);
+    let (account, org) = (license.account_id.to_string(), license.org_id.to_string());
+    let cli = |args: &[&str]| -> Dashboard {
+        let (out, _) = run(
+            server
+                .cmd()
+                .arg("dashboard")
+                .args(args)
+                .args(["-o", "json"]),
+            0,
+        );
+        serde_json::from_str(&out).expect("a Dashboard object")
+    };
+    let by_product = cli(&["--product", &sku.to_lowercase()]);
+    let query = DashboardQuery {
+        product_id: Some(product),
+        ..DashboardQuery::default()
+    };
+    assert_eq!(by_product, server.block_on(api.dashboard(&query)).unwrap());
+    assert_eq!(by_product.products.len(), 1);
+    assert_eq!(by_product.products[0].seats, first.seats);
+    let by_account = cli(&["--account", &account, "--org", &org]);
+    let query = DashboardQuery {
+        account_id: Some(license.account_id),
+        org_id: Some(license.org_id),
+        ..DashboardQuery::default()
+    };
+    assert_eq!(by_account, server.block_on(api.dashboard(&query)).unwrap());
+    assert!(by_account.totals.seats.purchased < expected.totals.seats.purchased);
+    // An unknown SKU: exit 6, nothing on stdout.
+    let (out, err) = run(server.cmd().args(["dashboard", "--product", "NOPE-1"]), 6);
+    assert!(out.is_empty() && err.contains("NOPE-1"), "{err}");
 }

@@ -1,6 +1,6 @@
-//! Grammar of the read-only commands: listings (claims, teachers, licenses,
-//! users, audit, alerts) and triage (check, doctor), with their shared
-//! connection and output options.
+//! Grammar of the read-only commands: the dashboard, listings (claims,
+//! teachers, licenses, users, audit, alerts) and triage (check, doctor),
+//! with their shared connection and output options.
 
 use std::path::PathBuf;
 
@@ -54,6 +54,23 @@ pub enum ClaimSortKey {
 pub enum SortOrder {
     Asc,
     Desc,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// Purchasing account id.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// This org's subtree (a district with its schools).
+    #[arg(long, value_name = "ID")]
+    pub org: Option<i64>,
+    /// Product SKU (or id).
+    #[arg(long, value_name = "SKU")]
+    pub product: Option<String>,
+    #[command(flatten)]
+    pub out: ReportOutput,
 }
 
 #[derive(Debug, Clone, Args)]

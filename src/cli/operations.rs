@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use chrono::NaiveDate;
+use clap::{ArgGroup, Args, Subcommand};
 use seatdesk_core::CodeKind;
-use seatdesk_core::{RequestKind, RequestStatus};
+use seatdesk_core::{InventoryType, RequestKind, RequestStatus};
 
 use super::listings::{ListOutput, Remote, ReportOutput};
 
@@ -188,10 +189,82 @@ pub struct RequestListArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum RequestsCommand {
+    /// Ask the parent org to renew a license for a new period.
+    Renew(RenewArgs),
+    /// Ask the parent org for a new license.
+    New(NewLicenseArgs),
     /// Approve a pending request (the parent org decides).
     Approve(ApproveArgs),
     /// Reject a pending request, with the reason.
     Reject(RejectArgs),
+}
+
+/// "Request License Renewal". The products stay the license's own.
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("code").required(true).args(["new_code", "existing_code"])))]
+pub struct RenewArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// The license to renew.
+    #[arg(long, value_name = "ID")]
+    pub license: i64,
+    /// Create a new code: a new license for the new period (e.g. a new
+    /// school year).
+    #[arg(long)]
+    pub new_code: bool,
+    /// Use the existing code: the license's dates move.
+    #[arg(long)]
+    pub existing_code: bool,
+    /// First day of the new period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub start: NaiveDate,
+    /// Last day of the new period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub finish: NaiveDate,
+    /// Seats asked for [default: as the license has].
+    #[arg(long, value_name = "N")]
+    pub students: Option<i64>,
+    /// [default: the license's]
+    #[arg(long, value_name = "TEXT")]
+    pub purchase_order: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub comments: Option<String>,
+    #[command(flatten)]
+    pub out: ReportOutput,
+}
+
+/// "Request New License" with its product and course checkboxes.
+#[derive(Debug, Clone, Args)]
+pub struct NewLicenseArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// The purchasing account the license is for.
+    #[arg(long, value_name = "ID")]
+    pub account: i64,
+    /// center_license, user_activation_codes or seat_pool.
+    #[arg(long, value_name = "TYPE")]
+    pub inventory_type: InventoryType,
+    /// The product's SKU (or id).
+    #[arg(long, value_name = "SKU")]
+    pub product: String,
+    /// A course of the product to include; repeat for several.
+    #[arg(long, value_name = "NAME")]
+    pub course: Vec<String>,
+    /// Seats asked for.
+    #[arg(long, value_name = "N")]
+    pub students: i64,
+    /// First day (YYYY-MM-DD) [default: the day of approval].
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<NaiveDate>,
+    /// Last day (YYYY-MM-DD) [default: a year after the start].
+    #[arg(long, value_name = "DATE")]
+    pub finish: Option<NaiveDate>,
+    #[arg(long, value_name = "TEXT")]
+    pub purchase_order: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub comments: Option<String>,
+    #[command(flatten)]
+    pub out: ReportOutput,
 }
 
 #[derive(Debug, Clone, Args)]

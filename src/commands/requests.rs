@@ -5,16 +5,23 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use seatdesk_client::new_idempotency_key;
-use seatdesk_core::api::requests::{Approval, LicenseRequest, Rejection, RequestQuery};
+use seatdesk_core::api::requests::{
+    Approval, LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest, Rejection, RequestQuery,
+};
 
-use super::remote::{connect, list_all};
-use crate::cli::{ApproveArgs, RejectArgs, RequestListArgs, RequestsArgs, RequestsCommand};
+use super::remote::{Conn, connect, list_all};
+use crate::cli::{
+    ApproveArgs, NewLicenseArgs, RejectArgs, RenewArgs, ReportOutput, RequestListArgs,
+    RequestsArgs, RequestsCommand,
+};
 use crate::exit::UsageError;
 use crate::output::{self, Format};
 
 pub async fn run(args: RequestsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         None => list(args.list).await,
+        Some(RequestsCommand::Renew(args)) => renew(args).await,
+        Some(RequestsCommand::New(args)) => new_license(args).await,
         Some(RequestsCommand::Approve(args)) => approve(args).await,
         Some(RequestsCommand::Reject(args)) => reject(args).await,
     }
@@ -33,6 +40,74 @@ async fn list(args: RequestListArgs) -> anyhow::Result<ExitCode> {
         conn.api.requests(&query).await
     })
     .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn renew(args: RenewArgs) -> anyhow::Result<ExitCode> {
+    if args.finish < args.start {
+        return Err(UsageError("--finish must not be before --start".into()).into());
+    }
+    let conn = connect(&args.remote)?;
+    conn.writable()?;
+    let renewal = NewRenewal {
+        license_id: args.license,
+        new_code: args.new_code,
+        start_date: args.start,
+        finish_date: args.finish,
+        students: args.students,
+        purchase_order: args.purchase_order,
+        comments: args.comments,
+        courses: None,
+        product_id: None,
+    };
+    let what = format!("requesting a renewal of license {}", args.license);
+    submit(&conn, NewRequest::Renewal(renewal), &what, &args.out).await
+}
+
+async fn new_license(args: NewLicenseArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(start), Some(finish)) = (args.start, args.finish)
+        && finish < start
+    {
+        return Err(UsageError("--finish must not be before --start".into()).into());
+    }
+    let conn = connect(&args.remote)?;
+    conn.writable()?;
+    let request = NewLicenseRequest {
+        account_id: args.account,
+        inventory_type: args.inventory_type,
+        students: args.students,
+        product_id: conn.product_id(&args.product).await?,
+        courses: args.course,
+        start_date: args.start,
+        finish_date: args.finish,
+        purchase_order: args.purchase_order,
+        comments: args.comments,
+    };
+    let what = format!("requesting a new license for account {}", args.account);
+    submit(&conn, NewRequest::NewLicense(request), &what, &args.out).await
+}
+
+/// Sends a request to the parent org and prints it as created.
+async fn submit(
+    conn: &Conn,
+    request: NewRequest,
+    what: &str,
+    out: &ReportOutput,
+) -> anyhow::Result<ExitCode> {
+    let created = conn
+        .api
+        .create_request(&request, &new_idempotency_key())
+        .await
+        .context(what.to_string())?;
+    show(&created, out.output)?;
+    eprintln!(
+        "request {} sent to {}",
+        created.id,
+        created
+            .requested_to_org_name
+            .as_deref()
+            .unwrap_or("the parent org")
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -356,10 +356,13 @@ fn transport_error(url: &Url, error: &reqwest::Error) -> ClientError {
             seconds: REQUEST_TIMEOUT.as_secs(),
         };
     }
-    let mut detail = error.to_string();
+    // reqwest's own line repeats the full URL; the innermost cause
+    // ("Connection refused (os error 111)", a DNS or TLS failure) is what
+    // the user can act on, and the origin is already in the message.
+    let mut detail = error.to_string().replace(url.as_str(), &origin);
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
-        detail = format!("{detail}: {inner}");
+        detail = inner.to_string();
         source = inner.source();
     }
     ClientError::Unreachable {

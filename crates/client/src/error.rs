@@ -11,7 +11,9 @@ pub enum ClientError {
     Unreachable { url: String, detail: String },
     #[error("the server at {url} did not answer within {seconds} s")]
     Timeout { url: String, seconds: u64 },
-    #[error("the server refused the token (401): {0}")]
+    /// A 401. The problem's line already names the status; the hint says
+    /// how to get a token the server accepts.
+    #[error("{0}; log in again with `seatdesk login`")]
     Unauthorized(Problem),
     #[error("{0}")]
     Problem(Problem),

@@ -259,13 +259,22 @@ async fn errors_are_problems_and_unreachable_servers_say_so() {
     let h = start().await;
     let bad = ApiClient::new(&h.server.url(), "not-a-token").unwrap();
     match bad.me().await {
-        Err(ClientError::Unauthorized(problem)) => assert_eq!(problem.status, 401),
+        Err(error @ ClientError::Unauthorized(_)) => {
+            assert_eq!(error.problem().map(|p| p.status), Some(401));
+            let line = error.to_string();
+            assert!(line.starts_with("Unauthorized (401): "), "{line}");
+            assert_eq!(line.matches("401").count(), 1, "{line}");
+        }
         other => panic!("expected a refused token, got {other:?}"),
     }
     match h.admin.license(999_999).await {
         Err(ClientError::Problem(problem)) => {
             assert_eq!(problem.status, 404);
             assert_eq!(problem.short_kind(), "not-found");
+            assert_eq!(
+                problem.to_string(),
+                "Not Found (404): license 999999 was not found in your organization"
+            );
         }
         other => panic!("expected not found, got {other:?}"),
     }
@@ -289,9 +298,17 @@ async fn errors_are_problems_and_unreachable_servers_say_so() {
     let gone = ApiClient::new(&format!("http://127.0.0.1:{port}"), "x").unwrap();
     let error = gone.claims_page(&ClaimFilter::default()).await.unwrap_err();
     assert!(error.is_offline(), "{error}");
+    let line = error.to_string();
     assert!(
-        error.to_string().contains(&format!("127.0.0.1:{port}")),
-        "{error}"
+        line.starts_with(&format!(
+            "cannot reach the server at http://127.0.0.1:{port}: "
+        )),
+        "{line}"
+    );
+    assert_eq!(
+        line.matches("127.0.0.1").count(),
+        1,
+        "the origin once: {line}"
     );
 
     assert!(matches!(

@@ -48,12 +48,62 @@ impl Problem {
     }
 }
 
+/// One line: `Title (status): detail`, then any per-item explanations the
+/// detail does not already say. A 422 with one field carries the same text
+/// in `detail` and `errors`, and a non-JSON answer may span lines.
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.title, self.status, self.detail)?;
+        write!(f, "{} ({})", one_line(&self.title), self.status)?;
+        let detail = one_line(&self.detail);
+        if !detail.is_empty() {
+            write!(f, ": {detail}")?;
+        }
         for error in &self.errors {
-            write!(f, "; {error}")?;
+            let error = one_line(error);
+            if !error.is_empty() && error != detail {
+                write!(f, "; {error}")?;
+            }
         }
         Ok(())
+    }
+}
+
+/// `text` with every run of whitespace (line breaks included) as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(status: u16, detail: &str, errors: &[&str]) -> Problem {
+        Problem {
+            kind: format!("{}x", kinds::PREFIX),
+            title: "Unprocessable Entity".into(),
+            status,
+            detail: detail.into(),
+            errors: errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn displays_title_status_and_detail_once_on_one_line() {
+        assert_eq!(
+            problem(422, "count must be 1-10000", &["count must be 1-10000"]).to_string(),
+            "Unprocessable Entity (422): count must be 1-10000"
+        );
+        assert_eq!(
+            problem(422, "2 fields are invalid", &["a is bad", "b is bad"]).to_string(),
+            "Unprocessable Entity (422): 2 fields are invalid; a is bad; b is bad"
+        );
+        assert_eq!(
+            problem(502, "<html>\n  <b>bad</b>\n</html>", &[]).to_string(),
+            "Unprocessable Entity (502): <html> <b>bad</b> </html>"
+        );
+        assert_eq!(
+            problem(503, " ", &[]).to_string(),
+            "Unprocessable Entity (503)"
+        );
     }
 }
