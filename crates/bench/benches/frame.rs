@@ -15,17 +15,13 @@ fn frames(c: &mut Criterion) {
         let mut terminal = frame::terminal();
         for pane in [Pane::Claims, Pane::Teachers] {
             let mut step = 1;
-            group.bench_with_input(
-                BenchmarkId::new(pane.title(), claims),
-                &claims,
-                |b, _| {
-                    b.iter(|| {
-                        // Walk down and back up so the cursor stays in range.
-                        step = -step;
-                        frame::frame(&mut terminal, &mut app, pane, step);
-                    })
-                },
-            );
+            group.bench_with_input(BenchmarkId::new(pane.title(), claims), &claims, |b, _| {
+                b.iter(|| {
+                    // Walk down and back up so the cursor stays in range.
+                    step = -step;
+                    frame::frame(&mut terminal, &mut app, pane, step);
+                })
+            });
         }
     }
     group.finish();

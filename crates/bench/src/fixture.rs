@@ -20,31 +20,138 @@ pub fn now() -> DateTime<Utc> {
 }
 
 const GIVEN: &[&str] = &[
-    "Aaliyah", "Aarav", "Abigail", "Adrian", "Aiko", "Alejandro", "Amara", "Amelia", "Andre",
-    "Anika", "Ava", "Benjamin", "Bianca", "Caleb", "Camila", "Carlos", "Charlotte", "Chloe",
-    "Daniel", "Diego", "Elena", "Elijah", "Emily", "Emma", "Ethan", "Fatima", "Gabriel", "Grace",
-    "Hana", "Hannah", "Isabella", "Isaiah", "Jack", "Jamal", "Jasmine", "Kai", "Layla", "Liam",
-    "Lucas", "Maya", "Mateo", "Mia", "Noah", "Olivia", "Omar", "Priya", "Quinn", "Rosa", "Samuel",
-    "Sofia", "Theo", "Uma", "Valentina", "William", "Xavier", "Yusuf", "Zara", "Zoe",
+    "Aaliyah",
+    "Aarav",
+    "Abigail",
+    "Adrian",
+    "Aiko",
+    "Alejandro",
+    "Amara",
+    "Amelia",
+    "Andre",
+    "Anika",
+    "Ava",
+    "Benjamin",
+    "Bianca",
+    "Caleb",
+    "Camila",
+    "Carlos",
+    "Charlotte",
+    "Chloe",
+    "Daniel",
+    "Diego",
+    "Elena",
+    "Elijah",
+    "Emily",
+    "Emma",
+    "Ethan",
+    "Fatima",
+    "Gabriel",
+    "Grace",
+    "Hana",
+    "Hannah",
+    "Isabella",
+    "Isaiah",
+    "Jack",
+    "Jamal",
+    "Jasmine",
+    "Kai",
+    "Layla",
+    "Liam",
+    "Lucas",
+    "Maya",
+    "Mateo",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samuel",
+    "Sofia",
+    "Theo",
+    "Uma",
+    "Valentina",
+    "William",
+    "Xavier",
+    "Yusuf",
+    "Zara",
+    "Zoe",
 ];
 const FAMILY: &[&str] = &[
-    "Adams", "Brennan", "Chen", "Diaz", "Edwards", "Fischer", "Garcia", "Haddad", "Ivanova",
-    "Johnson", "Kim", "Lindqvist", "Moreno", "Nguyen", "Okafor", "Patel", "Quispe", "Rossi",
-    "Smith", "Tanaka", "Umar", "Vasquez", "Walker", "Xu", "Yamamoto", "Zhang", "O'Brien",
-    "Schmidt", "Kowalski", "Murphy", "Haugen", "Silva", "Novak", "Dubois", "Costa", "Larsen",
+    "Adams",
+    "Brennan",
+    "Chen",
+    "Diaz",
+    "Edwards",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Johnson",
+    "Kim",
+    "Lindqvist",
+    "Moreno",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quispe",
+    "Rossi",
+    "Smith",
+    "Tanaka",
+    "Umar",
+    "Vasquez",
+    "Walker",
+    "Xu",
+    "Yamamoto",
+    "Zhang",
+    "O'Brien",
+    "Schmidt",
+    "Kowalski",
+    "Murphy",
+    "Haugen",
+    "Silva",
+    "Novak",
+    "Dubois",
+    "Costa",
+    "Larsen",
 ];
 const SCHOOLS: &[&str] = &[
-    "Lincoln High School", "Riverside Middle School", "Oak Grove Elementary",
-    "Jefferson Academy", "Maple Valley High School", "Cedar Ridge Middle School",
-    "Hillcrest Elementary", "Washington Prep", "Lakeside High School", "Pine Hills Academy",
-    "Brookfield Elementary", "Summit Middle School", "Harbor View High School",
-    "Westwood Elementary", "Eastgate Learning Center", "Northside Technical Center",
+    "Lincoln High School",
+    "Riverside Middle School",
+    "Oak Grove Elementary",
+    "Jefferson Academy",
+    "Maple Valley High School",
+    "Cedar Ridge Middle School",
+    "Hillcrest Elementary",
+    "Washington Prep",
+    "Lakeside High School",
+    "Pine Hills Academy",
+    "Brookfield Elementary",
+    "Summit Middle School",
+    "Harbor View High School",
+    "Westwood Elementary",
+    "Eastgate Learning Center",
+    "Northside Technical Center",
 ];
 const PRODUCTS: &[&str] = &[
-    "ConnectED teacher edition", "ConnectED student edition", "ALEKS Math", "ALEKS Chemistry",
-    "Jasperactive Office 2016", "Jasperactive Word 2016", "Redbird Mathematics", "Reveal Math",
-    "StudySync ELA", "Inspire Science", "Actively Learn", "SRA FLEX Literacy",
-    "Achieve3000 Literacy", "Wonders Reading", "Everyday Mathematics", "Glencoe Health",
+    "ConnectED teacher edition",
+    "ConnectED student edition",
+    "ALEKS Math",
+    "ALEKS Chemistry",
+    "Jasperactive Office 2016",
+    "Jasperactive Word 2016",
+    "Redbird Mathematics",
+    "Reveal Math",
+    "StudySync ELA",
+    "Inspire Science",
+    "Actively Learn",
+    "SRA FLEX Literacy",
+    "Achieve3000 Literacy",
+    "Wonders Reading",
+    "Everyday Mathematics",
+    "Glencoe Health",
 ];
 
 /// Claims per license in the demo data at 1,000,000 claims (235 licenses).
@@ -68,14 +175,23 @@ pub fn snapshot(n: usize) -> Snapshot {
         } else {
             UserKind::Student
         };
-        claims.push(claim(claims.len(), license, (license as usize) % PRODUCTS.len(), kind));
+        claims.push(claim(
+            claims.len(),
+            license,
+            (license as usize) % PRODUCTS.len(),
+            kind,
+        ));
     }
     let mut consumed = vec![0_i64; others + 2];
     for c in claims.iter().filter(|c| c.status.consumes_seat()) {
         consumed[c.license_id as usize] += 1;
     }
     for id in 1..=others as i64 + 1 {
-        let product = if id == 1 { 0 } else { id as usize % PRODUCTS.len() };
+        let product = if id == 1 {
+            0
+        } else {
+            id as usize % PRODUCTS.len()
+        };
         licenses.push(license(id, product, consumed[id as usize]));
     }
     Snapshot {
@@ -132,7 +248,11 @@ fn claim(index: usize, license_id: i64, product: usize, kind: UserKind) -> Claim
         revoked_at: (status == SeatStatus::Revoked).then_some(assigned_at + Duration::days(20)),
         revoked_by: (status == SeatStatus::Revoked).then(|| "district admin".to_string()),
         redemption_code: (kind == UserKind::Teacher).then(|| format!("RC{id:010}")),
-        students_assigned: if kind == UserKind::Teacher { (h % 4) as i64 } else { 0 },
+        students_assigned: if kind == UserKind::Teacher {
+            (h % 4) as i64
+        } else {
+            0
+        },
         updated_at: assigned_at,
     }
 }

@@ -59,7 +59,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         claims.len(),
         args.cache
             .as_ref()
-            .map_or("the synthetic fixture".to_string(), |p| p.display().to_string())
+            .map_or("the synthetic fixture".to_string(), |p| p
+                .display()
+                .to_string())
     );
     let dir = tempfile::tempdir()?;
     let rows = dir.path().join("rows.txt");
@@ -71,7 +73,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
 
     println!();
-    println!("| query | seatdesk | matches | fzf --filter | matches | fzf --filter --no-sort | seatdesk ÷ fzf |");
+    println!(
+        "| query | seatdesk | matches | fzf --filter | matches | fzf --filter --no-sort | seatdesk ÷ fzf |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for query in &queries {
         let (mut ours, mut fzf, mut fzf_unsorted) = (Vec::new(), Vec::new(), Vec::new());
@@ -102,7 +106,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); args.typing.chars().count()];
     for _ in 0..args.runs {
-        for (i, time) in typing(snapshot.clone(), &args.typing)?.into_iter().enumerate() {
+        for (i, time) in typing(snapshot.clone(), &args.typing)?
+            .into_iter()
+            .enumerate()
+        {
             times[i].push(time);
         }
     }
@@ -169,10 +176,16 @@ fn typing(snapshot: Snapshot, text: &str) -> anyhow::Result<Vec<Duration>> {
                 generation,
                 query,
                 claims,
+                within,
             } = effect
             {
-                let indices = model::fuzzy_match_until(&claims, &query, || false)
-                    .unwrap_or_default();
+                let indices = model::fuzzy_match_within(
+                    &claims,
+                    within.as_deref().map(Vec::as_slice),
+                    &query,
+                    || false,
+                )
+                .unwrap_or_default();
                 update(
                     &mut app,
                     Action::Search(SearchAction::Matched {

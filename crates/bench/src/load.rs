@@ -108,7 +108,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .error_for_status()?
             .json()
             .await?;
-        anyhow::ensure!(page.items.len() == 100, "the claims page has {} rows", page.items.len());
+        anyhow::ensure!(
+            page.items.len() == 100,
+            "the claims page has {} rows",
+            page.items.len()
+        );
         let bare = bare_server(page).await?;
         let bare_result = measure(&args, &format!("{bare}/claims"), &[])?;
 
@@ -152,7 +156,10 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
             args.duration,
             &format!("{}/v1/seats/revoke", bed.server.url()),
             &[auth],
-            Some((&script, &[file.display().to_string(), args.threads.to_string(), tag])),
+            Some((
+                &script,
+                &[file.display().to_string(), args.threads.to_string(), tag],
+            )),
         )?;
         let revoked: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM seats WHERE status = 'revoked' AND license_id = \
@@ -276,7 +283,9 @@ async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
             let page = page.clone();
             async move {
                 match serde_json::to_vec(&*page) {
-                    Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+                    Ok(body) => {
+                        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+                    }
                     Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
                 }
             }

@@ -51,7 +51,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .arg(&args.cache)
             .stdout(Stdio::piped())
             .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();
         let painted = lines
             .next()
@@ -70,10 +73,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             phases[i].push(Duration::from_micros(field.parse()?));
         }
         walls.push(wall);
-        peaks.push(rest.first().and_then(|l| l.parse::<f64>().ok()).unwrap_or(0.0));
+        peaks.push(
+            rest.first()
+                .and_then(|l| l.parse::<f64>().ok())
+                .unwrap_or(0.0),
+        );
     }
     let peak = peaks.iter().copied().fold(0.0, f64::max);
-    println!("| claims | spawn to painted | {} | peak RSS |", PHASES.join(" | "));
+    println!(
+        "| claims | spawn to painted | {} | peak RSS |",
+        PHASES.join(" | ")
+    );
     println!("|---|---|{}---|", "---|".repeat(PHASES.len()));
     let phase_cells: Vec<String> = phases.into_iter().map(|p| ms(median(p))).collect();
     println!(
@@ -105,7 +115,10 @@ pub async fn child(args: ChildArgs) -> anyhow::Result<()> {
     let snapshot = cache.load().await?;
     lap(&mut marks);
     let claims = snapshot.claims.len();
-    update(&mut app, Action::Sync(SyncAction::Loaded(Box::new(snapshot))));
+    update(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
     lap(&mut marks);
     update(
         &mut app,
@@ -121,6 +134,9 @@ pub async fn child(args: ChildArgs) -> anyhow::Result<()> {
     let times: Vec<String> = marks.iter().map(u128::to_string).collect();
     println!("painted {claims} {}", times.join(" "));
     println!("{:.1}", peak_rss_mib().unwrap_or(0.0));
-    anyhow::ensure!(app.sync.loaded && !app.dashboard.is_empty(), "nothing to paint");
+    anyhow::ensure!(
+        app.sync.loaded && !app.dashboard.is_empty(),
+        "nothing to paint"
+    );
     Ok(())
 }

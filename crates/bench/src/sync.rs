@@ -62,7 +62,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let started = Instant::now();
         let report = full_sync(&api, &cache).await?;
         full.push(started.elapsed());
-        anyhow::ensure!(report.changed == rows + licenses.len(), "full sync missed rows");
+        anyhow::ensure!(
+            report.changed == rows + licenses.len(),
+            "full sync missed rows"
+        );
         cache.close().await;
 
         let cache = Cache::open(&dir.path().join(format!("bare{run}.db"))).await?;
@@ -74,7 +77,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let (full, bare, fetch) = (median(full), median(bare), median(fetch));
     println!();
-    println!("| claims | full sync | fetch only (HTTP + JSON) | bare insert into the cache | sync ÷ insert |");
+    println!(
+        "| claims | full sync | fetch only (HTTP + JSON) | bare insert into the cache | sync ÷ insert |"
+    );
     println!("|---|---|---|---|---|");
     println!(
         "| {rows} | {} | {} | {} | {:.2}x |",
@@ -111,7 +116,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .filter(|c| c.status == SeatStatus::Revoked)
         .count();
     println!();
-    println!("| changes | made by (bulk revoke API) | delta sync | rows re-read for the dashboard | licenses re-fetched |");
+    println!(
+        "| changes | made by (bulk revoke API) | delta sync | rows re-read for the dashboard | licenses re-fetched |"
+    );
     println!("|---|---|---|---|---|");
     println!(
         "| {} events | {} | {} | {} ({} claims) | {} |",
@@ -179,11 +186,15 @@ async fn bare_insert(cache: &Cache, licenses: &[License], claims: &[Claim]) -> a
 }
 
 /// `n` live seats of students (never refused: no students hang off them),
-/// every 37th, so they spread over the licenses.
+/// spread evenly over the seat ids and so over the licenses.
 async fn revocable(bed: &crate::seed::Bed, n: usize) -> anyhow::Result<Vec<i64>> {
+    let seats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seats")
+        .fetch_one(&bed.db.pool)
+        .await?;
+    let stride = (seats / (n as i64 * 4)).max(1);
     let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT s.id FROM seats s JOIN users u ON u.id = s.user_id \
-         WHERE s.status IN ('pending', 'active') AND u.kind = 'student' AND s.id % 37 = 0 \
+         WHERE s.status IN ('pending', 'active') AND u.kind = 'student' AND s.id % {stride} = 0 \
          ORDER BY s.id LIMIT {n}"
     )))
     .fetch_all(&bed.db.pool)
