@@ -1,6 +1,16 @@
 //! `seatdesk`: the terminal dashboard, its command line, and the licensing
 //! server, in one binary.
 
+/// `println!` that hands back the write error instead of panicking, so a
+/// reader leaving the pipe (`seatdesk doctor | head`) ends the command
+/// quietly through the broken-pipe rule in `main`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod cli;
 mod commands;
 mod exit;

@@ -144,10 +144,13 @@ impl FollowWriter {
     fn new(format: Format) -> anyhow::Result<FollowWriter> {
         Ok(match format {
             Format::Table => {
-                println!(
+                outln!(
                     "{:>8}  {:<16}  {:<20}  {:<24}  TARGET",
-                    "SEQ", "AT", "ACTOR", "ACTION"
-                );
+                    "SEQ",
+                    "AT",
+                    "ACTOR",
+                    "ACTION"
+                )?;
                 FollowWriter::Table
             }
             Format::Json => FollowWriter::Json,

@@ -125,10 +125,11 @@ fn print_table(report: &ImportReport) -> anyhow::Result<()> {
     counts.push(&row("orgs", &report.orgs));
     counts.push(&row("users", &report.users));
     output::print_table(&counts)?;
-    println!(
+    outln!(
         "classes: {} valid rows; enrollments: {} valid rows",
-        report.classes, report.enrollments
-    );
+        report.classes,
+        report.enrollments
+    )?;
     let tally = |outcome: AssignmentOutcome| {
         report
             .assignments
@@ -136,33 +137,33 @@ fn print_table(report: &ImportReport) -> anyhow::Result<()> {
             .filter(|a| a.outcome == outcome)
             .count()
     };
-    println!(
+    outln!(
         "seats from role rules: {} assigned, {} kept, {} revoked, {} refused",
         tally(AssignmentOutcome::Assigned),
         tally(AssignmentOutcome::Kept),
         tally(AssignmentOutcome::Revoked),
         tally(AssignmentOutcome::Refused)
-    );
+    )?;
     for refused in report
         .assignments
         .iter()
         .filter(|a| a.outcome == AssignmentOutcome::Refused)
     {
-        println!(
+        outln!(
             "  refused: {} {}: {}",
             refused.user,
             refused.product_name,
             refused.reason.as_deref().unwrap_or("")
-        );
+        )?;
     }
     if !report.bad_rows.is_empty() {
-        println!("\nbad rows ({}):", report.bad_rows.len());
+        outln!("\nbad rows ({}):", report.bad_rows.len())?;
         output::print_records(Format::Table, &report.bad_rows)?;
     }
     if !report.notes.is_empty() {
-        println!("\nnotes:");
+        outln!("\nnotes:")?;
         for note in &report.notes {
-            println!("  {note}");
+            outln!("  {note}")?;
         }
     }
     Ok(())

@@ -31,7 +31,7 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut conn = db.pool.acquire().await?;
             let (id, secret) = insert_token(&mut conn, &name, role, org_id).await?;
             eprintln!("token {id} ({role}) for org {org_id}; store it now, it is not shown again:");
-            println!("{secret}");
+            outln!("{secret}")?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -47,17 +47,19 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Format::Json => output::print_json(&check)?,
         Format::Csv => output::print_records(Format::Csv, &check.conditions)?,
         Format::Table => {
-            println!(
+            outln!(
                 "{} → {} on {}",
-                check.user_email, check.product_sku, check.today
-            );
+                check.user_email,
+                check.product_sku,
+                check.today
+            )?;
             output::print_records(Format::Table, &check.conditions)?;
             let verdict = if check.access {
                 "ACCESS GRANTED"
             } else {
                 "ACCESS DENIED"
             };
-            println!("{verdict}: {}", check.summary);
+            outln!("{verdict}: {}", check.summary)?;
         }
     }
     Ok(if check.access {
@@ -93,7 +95,7 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             }
             output::print_table(&summary)?;
             if !items.is_empty() {
-                println!();
+                outln!()?;
                 output::print_records(Format::Table, &items)?;
             }
         }

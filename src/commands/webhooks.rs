@@ -57,7 +57,7 @@ async fn add(args: WebhookAddArgs) -> anyhow::Result<ExitCode> {
             output::print_records(other, std::slice::from_ref(&created.webhook))?;
             // The secret is data the caller must keep: stdout, said once.
             if other == Format::Table {
-                println!("secret: {}", created.secret);
+                outln!("secret: {}", created.secret)?;
                 eprintln!("the secret is shown once; store it to verify Seatdesk-Signature");
             }
         }

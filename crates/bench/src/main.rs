@@ -3,8 +3,13 @@
 //! `cargo run --release -p seatdesk-bench -- <bench>`; BENCHMARKS.md records
 //! the figures and the command for each.
 
+mod fuzzy;
+mod load;
 mod revoke;
 mod seed;
+mod startup;
+mod sync;
+mod util;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +25,20 @@ enum Bench {
     /// Bulk revocation of N seats through the API, against one request per
     /// seat and against the bare SQL the server runs.
     Revoke(revoke::Args),
+    /// Initial full sync of N claims over loopback against a bare insert of
+    /// the same rows, then a delta sync of M changes.
+    Sync(sync::Args),
+    /// Fuzzy filtering of N claim rows against `fzf --filter`, and the first
+    /// screen of results while typing.
+    Fuzzy(fuzzy::Args),
+    /// Start-up to the first painted dashboard from a warm cache, and peak
+    /// memory, over fresh processes.
+    Startup(startup::Args),
+    /// The API under wrk on loopback beside a bare axum handler, on SQLite
+    /// and PostgreSQL.
+    Load(load::Args),
+    #[command(hide = true)]
+    StartupChild(startup::ChildArgs),
 }
 
 #[tokio::main]
@@ -27,5 +46,10 @@ async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().bench {
         Bench::Revoke(args) => revoke::run(args).await,
+        Bench::Sync(args) => sync::run(args).await,
+        Bench::Fuzzy(args) => fuzzy::run(args).await,
+        Bench::Startup(args) => startup::run(args),
+        Bench::Load(args) => load::run(args).await,
+        Bench::StartupChild(args) => startup::child(args).await,
     }
 }

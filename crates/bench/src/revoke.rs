@@ -11,6 +11,7 @@ use seatdesk_server::routes::seats::revoke_seats;
 use serde_json::json;
 
 use crate::seed::{Bed, bed, license_with_seats};
+use crate::util::median;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,11 +28,6 @@ pub struct Args {
     /// the per-seat time is scaled up to N).
     #[arg(long, default_value_t = 2_000)]
     one_by_one: usize,
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -65,6 +61,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             bulk.as_secs_f64() / bare.as_secs_f64(),
             single.as_secs_f64() / bulk.as_secs_f64(),
         );
+        bed.finish().await?;
     }
     Ok(())
 }

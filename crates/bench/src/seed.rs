@@ -2,6 +2,7 @@
 //! licenses full of pending seats inserted in bulk.
 
 use anyhow::Context;
+use seatdesk_server::demo::DemoSummary;
 use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
 use sqlx::AssertSqlSafe;
 
@@ -10,44 +11,115 @@ pub struct Bed {
     pub server: RunningServer,
     pub token: String,
     pub org: i64,
-    _dir: Option<tempfile::TempDir>,
+    pub scratch: Scratch,
 }
 
-/// A fresh database: a SQLite file in a temp dir, or a new database on the
-/// PostgreSQL server at `pg_base` (dropped by the caller's process exit).
-pub async fn bed(pg_base: Option<&str>) -> anyhow::Result<Bed> {
-    let (url, dir) = match pg_base {
-        None => {
-            let dir = tempfile::tempdir()?;
-            (
-                format!("sqlite://{}", dir.path().join("bench.db").display()),
-                Some(dir),
-            )
+/// Where a benchmark database lives; [`Scratch::drop_database`] removes a
+/// PostgreSQL one (a SQLite file goes with its temp dir).
+pub struct Scratch {
+    pub url: String,
+    pub _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL (its own database) and the scratch name.
+    pg: Option<(String, String)>,
+}
+
+impl Scratch {
+    /// A fresh database: a SQLite file in a temp dir, or a new database on
+    /// the PostgreSQL server at `pg_base`.
+    pub async fn new(pg_base: Option<&str>, tag: &str) -> anyhow::Result<Scratch> {
+        match pg_base {
+            None => {
+                let dir = tempfile::tempdir()?;
+                Ok(Scratch {
+                    url: format!("sqlite://{}", dir.path().join("bench.db").display()),
+                    _dir: Some(dir),
+                    pg: None,
+                })
+            }
+            Some(base) => {
+                sqlx::any::install_default_drivers();
+                let name = format!("seatdesk_bench_{tag}_{}", std::process::id());
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+                sqlx::Executor::execute(
+                    &mut conn,
+                    AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+                )
+                .await?;
+                sqlx::Executor::execute(
+                    &mut conn,
+                    AssertSqlSafe(format!("CREATE DATABASE {name}")),
+                )
+                .await?;
+                let (prefix, _) = base
+                    .rsplit_once('/')
+                    .context("PostgreSQL URL names a database")?;
+                Ok(Scratch {
+                    url: format!("{prefix}/{name}"),
+                    _dir: None,
+                    pg: Some((base.to_string(), name)),
+                })
+            }
         }
-        Some(base) => {
-            sqlx::any::install_default_drivers();
-            let name = format!("seatdesk_bench_{}", std::process::id());
+    }
+
+    /// Drops a PostgreSQL scratch database (its pools must be closed).
+    pub async fn drop_database(&self) -> anyhow::Result<()> {
+        if let Some((base, name)) = &self.pg {
             let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
             sqlx::Executor::execute(
                 &mut conn,
                 AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
             )
             .await?;
-            sqlx::Executor::execute(&mut conn, AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await?;
-            let (prefix, _) = base
-                .rsplit_once('/')
-                .context("PostgreSQL URL names a database")?;
-            (format!("{prefix}/{name}"), None)
         }
-    };
-    let db = Db::connect(&url).await?;
+        Ok(())
+    }
+}
+
+/// A fresh database with a root org and a system_admin token, served on
+/// loopback.
+pub async fn bed(pg_base: Option<&str>) -> anyhow::Result<Bed> {
+    let scratch = Scratch::new(pg_base, "revoke").await?;
+    let db = Db::connect(&scratch.url).await?;
     let org = seatdesk_server::tokens::create_root_org(
         &db,
         "Bench District",
         seatdesk_core::OrgKind::District,
     )
     .await?;
+    let token = token_for(&db, org).await?;
+    let server = serve(&db).await?;
+    Ok(Bed {
+        db,
+        server,
+        token,
+        org,
+        scratch,
+    })
+}
+
+/// A fresh database filled with the demo world at `claims` claims, served
+/// on loopback, with a system_admin token over all of it.
+pub async fn demo_bed(pg_base: Option<&str>, claims: u64) -> anyhow::Result<(Bed, DemoSummary)> {
+    let scratch = Scratch::new(pg_base, "demo").await?;
+    let db = Db::connect(&scratch.url).await?;
+    let loaded = seatdesk_server::demo::load(&db, claims, chrono::Utc::now().date_naive()).await?;
+    let org = loaded.summary.root_org_id;
+    let token = token_for(&db, org).await?;
+    let server = serve(&db).await?;
+    Ok((
+        Bed {
+            db,
+            server,
+            token,
+            org,
+            scratch,
+        },
+        loaded,
+    ))
+}
+
+async fn token_for(db: &Db, org: i64) -> anyhow::Result<String> {
     let mut conn = db.pool.acquire().await?;
     let (_, token) = seatdesk_server::tokens::insert_token(
         &mut conn,
@@ -56,19 +128,25 @@ pub async fn bed(pg_base: Option<&str>) -> anyhow::Result<Bed> {
         org,
     )
     .await?;
-    drop(conn);
-    let server = seatdesk_server::spawn(
+    Ok(token)
+}
+
+async fn serve(db: &Db) -> anyhow::Result<RunningServer> {
+    Ok(seatdesk_server::spawn(
         AppState::new(db.clone(), ServerConfig::default()),
         "127.0.0.1:0".parse()?,
     )
-    .await?;
-    Ok(Bed {
-        db,
-        server,
-        token,
-        org,
-        _dir: dir,
-    })
+    .await?)
+}
+
+impl Bed {
+    /// Stops the server and drops a PostgreSQL scratch database.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        self.server.handle.abort();
+        drop(self.server);
+        self.db.pool.close().await;
+        self.scratch.drop_database().await
+    }
 }
 
 /// A license of `n` seats, all pending, held by `n` fresh users. Returns the

@@ -7,6 +7,9 @@
 use serde_json::Value;
 use sqlx::AnyConnection;
 
+use crate::db::Backend;
+use crate::db::sql::Sql;
+
 /// An event to append when the transaction commits.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -19,8 +22,9 @@ pub struct NewEvent {
     pub after: Option<Value>,
 }
 
-/// Rows per multi-row INSERT; well under both backends' parameter limits.
-const CHUNK: usize = 400;
+/// Rows per multi-row INSERT: 10 values a row keeps a statement at 10,000
+/// values, under SQLite's 32,766 and PostgreSQL's 65,535.
+const CHUNK: usize = 1_000;
 
 /// Allocates seq numbers and inserts `events`; returns the last seq.
 pub async fn append(
@@ -39,8 +43,10 @@ pub async fn append(
             .fetch_one(&mut *conn)
             .await?;
     let mut seq = last - events.len() as i64;
+    let backend = Backend::of(conn);
     for chunk in events.chunks(CHUNK) {
-        let mut sql = crate::db::sql::Sql::new(
+        let mut sql = Sql::new_for(
+            backend,
             "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
              org_path, before_json, after_json, request_id) VALUES ",
         );

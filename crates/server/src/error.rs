@@ -17,6 +17,15 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Problem type of a write the database aborted on its own account (a
+/// PostgreSQL deadlock victim or serialization failure, SQLite locked by
+/// another process): nothing changed and the request may simply run again.
+pub const TRANSIENT: &str = "transient";
+
+/// Internal header marking a [`TRANSIENT`] answer for the retry layer
+/// (`http::retry`), which strips it before the answer leaves.
+pub const RETRY_HEADER: &str = "x-seatdesk-retry";
+
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> ApiError {
         ApiError {
@@ -121,6 +130,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.kind == TRANSIENT {
+            response
+                .headers_mut()
+                .insert(RETRY_HEADER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -128,6 +142,18 @@ impl IntoResponse for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         if let sqlx::Error::Database(db) = &error {
+            // 40P01 deadlock, 40001 serialization failure; SQLite 5/517/6 busy or locked.
+            if db
+                .code()
+                .is_some_and(|c| matches!(c.as_ref(), "40P01" | "40001" | "5" | "517" | "6"))
+            {
+                tracing::warn!(%error, "transient database failure");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    TRANSIENT,
+                    "the database could not complete this change right now and nothing was changed; retry it",
+                );
+            }
             // Constraint violations are the caller's conflict, not our fault.
             if db.is_unique_violation() {
                 return ApiError::conflict(format!("already exists: {}", db.message()));

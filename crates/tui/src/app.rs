@@ -1,6 +1,6 @@
 //! The dashboard's whole state. `render` reads it; only `update` changes it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -127,6 +127,11 @@ pub struct ClaimsView {
     /// Indices into `App::claims` after every filter, in display order.
     pub rows: Vec<u32>,
     pub list: ListState,
+    /// Every claim index in `order_sort` order, so filtering a million rows
+    /// places them by one pass instead of a sort. None when the rows or the
+    /// sort changed since.
+    pub order: Vec<u32>,
+    pub order_sort: Option<ClaimSort>,
 }
 
 impl Default for ClaimsView {
@@ -142,6 +147,8 @@ impl Default for ClaimsView {
             searching: false,
             rows: Vec::new(),
             list: ListState::default(),
+            order: Vec::new(),
+            order_sort: None,
         }
     }
 }
@@ -162,6 +169,9 @@ pub struct TeachersView {
     pub query: String,
     /// Live teacher seats of the license that pass the filter.
     pub rows: Vec<u32>,
+    /// Seat ids of `rows`, so a frame counts hidden marks without walking
+    /// every row of the license.
+    pub shown: HashSet<i64>,
     pub list: ListState,
     /// Marked seat ids; they survive refreshes and filter changes.
     pub marks: BTreeSet<i64>,
@@ -275,6 +285,9 @@ pub enum Effect {
         generation: u64,
         query: String,
         claims: Arc<Vec<Claim>>,
+        /// Search only these claims: the matches of a shorter query that
+        /// this one extends (typing narrows, it never re-reads every row).
+        within: Option<Arc<Vec<u32>>>,
     },
     Revoke {
         chunks: Vec<Vec<i64>>,

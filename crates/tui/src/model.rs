@@ -115,6 +115,14 @@ pub fn status_index(status: SeatStatus) -> usize {
 
 /// Recomputes the claims pane's rows from its filters.
 pub fn rebuild_claims(app: &mut App) {
+    let stale = app.claims_view.order_sort != Some(app.claims_view.sort)
+        || app.claims_view.order.len() != app.claims.len();
+    if stale {
+        let mut all: Vec<u32> = (0..app.claims.len() as u32).collect();
+        sort_claims(&app.claims, app.claims_view.sort, &mut all);
+        app.claims_view.order = all;
+        app.claims_view.order_sort = Some(app.claims_view.sort);
+    }
     let view = &app.claims_view;
     let claims = &app.claims;
     let since = view
@@ -130,28 +138,54 @@ pub fn rebuild_claims(app: &mut App) {
                 .as_ref()
                 .is_none_or(|ids| ids.contains(&claim.license_id))
     };
-    let mut rows: Vec<u32> = match &view.matched {
-        Some(matched) => matched
-            .iter()
-            .copied()
-            .filter(|&i| (i as usize) < claims.len() && keep(i))
-            .collect(),
-        None => (0..claims.len() as u32).filter(|&i| keep(i)).collect(),
+    let filtering = view.statuses.iter().any(|on| !on)
+        || view.product.is_some()
+        || since.is_some()
+        || scope.is_some();
+    let order = &view.order;
+    let rows: Vec<u32> = match &view.matched {
+        // A few matches: sorting them beats a pass over every row.
+        Some(matched) if matched.len() < claims.len() / 16 => {
+            let mut rows: Vec<u32> = matched
+                .iter()
+                .copied()
+                .filter(|&i| (i as usize) < claims.len() && keep(i))
+                .collect();
+            sort_claims(claims, view.sort, &mut rows);
+            rows
+        }
+        Some(matched) => {
+            let mut hit = vec![false; claims.len()];
+            for &i in matched.iter().filter(|&&i| (i as usize) < claims.len()) {
+                hit[i as usize] = true;
+            }
+            order
+                .iter()
+                .copied()
+                .filter(|&i| hit[i as usize] && (!filtering || keep(i)))
+                .collect()
+        }
+        None if !filtering => order.clone(),
+        None => order.iter().copied().filter(|&i| keep(i)).collect(),
     };
-    match view.sort {
-        ClaimSort::ClaimedAt => rows.sort_by_key(|&i| {
-            let c = &claims[i as usize];
-            std::cmp::Reverse((c.claimed_at, c.id))
-        }),
-        _ => rows.sort_by_key(|&i| {
-            let c = &claims[i as usize];
-            std::cmp::Reverse((c.assigned_at, c.id))
-        }),
-    }
     let height = app.list_height();
     app.claims_view.rows = rows;
     let len = app.claims_view.rows.len();
     app.claims_view.list.scroll(len, height);
+}
+
+/// Newest first by the pane's sort key, ties by id.
+fn sort_claims(claims: &[Claim], sort: ClaimSort, rows: &mut [u32]) {
+    match sort {
+        ClaimSort::ClaimedAt => rows.sort_unstable_by_key(|&i| {
+            let c = &claims[i as usize];
+            std::cmp::Reverse((c.claimed_at, c.id))
+        }),
+        _ => rows.sort_unstable_by_key(|&i| {
+            let c = &claims[i as usize];
+            std::cmp::Reverse((c.assigned_at, c.id))
+        }),
+    }
 }
 
 /// Recomputes the Teachers pane's rows (live teacher seats of the chosen
@@ -181,23 +215,19 @@ pub fn rebuild_teachers(app: &mut App) {
         None => Vec::new(),
     };
     let height = app.list_height();
+    app.teachers.shown = rows.iter().map(|&i| app.claims[i as usize].id).collect();
     app.teachers.rows = rows;
     let len = app.teachers.rows.len();
     app.teachers.list.scroll(len, height);
 }
 
-/// Marked seats the Teachers filter currently hides.
+/// Marked seats the Teachers filter currently hides. Drawn every frame, so
+/// it costs one lookup per mark, not a walk over the license's rows.
 pub fn hidden_marks(app: &App) -> usize {
-    let shown: HashSet<i64> = app
-        .teachers
-        .rows
-        .iter()
-        .map(|&i| app.claims[i as usize].id)
-        .collect();
     app.teachers
         .marks
         .iter()
-        .filter(|id| !shown.contains(id))
+        .filter(|id| !app.teachers.shown.contains(id))
         .count()
 }
 
@@ -232,8 +262,9 @@ pub fn humanize_age(age: Duration) -> String {
     }
 }
 
-/// Runs nucleo's fuzzy matcher over name and email; returns the indices of
-/// matching claims in list order. Called on a blocking worker thread.
+/// Runs nucleo's fuzzy matcher over each claim's name, email, school and
+/// product; returns the indices of matching claims in list order. Called on
+/// a blocking worker thread.
 pub fn fuzzy_match(claims: &[Claim], query: &str) -> Vec<u32> {
     fuzzy_match_until(claims, query, || false).unwrap_or_default()
 }
@@ -247,7 +278,59 @@ const SEARCH_STRIDE: usize = 16_384;
 pub fn fuzzy_match_until(
     claims: &[Claim],
     query: &str,
-    stale: impl Fn() -> bool,
+    stale: impl Fn() -> bool + Sync,
+) -> Option<Vec<u32>> {
+    fuzzy_match_within(claims, None, query, stale)
+}
+
+/// Searches only the claims at `within` (ascending indices, e.g. the
+/// matches of a shorter query this one extends), or all of them. Large
+/// searches are split over the machine's cores.
+pub fn fuzzy_match_within(
+    claims: &[Claim],
+    within: Option<&[u32]>,
+    query: &str,
+    stale: impl Fn() -> bool + Sync,
+) -> Option<Vec<u32>> {
+    let len = within.map_or(claims.len(), <[u32]>::len);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(len / SEARCH_STRIDE)
+        .max(1);
+    let part = len.div_ceil(threads);
+    let search = |range: std::ops::Range<usize>| match within {
+        Some(indices) => match_rows(claims, indices[range].iter().copied(), query, &stale),
+        None => match_rows(claims, range.start as u32..range.end as u32, query, &stale),
+    };
+    if threads == 1 {
+        return search(0..len);
+    }
+    let parts: Vec<Option<Vec<u32>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * part).min(len)..((t + 1) * part).min(len);
+                let search = &search;
+                scope.spawn(move || search(range))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut found = Vec::new();
+    for part in parts {
+        found.extend(part?);
+    }
+    Some(found)
+}
+
+/// One thread's share: the claims at `indices` that match `query`.
+fn match_rows(
+    claims: &[Claim],
+    indices: impl Iterator<Item = u32>,
+    query: &str,
+    stale: &(impl Fn() -> bool + Sync),
 ) -> Option<Vec<u32>> {
     use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo::{Config, Matcher, Utf32Str};
@@ -256,21 +339,21 @@ pub fn fuzzy_match_until(
     let mut buf = Vec::new();
     let mut found = Vec::new();
     let mut haystack = String::new();
-    for (start, block) in claims.chunks(SEARCH_STRIDE).enumerate() {
-        if stale() {
+    for (n, i) in indices.enumerate() {
+        if n % SEARCH_STRIDE == 0 && stale() {
             return None;
         }
-        for (offset, c) in block.iter().enumerate() {
-            haystack.clear();
-            haystack.push_str(&c.user_name);
+        let c = &claims[i as usize];
+        haystack.clear();
+        for field in [&c.user_name, &c.user_email, &c.org_name, &c.product_name] {
+            haystack.push_str(field);
             haystack.push(' ');
-            haystack.push_str(&c.user_email);
-            if pattern
-                .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
-                .is_some()
-            {
-                found.push((start * SEARCH_STRIDE + offset) as u32);
-            }
+        }
+        if pattern
+            .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
+            .is_some()
+        {
+            found.push(i);
         }
     }
     Some(found)
@@ -350,4 +433,12 @@ pub fn rebuild_codes(app: &mut App) {
     let height = app.list_height();
     let len = app.codes.rows.len();
     app.codes.list.scroll(len, height);
+}
+
+/// True when every match of `query` is also a match of `previous`, so the
+/// search can look only at `previous`'s matches: `query` extends it and
+/// neither uses nucleo's operators (a longer `!term` matches more rows).
+pub fn narrows(previous: &str, query: &str) -> bool {
+    let plain = |q: &str| !q.contains(['!', '^', '$', '\'', '\\']);
+    !previous.trim().is_empty() && query.starts_with(previous) && plain(previous) && plain(query)
 }

@@ -104,14 +104,18 @@ impl Runner {
                 generation,
                 query,
                 claims,
+                within,
             } => {
                 self.latest_search.store(generation, Ordering::Relaxed);
                 let latest = self.latest_search.clone();
                 tokio::spawn(async move {
                     let found = tokio::task::spawn_blocking(move || {
-                        model::fuzzy_match_until(&claims, &query, || {
-                            latest.load(Ordering::Relaxed) != generation
-                        })
+                        model::fuzzy_match_within(
+                            &claims,
+                            within.as_deref().map(Vec::as_slice),
+                            &query,
+                            || latest.load(Ordering::Relaxed) != generation,
+                        )
                     })
                     .await;
                     if let Ok(Some(indices)) = found {

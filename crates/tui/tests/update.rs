@@ -64,6 +64,7 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
         generation,
         query,
         claims,
+        ..
     }) = effects.into_iter().next()
     else {
         panic!("typing asks for a background search");
@@ -603,10 +604,32 @@ fn a_search_overtaken_by_newer_typing_gives_up() {
     assert!(model::fuzzy_match_until(&claims, "ada", || true).is_none());
     let all = model::fuzzy_match_until(&claims, "ada", || false).unwrap();
     assert_eq!(all, model::fuzzy_match(&claims, "ada"));
-    assert!(all.iter().all(
-        |&i| claims[i as usize].user_name.to_lowercase().contains("ada")
-            || claims[i as usize].user_email.contains('a')
-    ));
+    // Matches are fuzzy over name, email, school and product: "ada" in order.
+    let has_ada = |c: &seatdesk_core::api::seats::Claim| {
+        let text = format!(
+            "{} {} {} {}",
+            c.user_name, c.user_email, c.org_name, c.product_name
+        )
+        .to_lowercase();
+        let mut rest = text.as_str();
+        "ada".chars().all(|ch| match rest.find(ch) {
+            Some(at) => {
+                rest = &rest[at + 1..];
+                true
+            }
+            None => false,
+        })
+    };
+    assert!(!all.is_empty());
+    assert!(all.iter().all(|&i| has_ada(&claims[i as usize])));
+    // Rows without a, d, a in order never match.
+    assert!(
+        claims
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !has_ada(c))
+            .all(|(i, _)| !all.contains(&(i as u32)))
+    );
 }
 
 #[test]
@@ -654,4 +677,85 @@ fn a_delta_patch_merges_rows_without_a_full_reload() {
             .any(|&i| app.claims[i as usize].id == 500)
     );
     assert_eq!(app.sync.last_sync, Some(now()));
+}
+
+#[test]
+fn typing_on_narrows_the_search_to_the_last_matches() {
+    assert!(model::narrows("ada", "ada m"));
+    assert!(model::narrows("ad", "ada"));
+    assert!(!model::narrows("", "ada"), "nothing to narrow from");
+    assert!(!model::narrows("ada", "ad"), "a shorter query widens");
+    assert!(
+        !model::narrows("!ada", "!adam"),
+        "a longer negation matches more"
+    );
+    assert!(!model::narrows("ada", "ada$"));
+
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(1));
+    cmd(&mut app, Command::Filter);
+    let Some(Effect::Search {
+        generation,
+        query,
+        claims,
+        within: None,
+    }) = type_text(&mut app, "a").into_iter().next()
+    else {
+        panic!("the first key searches every row");
+    };
+    let indices = model::fuzzy_match(&claims, &query);
+    run(
+        &mut app,
+        Action::Search(SearchAction::Matched {
+            generation,
+            indices: indices.clone(),
+        }),
+    );
+    let Some(Effect::Search {
+        query,
+        claims,
+        within: Some(within),
+        ..
+    }) = type_text(&mut app, "d").into_iter().next()
+    else {
+        panic!("the next key searches only the last matches");
+    };
+    assert_eq!(*within, indices);
+    let narrowed = model::fuzzy_match_within(&claims, Some(&within), &query, || false).unwrap();
+    assert_eq!(narrowed, model::fuzzy_match(&claims, &query));
+    assert!(narrowed.len() < indices.len());
+}
+
+#[test]
+fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(1));
+    let all: Vec<u32> = (0..app.claims.len() as u32).collect();
+    let sorted = |app: &App, indices: &[u32]| {
+        let mut rows = indices.to_vec();
+        rows.sort_by_key(|&i| {
+            let c = &app.claims[i as usize];
+            std::cmp::Reverse((c.assigned_at, c.id))
+        });
+        rows
+    };
+    for matched in [
+        all.clone(),
+        all.iter().copied().step_by(3).collect(),
+        vec![4, 2],
+    ] {
+        app.claims_view.matched = Some(std::sync::Arc::new(matched.clone()));
+        model::rebuild_claims(&mut app);
+        assert_eq!(app.claims_view.rows, sorted(&app, &matched));
+    }
+    // Filters apply to the pre-sorted order too.
+    cmd(&mut app, Command::ToggleRevoked);
+    app.claims_view.matched = Some(std::sync::Arc::new(all.clone()));
+    model::rebuild_claims(&mut app);
+    let live: Vec<u32> = all
+        .iter()
+        .copied()
+        .filter(|&i| app.claims[i as usize].status != SeatStatus::Revoked)
+        .collect();
+    assert_eq!(app.claims_view.rows, sorted(&app, &live));
 }

@@ -460,17 +460,19 @@ async fn allocate(
                 "seats can be allocated only to a purchasing account of a child org",
             ));
         }
-        let taken = sqlx::query(
+        // The count the UPDATE leaves, not the one read above: a concurrent
+        // allocation may have committed in between (PostgreSQL).
+        let allocated_after: Option<i64> = sqlx::query_scalar(
             "UPDATE licenses SET seats_allocated = seats_allocated + $1, updated_at = $2 \
-             WHERE id = $3 AND seats_consumed + seats_allocated + $1 <= seats_purchased",
+             WHERE id = $3 AND seats_consumed + seats_allocated + $1 <= seats_purchased \
+             RETURNING seats_allocated",
         )
         .bind(body.seats)
         .bind(w.now)
         .bind(id)
-        .execute(w.conn())
-        .await?
-        .rows_affected();
-        if taken == 0 {
+        .fetch_optional(w.conn())
+        .await?;
+        let Some(allocated_after) = allocated_after else {
             let available = SeatCounts {
                 purchased: parent.seats_purchased,
                 consumed: parent.seats_consumed,
@@ -481,7 +483,7 @@ async fn allocate(
                 "license {id} has {available} seats available; cannot allocate {}",
                 body.seats
             )));
-        }
+        };
         let order_number = body
             .order_number
             .clone()
@@ -524,7 +526,7 @@ async fn allocate(
             after: Some(serde_json::json!({
                 "parent_license_id": id,
                 "seats": body.seats,
-                "parent_allocated_after": parent.seats_allocated + body.seats,
+                "parent_allocated_after": allocated_after,
             })),
         });
         // The parent changed too: feeds scoped to it must see its availability drop.
@@ -533,9 +535,9 @@ async fn allocate(
             target_type: "license",
             target_id: id,
             org_path: parent.org_path.clone(),
-            before: Some(serde_json::json!({ "seats_allocated": parent.seats_allocated })),
+            before: Some(serde_json::json!({ "seats_allocated": allocated_after - body.seats })),
             after: Some(serde_json::json!({
-                "seats_allocated": parent.seats_allocated + body.seats,
+                "seats_allocated": allocated_after,
                 "allocated_to_license_id": child_id,
             })),
         });

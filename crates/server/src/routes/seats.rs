@@ -267,6 +267,7 @@ async fn expire(
     auth.require(Permission::ManageSeats)?;
     let fingerprint = mutation::fingerprint(&format!("expire:{id}"), &());
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
+        lock_licenses_of_seats(w.conn(), state.db.backend, &[id]).await?;
         let (license_id, status, org_path) =
             seat_for_update(w.conn(), state.db.backend, &auth, id).await?;
         let live = SeatStatus::parse(&status).is_some_and(SeatStatus::consumes_seat);
@@ -320,6 +321,53 @@ pub async fn release_seats(
     Ok(())
 }
 
+/// Locks licenses in id order on PostgreSQL (SQLite's one writer needs no
+/// row locks). Every seat change locks its licenses before any seat row, as
+/// assignment does (its counter UPDATE comes before the seat INSERT), so two
+/// requests never wait for each other's rows in opposite orders.
+pub async fn lock_licenses(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new_for(backend, "SELECT id FROM licenses WHERE id IN (");
+        sql.bind_list(chunk.iter().copied())
+            .push(") ORDER BY id FOR UPDATE");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Locks the licenses `seat_ids` belong to, in id order (PostgreSQL only).
+/// Read without locks: a seat never moves to another license.
+async fn lock_licenses_of_seats(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    seat_ids: &[i64],
+) -> ApiResult<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut licenses = Vec::new();
+    for chunk in seat_ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new_for(
+            backend,
+            "SELECT DISTINCT license_id FROM seats WHERE id IN (",
+        );
+        sql.bind_list(chunk.iter().copied()).push(")");
+        let found: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+        licenses.extend(found);
+    }
+    lock_licenses(conn, backend, licenses).await
+}
+
 /// Moves the `students_assigned` count of the teachers whose students hold
 /// `student_seats` by `delta` per student (−1 when those seats end, +1 when
 /// they are restored), recording one event per teacher seat changed.
@@ -332,9 +380,11 @@ pub async fn shift_teacher_counts(
     if student_seats.is_empty() {
         return Ok(());
     }
+    let backend = Backend::of(w.conn());
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
     for chunk in student_seats.chunks(ID_CHUNK) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::new_for(
+            backend,
             "SELECT teacher_seat_id FROM seats WHERE teacher_seat_id IS NOT NULL AND id IN (",
         );
         sql.bind_list(chunk.iter().copied()).push(")");
@@ -343,8 +393,24 @@ pub async fn shift_teacher_counts(
             *per_teacher.entry(teacher).or_default() += 1;
         }
     }
-    for (teacher_seat, students) in per_teacher {
-        let (now, change) = (w.now, students * delta);
+    let now = w.now;
+    for event in shift_teachers(w.conn(), &per_teacher, delta, now).await? {
+        w.record(event);
+    }
+    Ok(())
+}
+
+/// Moves each teacher seat's `students_assigned` by `delta` times its
+/// count in `per_teacher` (never below zero); one event per seat changed.
+async fn shift_teachers(
+    conn: &mut AnyConnection,
+    per_teacher: &BTreeMap<i64, i64>,
+    delta: i64,
+    now: i64,
+) -> ApiResult<Vec<NewEvent>> {
+    let mut events = Vec::with_capacity(per_teacher.len());
+    for (&teacher_seat, &students) in per_teacher {
+        let change = students * delta;
         let row: Option<(i64, String)> = sqlx::query_as(
             "UPDATE seats SET students_assigned = CASE WHEN students_assigned + $1 < 0 THEN 0 \
              ELSE students_assigned + $1 END, updated_at = $2 \
@@ -354,10 +420,10 @@ pub async fn shift_teacher_counts(
         .bind(change)
         .bind(now)
         .bind(teacher_seat)
-        .fetch_optional(w.conn())
+        .fetch_optional(&mut *conn)
         .await?;
         if let Some((assigned, org_path)) = row {
-            w.record(NewEvent {
+            events.push(NewEvent {
                 action: if delta < 0 {
                     "seat.student_unassign"
                 } else {
@@ -371,7 +437,7 @@ pub async fn shift_teacher_counts(
             });
         }
     }
-    Ok(())
+    Ok(events)
 }
 
 /// Why a license cannot take a restored seat back: not active, or past grace.
@@ -435,8 +501,9 @@ struct BulkSeat {
     user_email: String,
 }
 
-/// Ids per `IN (…)` list.
-const ID_CHUNK: usize = 500;
+/// Ids per `IN (…)` list: few statements for a bulk request, far under
+/// both backends' limits on bound values.
+const ID_CHUNK: usize = 5_000;
 
 async fn load_bulk_seats(
     conn: &mut AnyConnection,
@@ -449,7 +516,8 @@ async fn load_bulk_seats(
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::new_for(
+            backend,
             "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
              s.students_assigned, s.revoked_at, l.org_path, p.edition, \
              u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
@@ -547,19 +615,9 @@ async fn revoke(
                 now,
             )
             .await?;
-            let ended: Vec<i64> = events
-                .iter()
-                .filter(|e| {
-                    e.before
-                        .as_ref()
-                        .is_some_and(|b| b["status"] == "pending" || b["status"] == "active")
-                })
-                .map(|e| e.target_id)
-                .collect();
             for event in events {
                 w.record(event);
             }
-            shift_teacher_counts(w, &ended, -1).await?;
             Ok((StatusCode::OK, BulkResult::from_results(results)))
         },
     )
@@ -567,8 +625,9 @@ async fn revoke(
 }
 
 /// The database work of a bulk revocation, inside the caller's transaction:
-/// one result per id and the audit events to append. Public so benchmarks
-/// can time exactly the SQL the endpoint runs.
+/// one result per id and the audit events to append (the seats', then
+/// those of teachers whose student count dropped). Public so benchmarks can
+/// time exactly the SQL the endpoint runs.
 pub async fn revoke_seats(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -577,67 +636,107 @@ pub async fn revoke_seats(
     actor: &str,
     now: i64,
 ) -> ApiResult<(Vec<ItemResult>, Vec<NewEvent>)> {
-    let seats = load_bulk_seats(conn, backend, seat_ids).await?;
-    let mut results = Vec::with_capacity(seat_ids.len());
-    let mut to_revoke: Vec<&BulkSeat> = Vec::new();
-    let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for &id in seat_ids {
-        let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
-            results.push(refused(
-                id,
-                format!("seat {id} was not found in your organization"),
-            ));
-            continue;
-        };
-        if !seen.insert(id) {
-            results.push(refused(id, format!("seat {id} is listed more than once")));
-            continue;
-        }
-        if seat.status == SeatStatus::Revoked.as_str() {
-            results.push(refused(id, format!("seat {id} is already revoked")));
-            continue;
-        }
-        if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
-            results.push(refused(
-                id,
-                students_reason(&seat.user_name, &seat.user_email, seat.students_assigned),
-            ));
-            continue;
-        }
-        if SeatStatus::parse(&seat.status).is_some_and(SeatStatus::consumes_seat) {
-            *freed.entry(seat.license_id).or_default() += 1;
-        }
-        to_revoke.push(seat);
-        results.push(done(id));
-    }
-    for chunk in to_revoke.chunks(ID_CHUNK) {
-        let mut sql = Sql::new(
+    lock_licenses_of_seats(conn, backend, seat_ids).await?;
+    let mut ids = seat_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // One set-based UPDATE per chunk does the revocable seats; only the
+    // seats it left alone are read again, to say why.
+    let mut revoked: HashMap<i64, RevokedSeat> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut sql = Sql::new_for(
+            backend,
             "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
         );
         sql.bind(now)
             .push(", revoked_by = ")
             .bind(actor.to_string());
         sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
-        sql.bind_list(chunk.iter().map(|s| s.id)).push(")");
-        sql.query().execute(&mut *conn).await?;
+        sql.bind_list(chunk.iter().copied()).push(
+            ") AND status <> 'revoked' \
+             AND license_id IN (SELECT l.id FROM licenses l WHERE l.org_path LIKE ",
+        );
+        sql.bind(auth.scope_pattern()).push(
+            ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
+             JOIN products p ON p.id = l.product_id WHERE p.edition = 'student')) \
+             RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
+             (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
+        );
+        let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+        revoked.extend(rows.into_iter().map(|r| (r.id, r)));
     }
-    // Licenses in id order, so concurrent bulk requests lock alike.
+    let left: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !revoked.contains_key(id))
+        .collect();
+    let unrevoked = load_bulk_seats(conn, backend, &left).await?;
+    let mut results = Vec::with_capacity(seat_ids.len());
+    let mut events = Vec::with_capacity(revoked.len());
+    let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
+    // Teachers whose students' live seats end here.
+    let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for &id in seat_ids {
+        if let Some(seat) = revoked.get(&id) {
+            if !seen.insert(id) {
+                results.push(refused(id, format!("seat {id} is listed more than once")));
+                continue;
+            }
+            if SeatStatus::parse(&seat.status_before_revoke).is_some_and(SeatStatus::consumes_seat)
+            {
+                *freed.entry(seat.license_id).or_default() += 1;
+                if let Some(teacher) = seat.teacher_seat_id {
+                    *per_teacher.entry(teacher).or_default() += 1;
+                }
+            }
+            events.push(NewEvent {
+                action: "seat.revoke",
+                target_type: "seat",
+                target_id: seat.id,
+                org_path: seat.org_path.clone(),
+                before: Some(serde_json::json!({ "status": seat.status_before_revoke, "license_id": seat.license_id, "user_id": seat.user_id })),
+                after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
+            });
+            results.push(done(id));
+            continue;
+        }
+        let Some(seat) = unrevoked.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
+            results.push(refused(
+                id,
+                format!("seat {id} was not found in your organization"),
+            ));
+            continue;
+        };
+        let reason = if !seen.insert(id) {
+            format!("seat {id} is listed more than once")
+        } else if seat.status == SeatStatus::Revoked.as_str() {
+            format!("seat {id} is already revoked")
+        } else if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
+            students_reason(&seat.user_name, &seat.user_email, seat.students_assigned)
+        } else {
+            // Only when another server's change committed between the two statements.
+            format!("seat {id} changed while this request ran; try again")
+        };
+        results.push(refused(id, reason));
+    }
+    // Licenses in id order, as they were locked.
     for (license_id, count) in freed {
         release_seats(conn, license_id, count, now).await?;
     }
-    let events = to_revoke
-        .into_iter()
-        .map(|seat| NewEvent {
-            action: "seat.revoke",
-            target_type: "seat",
-            target_id: seat.id,
-            org_path: seat.org_path.clone(),
-            before: Some(serde_json::json!({ "status": seat.status, "license_id": seat.license_id, "user_id": seat.user_id })),
-            after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
-        })
-        .collect();
+    events.extend(shift_teachers(conn, &per_teacher, -1, now).await?);
     Ok((results, events))
+}
+
+/// A seat [`revoke_seats`] revoked, as its UPDATE returned it.
+#[derive(sqlx::FromRow)]
+struct RevokedSeat {
+    id: i64,
+    license_id: i64,
+    user_id: i64,
+    status_before_revoke: String,
+    teacher_seat_id: Option<i64>,
+    org_path: String,
 }
 
 /// Undoes revocations made within the restore window, putting each seat
@@ -658,6 +757,7 @@ async fn restore(
     let window_ms = state.config.restore_window.as_millis() as i64;
     let fingerprint = mutation::fingerprint("restore", &body);
     mutation::run_mode(&state, &auth, &key, fingerprint, options.mode(), async |w| {
+        lock_licenses_of_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
         let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
         let mut results = Vec::with_capacity(body.seat_ids.len());
         let mut seen = std::collections::HashSet::new();

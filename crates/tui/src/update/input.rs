@@ -96,7 +96,12 @@ pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect>
     match pane {
         Pane::Claims => {
             let view = &mut app.claims_view;
-            view.query = text;
+            let previous = std::mem::replace(&mut view.query, text);
+            let within = if view.searching || !model::narrows(&previous, &view.query) {
+                None
+            } else {
+                view.matched.clone()
+            };
             view.generation += 1;
             view.list = Default::default();
             if view.query.trim().is_empty() {
@@ -110,6 +115,7 @@ pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect>
                     generation: view.generation,
                     query: view.query.clone(),
                     claims: app.claims.clone(),
+                    within,
                 }]
             }
         }

@@ -87,6 +87,7 @@ fn replace_data(
             .collect()
     });
     change(app);
+    app.claims_view.order_sort = None;
     if last_sync > app.sync.last_sync {
         app.sync.last_sync = last_sync;
     }
@@ -115,6 +116,7 @@ fn replace_data(
             generation: app.claims_view.generation,
             query: app.claims_view.query.clone(),
             claims: app.claims.clone(),
+            within: None,
         });
     }
     rebuild_lists(app);

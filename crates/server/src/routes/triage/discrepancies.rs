@@ -40,6 +40,8 @@ struct FoundRow {
     expected: Option<i64>,
     actual: Option<i64>,
     seat_status: Option<String>,
+    /// How many rows the finder found in all, before the cap.
+    total: i64,
 }
 
 const LIVE: &str = "s.status IN ('pending', 'active')";
@@ -57,21 +59,28 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
                 "SELECT u.id AS user_id, u.email AS user_email, s.license_id AS license_id, \
                  l.product_id AS product_id, s.id AS seat_id, CAST(NULL AS BIGINT) AS expected, \
                  CAST(NULL AS BIGINT) AS actual, s.status AS seat_status \
-                 FROM seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
-                 WHERE u.status = '{status}' AND {LIVE} AND l.org_path LIKE "
+                 FROM users u CROSS JOIN seats s CROSS JOIN licenses l \
+                 WHERE s.user_id = u.id AND l.id = s.license_id \
+                 AND u.status = '{status}' AND {LIVE} AND l.org_path LIKE "
             ))
             .bind(scope.to_string());
         }
         DiscrepancyKind::DuplicateAssignment => {
+            // Grouped on the (license, status, user) index first; emails are
+            // joined only to the groups found.
             sql.push(&format!(
-                "SELECT s.user_id AS user_id, u.email AS user_email, MIN(s.license_id) AS license_id, \
-                 l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, CAST(1 AS BIGINT) AS expected, \
-                 COUNT(*) AS actual, CAST(NULL AS TEXT) AS seat_status \
-                 FROM seats s JOIN users u ON u.id = s.user_id JOIN licenses l ON l.id = s.license_id \
-                 WHERE {LIVE} AND l.org_path LIKE "
+                "SELECT d.user_id AS user_id, u.email AS user_email, d.license_id AS license_id, \
+                 d.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, CAST(1 AS BIGINT) AS expected, \
+                 d.n AS actual, CAST(NULL AS TEXT) AS seat_status FROM (\
+                 SELECT s.user_id AS user_id, MIN(s.license_id) AS license_id, l.product_id AS product_id, \
+                 COUNT(*) AS n FROM licenses l CROSS JOIN seats s \
+                 WHERE s.license_id = l.id AND {LIVE} AND l.org_path LIKE "
             ))
             .bind(scope.to_string())
-            .push(" GROUP BY s.user_id, u.email, l.product_id HAVING COUNT(*) > 1");
+            .push(
+                " GROUP BY s.user_id, l.product_id HAVING COUNT(*) > 1) d \
+                 JOIN users u ON u.id = d.user_id",
+            );
         }
         DiscrepancyKind::ConsumedMismatch | DiscrepancyKind::OverAllocated => {
             sql.push(&format!(
@@ -173,20 +182,13 @@ async fn discrepancies(
     let mut conn = state.db.pool.acquire().await?;
     let mut groups = Vec::with_capacity(DiscrepancyKind::ALL.len());
     for &kind in DiscrepancyKind::ALL {
-        let mut list = Sql::new("SELECT * FROM (");
+        // The window count gives the total in the same pass as the capped list.
+        let mut list = Sql::new("SELECT f.*, COUNT(*) OVER () AS total FROM (");
         push_finder(&mut list, kind, &scope);
-        list.push(") d ORDER BY d.license_id, d.user_id, d.seat_id LIMIT ")
+        list.push(") f ORDER BY f.license_id, f.user_id, f.seat_id LIMIT ")
             .bind(limit);
         let rows: Vec<FoundRow> = list.query_as().fetch_all(&mut *conn).await?;
-        // A short list is the whole story; only a full one needs counting.
-        let total = if (rows.len() as i64) < limit {
-            rows.len() as i64
-        } else {
-            let mut count = Sql::new("SELECT COUNT(*) FROM (");
-            push_finder(&mut count, kind, &scope);
-            count.push(") d");
-            count.query_scalar().fetch_one(&mut *conn).await?
-        };
+        let total = rows.first().map_or(0, |row| row.total);
         let items: Vec<Discrepancy> = rows
             .into_iter()
             .map(|row| Discrepancy {
