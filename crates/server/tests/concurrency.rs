@@ -319,11 +319,14 @@ async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_s
     }
 }
 
+/// seq, seat id, action, before, after.
+type SeatEvent = (i64, i64, String, Option<String>, Option<String>);
+
 /// Replays each seat's events in seq order: it starts with one assign, each
 /// event's `before` is the status the previous one left, a restore puts back
 /// what the revoke took, and the last status is the row's status.
 async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
-    let events: Vec<(i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let events: Vec<SeatEvent> = sqlx::query_as(
         "SELECT seq, target_id, action, before_json, after_json FROM audit_events \
          WHERE target_type = 'seat' ORDER BY seq",
     )
@@ -340,7 +343,7 @@ async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
         match action.as_str() {
             "seat.assign" => {
                 assert!(
-                    state.get(seat).is_none(),
+                    !state.contains_key(seat),
                     "seq {seq}: seat {seat} assigned twice"
                 );
                 assert_eq!(after, "pending", "seq {seq}");
