@@ -24,6 +24,10 @@ const OPS_PER_WORKER: usize = 14;
 const LIMITS: [i64; 3] = [3, 5, 8];
 const USERS_PER_LICENSE: usize = 12;
 
+/// One story at a time: each opens two servers' pools (up to 32 PostgreSQL
+/// connections), and the database server is shared.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Contested {
     id: i64,
     users: Vec<i64>,
@@ -245,6 +249,7 @@ async fn contested_license(server: &TestServer, seats: i64, n: usize) -> Contest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_story() {
+    let _serial = SERIAL.lock().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let mut licenses = Vec::new();
@@ -476,6 +481,7 @@ async fn assert_gap_free_audit(server: &TestServer) {
 async fn a_burst_of_allocations_hands_down_exactly_the_free_seats_with_a_true_audit_trail() {
     const SEATS: i64 = 12;
     const REQUESTS: usize = 30;
+    let _serial = SERIAL.lock().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let license = contested_license(&server, SEATS, 0).await;
