@@ -24,6 +24,10 @@ const OPS_PER_WORKER: usize = 14;
 const LIMITS: [i64; 3] = [3, 5, 8];
 const USERS_PER_LICENSE: usize = 12;
 
+/// One story at a time: each opens two servers' pools (up to 32 PostgreSQL
+/// connections), and the database server is shared.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Contested {
     id: i64,
     users: Vec<i64>,
@@ -245,6 +249,7 @@ async fn contested_license(server: &TestServer, seats: i64, n: usize) -> Contest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_story() {
+    let _serial = SERIAL.lock().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let mut licenses = Vec::new();
@@ -319,11 +324,14 @@ async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_s
     }
 }
 
+/// seq, seat id, action, before, after.
+type SeatEvent = (i64, i64, String, Option<String>, Option<String>);
+
 /// Replays each seat's events in seq order: it starts with one assign, each
 /// event's `before` is the status the previous one left, a restore puts back
 /// what the revoke took, and the last status is the row's status.
 async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
-    let events: Vec<(i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let events: Vec<SeatEvent> = sqlx::query_as(
         "SELECT seq, target_id, action, before_json, after_json FROM audit_events \
          WHERE target_type = 'seat' ORDER BY seq",
     )
@@ -340,7 +348,7 @@ async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
         match action.as_str() {
             "seat.assign" => {
                 assert!(
-                    state.get(seat).is_none(),
+                    !state.contains_key(seat),
                     "seq {seq}: seat {seat} assigned twice"
                 );
                 assert_eq!(after, "pending", "seq {seq}");
@@ -473,6 +481,7 @@ async fn assert_gap_free_audit(server: &TestServer) {
 async fn a_burst_of_allocations_hands_down_exactly_the_free_seats_with_a_true_audit_trail() {
     const SEATS: i64 = 12;
     const REQUESTS: usize = 30;
+    let _serial = SERIAL.lock().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let license = contested_license(&server, SEATS, 0).await;
