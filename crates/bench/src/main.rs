@@ -3,6 +3,7 @@
 //! `cargo run --release -p seatdesk-bench -- <bench>`; BENCHMARKS.md records
 //! the figures and the command for each.
 
+mod frames;
 mod fuzzy;
 mod load;
 mod revoke;
@@ -28,6 +29,9 @@ enum Bench {
     /// Initial full sync of N claims over loopback against a bare insert of
     /// the same rows, then a delta sync of M changes.
     Sync(sync::Args),
+    /// Frame cost of the Claims and Teachers panes at 200x50 with 1k, 100k
+    /// and 1M claims cached, sizes interleaved.
+    Frame(frames::Args),
     /// Fuzzy filtering of N claim rows against `fzf --filter`, and the first
     /// screen of results while typing.
     Fuzzy(fuzzy::Args),
@@ -47,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Revoke(args) => revoke::run(args).await,
         Bench::Sync(args) => sync::run(args).await,
+        Bench::Frame(args) => frames::run(args),
         Bench::Fuzzy(args) => fuzzy::run(args).await,
         Bench::Startup(args) => startup::run(args),
         Bench::Load(args) => load::run(args).await,

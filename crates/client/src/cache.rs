@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt as _;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -168,12 +169,17 @@ impl Cache {
             .iter()
             .filter_map(|body| serde_json::from_str(body).ok())
             .collect();
-        let claims = sqlx::query_scalar::<_, String>("SELECT body FROM claims ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect();
+        // Parsed as the rows stream in: holding every JSON body until the
+        // last arrived would double the peak memory of a large cache.
+        let mut rows =
+            sqlx::query_scalar::<_, String>("SELECT body FROM claims ORDER BY id").fetch(&self.pool);
+        let mut claims = Vec::new();
+        while let Some(body) = rows.try_next().await? {
+            if let Ok(claim) = serde_json::from_str::<Claim>(&body) {
+                claims.push(claim);
+            }
+        }
+        drop(rows);
         Ok(Snapshot {
             licenses,
             claims,

@@ -93,13 +93,17 @@ fn replace_data(
     }
     app.sync.loaded = true;
     app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
-    let live: HashSet<i64> = app
-        .claims
-        .iter()
-        .filter(|c| c.status.consumes_seat())
-        .map(|c| c.id)
-        .collect();
-    app.teachers.marks.retain(|id| live.contains(id));
+    if !app.teachers.marks.is_empty() {
+        // Only with marks to check: a set of every live seat is a pass and
+        // a million inserts at start-up.
+        let live: HashSet<i64> = app
+            .claims
+            .iter()
+            .filter(|c| c.status.consumes_seat())
+            .map(|c| c.id)
+            .collect();
+        app.teachers.marks.retain(|id| live.contains(id));
+    }
     let mut effects = Vec::new();
     if let Some(ids) = matched_ids {
         let indices = app
