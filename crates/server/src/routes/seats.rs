@@ -3,16 +3,18 @@
 //! same transaction, and the counter only grows through a conditional UPDATE,
 //! so no interleaving of requests can over-allocate a license.
 
+pub mod bulk;
 pub mod claims;
 pub mod teachers;
 
-use std::collections::{BTreeMap, HashMap};
+pub use bulk::{BulkOptions, revoke_seats};
+
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::api::seats::{NewAssignment, SeatIds};
-use seatdesk_core::api::{BulkResult, ItemOutcome, ItemResult, MAX_BULK_ITEMS};
+use seatdesk_core::api::seats::NewAssignment;
 use seatdesk_core::seats::DateStanding;
 use seatdesk_core::{Edition, LicenseStatus, Permission, Problem, SeatStatus, UserStatus};
 use sqlx::AnyConnection;
@@ -25,7 +27,7 @@ use crate::db::Backend;
 use crate::db::sql::Sql;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
-use crate::http::{IdempotencyKey, Json, Path, Query};
+use crate::http::{IdempotencyKey, Json, Path};
 use crate::mutation::{self, Work};
 use crate::routes::licenses::{load_license, today};
 
@@ -34,8 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(assign))
         .routes(routes!(claim))
         .routes(routes!(expire))
-        .routes(routes!(revoke))
-        .routes(routes!(restore))
+        .merge(bulk::routes())
         .merge(claims::routes())
         .merge(teachers::routes())
 }
@@ -485,364 +486,6 @@ fn students_reason(name: &str, email: &str, students: i64) -> String {
     )
 }
 
-/// What bulk operations need to know of one seat.
-#[derive(sqlx::FromRow)]
-struct BulkSeat {
-    id: i64,
-    license_id: i64,
-    user_id: i64,
-    status: String,
-    status_before_revoke: Option<String>,
-    students_assigned: i64,
-    revoked_at: Option<i64>,
-    org_path: String,
-    edition: String,
-    user_name: String,
-    user_email: String,
-}
-
 /// Ids per `IN (…)` list: few statements for a bulk request, far under
 /// both backends' limits on bound values.
 const ID_CHUNK: usize = 5_000;
-
-async fn load_bulk_seats(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, BulkSeat>> {
-    let mut found = HashMap::with_capacity(ids.len());
-    // Locked in id order, so overlapping bulk requests cannot deadlock.
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
-             s.students_assigned, s.revoked_at, l.org_path, p.edition, \
-             u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
-             FROM seats s JOIN licenses l ON l.id = s.license_id \
-             JOIN products p ON p.id = l.product_id JOIN users u ON u.id = s.user_id \
-             WHERE s.id IN (",
-        );
-        sql.bind_list(chunk.iter().copied()).push(")");
-        if backend == Backend::Postgres {
-            sql.push(" ORDER BY s.id FOR UPDATE OF s");
-        }
-        let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;
-        found.extend(rows.into_iter().map(|r| (r.id, r)));
-    }
-    Ok(found)
-}
-
-/// `?dry_run=true`: report each item's outcome without changing anything.
-#[derive(Debug, Clone, Copy, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct BulkOptions {
-    /// Run in a transaction that is rolled back; the results are exactly
-    /// what a real run would return now.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-impl BulkOptions {
-    pub fn mode(self) -> mutation::Mode {
-        if self.dry_run {
-            mutation::Mode::DryRun
-        } else {
-            mutation::Mode::Commit
-        }
-    }
-}
-
-fn check_bulk_size(ids: &[i64]) -> ApiResult<()> {
-    if ids.is_empty() {
-        return Err(ApiError::invalid("seat_ids must list at least one seat"));
-    }
-    if ids.len() > MAX_BULK_ITEMS {
-        return Err(ApiError::batch_too_large(ids.len(), MAX_BULK_ITEMS));
-    }
-    Ok(())
-}
-
-fn refused(id: i64, reason: String) -> ItemResult {
-    ItemResult {
-        id,
-        outcome: ItemOutcome::Refused,
-        reason: Some(reason),
-    }
-}
-
-fn done(id: i64) -> ItemResult {
-    ItemResult {
-        id,
-        outcome: ItemOutcome::Done,
-        reason: None,
-    }
-}
-
-/// Revokes many seats in one request, one result per id. A student-edition
-/// seat whose teacher still has students assigned is refused (the teacher
-/// must remove them first); the others still go through.
-#[utoipa::path(post, path = "/v1/seats/revoke", tag = "seats", security(("bearer" = [])),
-    params(BulkOptions),
-    request_body = SeatIds,
-    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
-async fn revoke(
-    State(state): State<AppState>,
-    auth: Auth,
-    key: IdempotencyKey,
-    Query(options): Query<BulkOptions>,
-    Json(body): Json<SeatIds>,
-) -> ApiResult<Response> {
-    auth.require(Permission::ManageSeats)?;
-    check_bulk_size(&body.seat_ids)?;
-    let fingerprint = mutation::fingerprint("revoke", &body);
-    mutation::run_mode(
-        &state,
-        &auth,
-        &key,
-        fingerprint,
-        options.mode(),
-        async |w| {
-            let (now, actor) = (w.now, w.actor.clone());
-            let (results, events) = revoke_seats(
-                w.conn(),
-                state.db.backend,
-                &auth,
-                &body.seat_ids,
-                &actor,
-                now,
-            )
-            .await?;
-            for event in events {
-                w.record(event);
-            }
-            Ok((StatusCode::OK, BulkResult::from_results(results)))
-        },
-    )
-    .await
-}
-
-/// The database work of a bulk revocation, inside the caller's transaction:
-/// one result per id and the audit events to append (the seats', then
-/// those of teachers whose student count dropped). Public so benchmarks can
-/// time exactly the SQL the endpoint runs.
-pub async fn revoke_seats(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    auth: &Auth,
-    seat_ids: &[i64],
-    actor: &str,
-    now: i64,
-) -> ApiResult<(Vec<ItemResult>, Vec<NewEvent>)> {
-    lock_licenses_of_seats(conn, backend, seat_ids).await?;
-    let mut ids = seat_ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    // One set-based UPDATE per chunk does the revocable seats; only the
-    // seats it left alone are read again, to say why.
-    let mut revoked: HashMap<i64, RevokedSeat> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
-        );
-        sql.bind(now)
-            .push(", revoked_by = ")
-            .bind(actor.to_string());
-        sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
-        sql.bind_list(chunk.iter().copied()).push(
-            ") AND status <> 'revoked' \
-             AND license_id IN (SELECT l.id FROM licenses l WHERE l.org_path LIKE ",
-        );
-        sql.bind(auth.scope_pattern()).push(
-            ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
-             JOIN products p ON p.id = l.product_id WHERE p.edition = 'student')) \
-             RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
-             (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
-        );
-        let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
-        revoked.extend(rows.into_iter().map(|r| (r.id, r)));
-    }
-    let left: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|id| !revoked.contains_key(id))
-        .collect();
-    let unrevoked = load_bulk_seats(conn, backend, &left).await?;
-    let mut results = Vec::with_capacity(seat_ids.len());
-    let mut events = Vec::with_capacity(revoked.len());
-    let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
-    // Teachers whose students' live seats end here.
-    let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for &id in seat_ids {
-        if let Some(seat) = revoked.get(&id) {
-            if !seen.insert(id) {
-                results.push(refused(id, format!("seat {id} is listed more than once")));
-                continue;
-            }
-            if SeatStatus::parse(&seat.status_before_revoke).is_some_and(SeatStatus::consumes_seat)
-            {
-                *freed.entry(seat.license_id).or_default() += 1;
-                if let Some(teacher) = seat.teacher_seat_id {
-                    *per_teacher.entry(teacher).or_default() += 1;
-                }
-            }
-            events.push(NewEvent {
-                action: "seat.revoke",
-                target_type: "seat",
-                target_id: seat.id,
-                org_path: seat.org_path.clone(),
-                before: Some(serde_json::json!({ "status": seat.status_before_revoke, "license_id": seat.license_id, "user_id": seat.user_id })),
-                after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
-            });
-            results.push(done(id));
-            continue;
-        }
-        let Some(seat) = unrevoked.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
-            results.push(refused(
-                id,
-                format!("seat {id} was not found in your organization"),
-            ));
-            continue;
-        };
-        let reason = if !seen.insert(id) {
-            format!("seat {id} is listed more than once")
-        } else if seat.status == SeatStatus::Revoked.as_str() {
-            format!("seat {id} is already revoked")
-        } else if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
-            students_reason(&seat.user_name, &seat.user_email, seat.students_assigned)
-        } else {
-            // Only when another server's change committed between the two statements.
-            format!("seat {id} changed while this request ran; try again")
-        };
-        results.push(refused(id, reason));
-    }
-    // Licenses in id order, as they were locked.
-    for (license_id, count) in freed {
-        release_seats(conn, license_id, count, now).await?;
-    }
-    events.extend(shift_teachers(conn, &per_teacher, -1, now).await?);
-    Ok((results, events))
-}
-
-/// A seat [`revoke_seats`] revoked, as its UPDATE returned it.
-#[derive(sqlx::FromRow)]
-struct RevokedSeat {
-    id: i64,
-    license_id: i64,
-    user_id: i64,
-    status_before_revoke: String,
-    teacher_seat_id: Option<i64>,
-    org_path: String,
-}
-
-/// Undoes revocations made within the restore window, putting each seat
-/// back as it was, never past the license's seat limit.
-#[utoipa::path(post, path = "/v1/seats/restore", tag = "seats", security(("bearer" = [])),
-    params(BulkOptions),
-    request_body = SeatIds,
-    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
-async fn restore(
-    State(state): State<AppState>,
-    auth: Auth,
-    key: IdempotencyKey,
-    Query(options): Query<BulkOptions>,
-    Json(body): Json<SeatIds>,
-) -> ApiResult<Response> {
-    auth.require(Permission::ManageSeats)?;
-    check_bulk_size(&body.seat_ids)?;
-    let window_ms = state.config.restore_window.as_millis() as i64;
-    let fingerprint = mutation::fingerprint("restore", &body);
-    mutation::run_mode(&state, &auth, &key, fingerprint, options.mode(), async |w| {
-        lock_licenses_of_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
-        let seats = load_bulk_seats(w.conn(), state.db.backend, &body.seat_ids).await?;
-        let mut results = Vec::with_capacity(body.seat_ids.len());
-        let mut seen = std::collections::HashSet::new();
-        for &id in &body.seat_ids {
-            let Some(seat) = seats.get(&id).filter(|s| auth.in_scope(&s.org_path)) else {
-                results.push(refused(id, format!("seat {id} was not found in your organization")));
-                continue;
-            };
-            if !seen.insert(id) {
-                results.push(refused(id, format!("seat {id} is listed more than once")));
-                continue;
-            }
-            if seat.status != SeatStatus::Revoked.as_str() {
-                results.push(refused(id, format!("seat {id} is {}, not revoked", seat.status)));
-                continue;
-            }
-            let revoked_at = seat.revoked_at.unwrap_or(0);
-            if w.now - revoked_at > window_ms {
-                results.push(refused(
-                    id,
-                    format!("seat {id} was revoked more than {} ago; it can no longer be restored", humanize(window_ms)),
-                ));
-                continue;
-            }
-            let previous = seat
-                .status_before_revoke
-                .as_deref()
-                .and_then(SeatStatus::parse)
-                .unwrap_or(SeatStatus::Active);
-            if previous.consumes_seat() {
-                if let Some(reason) = license_closed(w.conn(), seat.license_id).await? {
-                    results.push(refused(id, reason));
-                    continue;
-                }
-                let holds_live: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND status IN ('pending', 'active')",
-                )
-                .bind(seat.license_id)
-                .bind(seat.user_id)
-                .fetch_optional(w.conn())
-                .await?;
-                if let Some(other) = holds_live {
-                    results.push(refused(id, format!("the user already holds seat {other} of this license")));
-                    continue;
-                }
-                let now = w.now;
-                if !take_seat(w.conn(), seat.license_id, now).await? {
-                    results.push(refused(id, format!("no seats left on license {}", seat.license_id)));
-                    continue;
-                }
-            }
-            sqlx::query(
-                "UPDATE seats SET status = $1, status_before_revoke = NULL, revoked_at = NULL, \
-                 revoked_by = NULL, updated_at = $2 WHERE id = $3",
-            )
-            .bind(previous.as_str())
-            .bind(w.now)
-            .bind(id)
-            .execute(w.conn())
-            .await?;
-            if previous.consumes_seat() {
-                shift_teacher_counts(w, &[id], 1).await?;
-            }
-            w.record(NewEvent {
-                action: "seat.restore",
-                target_type: "seat",
-                target_id: id,
-                org_path: seat.org_path.clone(),
-                before: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id })),
-                after: Some(serde_json::json!({ "status": previous, "license_id": seat.license_id, "user_id": seat.user_id })),
-            });
-            results.push(done(id));
-        }
-        Ok((StatusCode::OK, BulkResult::from_results(results)))
-    })
-    .await
-}
-
-fn humanize(ms: i64) -> String {
-    let hours = ms / 3_600_000;
-    if hours >= 48 {
-        format!("{} days", hours / 24)
-    } else if hours >= 1 {
-        format!("{hours} hours")
-    } else {
-        format!("{} minutes", ms / 60_000)
-    }
-}
