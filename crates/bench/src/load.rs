@@ -71,8 +71,12 @@ function request()
   nextid = nextid + 100
   sent = sent + 1
   local body = '{"seat_ids":[' .. table.concat(batch, ",") .. ']}'
-  return wrk.format("POST", "/v1/seats/revoke",
-    {["Content-Type"] = "application/json", ["Idempotency-Key"] = prefix .. sent}, body)
+  -- wrk.format uses either these headers or -H's, so copy -H's in.
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = prefix .. sent
+  return wrk.format("POST", "/v1/seats/revoke", headers, body)
 end
 "#;
 

@@ -335,7 +335,9 @@ fn match_rows(
     use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo::{Config, Matcher, Utf32Str};
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut config = Config::DEFAULT;
+    config.ignore_case = true;
+    let mut matcher = Matcher::new(config);
     let mut buf = Vec::new();
     let mut found = Vec::new();
     let mut haystack = String::new();
@@ -349,14 +351,34 @@ fn match_rows(
             haystack.push_str(field);
             haystack.push(' ');
         }
-        if pattern
-            .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
-            .is_some()
-        {
+        if matches(&pattern, Utf32Str::new(&haystack, &mut buf), &mut matcher) {
             found.push(i);
         }
     }
     Some(found)
+}
+
+/// Whether `haystack` passes every atom of `pattern`. A filter needs only a
+/// yes or no, so fuzzy atoms use nucleo's linear greedy match instead of
+/// the optimal alignment `Pattern::score` computes for ranking: both find
+/// a match exactly when the atom's characters occur in order.
+fn matches(
+    pattern: &nucleo::pattern::Pattern,
+    haystack: nucleo::Utf32Str<'_>,
+    matcher: &mut nucleo::Matcher,
+) -> bool {
+    use nucleo::pattern::AtomKind;
+    pattern.atoms.iter().all(|atom| {
+        let needle = atom.needle_text();
+        let hit = match atom.kind {
+            AtomKind::Fuzzy => matcher.fuzzy_match_greedy(haystack, needle),
+            AtomKind::Substring => matcher.substring_match(haystack, needle),
+            AtomKind::Prefix => matcher.prefix_match(haystack, needle),
+            AtomKind::Postfix => matcher.postfix_match(haystack, needle),
+            _ => matcher.exact_match(haystack, needle),
+        };
+        hit.is_some() != atom.negative
+    })
 }
 
 /// The cached licenses that pass the Inventory pane's filters, as a
