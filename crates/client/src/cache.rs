@@ -171,8 +171,8 @@ impl Cache {
             .collect();
         // Parsed as the rows stream in: holding every JSON body until the
         // last arrived would double the peak memory of a large cache.
-        let mut rows =
-            sqlx::query_scalar::<_, String>("SELECT body FROM claims ORDER BY id").fetch(&self.pool);
+        let mut rows = sqlx::query_scalar::<_, String>("SELECT body FROM claims ORDER BY id")
+            .fetch(&self.pool);
         let mut claims = Vec::new();
         while let Some(body) = rows.try_next().await? {
             if let Ok(claim) = serde_json::from_str::<Claim>(&body) {

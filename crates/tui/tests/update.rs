@@ -779,7 +779,9 @@ fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
 fn the_filter_matches_exactly_what_nucleo_scores() {
     use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     let claims = support::snapshot().claims;
-    for query in ["ada", "ada lin", "!ada", "^ben", "tanaka$", "'okafor", "xqz", "co ed"] {
+    for query in [
+        "ada", "ada lin", "!ada", "^ben", "tanaka$", "'okafor", "xqz", "co ed",
+    ] {
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
         let mut matcher = nucleo::Matcher::new(nucleo::Config::DEFAULT);
         let mut buf = Vec::new();
