@@ -59,6 +59,16 @@ async fn demo_data_shows_every_case_and_keeps_the_seat_invariants() {
             "the demo hangs under the existing root"
         );
 
+        if server.db.backend == seatdesk_server::db::Backend::Postgres {
+            // Analysed after the load, so reports plan on real statistics.
+            let stats = scalar(
+                &server,
+                "SELECT COUNT(*) FROM pg_stats WHERE tablename = 'seats'",
+            )
+            .await;
+            assert!(stats > 0, "the seats table has no planner statistics");
+        }
+
         // Licenses: every inventory type and every state a demo needs.
         let licenses = all_pages(&server.admin, "/v1/licenses").await;
         assert_eq!(licenses.len() as u64, summary.licenses);
