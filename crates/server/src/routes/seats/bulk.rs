@@ -195,16 +195,21 @@ pub async fn revoke_seats(
             .push(", revoked_by = ")
             .bind(actor.to_string());
         sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
+        // The scope is a prefix compare, not LIKE: SQLite re-prepares a
+        // statement on every run when a LIKE pattern is a bound value.
         sql.bind_list(chunk.iter().copied()).push(
             ") AND status <> 'revoked' \
-             AND license_id IN (SELECT l.id FROM licenses l WHERE l.org_path LIKE ",
+             AND license_id IN (SELECT l.id FROM licenses l WHERE substr(l.org_path, 1, length(",
         );
-        sql.bind(auth.scope_pattern()).push(
-            ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
+        sql.bind(auth.org_path.clone())
+            .push(")) = ")
+            .bind(auth.org_path.clone())
+            .push(
+                ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
              JOIN products p ON p.id = l.product_id WHERE p.edition = 'student')) \
              RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
              (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
-        );
+            );
         let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
         revoked.extend(rows.into_iter().map(|r| (r.id, r)));
     }
