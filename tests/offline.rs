@@ -133,7 +133,7 @@ fn screen(app: &App) -> String {
 fn status_of(app: &App, email: &str) -> Option<SeatStatus> {
     app.claims
         .iter()
-        .find(|c| c.user_email == email)
+        .find(|c| &*c.user_email == email)
         .map(|c| c.status)
 }
 

@@ -53,7 +53,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => Cache::open(path).await?.load().await?,
         None => fixture::snapshot(args.claims),
     };
-    let claims = snapshot.claims.clone();
+    let claims = seatdesk_client::ClaimRow::from_claims(&snapshot.claims);
     println!(
         "{} claim rows from {}",
         claims.len(),

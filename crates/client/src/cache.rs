@@ -1,29 +1,47 @@
 //! The per-profile SQLite cache the dashboard paints from at start-up.
-//! Rows are kept as the API's own JSON (one definition of each type) next to
-//! the columns the sync needs to find them. A file that cannot be opened,
-//! fails SQLite's integrity check, or has another schema version is deleted
-//! and rebuilt: the cache is only ever a copy of the server.
+//! Licenses are kept as the API's own JSON (a few hundred rows); claims as
+//! columns, so a million of them load without parsing JSON; per-license
+//! claim counts next to them, so the dashboard paints before any claim is
+//! read. Opening checks only the header and schema version, so it costs
+//! the same for any size; the full integrity check ([`Cache::verify`]) runs
+//! in the background after the first paint. A bad file is deleted and
+//! rebuilt: the cache is only ever a copy of the server.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
+use seatdesk_core::SeatStatus;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, Row as _, Sqlite, Transaction};
+
+mod rows;
+pub mod stats;
+mod write;
+
+pub use stats::{ClaimStats, LicenseStats};
+pub use write::CacheWrite;
+
+use crate::claim_row::{ClaimRow, Interner};
+use rows::{CLAIMS_TABLE, SELECT_CLAIM_ROWS, SELECT_CLAIMS, claim_from_row, claim_row_from_row};
 
 /// Bump when the tables change; older files are rebuilt.
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2: claims as columns, per-license claim counts.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE licenses (id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, body TEXT NOT NULL)",
-    "CREATE TABLE claims (id INTEGER PRIMARY KEY, license_id INTEGER NOT NULL, product_id INTEGER NOT NULL, \
-     status TEXT NOT NULL, user_name TEXT NOT NULL, user_email TEXT NOT NULL, assigned_at INTEGER NOT NULL, \
-     claimed_at INTEGER, body TEXT NOT NULL)",
+    CLAIMS_TABLE,
     "CREATE INDEX claims_by_license ON claims (license_id)",
+    "CREATE TABLE claim_counts (license_id INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, \
+     PRIMARY KEY (license_id, status)) WITHOUT ROWID",
+    "CREATE TABLE claim_days (license_id INTEGER NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, \
+     PRIMARY KEY (license_id, day)) WITHOUT ROWID",
 ];
 
 /// Why an existing cache file was thrown away.
@@ -37,12 +55,36 @@ pub enum Rebuilt {
     },
 }
 
-/// Everything the dashboard needs from the cache, loaded in one go.
+impl std::fmt::Display for Rebuilt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rebuilt::Unreadable(why) => write!(f, "unreadable: {why}"),
+            Rebuilt::IntegrityCheck(why) => write!(f, "failed its integrity check: {why}"),
+            Rebuilt::SchemaVersion { found } => {
+                write!(f, "schema version {found:?}, expected {SCHEMA_VERSION}")
+            }
+        }
+    }
+}
+
+/// Everything in the cache, loaded in one go (after a full sync, in tests).
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub licenses: Vec<License>,
     pub claims: Vec<Claim>,
     /// The change-feed position the rows reflect; 0 before the first sync.
+    pub last_seq: i64,
+    pub last_sync: Option<DateTime<Utc>>,
+}
+
+/// What the dashboard paints first: everything but the claims themselves.
+/// Small at any cache size.
+#[derive(Debug, Clone, Default)]
+pub struct Head {
+    pub licenses: Vec<License>,
+    pub stats: ClaimStats,
+    /// Claims in the cache (the sum of `stats`), to size the load.
+    pub claims: u64,
     pub last_seq: i64,
     pub last_sync: Option<DateTime<Utc>>,
 }
@@ -56,18 +98,39 @@ pub struct Patch {
     pub claims_of: Vec<i64>,
     pub claims: Vec<Claim>,
     pub last_sync: Option<DateTime<Utc>>,
+    /// Claim counts of the whole cache after the delta; None when unknown.
+    pub stats: Option<ClaimStats>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Cache {
-    pool: SqlitePool,
+    /// Swapped for a fresh pool when the file is rebuilt, so every clone
+    /// (the sync, the loader) follows.
+    pool: Arc<RwLock<SqlitePool>>,
     path: PathBuf,
     /// Set when opening had to replace a bad file.
     pub rebuilt: Option<Rebuilt>,
 }
 
+/// True for errors that mean the file itself is damaged, so rebuilding it
+/// (rather than retrying) is the cure.
+pub fn is_corruption(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with extended codes.
+            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+            matches!(code & 0xff, 11 | 26)
+                || db.message().contains("malformed")
+                || db.message().contains("not a database")
+        }
+        _ => false,
+    }
+}
+
 impl Cache {
-    /// Opens (or creates) the cache at `path`, rebuilding a bad file.
+    /// Opens (or creates) the cache at `path`, rebuilding a file that is
+    /// unreadable or of another schema version. Reads a few pages whatever
+    /// the file's size: damage elsewhere is found by [`Cache::verify`].
     pub async fn open(path: &Path) -> Result<Cache, sqlx::Error> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
@@ -77,11 +140,11 @@ impl Cache {
             Ok(cache) => match cache.check().await {
                 Ok(None) => return Ok(cache),
                 Ok(Some(problem)) => {
-                    cache.pool.close().await;
+                    cache.pool().close().await;
                     problem
                 }
                 Err(error) => {
-                    cache.pool.close().await;
+                    cache.pool().close().await;
                     Rebuilt::Unreadable(error.to_string())
                 }
             },
@@ -90,67 +153,115 @@ impl Cache {
         if existed {
             tracing::warn!(path = %path.display(), ?problem, "rebuilding the local cache");
         }
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(file));
-        }
-        let mut cache = Cache::try_open(path).await?;
-        cache.create_schema().await?;
-        cache.rebuilt = existed.then_some(problem);
-        Ok(cache)
+        let pool = Cache::fresh(path).await?;
+        Ok(Cache {
+            pool: Arc::new(RwLock::new(pool)),
+            path: path.to_path_buf(),
+            rebuilt: existed.then_some(problem),
+        })
     }
 
-    async fn try_open(path: &Path) -> Result<Cache, sqlx::Error> {
+    async fn connect(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-        let pool = SqlitePoolOptions::new()
+        SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
-            .await?;
+            .await
+    }
+
+    async fn try_open(path: &Path) -> Result<Cache, sqlx::Error> {
         Ok(Cache {
-            pool,
+            pool: Arc::new(RwLock::new(Cache::connect(path).await?)),
             path: path.to_path_buf(),
             rebuilt: None,
         })
     }
 
-    /// None when the file is sound and current; an empty new file has no
-    /// schema yet and is reported as such so `open` creates it.
-    async fn check(&self) -> Result<Option<Rebuilt>, sqlx::Error> {
-        let verdict: String = sqlx::query_scalar("PRAGMA quick_check")
-            .fetch_one(&self.pool)
-            .await?;
-        if verdict != "ok" {
-            return Ok(Some(Rebuilt::IntegrityCheck(verdict)));
+    /// Deletes the file at `path` and creates an empty current one.
+    async fn fresh(path: &Path) -> Result<SqlitePool, sqlx::Error> {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(file));
         }
+        let pool = Cache::connect(path).await?;
+        let mut tx = pool.begin().await?;
+        for statement in SCHEMA {
+            sqlx::query(*statement).execute(&mut *tx).await?;
+        }
+        set_meta(&mut tx, "schema_version", &SCHEMA_VERSION.to_string()).await?;
+        tx.commit().await?;
+        Ok(pool)
+    }
+
+    fn pool(&self) -> SqlitePool {
+        self.pool
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// None when the file opens and has the current schema; an empty new
+    /// file has no schema yet and is reported as such so `open` creates it.
+    async fn check(&self) -> Result<Option<Rebuilt>, sqlx::Error> {
+        let pool = self.pool();
         let has_meta: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&pool)
         .await?;
         if has_meta == 0 {
             return Ok(Some(Rebuilt::SchemaVersion { found: None }));
         }
         let found: Option<String> =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'schema_version'")
-                .fetch_optional(&self.pool)
+                .fetch_optional(&pool)
                 .await?;
         let found = found.and_then(|v| v.parse::<i64>().ok());
         if found != Some(SCHEMA_VERSION) {
             return Ok(Some(Rebuilt::SchemaVersion { found }));
         }
+        // The last pages of the file: reading them fails on a file cut short.
+        sqlx::query("SELECT COUNT(*) FROM licenses")
+            .fetch_one(&pool)
+            .await?;
+        sqlx::query("SELECT id FROM claims ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&pool)
+            .await?;
         Ok(None)
     }
 
-    async fn create_schema(&mut self) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        for statement in SCHEMA {
-            sqlx::query(*statement).execute(&mut *tx).await?;
-        }
-        set_meta(&mut tx, "schema_version", &SCHEMA_VERSION.to_string()).await?;
-        tx.commit().await
+    /// SQLite's integrity check over the whole file (seconds for a large
+    /// cache: run it in the background). A damaged file is rebuilt empty,
+    /// and the reason returned; the caller then syncs afresh.
+    pub async fn verify(&self) -> Result<Option<Rebuilt>, sqlx::Error> {
+        let verdict = sqlx::query_scalar::<_, String>("PRAGMA quick_check")
+            .fetch_one(&self.pool())
+            .await;
+        let problem = match verdict {
+            Ok(verdict) if verdict == "ok" => return Ok(None),
+            Ok(verdict) => Rebuilt::IntegrityCheck(verdict),
+            Err(error) if is_corruption(&error) => Rebuilt::IntegrityCheck(error.to_string()),
+            Err(error) => return Err(error),
+        };
+        self.rebuild(&problem).await?;
+        Ok(Some(problem))
+    }
+
+    /// Throws the file away and starts an empty one in its place (every
+    /// clone of this cache follows). The next sync is a full one.
+    pub async fn rebuild(&self, why: &Rebuilt) -> Result<(), sqlx::Error> {
+        tracing::warn!(path = %self.path.display(), ?why, "rebuilding the local cache");
+        let old = self.pool();
+        old.close().await;
+        let pool = Cache::fresh(&self.path).await?;
+        *self
+            .pool
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = pool;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -158,33 +269,104 @@ impl Cache {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
-    /// All cached rows, one query per table.
-    pub async fn load(&self) -> Result<Snapshot, sqlx::Error> {
+    /// Everything but the claims: licenses, claim counts and the feed
+    /// position. Costs the same for ten claims or a million.
+    pub async fn head(&self) -> Result<Head, sqlx::Error> {
+        let pool = self.pool();
         let licenses = sqlx::query_scalar::<_, String>("SELECT body FROM licenses ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&pool)
             .await?
             .iter()
             .filter_map(|body| serde_json::from_str(body).ok())
             .collect();
-        // Parsed as the rows stream in: holding every JSON body until the
-        // last arrived would double the peak memory of a large cache.
-        let mut rows = sqlx::query_scalar::<_, String>("SELECT body FROM claims ORDER BY id")
-            .fetch(&self.pool);
-        let mut claims = Vec::new();
-        while let Some(body) = rows.try_next().await? {
-            if let Ok(claim) = serde_json::from_str::<Claim>(&body) {
-                claims.push(claim);
+        let stats = self.stats().await?;
+        Ok(Head {
+            licenses,
+            claims: stats.total(),
+            stats,
+            last_seq: self.last_seq().await?,
+            last_sync: self.last_sync().await?,
+        })
+    }
+
+    /// The stored claim counts of every license.
+    pub async fn stats(&self) -> Result<ClaimStats, sqlx::Error> {
+        let pool = self.pool();
+        let mut stats = ClaimStats::default();
+        let counts = sqlx::query("SELECT license_id, status, n FROM claim_counts")
+            .fetch_all(&pool)
+            .await?;
+        for row in counts {
+            let Some(status) = SeatStatus::parse(row.try_get::<&str, _>(1)?) else {
+                continue;
+            };
+            let entry = stats.licenses.entry(row.try_get(0)?).or_default();
+            entry.by_status[stats::status_index(status)] = row.try_get::<i64, _>(2)?.max(0) as u64;
+        }
+        let days = sqlx::query("SELECT license_id, day, n FROM claim_days")
+            .fetch_all(&pool)
+            .await?;
+        for row in days {
+            let entry = stats.licenses.entry(row.try_get(0)?).or_default();
+            entry
+                .activations
+                .insert(row.try_get(1)?, row.try_get::<i64, _>(2)?.max(0) as u64);
+        }
+        Ok(stats)
+    }
+
+    /// Streams every claim in id order as compact rows (names shared),
+    /// `chunk` at a time, into `each`, then calls `done` with the count.
+    /// One query, so the rows are one consistent snapshot: a sync waits
+    /// for the connection until `done` has run, so anything it reports
+    /// later comes after the last chunk.
+    pub async fn claims_in_chunks(
+        &self,
+        chunk: usize,
+        mut each: impl FnMut(Vec<ClaimRow>),
+        done: impl FnOnce(usize),
+    ) -> Result<usize, sqlx::Error> {
+        let pool = self.pool();
+        let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIM_ROWS} ORDER BY id"))).fetch(&pool);
+        let mut names = Interner::default();
+        let mut batch = Vec::with_capacity(chunk);
+        let mut total = 0;
+        while let Some(row) = rows.try_next().await? {
+            if let Some(claim) = claim_row_from_row(&row, &mut names)? {
+                batch.push(claim);
             }
+            if batch.len() == chunk {
+                total += batch.len();
+                each(std::mem::replace(&mut batch, Vec::with_capacity(chunk)));
+            }
+        }
+        total += batch.len();
+        if !batch.is_empty() {
+            each(batch);
+        }
+        done(total);
+        drop(rows);
+        Ok(total)
+    }
+
+    /// All cached rows at once, as full claims.
+    pub async fn load(&self) -> Result<Snapshot, sqlx::Error> {
+        let head = self.head().await?;
+        let pool = self.pool();
+        let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} ORDER BY id"))).fetch(&pool);
+        let mut claims = Vec::with_capacity(head.claims as usize);
+        while let Some(row) = rows.try_next().await? {
+            claims.extend(claim_from_row(&row)?);
         }
         drop(rows);
         Ok(Snapshot {
-            licenses,
+            licenses: head.licenses,
             claims,
-            last_seq: self.last_seq().await?,
-            last_sync: self.last_sync().await?,
+            last_seq: head.last_seq,
+            last_sync: head.last_sync,
         })
     }
 
@@ -207,12 +389,13 @@ impl Cache {
     async fn meta(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
         sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(key.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await
     }
 
     /// The rows a delta sync touched, for merging into what is on screen.
     pub async fn load_patch(&self, touched: &crate::sync::Refetch) -> Result<Patch, sqlx::Error> {
+        let pool = self.pool();
         let mut patch = Patch {
             claims_of: touched.claims_of.iter().copied().collect(),
             ..Patch::default()
@@ -221,7 +404,7 @@ impl Cache {
             let body: Option<String> =
                 sqlx::query_scalar("SELECT body FROM licenses WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&pool)
                     .await?;
             match body.and_then(|b| serde_json::from_str(&b).ok()) {
                 Some(license) => patch.licenses.push(license),
@@ -229,16 +412,13 @@ impl Cache {
             }
         }
         for &id in &touched.claims_of {
-            let bodies: Vec<String> =
-                sqlx::query_scalar("SELECT body FROM claims WHERE license_id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?;
-            patch.claims.extend(
-                bodies
-                    .iter()
-                    .filter_map(|b| serde_json::from_str::<Claim>(b).ok()),
-            );
+            let rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} WHERE license_id = $1")))
+                .bind(id)
+                .fetch_all(&pool)
+                .await?;
+            for row in &rows {
+                patch.claims.extend(claim_from_row(row)?);
+            }
         }
         for &id in &touched.claims {
             if let Some(claim) = self.claim(id).await? {
@@ -246,123 +426,24 @@ impl Cache {
             }
         }
         patch.last_sync = self.last_sync().await?;
+        patch.stats = Some(self.stats().await?);
         Ok(patch)
     }
 
     pub async fn claim(&self, id: i64) -> Result<Option<Claim>, sqlx::Error> {
-        let body: Option<String> = sqlx::query_scalar("SELECT body FROM claims WHERE id = $1")
+        let row = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await?;
-        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+        Ok(match row {
+            Some(row) => claim_from_row(&row)?,
+            None => None,
+        })
     }
 
     /// Starts a batch of writes that land together or not at all.
     pub async fn begin(&self) -> Result<CacheWrite, sqlx::Error> {
-        Ok(CacheWrite {
-            tx: self.pool.begin().await?,
-        })
-    }
-}
-
-/// One transaction of cache writes.
-pub struct CacheWrite {
-    tx: Transaction<'static, Sqlite>,
-}
-
-impl CacheWrite {
-    /// Forgets every row (before a full reload).
-    pub async fn clear(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM claims")
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM licenses")
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn upsert_license(&mut self, license: &License) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO licenses (id, product_id, body) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, body = excluded.body",
-        )
-        .bind(license.id)
-        .bind(license.product_id)
-        .bind(serde_json::to_string(license).unwrap_or_default())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn delete_license(&mut self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM licenses WHERE id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM claims WHERE license_id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn upsert_claim(&mut self, claim: &Claim) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO claims (id, license_id, product_id, status, user_name, user_email, assigned_at, claimed_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO UPDATE SET license_id = excluded.license_id, product_id = excluded.product_id, \
-             status = excluded.status, user_name = excluded.user_name, user_email = excluded.user_email, \
-             assigned_at = excluded.assigned_at, claimed_at = excluded.claimed_at, body = excluded.body",
-        )
-        .bind(claim.id)
-        .bind(claim.license_id)
-        .bind(claim.product_id)
-        .bind(claim.status.as_str().to_string())
-        .bind(claim.user_name.clone())
-        .bind(claim.user_email.clone())
-        .bind(claim.assigned_at.timestamp_millis())
-        .bind(claim.claimed_at.map(|t| t.timestamp_millis()))
-        .bind(serde_json::to_string(claim).unwrap_or_default())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Drops the claims of `license_id` (before re-fetching them).
-    pub async fn clear_claims_of(&mut self, license_id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM claims WHERE license_id = $1")
-            .bind(license_id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn claim(&mut self, id: i64) -> Result<Option<Claim>, sqlx::Error> {
-        let body: Option<String> = sqlx::query_scalar("SELECT body FROM claims WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
-    }
-
-    /// Records the feed position these writes bring the cache to.
-    pub async fn set_synced(
-        &mut self,
-        last_seq: i64,
-        at: DateTime<Utc>,
-    ) -> Result<(), sqlx::Error> {
-        set_meta(&mut self.tx, "last_seq", &last_seq.to_string()).await?;
-        set_meta(
-            &mut self.tx,
-            "last_sync_ms",
-            &at.timestamp_millis().to_string(),
-        )
-        .await
-    }
-
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        Ok(CacheWrite::new(self.pool().begin().await?))
     }
 }
 

@@ -4,13 +4,15 @@
 
 pub mod api;
 pub mod cache;
+pub mod claim_row;
 pub mod config;
 pub mod error;
 pub mod pages;
 pub mod sync;
 
 pub use api::{ApiClient, new_idempotency_key};
-pub use cache::{Cache, Patch, Snapshot};
+pub use cache::{Cache, ClaimStats, Head, Patch, Snapshot};
+pub use claim_row::{ClaimRow, Interner};
 pub use config::{Overrides, Profile, ResolvedProfile};
 pub use error::{ClientError, ConfigError};
 pub use pages::collect_pages;

@@ -195,3 +195,94 @@ async fn seat_events_patch_rows_or_ask_for_a_refetch() {
     assert!(refetch.claims_of.contains(&8) && !refetch.claims_of.contains(&7));
     assert!(refetch.licenses.contains(&7) && refetch.licenses.contains(&8));
 }
+
+/// Damage deep inside a large file passes the cheap checks at open (which
+/// read a few pages whatever the size) and is found by the background
+/// integrity check, which rebuilds the cache empty so a full sync follows.
+#[tokio::test]
+async fn damage_found_after_open_rebuilds_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    let cache = Cache::open(&path).await.unwrap();
+    let mut write = cache.begin().await.unwrap();
+    for id in 1..=3000 {
+        let mut row = claim(id, 1 + id % 5, SeatStatus::Active);
+        row.user_name = format!("Teacher {id} with a long enough name to fill pages");
+        row.claimed_at = Some(at(1_700_000_000_000 + id * 86_400_000));
+        write.upsert_claim(&row).await.unwrap();
+    }
+    write.set_synced(77, Utc::now()).await.unwrap();
+    write.commit().await.unwrap();
+    let stats = cache.stats().await.unwrap();
+    assert_eq!(stats.total(), 3000);
+    assert_eq!(stats.licenses[&1].activations.len(), 600);
+    cache.close().await;
+    // Overwrite a page in the middle of the file (a leaf of the claims).
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 40 * 4096, "{}", bytes.len());
+    let page = bytes.len() / 4096 / 2;
+    for (i, b) in bytes[page * 4096..(page + 1) * 4096].iter_mut().enumerate() {
+        *b = (i * 7 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let cache = Cache::open(&path).await.unwrap();
+    assert!(cache.rebuilt.is_none(), "{:?}", cache.rebuilt);
+    let head = cache.head().await.unwrap();
+    assert_eq!(head.claims, 3000, "the dashboard paints from the counts");
+    let other = cache.clone();
+    let verdict = cache.verify().await.unwrap();
+    assert!(
+        matches!(verdict, Some(Rebuilt::IntegrityCheck(_))),
+        "{verdict:?}"
+    );
+    // Every clone (the sync, the loader) now works on the new empty file.
+    let snapshot = other.load().await.unwrap();
+    assert!(snapshot.claims.is_empty());
+    assert!(snapshot.last_sync.is_none(), "a rebuilt cache asks for a full sync");
+    assert_eq!(other.stats().await.unwrap().total(), 0);
+    assert_eq!(cache.verify().await.unwrap(), None);
+}
+
+/// The counts kept next to the rows follow every kind of write, in the
+/// transaction of the rows.
+#[tokio::test]
+async fn claim_counts_follow_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = filled(&dir.path().join("p.sqlite")).await;
+    let count = |stats: &seatdesk_client::ClaimStats, license: i64, status: SeatStatus| {
+        stats
+            .licenses
+            .get(&license)
+            .map_or(0, |l| l.by_status[seatdesk_client::cache::stats::status_index(status)])
+    };
+    let stats = cache.stats().await.unwrap();
+    assert_eq!(count(&stats, 7, SeatStatus::Active), 1);
+    assert_eq!(count(&stats, 7, SeatStatus::Pending), 1);
+
+    // A claim moves status and license; another license's claims go.
+    let mut write = cache.begin().await.unwrap();
+    write
+        .upsert_claim(&claim(1, 8, SeatStatus::Revoked))
+        .await
+        .unwrap();
+    write.upsert_claim(&claim(3, 9, SeatStatus::Active)).await.unwrap();
+    write.commit().await.unwrap();
+    let stats = cache.stats().await.unwrap();
+    assert_eq!(count(&stats, 7, SeatStatus::Active), 0);
+    assert_eq!(count(&stats, 8, SeatStatus::Revoked), 1);
+    assert_eq!(count(&stats, 9, SeatStatus::Active), 1);
+    let mut write = cache.begin().await.unwrap();
+    write.delete_license(9).await.unwrap();
+    // Not committed: nothing changes, counts included.
+    drop(write);
+    assert_eq!(count(&cache.stats().await.unwrap(), 9, SeatStatus::Active), 1);
+    let mut write = cache.begin().await.unwrap();
+    write.delete_license(9).await.unwrap();
+    write.commit().await.unwrap();
+    let stats = cache.stats().await.unwrap();
+    assert_eq!(count(&stats, 9, SeatStatus::Active), 0);
+    let rows = cache.load().await.unwrap().claims;
+    assert_eq!(stats, seatdesk_client::ClaimStats::from_claims(&rows));
+    assert_eq!(stats.total(), 2);
+}

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use seatdesk_client::{Patch, Snapshot};
+use seatdesk_client::{Head, Patch, Snapshot};
+use seatdesk_client::ClaimRow;
 use seatdesk_core::api::alerts::Alerts;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::CodeBatch;
@@ -93,7 +94,20 @@ pub enum CodesAction {
 
 #[derive(Debug, Clone)]
 pub enum SyncAction {
-    /// Rows read from the cache (at start-up or after a sync that changed some).
+    /// Everything but the claims, read from the cache at start-up: enough
+    /// to paint the dashboard. The claims follow in chunks.
+    Opened(Box<Head>),
+    /// The next claims of cache load `generation`, in id order.
+    Claims { generation: u64, chunk: Vec<ClaimRow> },
+    /// Cache load `generation` has sent every chunk (or failed).
+    ClaimsDone {
+        generation: u64,
+        result: Result<usize, String>,
+    },
+    /// The background integrity check found the cache damaged; it has been
+    /// emptied and needs a full sync.
+    CacheRebuilt(String),
+    /// Rows read from the cache (after a full sync).
     Loaded(Box<Snapshot>),
     /// Only the rows a delta sync changed.
     Patched(Box<Patch>),

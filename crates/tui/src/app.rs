@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use seatdesk_client::{ClaimRow, ClaimStats};
 use seatdesk_core::api::Me;
 use seatdesk_core::api::alerts::Alert;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
 use seatdesk_core::api::inventory::{License, LicenseQuery, Product};
 use seatdesk_core::api::requests::NewRequest;
-use seatdesk_core::api::seats::{Claim, ClaimSort};
+use seatdesk_core::api::seats::ClaimSort;
 use seatdesk_core::api::triage::AccessCheck;
 use seatdesk_core::{Permission, SeatStatus, UserKind};
 
@@ -284,7 +285,7 @@ pub enum Effect {
     Search {
         generation: u64,
         query: String,
-        claims: Arc<Vec<Claim>>,
+        claims: Arc<Vec<ClaimRow>>,
         /// Search only these claims: the matches of a shorter query that
         /// this one extends (typing narrows, it never re-reads every row).
         within: Option<Arc<Vec<u32>>>,
@@ -336,7 +337,24 @@ pub enum Effect {
         product: String,
     },
     LoadAlerts,
+    /// Stream the cached claims in as load `generation`.
+    LoadClaims {
+        generation: u64,
+    },
+    /// Run the cache's full integrity check (after the first paint).
+    VerifyCache,
     ClearTerminal,
+}
+
+/// Claims arriving from the cache in chunks after the first paint. They
+/// replace `App::claims` in one go when the last chunk is in, so the lists
+/// are sorted once, not per chunk.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimsLoad {
+    pub generation: u64,
+    /// How many the cache's counts promise (for progress).
+    pub expected: usize,
+    pub rows: Vec<ClaimRow>,
 }
 
 pub struct App {
@@ -348,7 +366,14 @@ pub struct App {
     pub size: (u16, u16),
     pub pane: Pane,
     pub licenses: Vec<License>,
-    pub claims: Arc<Vec<Claim>>,
+    pub claims: Arc<Vec<ClaimRow>>,
+    /// Claim counts per license, which the dashboard is drawn from: read
+    /// from the cache at start-up, recounted when the claims change.
+    pub stats: ClaimStats,
+    /// Set while claims stream in from the cache.
+    pub claims_load: Option<ClaimsLoad>,
+    /// Generation of the newest cache load asked for.
+    pub load_generation: u64,
     pub me: Option<Me>,
     /// Purchasing accounts for the switcher: id and label.
     pub accounts: Vec<(i64, String)>,
@@ -423,6 +448,9 @@ impl App {
             pane: Pane::Dashboard,
             licenses: Vec::new(),
             claims: Arc::new(Vec::new()),
+            stats: ClaimStats::default(),
+            claims_load: None,
+            load_generation: 0,
             me: None,
             accounts: Vec::new(),
             account: None,
@@ -460,6 +488,7 @@ impl App {
     /// True while anything runs in the background (the spinner turns).
     pub fn busy(&self) -> bool {
         self.sync.in_flight
+            || self.claims_load.is_some()
             || self.bulk_running
             || self.audit.loading
             || self.claims_view.searching
@@ -512,7 +541,7 @@ impl App {
     }
 
     /// Live teacher seats of `license`, before the text filter.
-    pub fn teacher_seats(&self, license: i64) -> impl Iterator<Item = (u32, &Claim)> {
+    pub fn teacher_seats(&self, license: i64) -> impl Iterator<Item = (u32, &ClaimRow)> {
         self.claims.iter().enumerate().filter_map(move |(i, c)| {
             (c.license_id == license
                 && c.user_kind == UserKind::Teacher

@@ -122,11 +122,11 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
             error: false,
         });
     }
-    let snapshot = cache.load().await.wrap_err("reading the local cache")?;
-    update::update(
-        &mut app,
-        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
-    );
+    // Only what the dashboard shows: the claims stream in after the first
+    // frame (the effects below), the integrity check runs after it too.
+    let head = cache.head().await.wrap_err("reading the local cache")?;
+    let mut after_paint = update::update(&mut app, Action::Sync(SyncAction::Opened(Box::new(head))));
+    after_paint.push(Effect::VerifyCache);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = Runner {
         api,
@@ -135,7 +135,7 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         latest_search: Default::default(),
     };
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &runner, rx).await;
+    let result = event_loop(&mut terminal, &mut app, &runner, rx, after_paint).await;
     ratatui::restore();
     runner.cache.close().await;
     result
@@ -146,6 +146,7 @@ async fn event_loop(
     app: &mut App,
     runner: &Runner,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Action>,
+    after_paint: Vec<Effect>,
 ) -> color_eyre::Result<()> {
     let size = terminal.size()?;
     handle(
@@ -157,6 +158,11 @@ async fn event_loop(
             height: size.height,
         },
     )?;
+    draw(terminal, app)?;
+    app.dirty = false;
+    for effect in after_paint {
+        runner.spawn(effect);
+    }
     for effect in [Effect::Sync, Effect::LoadMe, Effect::LoadAccounts] {
         if matches!(effect, Effect::Sync) {
             app.sync.in_flight = true;

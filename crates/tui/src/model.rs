@@ -5,9 +5,14 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use seatdesk_client::ClaimStats;
+// The dashboard holds claims in their compact form; the name keeps the
+// fuzzy matching below readable (its fields read as `&str` all the same).
+use seatdesk_client::ClaimRow as Claim;
+use seatdesk_client::cache::stats::day_of;
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::inventory::License;
-use seatdesk_core::api::seats::{Claim, ClaimSort};
+use seatdesk_core::api::seats::ClaimSort;
 use seatdesk_core::seats::{DateStanding, expires_within};
 
 use crate::app::App;
@@ -38,12 +43,16 @@ pub struct ProductSummary {
     pub weekly_activations: Vec<u64>,
 }
 
+/// The dashboard's lines, from the licenses in scope and the claim counts
+/// (stored by the sync, or recounted from the claims in memory): the same
+/// figures either way, and no walk over a million claims.
 pub fn summarize(
     licenses: &[License],
-    claims: &[Claim],
+    stats: &ClaimStats,
     now: DateTime<Utc>,
 ) -> Vec<ProductSummary> {
     let today = now.date_naive();
+    let today_day = day_of(now);
     let mut by_product: BTreeMap<i64, ProductSummary> = BTreeMap::new();
     for license in licenses {
         let entry = by_product
@@ -75,22 +84,17 @@ pub fn summarize(
         entry.remaining_days = (entry.finish - today).num_days();
         entry.expiring_soon |= expires_within(license.finish_date, today, EXPIRING_SOON_DAYS);
         entry.in_grace |= license.standing == DateStanding::InGrace;
-    }
-    let week = Duration::days(7);
-    let in_scope: HashSet<i64> = licenses.iter().map(|l| l.id).collect();
-    for claim in claims {
-        if !in_scope.contains(&claim.license_id) {
-            continue;
-        }
-        let Some(entry) = by_product.get_mut(&claim.product_id) else {
+        let Some(counts) = stats.licenses.get(&license.id) else {
             continue;
         };
-        entry.by_status[status_index(claim.status)] += 1;
-        if let Some(at) = claim.claimed_at {
-            let weeks_ago = (now - at).num_seconds() / week.num_seconds();
-            if (0..TREND_WEEKS as i64).contains(&weeks_ago) {
-                entry.weekly_activations[TREND_WEEKS - 1 - weeks_ago as usize] += 1;
-            }
+        for (slot, n) in entry.by_status.iter_mut().zip(counts.by_status) {
+            *slot += n as usize;
+        }
+        // Weeks by UTC day: this week is today and the six days before.
+        let oldest = today_day - 7 * TREND_WEEKS as i64 + 1;
+        for (&day, &n) in counts.activations.range(oldest..=today_day) {
+            let weeks_ago = ((today_day - day) / 7) as usize;
+            entry.weekly_activations[TREND_WEEKS - 1 - weeks_ago] += n;
         }
     }
     by_product

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use seatdesk_client::sync;
+use seatdesk_client::cache::{Rebuilt, is_corruption};
 use seatdesk_client::{ApiClient, Cache, new_idempotency_key};
 use seatdesk_core::api::BulkResult;
 use tokio::sync::mpsc::UnboundedSender;
@@ -15,6 +16,19 @@ use crate::app::{CHUNK, Effect};
 use crate::model;
 
 mod panes;
+
+/// Claims per chunk streamed from the cache at start-up.
+const LOAD_CHUNK: usize = 16_384;
+
+/// Replaces a damaged cache with an empty one and says so; the next sync
+/// (which the message asks for) fills it from the server.
+async fn rebuild(cache: &Cache, send: &impl Fn(Action), why: String) {
+    let why = Rebuilt::IntegrityCheck(why);
+    match cache.rebuild(&why).await {
+        Ok(()) => send(Action::Sync(SyncAction::CacheRebuilt(why.to_string()))),
+        Err(error) => tracing::error!(%error, "rebuilding the cache"),
+    }
+}
 
 /// Audit events the Audit pane loads.
 const AUDIT_PAGE: u32 = 500;
@@ -65,11 +79,54 @@ impl Runner {
                         }
                         Err(error) => {
                             tracing::warn!(%error, "sync failed");
+                            if let seatdesk_client::ClientError::Cache(db) = &error
+                                && is_corruption(db)
+                            {
+                                rebuild(&cache, &send, db.to_string()).await;
+                            }
                             send(Action::Sync(SyncAction::Failed {
                                 offline: error.is_offline(),
                                 error: error.to_string(),
                             }));
                         }
+                    }
+                });
+            }
+            Effect::LoadClaims { generation } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = cache
+                        .claims_in_chunks(
+                            LOAD_CHUNK,
+                            |chunk| {
+                                let _ = tx.send(Action::Sync(SyncAction::Claims { generation, chunk }));
+                            },
+                            |total| {
+                                let _ = tx.send(Action::Sync(SyncAction::ClaimsDone {
+                                    generation,
+                                    result: Ok(total),
+                                }));
+                            },
+                        )
+                        .await;
+                    if let Err(error) = result {
+                        tracing::error!(%error, "reading the cache");
+                        send(Action::Sync(SyncAction::ClaimsDone {
+                            generation,
+                            result: Err(error.to_string()),
+                        }));
+                        if is_corruption(&error) {
+                            rebuild(&cache, &send, error.to_string()).await;
+                        }
+                    }
+                });
+            }
+            Effect::VerifyCache => {
+                tokio::spawn(async move {
+                    match cache.verify().await {
+                        Ok(None) => tracing::info!("cache integrity check passed"),
+                        Ok(Some(why)) => send(Action::Sync(SyncAction::CacheRebuilt(why.to_string()))),
+                        Err(error) => tracing::warn!(%error, "cache integrity check did not run"),
                     }
                 });
             }

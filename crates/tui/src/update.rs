@@ -360,7 +360,7 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 None => ids.first().copied(),
                 Some(i) => ids.get(i + 1).copied(),
             };
-            app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+            app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
             app.dash_list = Default::default();
             app.claims_view.list = Default::default();
             app.claims_view.product = None;

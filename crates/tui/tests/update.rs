@@ -636,7 +636,7 @@ fn a_search_overtaken_by_newer_typing_gives_up() {
 fn a_delta_patch_merges_rows_without_a_full_reload() {
     let mut app = app((80, 24));
     cmd(&mut app, Command::GoPane(2));
-    let first = app.claims[0].clone();
+    let first = support::snapshot().claims[0].clone();
     let mut revoked = first.clone();
     revoked.status = SeatStatus::Revoked;
     let mut newcomer = first.clone();
@@ -651,6 +651,7 @@ fn a_delta_patch_merges_rows_without_a_full_reload() {
         claims_of: vec![3],
         claims: vec![revoked, newcomer],
         last_sync: Some(now()),
+        stats: None,
     };
     let before = app.claims.len();
     let of_three = app.claims.iter().filter(|c| c.license_id == 3).count();
@@ -660,7 +661,7 @@ fn a_delta_patch_merges_rows_without_a_full_reload() {
         app.claims.iter().find(|c| c.id == first.id).unwrap().status,
         SeatStatus::Revoked
     );
-    assert!(app.claims.iter().any(|c| c.user_name == "Nia Newcomer"));
+    assert!(app.claims.iter().any(|c| &*c.user_name == "Nia Newcomer"));
     assert!(app.claims.iter().all(|c| c.license_id != 3));
     assert_eq!(app.licenses[0].seats.consumed, 99);
     assert!(

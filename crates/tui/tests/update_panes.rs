@@ -676,7 +676,7 @@ fn access_check_from_a_row_or_the_palette_keeps_only_its_own_answer() {
         panic!("{effects:?}")
     };
     let row = &app.claims[app.teachers.rows[0] as usize];
-    assert_eq!(user, &row.user_email);
+    assert_eq!(user.as_str(), &*row.user_email);
     assert_eq!(product, "SKU-10", "the product's SKU");
     assert!(app.busy());
     cmd(&mut app, Command::Back);
@@ -728,7 +728,9 @@ fn access_check_from_a_row_or_the_palette_keeps_only_its_own_answer() {
 }
 
 fn row_email(app: &App) -> String {
-    app.claims[app.teachers.rows[0] as usize].user_email.clone()
+    app.claims[app.teachers.rows[0] as usize]
+        .user_email
+        .to_string()
 }
 
 #[test]

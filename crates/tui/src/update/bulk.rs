@@ -32,7 +32,7 @@ pub(super) fn open_revoke(app: &mut App) {
         return;
     }
     let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let by_id: HashMap<i64, &seatdesk_core::api::seats::Claim> = app
+    let by_id: HashMap<i64, &seatdesk_client::ClaimRow> = app
         .claims
         .iter()
         .filter(|c| wanted.contains(&c.id))
@@ -160,9 +160,13 @@ pub(super) fn mark_locally(app: &mut App, ids: &[i64], status: SeatStatus) {
     let ids: HashSet<i64> = ids.iter().copied().collect();
     let claims = Arc::make_mut(&mut app.claims);
     for claim in claims.iter_mut().filter(|c| ids.contains(&c.id)) {
+        // Moves the claim between the dashboard's status counts.
+        app.stats
+            .add(claim.license_id, claim.status, claim.claimed_at, -1);
         claim.status = status;
+        app.stats.add(claim.license_id, status, claim.claimed_at, 1);
     }
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
     rebuild_lists(app);
 }
 

@@ -4,18 +4,76 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{codes, inventory, notify, rebuild_lists, triage};
+use seatdesk_client::{ClaimRow, ClaimStats, Interner};
+
+use super::{bulk, codes, inventory, notify, rebuild_lists, triage};
 use crate::action::SyncAction;
-use crate::app::{App, Effect, Pane, RETRY_EVERY, SYNC_EVERY};
+use crate::app::{App, ClaimsLoad, Effect, Pane, RETRY_EVERY, SYNC_EVERY};
 use crate::model;
 
 pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
     match sync {
+        SyncAction::Opened(head) => {
+            let head = *head;
+            app.load_generation += 1;
+            let generation = app.load_generation;
+            let expected = usize::try_from(head.claims).unwrap_or(0);
+            app.claims_load = Some(ClaimsLoad {
+                generation,
+                expected,
+                // Sized once: growing by doubling would briefly hold the
+                // old and the new buffer of a million rows.
+                rows: Vec::with_capacity(expected),
+            });
+            let mut effects = replace_data(app, head.last_sync, |app| {
+                app.licenses = head.licenses;
+                app.stats = head.stats;
+                app.claims = Arc::new(Vec::new());
+            });
+            effects.push(Effect::LoadClaims { generation });
+            effects
+        }
+        SyncAction::Claims { generation, chunk } => {
+            if let Some(load) = app
+                .claims_load
+                .as_mut()
+                .filter(|l| l.generation == generation)
+            {
+                load.rows.extend(chunk);
+            }
+            Vec::new()
+        }
+        SyncAction::ClaimsDone { generation, result } => {
+            let Some(load) = app
+                .claims_load
+                .take_if(|l| l.generation == generation)
+            else {
+                return Vec::new();
+            };
+            if let Err(error) = &result {
+                notify(app, format!("reading the local cache failed: {error}"), true);
+            }
+            replace_data(app, None, |app| {
+                app.claims = Arc::new(load.rows);
+                app.stats = ClaimStats::from_rows(app.claims.iter());
+            })
+        }
+        SyncAction::CacheRebuilt(why) => {
+            notify(
+                app,
+                format!("the local cache {why}; it has been emptied and is reloading from the server"),
+                true,
+            );
+            bulk::resync(app)
+        }
         SyncAction::Loaded(snapshot) => {
             let snapshot = *snapshot;
+            // A whole new set of rows supersedes any load still streaming.
+            app.claims_load = None;
             replace_data(app, snapshot.last_sync, |app| {
                 app.licenses = snapshot.licenses;
-                app.claims = Arc::new(snapshot.claims);
+                app.stats = ClaimStats::from_claims(&snapshot.claims);
+                app.claims = Arc::new(ClaimRow::from_claims(&snapshot.claims));
             })
         }
         SyncAction::Patched(patch) => {
@@ -92,7 +150,7 @@ fn replace_data(
         app.sync.last_sync = last_sync;
     }
     app.sync.loaded = true;
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.claims, app.now);
+    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
     if !app.teachers.marks.is_empty() {
         // Only with marks to check: a set of every live seat is a pass and
         // a million inserts at start-up.
@@ -131,14 +189,36 @@ fn replace_data(
 /// claims, instead of reloading the whole cache.
 fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
     use std::collections::HashMap;
+    let gone: HashSet<i64> = patch.gone_licenses.iter().copied().collect();
+    app.licenses.retain(|l| !gone.contains(&l.id));
+    for license in patch.licenses {
+        match app.licenses.iter_mut().find(|l| l.id == license.id) {
+            Some(slot) => *slot = license,
+            None => app.licenses.push(license),
+        }
+    }
+    app.licenses.sort_by_key(|l| l.id);
+    if app.claims_load.is_some() {
+        // The load still streaming reads the cache after this delta was
+        // written (one connection: the sync and the load take turns), so
+        // its rows already hold these changes; the counts are the cache's.
+        if let Some(stats) = patch.stats {
+            app.stats = stats;
+        }
+        return;
+    }
     let replaced: HashSet<i64> = patch
         .claims_of
         .iter()
         .chain(&patch.gone_licenses)
         .copied()
         .collect();
-    let mut incoming: HashMap<i64, seatdesk_core::api::seats::Claim> =
-        patch.claims.into_iter().map(|c| (c.id, c)).collect();
+    let mut names = Interner::default();
+    let mut incoming: HashMap<i64, ClaimRow> = patch
+        .claims
+        .iter()
+        .map(|c| (c.id, ClaimRow::from_claim(c, &mut names)))
+        .collect();
     let claims = Arc::make_mut(&mut app.claims);
     claims.retain_mut(|claim| match incoming.remove(&claim.id) {
         Some(new) => {
@@ -150,13 +230,8 @@ fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
     let mut added: Vec<_> = incoming.into_values().collect();
     added.sort_by_key(|c| c.id);
     claims.extend(added);
-    let gone: HashSet<i64> = patch.gone_licenses.iter().copied().collect();
-    app.licenses.retain(|l| !gone.contains(&l.id));
-    for license in patch.licenses {
-        match app.licenses.iter_mut().find(|l| l.id == license.id) {
-            Some(slot) => *slot = license,
-            None => app.licenses.push(license),
-        }
-    }
-    app.licenses.sort_by_key(|l| l.id);
+    app.stats = match patch.stats {
+        Some(stats) => stats,
+        None => ClaimStats::from_rows(app.claims.iter()),
+    };
 }

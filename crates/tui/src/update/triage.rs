@@ -32,7 +32,7 @@ pub(super) fn check_row(app: &mut App) -> Vec<Effect> {
                 .iter()
                 .find(|l| l.product_id == claim.product_id)
                 .map_or_else(|| claim.product_id.to_string(), |l| l.product_sku.clone());
-            check(app, claim.user_email.clone(), product)
+            check(app, claim.user_email.to_string(), product)
         }
         None => {
             notify(

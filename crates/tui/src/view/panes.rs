@@ -186,6 +186,21 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
     }
 }
 
+/// "loading from the cache, 412,000 of 1,000,000 (41%)" while the claims
+/// stream in after the first paint.
+fn loading(app: &App) -> Option<String> {
+    let load = app.claims_load.as_ref()?;
+    let percent = (load.rows.len() * 100)
+        .checked_div(load.expected)
+        .unwrap_or(0)
+        .min(100);
+    Some(format!(
+        "loading from the cache, {} of {} ({percent}%)",
+        load.rows.len(),
+        load.expected
+    ))
+}
+
 pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     let view = &app.claims_view;
     let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
@@ -248,9 +263,9 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
             };
             Row::new(vec![
                 Cell::from(if long_pending { "!" } else { " " }),
-                Cell::from(c.user_name.clone()),
-                Cell::from(c.user_email.clone()),
-                Cell::from(c.product_name.clone()),
+                Cell::from(&*c.user_name),
+                Cell::from(&*c.user_email),
+                Cell::from(&*c.product_name),
                 Cell::from(c.status.as_str()),
                 Cell::from(day(c.assigned_at)),
                 Cell::from(c.claimed_at.map(day).unwrap_or_else(|| "-".into())),
@@ -273,11 +288,14 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     .header(header_row(vec![
         "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
     ]))
-    .block(Block::bordered().title(format!(
-        " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
-        view.rows.len(),
-        app.claims.len()
-    )));
+    .block(Block::bordered().title(match loading(app) {
+        Some(progress) => format!(" Claims: {progress} "),
+        None => format!(
+            " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
+            view.rows.len(),
+            app.claims.len()
+        ),
+    }));
     frame.render_widget(table, list);
 }
 
@@ -351,10 +369,10 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
             };
             Row::new(vec![
                 Cell::from(if marked { "*" } else { " " }),
-                Cell::from(c.user_name.clone()),
-                Cell::from(c.user_email.clone()),
+                Cell::from(&*c.user_name),
+                Cell::from(&*c.user_email),
                 Cell::from(c.status.as_str()),
-                Cell::from(c.redemption_code.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(c.redemption_code.as_deref().unwrap_or("-")),
                 Cell::from(c.students_assigned.to_string()),
             ])
             .style(style)
@@ -379,7 +397,10 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
         "Redemption code",
         "Students",
     ]))
-    .block(Block::bordered().title(format!(" Teachers ({}) ", t.rows.len())));
+    .block(Block::bordered().title(match loading(app) {
+        Some(progress) => format!(" Teachers: {progress} "),
+        None => format!(" Teachers ({}) ", t.rows.len()),
+    }));
     frame.render_widget(table, list);
 }
 
