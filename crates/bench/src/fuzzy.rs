@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 use seatdesk_client::{Cache, Snapshot};
-use seatdesk_core::api::seats::Claim;
+use seatdesk_client::ClaimRow as Claim;
 use seatdesk_tui::action::{Action, SearchAction};
 use seatdesk_tui::app::{Effect, Pane};
 use seatdesk_tui::keymap::Command as Cmd;

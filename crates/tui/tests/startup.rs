@@ -4,7 +4,7 @@
 
 mod support;
 
-use seatdesk_client::{ClaimStats, Head};
+use seatdesk_client::{ClaimRow, ClaimStats, Head};
 use seatdesk_tui::action::{Action, SyncAction};
 use seatdesk_tui::app::{App, Effect, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
@@ -61,7 +61,7 @@ fn the_dashboard_paints_from_stored_counts_before_the_claims_load() {
         "{}",
         screen(&app)
     );
-    let claims = snapshot().claims;
+    let claims = ClaimRow::from_claims(&snapshot().claims);
     let (first, rest) = claims.split_at(40);
     run(
         &mut app,
@@ -129,7 +129,7 @@ fn a_delta_during_the_load_updates_the_counts_and_keeps_the_rows() {
         &mut app,
         Action::Sync(SyncAction::Claims {
             generation,
-            chunk: after.clone(),
+            chunk: ClaimRow::from_claims(&after),
         }),
     );
     run(

@@ -15,7 +15,7 @@ use seatdesk_tui::update::map_key;
 use seatdesk_tui::view::banner_text;
 use support::{TEACHER_LICENSE, app, app_with, assert_message, cmd, now, run, type_text};
 
-fn shown_claims(app: &App) -> Vec<&seatdesk_core::api::seats::Claim> {
+fn shown_claims(app: &App) -> Vec<&seatdesk_client::ClaimRow> {
     app.claims_view
         .rows
         .iter()
@@ -600,12 +600,12 @@ fn the_account_switcher_narrows_every_pane() {
 
 #[test]
 fn a_search_overtaken_by_newer_typing_gives_up() {
-    let claims = support::snapshot().claims;
+    let claims = seatdesk_client::ClaimRow::from_claims(&support::snapshot().claims);
     assert!(model::fuzzy_match_until(&claims, "ada", || true).is_none());
     let all = model::fuzzy_match_until(&claims, "ada", || false).unwrap();
     assert_eq!(all, model::fuzzy_match(&claims, "ada"));
     // Matches are fuzzy over name, email, school and product: "ada" in order.
-    let has_ada = |c: &seatdesk_core::api::seats::Claim| {
+    let has_ada = |c: &seatdesk_client::ClaimRow| {
         let text = format!(
             "{} {} {} {}",
             c.user_name, c.user_email, c.org_name, c.product_name
@@ -764,7 +764,7 @@ fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
 #[test]
 fn the_filter_matches_exactly_what_nucleo_scores() {
     use nucleo::pattern::{CaseMatching, Normalization, Pattern};
-    let claims = support::snapshot().claims;
+    let claims = seatdesk_client::ClaimRow::from_claims(&support::snapshot().claims);
     for query in [
         "ada", "ada lin", "!ada", "^ben", "tanaka$", "'okafor", "xqz", "co ed",
     ] {
