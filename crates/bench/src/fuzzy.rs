@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use seatdesk_client::{Cache, Snapshot};
 use seatdesk_client::ClaimRow as Claim;
+use seatdesk_client::{Cache, Snapshot};
 use seatdesk_tui::action::{Action, SearchAction};
 use seatdesk_tui::app::{Effect, Pane};
 use seatdesk_tui::keymap::Command as Cmd;

@@ -73,10 +73,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         // painted <claims> <phase µs>... <peak MiB>
         let (wall, painted) = next()?;
-        anyhow::ensure!(painted.first().map(String::as_str) == Some("painted"), "unexpected: {painted:?}");
+        anyhow::ensure!(
+            painted.first().map(String::as_str) == Some("painted"),
+            "unexpected: {painted:?}"
+        );
         // loaded <claims> <peak MiB>
         let (loaded_wall, loaded) = next()?;
-        anyhow::ensure!(loaded.first().map(String::as_str) == Some("loaded"), "unexpected: {loaded:?}");
+        anyhow::ensure!(
+            loaded.first().map(String::as_str) == Some("loaded"),
+            "unexpected: {loaded:?}"
+        );
         // verified <µs>
         let (_, verified) = next()?;
         anyhow::ensure!(child.wait()?.success(), "the start-up child failed");

@@ -330,7 +330,8 @@ impl Cache {
         done: impl FnOnce(usize),
     ) -> Result<usize, sqlx::Error> {
         let pool = self.pool();
-        let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIM_ROWS} ORDER BY id"))).fetch(&pool);
+        let mut rows =
+            sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIM_ROWS} ORDER BY id"))).fetch(&pool);
         let mut names = Interner::default();
         let mut batch = Vec::with_capacity(chunk);
         let mut total = 0;
@@ -356,7 +357,8 @@ impl Cache {
     pub async fn load(&self) -> Result<Snapshot, sqlx::Error> {
         let head = self.head().await?;
         let pool = self.pool();
-        let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} ORDER BY id"))).fetch(&pool);
+        let mut rows =
+            sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} ORDER BY id"))).fetch(&pool);
         let mut claims = Vec::with_capacity(head.claims as usize);
         while let Some(row) = rows.try_next().await? {
             claims.extend(claim_from_row(&row)?);
@@ -412,10 +414,12 @@ impl Cache {
             }
         }
         for &id in &touched.claims_of {
-            let rows = sqlx::query(AssertSqlSafe(format!("{SELECT_CLAIMS} WHERE license_id = $1")))
-                .bind(id)
-                .fetch_all(&pool)
-                .await?;
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "{SELECT_CLAIMS} WHERE license_id = $1"
+            )))
+            .bind(id)
+            .fetch_all(&pool)
+            .await?;
             for row in &rows {
                 patch.claims.extend(claim_from_row(row)?);
             }

@@ -239,7 +239,10 @@ async fn damage_found_after_open_rebuilds_the_cache() {
     // Every clone (the sync, the loader) now works on the new empty file.
     let snapshot = other.load().await.unwrap();
     assert!(snapshot.claims.is_empty());
-    assert!(snapshot.last_sync.is_none(), "a rebuilt cache asks for a full sync");
+    assert!(
+        snapshot.last_sync.is_none(),
+        "a rebuilt cache asks for a full sync"
+    );
     assert_eq!(other.stats().await.unwrap().total(), 0);
     assert_eq!(cache.verify().await.unwrap(), None);
 }
@@ -251,10 +254,9 @@ async fn claim_counts_follow_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     let cache = filled(&dir.path().join("p.sqlite")).await;
     let count = |stats: &seatdesk_client::ClaimStats, license: i64, status: SeatStatus| {
-        stats
-            .licenses
-            .get(&license)
-            .map_or(0, |l| l.by_status[seatdesk_client::cache::stats::status_index(status)])
+        stats.licenses.get(&license).map_or(0, |l| {
+            l.by_status[seatdesk_client::cache::stats::status_index(status)]
+        })
     };
     let stats = cache.stats().await.unwrap();
     assert_eq!(count(&stats, 7, SeatStatus::Active), 1);
@@ -266,7 +268,10 @@ async fn claim_counts_follow_the_rows() {
         .upsert_claim(&claim(1, 8, SeatStatus::Revoked))
         .await
         .unwrap();
-    write.upsert_claim(&claim(3, 9, SeatStatus::Active)).await.unwrap();
+    write
+        .upsert_claim(&claim(3, 9, SeatStatus::Active))
+        .await
+        .unwrap();
     write.commit().await.unwrap();
     let stats = cache.stats().await.unwrap();
     assert_eq!(count(&stats, 7, SeatStatus::Active), 0);
@@ -276,7 +281,10 @@ async fn claim_counts_follow_the_rows() {
     write.delete_license(9).await.unwrap();
     // Not committed: nothing changes, counts included.
     drop(write);
-    assert_eq!(count(&cache.stats().await.unwrap(), 9, SeatStatus::Active), 1);
+    assert_eq!(
+        count(&cache.stats().await.unwrap(), 9, SeatStatus::Active),
+        1
+    );
     let mut write = cache.begin().await.unwrap();
     write.delete_license(9).await.unwrap();
     write.commit().await.unwrap();

@@ -2,8 +2,8 @@
 //! process on a loopback port over a fresh SQLite database.
 
 use seatdesk_client::api::ClaimFilter;
-use seatdesk_client::sync::sync;
 use seatdesk_client::cache::stats;
+use seatdesk_client::sync::sync;
 use seatdesk_client::{ApiClient, Cache, ClaimStats, ClientError, new_idempotency_key};
 use seatdesk_core::api::ItemOutcome;
 use seatdesk_core::{OrgKind, Role, SeatStatus};

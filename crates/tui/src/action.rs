@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use seatdesk_client::{Head, Patch, Snapshot};
 use seatdesk_client::ClaimRow;
+use seatdesk_client::{Head, Patch, Snapshot};
 use seatdesk_core::api::alerts::Alerts;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::CodeBatch;
@@ -98,7 +98,10 @@ pub enum SyncAction {
     /// to paint the dashboard. The claims follow in chunks.
     Opened(Box<Head>),
     /// The next claims of cache load `generation`, in id order.
-    Claims { generation: u64, chunk: Vec<ClaimRow> },
+    Claims {
+        generation: u64,
+        chunk: Vec<ClaimRow>,
+    },
     /// Cache load `generation` has sent every chunk (or failed).
     ClaimsDone {
         generation: u64,

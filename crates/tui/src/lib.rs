@@ -125,7 +125,8 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
     // Only what the dashboard shows: the claims stream in after the first
     // frame (the effects below), the integrity check runs after it too.
     let head = cache.head().await.wrap_err("reading the local cache")?;
-    let mut after_paint = update::update(&mut app, Action::Sync(SyncAction::Opened(Box::new(head))));
+    let mut after_paint =
+        update::update(&mut app, Action::Sync(SyncAction::Opened(Box::new(head))));
     after_paint.push(Effect::VerifyCache);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = Runner {

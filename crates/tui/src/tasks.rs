@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
-use seatdesk_client::sync;
 use seatdesk_client::cache::{Rebuilt, is_corruption};
+use seatdesk_client::sync;
 use seatdesk_client::{ApiClient, Cache, new_idempotency_key};
 use seatdesk_core::api::BulkResult;
 use tokio::sync::mpsc::UnboundedSender;
@@ -99,7 +99,8 @@ impl Runner {
                         .claims_in_chunks(
                             LOAD_CHUNK,
                             |chunk| {
-                                let _ = tx.send(Action::Sync(SyncAction::Claims { generation, chunk }));
+                                let _ =
+                                    tx.send(Action::Sync(SyncAction::Claims { generation, chunk }));
                             },
                             |total| {
                                 let _ = tx.send(Action::Sync(SyncAction::ClaimsDone {
@@ -125,7 +126,9 @@ impl Runner {
                 tokio::spawn(async move {
                     match cache.verify().await {
                         Ok(None) => tracing::info!("cache integrity check passed"),
-                        Ok(Some(why)) => send(Action::Sync(SyncAction::CacheRebuilt(why.to_string()))),
+                        Ok(Some(why)) => {
+                            send(Action::Sync(SyncAction::CacheRebuilt(why.to_string())))
+                        }
                         Err(error) => tracing::warn!(%error, "cache integrity check did not run"),
                     }
                 });

@@ -13,7 +13,13 @@ use support::{app, cmd, now, run, screen, snapshot};
 
 fn opened() -> (App, u64) {
     let data = snapshot();
-    let mut app = App::new("district", false, KeyMap::default(), Theme { mono: true }, now());
+    let mut app = App::new(
+        "district",
+        false,
+        KeyMap::default(),
+        Theme { mono: true },
+        now(),
+    );
     run(
         &mut app,
         Action::Resize {
@@ -46,9 +52,14 @@ fn the_dashboard_paints_from_stored_counts_before_the_claims_load() {
     assert!(app.claims.is_empty());
     assert!(app.sync.loaded);
     assert!(!app.dashboard.is_empty());
-    assert_eq!(app.dashboard, loaded.dashboard, "counts paint what rows would");
+    assert_eq!(
+        app.dashboard, loaded.dashboard,
+        "counts paint what rows would"
+    );
     assert!(
-        app.dashboard.iter().any(|s| s.weekly_activations.iter().any(|&n| n > 0)),
+        app.dashboard
+            .iter()
+            .any(|s| s.weekly_activations.iter().any(|&n| n > 0)),
         "the activation trend comes from the stored counts too"
     );
     let total = snapshot().claims.len();
@@ -156,5 +167,8 @@ fn a_cache_rebuilt_in_the_background_asks_for_a_sync() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Sync)));
     assert!(app.sync.in_flight);
     support::assert_message(&app, "integrity check");
-    assert!(!app.claims.is_empty(), "the rows on screen stay until the sync replaces them");
+    assert!(
+        !app.claims.is_empty(),
+        "the rows on screen stay until the sync replaces them"
+    );
 }

@@ -44,14 +44,15 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             Vec::new()
         }
         SyncAction::ClaimsDone { generation, result } => {
-            let Some(load) = app
-                .claims_load
-                .take_if(|l| l.generation == generation)
-            else {
+            let Some(load) = app.claims_load.take_if(|l| l.generation == generation) else {
                 return Vec::new();
             };
             if let Err(error) = &result {
-                notify(app, format!("reading the local cache failed: {error}"), true);
+                notify(
+                    app,
+                    format!("reading the local cache failed: {error}"),
+                    true,
+                );
             }
             replace_data(app, None, |app| {
                 app.claims = Arc::new(load.rows);
@@ -61,7 +62,9 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
         SyncAction::CacheRebuilt(why) => {
             notify(
                 app,
-                format!("the local cache {why}; it has been emptied and is reloading from the server"),
+                format!(
+                    "the local cache {why}; it has been emptied and is reloading from the server"
+                ),
                 true,
             );
             bulk::resync(app)
