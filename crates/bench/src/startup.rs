@@ -45,6 +45,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut walls = Vec::new();
     let mut loaded_walls = Vec::new();
     let mut verifies = Vec::new();
+    let mut streams = Vec::new();
+    let mut swaps = Vec::new();
     let mut phases: Vec<Vec<Duration>> = vec![Vec::new(); PHASES.len()];
     let mut paint_peaks = Vec::new();
     let mut load_peaks = Vec::new();
@@ -77,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             painted.first().map(String::as_str) == Some("painted"),
             "unexpected: {painted:?}"
         );
-        // loaded <claims> <peak MiB>
+        // loaded <claims> <peak MiB> <stream µs> <swap-in µs>
         let (loaded_wall, loaded) = next()?;
         anyhow::ensure!(
             loaded.first().map(String::as_str) == Some("loaded"),
@@ -95,23 +97,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         paint_peaks.push(painted[2 + PHASES.len()].parse::<f64>()?);
         load_peaks.push(loaded[2].parse::<f64>()?);
+        streams.push(Duration::from_micros(loaded[3].parse()?));
+        swaps.push(Duration::from_micros(loaded[4].parse()?));
         verifies.push(Duration::from_micros(verified[1].parse()?));
         walls.push(wall);
         loaded_walls.push(loaded_wall);
     }
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
     println!(
-        "| claims | spawn to painted | {} | peak RSS at paint | spawn to all claims loaded | peak RSS loaded | quick_check (background) |",
+        "| claims | spawn to painted | {} | peak RSS at paint | spawn to all claims loaded | stream | swap in | peak RSS loaded | quick_check (background) |",
         PHASES.join(" | ")
     );
-    println!("|---|---|{}---|---|---|---|", "---|".repeat(PHASES.len()));
+    println!(
+        "|---|---|{}---|---|---|---|---|---|",
+        "---|".repeat(PHASES.len())
+    );
     let phase_cells: Vec<String> = phases.into_iter().map(|p| ms(median(p))).collect();
     println!(
-        "| {claims} | {} | {} | {:.0} MiB | {} | {:.0} MiB | {} |",
+        "| {claims} | {} | {} | {:.0} MiB | {} | {} | {} | {:.0} MiB | {} |",
         ms(median(walls)),
         phase_cells.join(" | "),
         max(&paint_peaks),
         ms(median(loaded_walls)),
+        ms(median(streams)),
+        ms(median(swaps)),
         max(&load_peaks),
         ms(median(verifies)),
     );
@@ -173,6 +182,7 @@ pub async fn child(args: ChildArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no claims load asked for"))?;
     // The chunks go through `update` as the loop's channel would deliver them.
     let mut total = 0;
+    let streaming = Instant::now();
     cache
         .claims_in_chunks(
             16_384,
@@ -185,6 +195,8 @@ pub async fn child(args: ChildArgs) -> anyhow::Result<()> {
             |n| total = n,
         )
         .await?;
+    let streamed = streaming.elapsed();
+    let swapping = Instant::now();
     update(
         &mut app,
         Action::Sync(SyncAction::ClaimsDone {
@@ -193,10 +205,13 @@ pub async fn child(args: ChildArgs) -> anyhow::Result<()> {
         }),
     );
     terminal.draw(|f| seatdesk_tui::view::render(&app, f))?;
+    let swapped = swapping.elapsed();
     println!(
-        "loaded {} {:.1}",
+        "loaded {} {:.1} {} {}",
         app.claims.len(),
-        peak_rss_mib().unwrap_or(0.0)
+        peak_rss_mib().unwrap_or(0.0),
+        streamed.as_micros(),
+        swapped.as_micros()
     );
     anyhow::ensure!(app.claims_load.is_none(), "the load did not finish");
     let started = Instant::now();

@@ -292,28 +292,37 @@ impl Cache {
         })
     }
 
-    /// The stored claim counts of every license.
+    /// The stored claim counts of every license. One row per license
+    /// (its counts folded into a string by SQLite): a row costs far more to
+    /// hand over than to parse, and there are 100+ days per license.
     pub async fn stats(&self) -> Result<ClaimStats, sqlx::Error> {
         let pool = self.pool();
         let mut stats = ClaimStats::default();
-        let counts = sqlx::query("SELECT license_id, status, n FROM claim_counts")
-            .fetch_all(&pool)
-            .await?;
+        let counts = sqlx::query(
+            "SELECT license_id, group_concat(status || ':' || n) FROM claim_counts GROUP BY license_id",
+        )
+        .fetch_all(&pool)
+        .await?;
         for row in counts {
-            let Some(status) = SeatStatus::parse(row.try_get::<&str, _>(1)?) else {
-                continue;
-            };
             let entry = stats.licenses.entry(row.try_get(0)?).or_default();
-            entry.by_status[stats::status_index(status)] = row.try_get::<i64, _>(2)?.max(0) as u64;
+            for (status, n) in pairs(row.try_get(1)?) {
+                if let Some(status) = SeatStatus::parse(status) {
+                    entry.by_status[stats::status_index(status)] = n;
+                }
+            }
         }
-        let days = sqlx::query("SELECT license_id, day, n FROM claim_days")
-            .fetch_all(&pool)
-            .await?;
+        let days = sqlx::query(
+            "SELECT license_id, group_concat(day || ':' || n) FROM claim_days GROUP BY license_id",
+        )
+        .fetch_all(&pool)
+        .await?;
         for row in days {
             let entry = stats.licenses.entry(row.try_get(0)?).or_default();
-            entry
-                .activations
-                .insert(row.try_get(1)?, row.try_get::<i64, _>(2)?.max(0) as u64);
+            for (day, n) in pairs(row.try_get(1)?) {
+                if let Ok(day) = day.parse() {
+                    entry.activations.insert(day, n);
+                }
+            }
         }
         Ok(stats)
     }
@@ -449,6 +458,14 @@ impl Cache {
     pub async fn begin(&self) -> Result<CacheWrite, sqlx::Error> {
         Ok(CacheWrite::new(self.pool().begin().await?))
     }
+}
+
+/// "key:n,key:n" as written by the `group_concat`s of [`Cache::stats`].
+fn pairs(text: &str) -> impl Iterator<Item = (&str, u64)> {
+    text.split(',').filter_map(|pair| {
+        let (key, n) = pair.split_once(':')?;
+        Some((key, n.parse().ok()?))
+    })
 }
 
 async fn set_meta(
