@@ -1,0 +1,414 @@
+//! The Claims pane's fuzzy filter: nucleo's matcher over each claim's name,
+//! email, school and product, scanned in display order on worker threads so
+//! the first screenful can be painted long before the whole list is done.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use seatdesk_core::SeatStatus;
+use seatdesk_core::api::seats::Claim;
+
+/// Rows one worker takes at a time: small, so the first screenful (the
+/// first chunk or two) is ready within a millisecond or two.
+const CHUNK: usize = 4_096;
+/// How often a running search reports its count after the first screen.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// The Claims pane's filters other than the text query.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    /// Shown statuses, in `SeatStatus::ALL` order.
+    pub statuses: [bool; 4],
+    pub product: Option<i64>,
+    pub since: Option<DateTime<Utc>>,
+    /// Licenses of the chosen purchasing account.
+    pub scope: Option<Arc<HashSet<i64>>>,
+}
+
+impl ClaimFilter {
+    /// True when the filter keeps every claim.
+    pub fn is_all(&self) -> bool {
+        self.statuses.iter().all(|on| *on)
+            && self.product.is_none()
+            && self.since.is_none()
+            && self.scope.is_none()
+    }
+
+    pub fn keep(&self, claim: &Claim) -> bool {
+        let status = SeatStatus::ALL
+            .iter()
+            .position(|s| *s == claim.status)
+            .unwrap_or(0);
+        self.statuses[status]
+            && self.product.is_none_or(|p| claim.product_id == p)
+            && self.since.is_none_or(|since| claim.assigned_at >= since)
+            && self
+                .scope
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&claim.license_id))
+    }
+}
+
+/// One 64-bit summary per claim of which characters its four fields hold,
+/// filled in the first time a search reads the row (0 = not yet). A query
+/// character the row lacks rejects it without touching its strings, which
+/// is what a query matching nothing spends its time on. 8 bytes a claim.
+#[derive(Debug, Default)]
+pub struct Masks(Vec<AtomicU64>);
+
+/// Set in every computed mask, so 0 means "not computed yet".
+const COMPUTED: u64 = 1 << 63;
+
+impl Masks {
+    pub fn new(claims: usize) -> Self {
+        Masks((0..claims).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    fn of(&self, index: usize, claim: &Claim) -> u64 {
+        let Some(slot) = self.0.get(index) else {
+            return u64::MAX;
+        };
+        match slot.load(Ordering::Relaxed) {
+            0 => {
+                let mask = row_mask(claim);
+                slot.store(mask, Ordering::Relaxed);
+                mask
+            }
+            mask => mask,
+        }
+    }
+}
+
+/// Bit of one (lowercased) ASCII character; None for characters the mask
+/// does not track.
+fn char_bit(c: u8) -> u64 {
+    let bit = match c.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => c - b'a',
+        c @ b'0'..=b'9' => 26 + c - b'0',
+        b'.' => 36,
+        b'@' => 37,
+        b'-' => 38,
+        b'_' => 39,
+        b'\'' => 40,
+        b',' => 41,
+        b' ' => 42,
+        _ => 43,
+    };
+    1 << bit
+}
+
+fn row_mask(c: &Claim) -> u64 {
+    let mut mask = COMPUTED | char_bit(b' ');
+    for field in [
+        &*c.user_name,
+        &*c.user_email,
+        &*c.org_name,
+        &*c.product_name,
+    ] {
+        if !field.is_ascii() {
+            // Case folding and normalization of other scripts: never reject.
+            return u64::MAX;
+        }
+        for b in field.bytes() {
+            mask |= char_bit(b);
+        }
+    }
+    mask
+}
+
+/// Characters every match must contain: those of the atoms that are not
+/// negated. Non-ASCII query characters add nothing (they may fold to ASCII).
+fn query_mask(pattern: &nucleo::pattern::Pattern) -> u64 {
+    let mut mask = 0;
+    for atom in pattern.atoms.iter().filter(|a| !a.negative) {
+        for c in atom.needle_text().chars() {
+            if c.is_ascii() {
+                mask |= char_bit(c as u8);
+            }
+        }
+    }
+    mask
+}
+
+/// A search the filter task runs: `candidates` in display order, matched
+/// against `query`; the result keeps that order.
+#[derive(Debug, Clone)]
+pub struct SearchJob {
+    pub query: String,
+    pub claims: Arc<Vec<Claim>>,
+    /// Claim indices to look at, in display order: every claim, or the
+    /// complete result of a shorter query this one extends.
+    pub candidates: Arc<Vec<u32>>,
+    /// The pane's other filters: the first screen counts only rows it shows.
+    pub filter: ClaimFilter,
+    /// Shown matches that make a first screen.
+    pub screen: usize,
+    pub masks: Arc<Masks>,
+}
+
+/// What a running search reports before its complete answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The first matches in display order (at least a screenful shown) and
+    /// how many matches the pane shows so far.
+    FirstScreen { indices: Vec<u32>, shown: usize },
+    /// Later: only the count of shown matches so far.
+    Count { shown: usize },
+}
+
+impl SearchJob {
+    /// Runs the search; see [`search`].
+    pub fn run(
+        &self,
+        stale: impl Fn() -> bool + Sync,
+        report: impl FnMut(Progress),
+    ) -> Option<Vec<u32>> {
+        let rows = Rows {
+            claims: &self.claims,
+            candidates: &self.candidates,
+            filter: &self.filter,
+            masks: &self.masks,
+        };
+        search(&rows, &self.query, self.screen, stale, report)
+    }
+}
+
+/// What a search reads.
+struct Rows<'a> {
+    claims: &'a [Claim],
+    candidates: &'a [u32],
+    filter: &'a ClaimFilter,
+    masks: &'a Masks,
+}
+
+/// Matches `rows.candidates` against `query` over the machine's cores.
+/// Chunks are taken in display order and merged in that order; once the
+/// merged prefix holds `screen` shown rows `report` gets it, then a count
+/// now and then. None when `stale` says a newer query was typed.
+fn search(
+    rows: &Rows<'_>,
+    query: &str,
+    screen: usize,
+    stale: impl Fn() -> bool + Sync,
+    mut report: impl FnMut(Progress),
+) -> Option<Vec<u32>> {
+    let len = rows.candidates.len();
+    let chunks = len.div_ceil(CHUNK);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(chunks)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let gave_up = AtomicBool::new(false);
+    let pattern = nucleo::pattern::Pattern::parse(
+        query,
+        nucleo::pattern::CaseMatching::Ignore,
+        nucleo::pattern::Normalization::Smart,
+    );
+    let all = rows.filter.is_all();
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<u32>, usize)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, gave_up, stale, pattern) = (&next, &gave_up, &stale, &pattern);
+            scope.spawn(move || {
+                let mut matcher = RowMatcher::new(rows, pattern);
+                loop {
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    if chunk >= chunks || gave_up.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if stale() {
+                        gave_up.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(len);
+                    let found = matcher.scan(&rows.candidates[range]);
+                    let shown = if all {
+                        found.len()
+                    } else {
+                        let keep = |&&i: &&u32| rows.filter.keep(&rows.claims[i as usize]);
+                        found.iter().filter(keep).count()
+                    };
+                    if tx.send((chunk, found, shown)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut parked: Vec<Option<(Vec<u32>, usize)>> = vec![None; chunks];
+        let mut merged = 0;
+        let mut found = Vec::new();
+        let mut shown = 0;
+        let mut first_sent = false;
+        let mut last_report = Instant::now();
+        while let Ok((chunk, part, count)) = rx.recv() {
+            parked[chunk] = Some((part, count));
+            while let Some((part, count)) = parked.get_mut(merged).and_then(Option::take) {
+                found.extend(part);
+                shown += count;
+                merged += 1;
+            }
+            if merged == chunks {
+                continue;
+            }
+            if !first_sent && shown >= screen {
+                first_sent = true;
+                last_report = Instant::now();
+                report(Progress::FirstScreen {
+                    indices: found.clone(),
+                    shown,
+                });
+            } else if first_sent && last_report.elapsed() >= PROGRESS_EVERY {
+                last_report = Instant::now();
+                report(Progress::Count { shown });
+            }
+        }
+        (!gave_up.load(Ordering::Relaxed) && merged == chunks).then_some(found)
+    })
+}
+
+/// One worker's matcher and scratch space.
+struct RowMatcher<'a> {
+    rows: &'a Rows<'a>,
+    pattern: &'a nucleo::pattern::Pattern,
+    needs: u64,
+    matcher: nucleo::Matcher,
+    buf: Vec<char>,
+    haystack: String,
+}
+
+impl<'a> RowMatcher<'a> {
+    fn new(rows: &'a Rows<'a>, pattern: &'a nucleo::pattern::Pattern) -> Self {
+        let mut config = nucleo::Config::DEFAULT;
+        config.ignore_case = true;
+        RowMatcher {
+            rows,
+            pattern,
+            needs: query_mask(pattern),
+            matcher: nucleo::Matcher::new(config),
+            buf: Vec::new(),
+            haystack: String::new(),
+        }
+    }
+
+    /// The indices among `candidates` whose claim matches, in their order.
+    fn scan(&mut self, candidates: &[u32]) -> Vec<u32> {
+        let claims = self.rows.claims;
+        let mut found = Vec::new();
+        for &i in candidates {
+            let Some(c) = claims.get(i as usize) else {
+                continue;
+            };
+            if self.rows.masks.of(i as usize, c) & self.needs != self.needs {
+                continue;
+            }
+            self.haystack.clear();
+            for field in [
+                &*c.user_name,
+                &*c.user_email,
+                &*c.org_name,
+                &*c.product_name,
+            ] {
+                self.haystack.push_str(field);
+                self.haystack.push(' ');
+            }
+            let haystack = nucleo::Utf32Str::new(&self.haystack, &mut self.buf);
+            if matches(self.pattern, haystack, &mut self.matcher) {
+                found.push(i);
+            }
+        }
+        found
+    }
+}
+
+/// Whether `haystack` passes every atom of `pattern`. A filter needs only a
+/// yes or no, so fuzzy atoms use nucleo's linear greedy match instead of
+/// the optimal alignment `Pattern::score` computes for ranking: both find
+/// a match exactly when the atom's characters occur in order.
+fn matches(
+    pattern: &nucleo::pattern::Pattern,
+    haystack: nucleo::Utf32Str<'_>,
+    matcher: &mut nucleo::Matcher,
+) -> bool {
+    use nucleo::pattern::AtomKind;
+    pattern.atoms.iter().all(|atom| {
+        let needle = atom.needle_text();
+        if needle.chars().any(|c| !c.is_ascii()) {
+            // Such an atom turns normalization off (`ä` must not match `a`);
+            // only `Atom::score` can set that. It leaves the config behind,
+            // so restore what the ASCII atoms need. Rare, so the slower
+            // optimal match is fine.
+            let hit = atom.score(haystack, matcher).is_some();
+            matcher.config.ignore_case = true;
+            matcher.config.normalize = true;
+            return hit;
+        }
+        let hit = match atom.kind {
+            AtomKind::Fuzzy => matcher.fuzzy_match_greedy(haystack, needle),
+            AtomKind::Substring => matcher.substring_match(haystack, needle),
+            AtomKind::Prefix => matcher.prefix_match(haystack, needle),
+            AtomKind::Postfix => matcher.postfix_match(haystack, needle),
+            _ => matcher.exact_match(haystack, needle),
+        };
+        hit.is_some() != atom.negative
+    })
+}
+
+/// The indices of claims matching `query`, in list order: every claim
+/// searched, its row masks computed on the way (as a first search does).
+pub fn fuzzy_match(claims: &[Claim], query: &str) -> Vec<u32> {
+    fuzzy_match_within(claims, None, query, || false).unwrap_or_default()
+}
+
+/// Like [`fuzzy_match`], but gives up (None) as soon as `stale` says a newer
+/// query has been typed.
+pub fn fuzzy_match_until(
+    claims: &[Claim],
+    query: &str,
+    stale: impl Fn() -> bool + Sync,
+) -> Option<Vec<u32>> {
+    fuzzy_match_within(claims, None, query, stale)
+}
+
+/// Searches only the claims at `within` (e.g. the matches of a shorter
+/// query this one extends), or all of them; the result keeps their order.
+/// None when `stale` says a newer query was typed.
+pub fn fuzzy_match_within(
+    claims: &[Claim],
+    within: Option<&[u32]>,
+    query: &str,
+    stale: impl Fn() -> bool + Sync,
+) -> Option<Vec<u32>> {
+    let every: Vec<u32>;
+    let candidates = match within {
+        Some(indices) => indices,
+        None => {
+            every = (0..claims.len() as u32).collect();
+            &every
+        }
+    };
+    let filter = ClaimFilter {
+        statuses: [true; 4],
+        ..ClaimFilter::default()
+    };
+    let rows = Rows {
+        claims,
+        candidates,
+        filter: &filter,
+        masks: &Masks::new(claims.len()),
+    };
+    search(&rows, query, usize::MAX, stale, |_| {})
+}
+
+/// True when every match of `query` is also a match of `previous`, so the
+/// search can look only at `previous`'s matches: `query` extends it and
+/// neither uses nucleo's operators (a longer `!term` matches more rows).
+pub fn narrows(previous: &str, query: &str) -> bool {
+    let plain = |q: &str| !q.contains(['!', '^', '$', '\'', '\\']);
+    !previous.trim().is_empty() && query.starts_with(previous) && plain(previous) && plain(query)
+}
