@@ -377,3 +377,23 @@ fn the_teachers_filter_follows_new_rows_and_other_licenses() {
     cmd(&mut app, Command::NextLicense);
     assert!(app.teachers.rows.is_empty());
 }
+
+#[test]
+fn a_narrowed_search_keeps_the_candidates_order_however_few_or_many() {
+    let claims = many_claims();
+    let everything = model::fuzzy_match(&claims, "ada");
+    for step in [2, 50] {
+        // Candidates in a display order of their own: every step-th row, reversed.
+        let candidates: Vec<u32> = (0..claims.len() as u32).step_by(step).rev().collect();
+        let expected: Vec<u32> = candidates
+            .iter()
+            .copied()
+            .filter(|i| everything.binary_search(i).is_ok())
+            .collect();
+        assert!(!expected.is_empty());
+        for screen in [5, usize::MAX] {
+            let job = job(claims.clone(), candidates.clone(), "ada", screen);
+            assert_eq!(complete(&job), expected, "every {step}th row, screen {screen}");
+        }
+    }
+}

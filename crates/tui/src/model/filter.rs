@@ -11,9 +11,13 @@ use chrono::{DateTime, Utc};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::Claim;
 
-/// Rows one worker takes at a time: small, so the first screenful (the
-/// first chunk or two) is ready within a millisecond or two.
-const CHUNK: usize = 4_096;
+/// Rows one worker takes at a time (and between two looks at `stale`).
+const CHUNK: usize = 16_384;
+/// Display-order rows scanned for the first screen before giving up on a
+/// screenful and reporting what the top of the list holds.
+const FIRST_BUDGET: usize = 32_768;
+/// Rows between two looks at `stale` while looking for the first screen.
+const FIRST_STEP: usize = 1_024;
 /// How often a running search reports its count after the first screen.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -82,9 +86,9 @@ impl Masks {
     }
 }
 
-/// Bit of one (lowercased) ASCII character; None for characters the mask
-/// does not track.
-fn char_bit(c: u8) -> u64 {
+/// Bit of one ASCII character, case folded; other ASCII characters share
+/// one bit.
+const fn char_bit(c: u8) -> u64 {
     let bit = match c.to_ascii_lowercase() {
         c @ b'a'..=b'z' => c - b'a',
         c @ b'0'..=b'9' => 26 + c - b'0',
@@ -100,6 +104,18 @@ fn char_bit(c: u8) -> u64 {
     1 << bit
 }
 
+/// `char_bit` of every byte; a byte of a non-ASCII character sets every
+/// bit (case folding and normalization of other scripts: never reject).
+const BYTE_BITS: [u64; 256] = {
+    let mut table = [u64::MAX; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = char_bit(b as u8);
+        b += 1;
+    }
+    table
+};
+
 fn row_mask(c: &Claim) -> u64 {
     let mut mask = COMPUTED | char_bit(b' ');
     for field in [
@@ -108,12 +124,8 @@ fn row_mask(c: &Claim) -> u64 {
         &*c.org_name,
         &*c.product_name,
     ] {
-        if !field.is_ascii() {
-            // Case folding and normalization of other scripts: never reject.
-            return u64::MAX;
-        }
         for b in field.bytes() {
-            mask |= char_bit(b);
+            mask |= BYTE_BITS[b as usize];
         }
     }
     mask
@@ -184,10 +196,16 @@ struct Rows<'a> {
     masks: &'a Masks,
 }
 
-/// Matches `rows.candidates` against `query` over the machine's cores.
-/// Chunks are taken in display order and merged in that order; once the
-/// merged prefix holds `screen` shown rows `report` gets it, then a count
-/// now and then. None when `stale` says a newer query was typed.
+/// Matches `rows.candidates` (display order) against `query`; the result
+/// keeps their order. Two phases, because reading rows in display order
+/// means a cache miss or several per row, while reading them in memory
+/// order lets the hardware prefetch:
+/// 1. this thread scans the candidates in display order until a screenful
+///    of shown matches (or `FIRST_BUDGET` rows) and `report`s that prefix;
+/// 2. workers on every core scan the rest in memory order, and one pass
+///    places the matches in display order.
+///
+/// None when `stale` says a newer query was typed.
 fn search(
     rows: &Rows<'_>,
     query: &str,
@@ -195,25 +213,72 @@ fn search(
     stale: impl Fn() -> bool + Sync,
     mut report: impl FnMut(Progress),
 ) -> Option<Vec<u32>> {
+    let pattern = nucleo::pattern::Pattern::parse(
+        query,
+        nucleo::pattern::CaseMatching::Ignore,
+        nucleo::pattern::Normalization::Smart,
+    );
     let len = rows.candidates.len();
-    let chunks = len.div_ceil(CHUNK);
+    let all = rows.filter.is_all();
+    let shown_of = |found: &[u32]| {
+        if all {
+            found.len()
+        } else {
+            let keep = |&&i: &&u32| rows.filter.keep(&rows.claims[i as usize]);
+            found.iter().filter(keep).count()
+        }
+    };
+    let mut reported = false;
+    if screen < usize::MAX {
+        let mut matcher = RowMatcher::new(rows, &pattern);
+        let (mut first, mut shown, mut at) = (Vec::new(), 0, 0);
+        while at < len && at < FIRST_BUDGET && shown < screen {
+            if stale() {
+                return None;
+            }
+            let end = (at + FIRST_STEP).min(len);
+            let found = matcher.scan(rows.candidates[at..end].iter().copied());
+            shown += shown_of(&found);
+            first.extend(found);
+            at = end;
+        }
+        if at == len {
+            return Some(first);
+        }
+        report(Progress::FirstScreen {
+            indices: first,
+            shown,
+        });
+        reported = true;
+    }
+    // Few candidates (a narrowed search): scan them as they are. Many: in
+    // memory order, skipping rows that are not candidates.
+    let sparse = len < rows.claims.len() / 16;
+    let want: Vec<bool> = if sparse || len == rows.claims.len() {
+        Vec::new()
+    } else {
+        let mut want = vec![false; rows.claims.len()];
+        for &i in rows.candidates {
+            if let Some(slot) = want.get_mut(i as usize) {
+                *slot = true;
+            }
+        }
+        want
+    };
+    let span = if sparse { len } else { rows.claims.len() };
+    let chunks = span.div_ceil(CHUNK);
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(chunks)
         .max(1);
     let next = AtomicUsize::new(0);
     let gave_up = AtomicBool::new(false);
-    let pattern = nucleo::pattern::Pattern::parse(
-        query,
-        nucleo::pattern::CaseMatching::Ignore,
-        nucleo::pattern::Normalization::Smart,
-    );
-    let all = rows.filter.is_all();
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<u32>, usize)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, gave_up, stale, pattern) = (&next, &gave_up, &stale, &pattern);
+            let (want, shown_of) = (&want, &shown_of);
             scope.spawn(move || {
                 let mut matcher = RowMatcher::new(rows, pattern);
                 loop {
@@ -225,14 +290,15 @@ fn search(
                         gave_up.store(true, Ordering::Relaxed);
                         return;
                     }
-                    let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(len);
-                    let found = matcher.scan(&rows.candidates[range]);
-                    let shown = if all {
-                        found.len()
+                    let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(span);
+                    let found = if sparse {
+                        matcher.scan(rows.candidates[range].iter().copied())
+                    } else if want.is_empty() {
+                        matcher.scan(range.map(|i| i as u32))
                     } else {
-                        let keep = |&&i: &&u32| rows.filter.keep(&rows.claims[i as usize]);
-                        found.iter().filter(keep).count()
+                        matcher.scan(range.filter(|&i| want[i]).map(|i| i as u32))
                     };
+                    let shown = shown_of(&found);
                     if tx.send((chunk, found, shown)).is_err() {
                         return;
                     }
@@ -240,35 +306,34 @@ fn search(
             });
         }
         drop(tx);
-        let mut parked: Vec<Option<(Vec<u32>, usize)>> = vec![None; chunks];
-        let mut merged = 0;
-        let mut found = Vec::new();
+        let mut parts: Vec<Vec<u32>> = vec![Vec::new(); chunks];
         let mut shown = 0;
-        let mut first_sent = false;
         let mut last_report = Instant::now();
         while let Ok((chunk, part, count)) = rx.recv() {
-            parked[chunk] = Some((part, count));
-            while let Some((part, count)) = parked.get_mut(merged).and_then(Option::take) {
-                found.extend(part);
-                shown += count;
-                merged += 1;
-            }
-            if merged == chunks {
-                continue;
-            }
-            if !first_sent && shown >= screen {
-                first_sent = true;
-                last_report = Instant::now();
-                report(Progress::FirstScreen {
-                    indices: found.clone(),
-                    shown,
-                });
-            } else if first_sent && last_report.elapsed() >= PROGRESS_EVERY {
+            parts[chunk] = part;
+            shown += count;
+            if reported && last_report.elapsed() >= PROGRESS_EVERY {
                 last_report = Instant::now();
                 report(Progress::Count { shown });
             }
         }
-        (!gave_up.load(Ordering::Relaxed) && merged == chunks).then_some(found)
+        if gave_up.load(Ordering::Relaxed) {
+            return None;
+        }
+        if sparse {
+            return Some(parts.concat());
+        }
+        let mut hit = vec![false; rows.claims.len()];
+        for i in parts.into_iter().flatten() {
+            hit[i as usize] = true;
+        }
+        Some(
+            rows.candidates
+                .iter()
+                .copied()
+                .filter(|&i| hit.get(i as usize).copied().unwrap_or(false))
+                .collect(),
+        )
     })
 }
 
@@ -297,10 +362,10 @@ impl<'a> RowMatcher<'a> {
     }
 
     /// The indices among `candidates` whose claim matches, in their order.
-    fn scan(&mut self, candidates: &[u32]) -> Vec<u32> {
+    fn scan(&mut self, candidates: impl Iterator<Item = u32>) -> Vec<u32> {
         let claims = self.rows.claims;
         let mut found = Vec::new();
-        for &i in candidates {
+        for i in candidates {
             let Some(c) = claims.get(i as usize) else {
                 continue;
             };
