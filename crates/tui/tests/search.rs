@@ -393,7 +393,11 @@ fn a_narrowed_search_keeps_the_candidates_order_however_few_or_many() {
         assert!(!expected.is_empty());
         for screen in [5, usize::MAX] {
             let job = job(claims.clone(), candidates.clone(), "ada", screen);
-            assert_eq!(complete(&job), expected, "every {step}th row, screen {screen}");
+            assert_eq!(
+                complete(&job),
+                expected,
+                "every {step}th row, screen {screen}"
+            );
         }
     }
 }
