@@ -1,6 +1,7 @@
 //! The Claims pane's fuzzy filter: nucleo's matcher over each claim's name,
-//! email, school and product, scanned in display order on worker threads so
-//! the first screenful can be painted long before the whole list is done.
+//! email, school and product. The top of the list is searched first, in
+//! display order, so its first screenful can be painted long before the
+//! rest is done on worker threads.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -156,7 +157,8 @@ pub struct SearchJob {
     pub candidates: Arc<Vec<u32>>,
     /// The pane's other filters: the first screen counts only rows it shows.
     pub filter: ClaimFilter,
-    /// Shown matches that make a first screen.
+    /// Shown matches that make a first screen; `usize::MAX`: no first
+    /// screen, only the complete result.
     pub screen: usize,
     pub masks: Arc<Masks>,
 }
@@ -164,8 +166,8 @@ pub struct SearchJob {
 /// What a running search reports before its complete answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
-    /// The first matches in display order (at least a screenful shown) and
-    /// how many matches the pane shows so far.
+    /// The first matches in display order (a screenful shown, or all that
+    /// the top rows held) and how many of them the pane shows.
     FirstScreen { indices: Vec<u32>, shown: usize },
     /// Later: only the count of shown matches so far.
     Count { shown: usize },
