@@ -122,7 +122,17 @@ pub enum SyncAction {
 
 #[derive(Debug, Clone)]
 pub enum SearchAction {
-    /// Fuzzy-search results for query `generation`: claim indices, in order.
+    /// The first screenful of matches of query `generation`, in display
+    /// order, while the search goes on; `found` shown matches so far.
+    FirstScreen {
+        generation: u64,
+        indices: Vec<u32>,
+        found: usize,
+    },
+    /// How many shown matches the running search has found so far.
+    Progress { generation: u64, found: usize },
+    /// The complete result of query `generation`: claim indices, in the
+    /// display order the search scanned.
     Matched { generation: u64, indices: Vec<u32> },
 }
 

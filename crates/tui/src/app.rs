@@ -122,17 +122,39 @@ pub struct ClaimsView {
     pub query: String,
     /// Bumped per query so late results of an older query are dropped.
     pub generation: u64,
-    /// Indices matching `query` (None without a query).
-    pub matched: Option<Arc<Vec<u32>>>,
+    /// The last complete search result (None without a query).
+    pub matched: Option<Matched>,
+    /// True while the search for `query` runs.
     pub searching: bool,
+    /// The running search's first screenful of matches, in display order;
+    /// shown until its complete result replaces it.
+    pub partial: Option<Arc<Vec<u32>>>,
+    /// Shown matches the running search has found so far.
+    pub found: usize,
+    /// `order_version` the running search scans in.
+    pub search_order: u64,
     /// Indices into `App::claims` after every filter, in display order.
     pub rows: Vec<u32>,
     pub list: ListState,
     /// Every claim index in `order_sort` order, so filtering a million rows
-    /// places them by one pass instead of a sort. None when the rows or the
-    /// sort changed since.
-    pub order: Vec<u32>,
+    /// places them by one pass instead of a sort, and searches scan in
+    /// display order. `order_sort` is None when the rows changed since.
+    pub order: Arc<Vec<u32>>,
     pub order_sort: Option<ClaimSort>,
+    /// Bumped whenever `order` is rebuilt.
+    pub order_version: u64,
+    /// Per-claim character masks the search fills in and reuses.
+    pub masks: Arc<crate::model::Masks>,
+}
+
+/// A complete search result: every claim matching `query`.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub query: String,
+    /// Claim indices, in `order` order when `order` equals the view's
+    /// `order_version` (any other value: not yet placed).
+    pub indices: Arc<Vec<u32>>,
+    pub order: u64,
 }
 
 impl Default for ClaimsView {
@@ -146,10 +168,15 @@ impl Default for ClaimsView {
             generation: 0,
             matched: None,
             searching: false,
+            partial: None,
+            found: 0,
+            search_order: 0,
             rows: Vec::new(),
             list: ListState::default(),
-            order: Vec::new(),
+            order: Arc::default(),
             order_sort: None,
+            order_version: 0,
+            masks: Arc::default(),
         }
     }
 }
@@ -173,6 +200,9 @@ pub struct TeachersView {
     /// Seat ids of `rows`, so a frame counts hidden marks without walking
     /// every row of the license.
     pub shown: HashSet<i64>,
+    /// The license's live teacher seats (claim indices), so a key typed
+    /// into the filter does not walk every claim. None after rows change.
+    pub seats: Option<(i64, Vec<u32>)>,
     pub list: ListState,
     /// Marked seat ids; they survive refreshes and filter changes.
     pub marks: BTreeSet<i64>,
@@ -282,13 +312,10 @@ pub enum Effect {
     Sync,
     LoadMe,
     LoadAccounts,
+    /// The Claims filter's search, streamed: a first screen, then the rest.
     Search {
         generation: u64,
-        query: String,
-        claims: Arc<Vec<ClaimRow>>,
-        /// Search only these claims: the matches of a shorter query that
-        /// this one extends (typing narrows, it never re-reads every row).
-        within: Option<Arc<Vec<u32>>>,
+        job: crate::model::SearchJob,
     },
     Revoke {
         chunks: Vec<Vec<i64>>,

@@ -2,7 +2,8 @@
 //! dashboard and the filtered, sorted row lists of each pane. Computed in
 //! `update` when data or filters change, never while drawing.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use seatdesk_client::ClaimStats;
@@ -16,6 +17,13 @@ use seatdesk_core::api::seats::ClaimSort;
 use seatdesk_core::seats::{DateStanding, expires_within};
 
 use crate::app::App;
+
+mod filter;
+
+pub use filter::{
+    ClaimFilter, Masks, Progress, SearchJob, fuzzy_match, fuzzy_match_until, fuzzy_match_within,
+    narrows,
+};
 
 /// Weeks of activations the dashboard chart covers.
 pub const TREND_WEEKS: usize = 12;
@@ -117,60 +125,101 @@ pub fn status_index(status: SeatStatus) -> usize {
         .unwrap_or(0)
 }
 
+/// The Claims pane's filters other than the text query.
+pub fn claim_filter(app: &App) -> ClaimFilter {
+    let view = &app.claims_view;
+    ClaimFilter {
+        statuses: view.statuses,
+        product: view.product,
+        since: view
+            .assigned_within
+            .map(|days| app.now - Duration::days(days)),
+        scope: app
+            .account
+            .map(|_| Arc::new(app.license_ids().into_iter().collect())),
+    }
+}
+
+/// The search for the Claims pane's query, over the claims in display
+/// order: every claim, or with `narrow` only the last complete result when
+/// the query extends its query (typing narrows).
+pub fn search_job(app: &App, narrow: bool) -> SearchJob {
+    let view = &app.claims_view;
+    let candidates = match &view.matched {
+        Some(m) if narrow && m.order == view.order_version && narrows(&m.query, &view.query) => {
+            m.indices.clone()
+        }
+        _ => view.order.clone(),
+    };
+    SearchJob {
+        query: view.query.clone(),
+        claims: app.claims.clone(),
+        candidates,
+        filter: claim_filter(app),
+        screen: app.list_height(),
+        masks: view.masks.clone(),
+    }
+}
+
 /// Recomputes the claims pane's rows from its filters.
 pub fn rebuild_claims(app: &mut App) {
-    let stale = app.claims_view.order_sort != Some(app.claims_view.sort)
-        || app.claims_view.order.len() != app.claims.len();
-    if stale {
+    let view = &mut app.claims_view;
+    // `order_sort` is cleared whenever the rows change (see `replace_data`).
+    let new_data = view.order_sort.is_none() || view.order.len() != app.claims.len();
+    if new_data || view.order_sort != Some(view.sort) {
         let mut all: Vec<u32> = (0..app.claims.len() as u32).collect();
-        sort_claims(&app.claims, app.claims_view.sort, &mut all);
-        app.claims_view.order = all;
-        app.claims_view.order_sort = Some(app.claims_view.sort);
+        sort_claims(&app.claims, view.sort, &mut all);
+        view.order = Arc::new(all);
+        view.order_sort = Some(view.sort);
+        view.order_version += 1;
+        // A first screen in the old order would show rows out of place.
+        view.partial = None;
+        if new_data {
+            view.masks = Arc::new(Masks::new(app.claims.len()));
+        }
     }
+    // A complete result found in another order (before a new sort or new
+    // rows): the same set, placed in today's order by one pass.
+    if let Some(m) = view.matched.as_mut()
+        && m.order != view.order_version
+    {
+        let mut hit = vec![false; app.claims.len()];
+        for &i in m.indices.iter() {
+            if let Some(slot) = hit.get_mut(i as usize) {
+                *slot = true;
+            }
+        }
+        m.indices = Arc::new(
+            view.order
+                .iter()
+                .copied()
+                .filter(|&i| hit[i as usize])
+                .collect(),
+        );
+        m.order = view.order_version;
+    }
+    let filter = claim_filter(app);
     let view = &app.claims_view;
     let claims = &app.claims;
-    let since = view
-        .assigned_within
-        .map(|days| app.now - Duration::days(days));
-    let scope: Option<HashSet<i64>> = app.account.map(|_| app.license_ids().into_iter().collect());
-    let keep = |i: u32| {
-        let claim = &claims[i as usize];
-        view.shows(claim.status)
-            && view.product.is_none_or(|p| claim.product_id == p)
-            && since.is_none_or(|since| claim.assigned_at >= since)
-            && scope
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&claim.license_id))
+    // While a query is searched: its first screen once found, else the
+    // last complete result (a key behind) until then.
+    let source: &[u32] = if view.query.trim().is_empty() {
+        &view.order
+    } else if let Some(partial) = view.partial.as_ref().filter(|_| view.searching) {
+        partial
+    } else if let Some(m) = &view.matched {
+        &m.indices
+    } else {
+        &view.order
     };
-    let filtering = view.statuses.iter().any(|on| !on)
-        || view.product.is_some()
-        || since.is_some()
-        || scope.is_some();
-    let order = &view.order;
-    let rows: Vec<u32> = match &view.matched {
-        // A few matches: sorting them beats a pass over every row.
-        Some(matched) if matched.len() < claims.len() / 16 => {
-            let mut rows: Vec<u32> = matched
-                .iter()
-                .copied()
-                .filter(|&i| (i as usize) < claims.len() && keep(i))
-                .collect();
-            sort_claims(claims, view.sort, &mut rows);
-            rows
-        }
-        Some(matched) => {
-            let mut hit = vec![false; claims.len()];
-            for &i in matched.iter().filter(|&&i| (i as usize) < claims.len()) {
-                hit[i as usize] = true;
-            }
-            order
-                .iter()
-                .copied()
-                .filter(|&i| hit[i as usize] && (!filtering || keep(i)))
-                .collect()
-        }
-        None if !filtering => order.clone(),
-        None => order.iter().copied().filter(|&i| keep(i)).collect(),
+    let rows: Vec<u32> = if filter.is_all() {
+        source.to_vec()
+    } else {
+        source
+            .iter()
+            .copied()
+            .filter(|&i| claims.get(i as usize).is_some_and(|c| filter.keep(c)))
+            .collect()
     };
     let height = app.list_height();
     app.claims_view.rows = rows;
@@ -193,7 +242,9 @@ fn sort_claims(claims: &[Claim], sort: ClaimSort, rows: &mut [u32]) {
 }
 
 /// Recomputes the Teachers pane's rows (live teacher seats of the chosen
-/// license that pass the text filter).
+/// license that pass the text filter). The license's seats are found by
+/// one walk over every claim when the license or the rows change; a key
+/// typed into the filter looks at those seats only.
 pub fn rebuild_teachers(app: &mut App) {
     if app
         .teachers
@@ -202,19 +253,32 @@ pub fn rebuild_teachers(app: &mut App) {
     {
         app.teachers.license = app.license_ids().first().copied();
     }
+    let license = app.teachers.license;
+    if app
+        .teachers
+        .seats
+        .as_ref()
+        .is_none_or(|(l, _)| Some(*l) != license)
+    {
+        app.teachers.seats = license.map(|l| (l, app.teacher_seats(l).map(|(i, _)| i).collect()));
+    }
     let query = app.teachers.query.to_lowercase();
-    let rows: Vec<u32> = match app.teachers.license {
-        Some(license) => app
-            .teacher_seats(license)
-            .filter(|(_, c)| {
+    let claims = &app.claims;
+    let rows: Vec<u32> = match &app.teachers.seats {
+        Some((_, seats)) => seats
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let Some(c) = claims.get(i as usize) else {
+                    return false;
+                };
                 query.is_empty()
-                    || c.user_name.to_lowercase().contains(&query)
-                    || c.user_email.to_lowercase().contains(&query)
+                    || contains_folded(&c.user_name, &query)
+                    || contains_folded(&c.user_email, &query)
                     || c.redemption_code
                         .as_deref()
-                        .is_some_and(|code| code.to_lowercase().contains(&query))
+                        .is_some_and(|code| contains_folded(code, &query))
             })
-            .map(|(i, _)| i)
             .collect(),
         None => Vec::new(),
     };
@@ -223,6 +287,20 @@ pub fn rebuild_teachers(app: &mut App) {
     app.teachers.rows = rows;
     let len = app.teachers.rows.len();
     app.teachers.list.scroll(len, height);
+}
+
+/// Whether `text` contains `lowered` (already lowercase) ignoring case,
+/// without allocating for ASCII text.
+fn contains_folded(text: &str, lowered: &str) -> bool {
+    if text.is_ascii() && lowered.is_ascii() {
+        let (text, needle) = (text.as_bytes(), lowered.as_bytes());
+        needle.is_empty()
+            || text
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        text.to_lowercase().contains(lowered)
+    }
 }
 
 /// Marked seats the Teachers filter currently hides. Drawn every frame, so
@@ -264,125 +342,6 @@ pub fn humanize_age(age: Duration) -> String {
         3600..=172_799 => format!("{} h ago", secs / 3600),
         _ => format!("{} days ago", secs / 86_400),
     }
-}
-
-/// Runs nucleo's fuzzy matcher over each claim's name, email, school and
-/// product; returns the indices of matching claims in list order. Called on
-/// a blocking worker thread.
-pub fn fuzzy_match(claims: &[Claim], query: &str) -> Vec<u32> {
-    fuzzy_match_until(claims, query, || false).unwrap_or_default()
-}
-
-/// Rows checked between two looks at `stale`.
-const SEARCH_STRIDE: usize = 16_384;
-
-/// Like [`fuzzy_match`], but gives up (None) as soon as `stale` says a newer
-/// query has been typed, so fast typing over a million rows does not queue
-/// up whole searches nobody will see.
-pub fn fuzzy_match_until(
-    claims: &[Claim],
-    query: &str,
-    stale: impl Fn() -> bool + Sync,
-) -> Option<Vec<u32>> {
-    fuzzy_match_within(claims, None, query, stale)
-}
-
-/// Searches only the claims at `within` (ascending indices, e.g. the
-/// matches of a shorter query this one extends), or all of them. Large
-/// searches are split over the machine's cores.
-pub fn fuzzy_match_within(
-    claims: &[Claim],
-    within: Option<&[u32]>,
-    query: &str,
-    stale: impl Fn() -> bool + Sync,
-) -> Option<Vec<u32>> {
-    let len = within.map_or(claims.len(), <[u32]>::len);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(len / SEARCH_STRIDE)
-        .max(1);
-    let part = len.div_ceil(threads);
-    let search = |range: std::ops::Range<usize>| match within {
-        Some(indices) => match_rows(claims, indices[range].iter().copied(), query, &stale),
-        None => match_rows(claims, range.start as u32..range.end as u32, query, &stale),
-    };
-    if threads == 1 {
-        return search(0..len);
-    }
-    let parts: Vec<Option<Vec<u32>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * part).min(len)..((t + 1) * part).min(len);
-                let search = &search;
-                scope.spawn(move || search(range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
-    let mut found = Vec::new();
-    for part in parts {
-        found.extend(part?);
-    }
-    Some(found)
-}
-
-/// One thread's share: the claims at `indices` that match `query`.
-fn match_rows(
-    claims: &[Claim],
-    indices: impl Iterator<Item = u32>,
-    query: &str,
-    stale: &(impl Fn() -> bool + Sync),
-) -> Option<Vec<u32>> {
-    use nucleo::pattern::{CaseMatching, Normalization, Pattern};
-    use nucleo::{Config, Matcher, Utf32Str};
-    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let mut config = Config::DEFAULT;
-    config.ignore_case = true;
-    let mut matcher = Matcher::new(config);
-    let mut buf = Vec::new();
-    let mut found = Vec::new();
-    let mut haystack = String::new();
-    for (n, i) in indices.enumerate() {
-        if n % SEARCH_STRIDE == 0 && stale() {
-            return None;
-        }
-        let c = &claims[i as usize];
-        haystack.clear();
-        for field in [&c.user_name, &c.user_email, &c.org_name, &c.product_name] {
-            haystack.push_str(field);
-            haystack.push(' ');
-        }
-        if matches(&pattern, Utf32Str::new(&haystack, &mut buf), &mut matcher) {
-            found.push(i);
-        }
-    }
-    Some(found)
-}
-
-/// Whether `haystack` passes every atom of `pattern`. A filter needs only a
-/// yes or no, so fuzzy atoms use nucleo's linear greedy match instead of
-/// the optimal alignment `Pattern::score` computes for ranking: both find
-/// a match exactly when the atom's characters occur in order.
-fn matches(
-    pattern: &nucleo::pattern::Pattern,
-    haystack: nucleo::Utf32Str<'_>,
-    matcher: &mut nucleo::Matcher,
-) -> bool {
-    use nucleo::pattern::AtomKind;
-    pattern.atoms.iter().all(|atom| {
-        let needle = atom.needle_text();
-        let hit = match atom.kind {
-            AtomKind::Fuzzy => matcher.fuzzy_match_greedy(haystack, needle),
-            AtomKind::Substring => matcher.substring_match(haystack, needle),
-            AtomKind::Prefix => matcher.prefix_match(haystack, needle),
-            AtomKind::Postfix => matcher.postfix_match(haystack, needle),
-            _ => matcher.exact_match(haystack, needle),
-        };
-        hit.is_some() != atom.negative
-    })
 }
 
 /// The cached licenses that pass the Inventory pane's filters, as a
@@ -459,12 +418,4 @@ pub fn rebuild_codes(app: &mut App) {
     let height = app.list_height();
     let len = app.codes.rows.len();
     app.codes.list.scroll(len, height);
-}
-
-/// True when every match of `query` is also a match of `previous`, so the
-/// search can look only at `previous`'s matches: `query` extends it and
-/// neither uses nucleo's operators (a longer `!term` matches more rows).
-pub fn narrows(previous: &str, query: &str) -> bool {
-    let plain = |q: &str| !q.contains(['!', '^', '$', '\'', '\\']);
-    !previous.trim().is_empty() && query.starts_with(previous) && plain(previous) && plain(query)
 }

@@ -160,26 +160,31 @@ impl Runner {
                     send(Action::Me(api.me().await.map_err(|e| e.to_string())));
                 });
             }
-            Effect::Search {
-                generation,
-                query,
-                claims,
-                within,
-            } => {
+            Effect::Search { generation, job } => {
                 self.latest_search.store(generation, Ordering::Relaxed);
                 let latest = self.latest_search.clone();
-                tokio::spawn(async move {
-                    let found = tokio::task::spawn_blocking(move || {
-                        model::fuzzy_match_within(
-                            &claims,
-                            within.as_deref().map(Vec::as_slice),
-                            &query,
-                            || latest.load(Ordering::Relaxed) != generation,
-                        )
-                    })
-                    .await;
-                    if let Ok(Some(indices)) = found {
-                        send(Action::Search(SearchAction::Matched {
+                let tx = self.tx.clone();
+                // A blocking thread runs the scan (itself spread over the
+                // cores) and reports the first screen as soon as it exists.
+                tokio::task::spawn_blocking(move || {
+                    let report = |progress| {
+                        let _ = tx.send(Action::Search(match progress {
+                            model::Progress::FirstScreen { indices, shown } => {
+                                SearchAction::FirstScreen {
+                                    generation,
+                                    indices,
+                                    found: shown,
+                                }
+                            }
+                            model::Progress::Count { shown } => SearchAction::Progress {
+                                generation,
+                                found: shown,
+                            },
+                        }));
+                    };
+                    let stale = || latest.load(Ordering::Relaxed) != generation;
+                    if let Some(indices) = job.run(stale, report) {
+                        let _ = tx.send(Action::Search(SearchAction::Matched {
                             generation,
                             indices,
                         }));

@@ -1,13 +1,11 @@
 //! `update`: the one place state changes. Pure and synchronous: anything
 //! that needs the network or the disk is returned as an [`Effect`].
 
-use std::sync::Arc;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
-use crate::action::{Action, AuditAction, SearchAction};
+use crate::action::{Action, AuditAction};
 use crate::app::{App, CHUNK, Dialog, Effect, Input, InventoryTab, Message, Pane};
 use crate::keymap::{Command, Key};
 use crate::model;
@@ -17,6 +15,7 @@ mod codes;
 mod forms;
 mod input;
 mod inventory;
+mod search;
 mod sync;
 mod triage;
 mod validate;
@@ -126,16 +125,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Sync(sync) => on_sync(app, sync),
-        Action::Search(SearchAction::Matched {
-            generation,
-            indices,
-        }) => {
-            if generation == app.claims_view.generation {
-                app.claims_view.matched = Some(Arc::new(indices));
-                app.claims_view.searching = false;
-                app.claims_view.list = Default::default();
-                model::rebuild_claims(app);
-            }
+        Action::Search(search) => {
+            search::on_search(app, search);
             Vec::new()
         }
         Action::Bulk(bulk) => on_bulk(app, bulk),
@@ -208,6 +199,8 @@ fn notify(app: &mut App, text: String, error: bool) {
 
 fn rebuild_lists(app: &mut App) {
     model::rebuild_claims(app);
+    // The rows may have changed: find the license's teacher seats again.
+    app.teachers.seats = None;
     model::rebuild_teachers(app);
     model::rebuild_audit(app);
     model::rebuild_codes(app);

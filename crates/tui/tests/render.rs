@@ -3,7 +3,7 @@
 mod support;
 
 use seatdesk_core::Role;
-use seatdesk_tui::action::{Action, BulkAction, SyncAction};
+use seatdesk_tui::action::{Action, BulkAction, SearchAction, SyncAction};
 use seatdesk_tui::app::{App, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use support::{app, app_with, run, screen};
@@ -47,6 +47,28 @@ fn claims_filtered_pending_only_sorted_by_claim() {
         run(app, Action::Run(Command::ToggleExpired));
         run(app, Action::Run(Command::ToggleRevoked));
         run(app, Action::Run(Command::CycleSort));
+    });
+}
+
+#[test]
+fn claims_first_screen_while_searching() {
+    each_size("claims_searching", |app| {
+        go(app, Pane::Claims);
+        run(app, Action::Run(Command::Filter));
+        for c in "ada".chars() {
+            run(app, Action::Text(key(c)));
+        }
+        let job = seatdesk_tui::model::search_job(app, true);
+        let all = job.run(|| false, |_| {}).expect("not stale");
+        let generation = app.claims_view.generation;
+        run(
+            app,
+            Action::Search(SearchAction::FirstScreen {
+                generation,
+                indices: all[..3].to_vec(),
+                found: 3,
+            }),
+        );
     });
 }
 

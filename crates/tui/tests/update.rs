@@ -60,20 +60,18 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
     cmd(&mut app, Command::GoPane(1));
     cmd(&mut app, Command::Filter);
     let effects = type_text(&mut app, "ada");
-    let Some(Effect::Search {
-        generation,
-        query,
-        claims,
-        ..
-    }) = effects.into_iter().next()
-    else {
+    let Some(Effect::Search { generation, job }) = effects.into_iter().next() else {
         panic!("typing asks for a background search");
     };
+    let (query, claims) = (job.query.clone(), job.claims.clone());
     assert_eq!(query, "ada");
     assert!(app.claims_view.searching);
-    // What the background task computes:
-    let indices = model::fuzzy_match(&claims, &query);
+    // What the background task computes, in display order:
+    let indices = job.run(|| false, |_| {}).unwrap();
     assert!(!indices.is_empty() && indices.len() < claims.len());
+    let mut sorted = indices.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, model::fuzzy_match(&claims, &query));
     // A late answer to an older query is ignored.
     run(
         &mut app,
@@ -91,7 +89,7 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
         }),
     );
     assert!(!app.claims_view.searching);
-    assert_eq!(app.claims_view.rows.len(), indices.len());
+    assert_eq!(app.claims_view.rows, indices);
     assert!(
         shown_claims(&app)
             .iter()
@@ -695,16 +693,15 @@ fn typing_on_narrows_the_search_to_the_last_matches() {
     let mut app = app((80, 24));
     cmd(&mut app, Command::GoPane(1));
     cmd(&mut app, Command::Filter);
-    let Some(Effect::Search {
-        generation,
-        query,
-        claims,
-        within: None,
-    }) = type_text(&mut app, "a").into_iter().next()
+    let Some(Effect::Search { generation, job }) = type_text(&mut app, "a").into_iter().next()
     else {
         panic!("the first key searches every row");
     };
-    let indices = model::fuzzy_match(&claims, &query);
+    assert_eq!(
+        job.candidates, app.claims_view.order,
+        "every row, in display order"
+    );
+    let indices = job.run(|| false, |_| {}).unwrap();
     run(
         &mut app,
         Action::Search(SearchAction::Matched {
@@ -712,18 +709,14 @@ fn typing_on_narrows_the_search_to_the_last_matches() {
             indices: indices.clone(),
         }),
     );
-    let Some(Effect::Search {
-        query,
-        claims,
-        within: Some(within),
-        ..
-    }) = type_text(&mut app, "d").into_iter().next()
-    else {
+    let Some(Effect::Search { job, .. }) = type_text(&mut app, "d").into_iter().next() else {
         panic!("the next key searches only the last matches");
     };
-    assert_eq!(*within, indices);
-    let narrowed = model::fuzzy_match_within(&claims, Some(&within), &query, || false).unwrap();
-    assert_eq!(narrowed, model::fuzzy_match(&claims, &query));
+    assert_eq!(*job.candidates, indices);
+    let narrowed = job.run(|| false, |_| {}).unwrap();
+    let mut whole = model::search_job(&app, false);
+    whole.candidates = app.claims_view.order.clone();
+    assert_eq!(narrowed, whole.run(|| false, |_| {}).unwrap());
     assert!(narrowed.len() < indices.len());
 }
 
@@ -731,6 +724,13 @@ fn typing_on_narrows_the_search_to_the_last_matches() {
 fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
     let mut app = app((80, 24));
     cmd(&mut app, Command::GoPane(1));
+    app.claims_view.query = "x".into();
+    // A complete result in no particular order (e.g. mapped after a sync).
+    let matched_set = |indices: &[u32]| seatdesk_tui::app::Matched {
+        query: "x".into(),
+        indices: std::sync::Arc::new(indices.to_vec()),
+        order: 0,
+    };
     let all: Vec<u32> = (0..app.claims.len() as u32).collect();
     let sorted = |app: &App, indices: &[u32]| {
         let mut rows = indices.to_vec();
@@ -745,13 +745,13 @@ fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
         all.iter().copied().step_by(3).collect(),
         vec![4, 2],
     ] {
-        app.claims_view.matched = Some(std::sync::Arc::new(matched.clone()));
+        app.claims_view.matched = Some(matched_set(&matched));
         model::rebuild_claims(&mut app);
         assert_eq!(app.claims_view.rows, sorted(&app, &matched));
     }
     // Filters apply to the pre-sorted order too.
     cmd(&mut app, Command::ToggleRevoked);
-    app.claims_view.matched = Some(std::sync::Arc::new(all.clone()));
+    app.claims_view.matched = Some(matched_set(&all));
     model::rebuild_claims(&mut app);
     let live: Vec<u32> = all
         .iter()

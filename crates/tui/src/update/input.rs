@@ -96,27 +96,23 @@ pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect>
     match pane {
         Pane::Claims => {
             let view = &mut app.claims_view;
-            let previous = std::mem::replace(&mut view.query, text);
-            let within = if view.searching || !model::narrows(&previous, &view.query) {
-                None
-            } else {
-                view.matched.clone()
-            };
+            view.query = text;
             view.generation += 1;
             view.list = Default::default();
-            if view.query.trim().is_empty() {
-                view.matched = None;
+            view.partial = None;
+            view.found = 0;
+            let known = view.matched.as_ref().is_some_and(|m| m.query == view.query);
+            if view.query.trim().is_empty() || known {
+                // Cleared, or back to the query of the last complete result
+                // (a key typed and erased): nothing to search.
+                if !known {
+                    view.matched = None;
+                }
                 view.searching = false;
                 model::rebuild_claims(app);
                 Vec::new()
             } else {
-                view.searching = true;
-                vec![Effect::Search {
-                    generation: view.generation,
-                    query: view.query.clone(),
-                    claims: app.claims.clone(),
-                    within,
-                }]
+                vec![super::search::start(app, true)]
             }
         }
         Pane::Teachers => {
@@ -150,6 +146,16 @@ pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect>
 }
 
 pub(super) fn export(app: &mut App) -> Vec<Effect> {
+    if app.pane == Pane::Claims && app.claims_view.searching {
+        // The rows shown are a first screen or the last query's: not what
+        // the filter will show.
+        super::notify(
+            app,
+            "export: the filter is still searching; try again when it has finished".into(),
+            true,
+        );
+        return Vec::new();
+    }
     let rows: Vec<u32> = match app.pane {
         Pane::Claims => app.claims_view.rows.clone(),
         Pane::Teachers => app.teachers.rows.clone(),

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use seatdesk_client::{ClaimRow, ClaimStats, Interner};
 
-use super::{bulk, codes, inventory, notify, rebuild_lists, triage};
+use super::{bulk, codes, inventory, notify, rebuild_lists, search, triage};
 use crate::action::SyncAction;
-use crate::app::{App, ClaimsLoad, Effect, Pane, RETRY_EVERY, SYNC_EVERY};
+use crate::app::{App, ClaimsLoad, Effect, Matched, Pane, RETRY_EVERY, SYNC_EVERY};
 use crate::model;
 
 pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
@@ -141,11 +141,14 @@ fn replace_data(
     last_sync: Option<chrono::DateTime<chrono::Utc>>,
     change: impl FnOnce(&mut App),
 ) -> Vec<Effect> {
-    let matched_ids: Option<HashSet<i64>> = app.claims_view.matched.as_ref().map(|m| {
-        m.iter()
+    let matched_ids: Option<(String, HashSet<i64>)> = app.claims_view.matched.as_ref().map(|m| {
+        let ids = m
+            .indices
+            .iter()
             .filter_map(|&i| app.claims.get(i as usize))
             .map(|c| c.id)
-            .collect()
+            .collect();
+        (m.query.clone(), ids)
     });
     change(app);
     app.claims_view.order_sort = None;
@@ -165,8 +168,9 @@ fn replace_data(
             .collect();
         app.teachers.marks.retain(|id| live.contains(id));
     }
-    let mut effects = Vec::new();
-    if let Some(ids) = matched_ids {
+    // The last result, mapped by claim id to the new rows, stays on screen
+    // until the query has been searched again over them.
+    if let Some((query, ids)) = matched_ids {
         let indices = app
             .claims
             .iter()
@@ -174,17 +178,21 @@ fn replace_data(
             .filter(|(_, c)| ids.contains(&c.id))
             .map(|(i, _)| i as u32)
             .collect();
-        app.claims_view.matched = Some(Arc::new(indices));
-        app.claims_view.generation += 1;
-        app.claims_view.searching = true;
-        effects.push(Effect::Search {
-            generation: app.claims_view.generation,
-            query: app.claims_view.query.clone(),
-            claims: app.claims.clone(),
-            within: None,
+        app.claims_view.matched = Some(Matched {
+            query,
+            indices: Arc::new(indices),
+            order: 0,
         });
     }
+    // Any running search read the old rows: its indices mean nothing now.
+    app.claims_view.partial = None;
+    app.claims_view.searching = false;
     rebuild_lists(app);
+    let mut effects = Vec::new();
+    if !app.claims_view.query.trim().is_empty() {
+        app.claims_view.generation += 1;
+        effects.push(search::start(app, false));
+    }
     effects
 }
 

@@ -291,9 +291,18 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     .block(Block::bordered().title(match loading(app) {
         Some(progress) => format!(" Claims: {progress} "),
         None => format!(
-            " Claims {} of {} (! pending > {LONG_PENDING_DAYS} days) ",
-            view.rows.len(),
-            app.claims.len()
+            " Claims {} of {}{} (! pending > {LONG_PENDING_DAYS} days) ",
+            match (view.searching, &view.partial) {
+                // Only a first screen so far: the count is still growing.
+                (true, Some(_)) => view.found.max(view.rows.len()),
+                _ => view.rows.len(),
+            },
+            app.claims.len(),
+            if view.searching && view.partial.is_some() {
+                " so far, searching..."
+            } else {
+                ""
+            },
         ),
     }));
     frame.render_widget(table, list);
