@@ -155,3 +155,82 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
         server.assert_counts_match_rows().await;
     }
 }
+
+/// Past 64 ids the ids travel as one value (`json_each` / `unnest`): the
+/// same refusals, results in request order, one row per revoked seat.
+#[tokio::test]
+async fn a_large_bulk_request_keeps_every_per_seat_answer() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(150, "teacher").await;
+        let other = server.license_fixture(2, "teacher").await;
+        let mut seats = Vec::new();
+        for i in 0..120 {
+            let user = server
+                .insert_user(fx.org_id, &format!("b{i}@bulk.example"), "teacher")
+                .await;
+            let claim: Value = server
+                .admin
+                .post_ok(
+                    "/v1/seats",
+                    &json!({"license_id": fx.license_id, "user_id": user}),
+                )
+                .await;
+            seats.push(claim["id"].as_i64().unwrap());
+        }
+        let stranger = server
+            .insert_user(other.org_id, "x@other.example", "teacher")
+            .await;
+        let foreign: Value = server
+            .admin
+            .post_ok(
+                "/v1/seats",
+                &json!({"license_id": other.license_id, "user_id": stranger}),
+            )
+            .await;
+        let foreign = foreign["id"].as_i64().unwrap();
+        // Revoke one first: it is then "already revoked".
+        server
+            .admin
+            .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seats[5]]}))
+            .await;
+        let district = server.client_for(Role::OrgAdmin, fx.org_id).await;
+        let mut ids: Vec<i64> = seats.iter().rev().copied().collect();
+        ids.extend([foreign, 999_999, seats[0]]);
+        let start = head(&server).await;
+        let result: BulkResult = district
+            .post_ok("/v1/seats/revoke", &json!({"seat_ids": ids}))
+            .await;
+        assert_eq!(result.results.len(), ids.len(), "one result per id");
+        assert_eq!((result.done, result.refused), (119, 4), "{backend:?}");
+        let reason = |i: usize| result.results[i].reason.clone().unwrap_or_default();
+        let at = |id: i64| ids.iter().position(|&x| x == id).unwrap();
+        assert!(reason(at(seats[5])).contains("already revoked"));
+        assert!(reason(at(foreign)).contains("not found"), "out of scope");
+        assert!(reason(at(999_999)).contains("not found"));
+        assert!(reason(ids.len() - 1).contains("more than once"));
+        assert!(result.results.iter().zip(&ids).all(|(r, id)| r.id == *id));
+        let rows = rows_after(&server, start).await;
+        let targets: Vec<i64> = rows.iter().map(|r| r.5).collect();
+        let expected: Vec<i64> = seats
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&s| s != seats[5])
+            .collect();
+        assert_eq!(targets, expected, "request order");
+        let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(seqs, ((start + 1)..=(start + 119)).collect::<Vec<_>>());
+        let license: Value = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", fx.license_id))
+            .await;
+        assert_eq!(license["seats"]["consumed"], 0);
+        let foreign_claim: Value = server
+            .admin
+            .get_ok(&format!("/v1/claims?license_id={}", other.license_id))
+            .await;
+        assert_eq!(foreign_claim["items"][0]["status"], "pending");
+        server.assert_counts_match_rows().await;
+    }
+}
