@@ -95,12 +95,11 @@ impl Sql {
         self
     }
 
-    /// Appends a membership test for `ids`, to follow a column: any number
-    /// of ids as one bound value (`IN (SELECT value FROM json_each(?))` on
-    /// SQLite, `IN (SELECT unnest($N::bigint[]))` on PostgreSQL). One statement whose
-    /// text never changes, instead of thousands of placeholders per chunk:
-    /// each of those cost a prepare (and PostgreSQL a plan) per size.
-    /// Without a backend ([`Sql::new`]) it falls back to `IN ($a, …)`.
+    /// Appends a membership test for `ids`, to follow a column. More than
+    /// [`SMALL_ID_SET`] ids go as one bound value (`IN (SELECT value FROM
+    /// json_each(?))` on SQLite, `IN (SELECT unnest($N::bigint[]))` on
+    /// PostgreSQL): one statement, instead of thousands of placeholders in
+    /// chunks. Fewer ids, or no backend ([`Sql::new`]), get `IN ($a, …)`.
     pub fn bind_id_set(&mut self, ids: &[i64]) -> &mut Self {
         use std::fmt::Write;
         if ids.len() <= SMALL_ID_SET && !ids.is_empty() {
