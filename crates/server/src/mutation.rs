@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 
 use crate::AppState;
-use crate::audit::{self, NewEvent};
+use crate::audit::{self, EventRows, NewEvent};
 use crate::db::{WriteTx, now_ms};
 use crate::error::ApiError;
 use crate::http::IdempotencyKey;
@@ -22,7 +22,7 @@ pub struct Work {
     pub actor: String,
     pub now: i64,
     pub request_id: String,
-    events: Vec<NewEvent>,
+    events: EventRows,
     /// Set when the answer holds a secret: the stored replay is then a
     /// refusal with this explanation instead of the answer itself.
     secret_answer: Option<String>,
@@ -42,7 +42,12 @@ impl Work {
 
     /// Queues an audit event; it is written just before commit.
     pub fn record(&mut self, event: NewEvent) {
-        self.events.push(event);
+        self.events.push(&event);
+    }
+
+    /// Queues events already encoded (bulk paths), after those queued so far.
+    pub fn record_rows(&mut self, rows: &EventRows) {
+        self.events.extend(rows);
     }
 
     pub fn event_count(&self) -> usize {
@@ -127,7 +132,7 @@ where
         actor: auth.actor(),
         now,
         request_id,
-        events: Vec::new(),
+        events: EventRows::default(),
         secret_answer: None,
     };
     let (status, value) = work(&mut w).await?;
@@ -167,7 +172,7 @@ where
             .await?;
     }
     // Last: takes the audit_head row lock, held only until the commit below.
-    audit::append(&mut tx.tx, &events, &actor, &request_id, now).await?;
+    audit::append_rows(&mut tx.tx, &events, &actor, &request_id, now).await?;
     tx.commit().await?;
     Ok(json_response(status, body, false))
 }

@@ -356,17 +356,14 @@ async fn lock_licenses_of_seats(
     if backend != Backend::Postgres {
         return Ok(());
     }
-    let mut licenses = Vec::new();
-    for chunk in seat_ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "SELECT DISTINCT license_id FROM seats WHERE id IN (",
-        );
-        sql.bind_list(chunk.iter().copied()).push(")");
-        let found: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-        licenses.extend(found);
-    }
-    lock_licenses(conn, backend, licenses).await
+    // One statement, whatever the number of seats.
+    let mut sql = Sql::new_for(
+        backend,
+        "SELECT id FROM licenses WHERE id IN (SELECT license_id FROM seats WHERE id",
+    );
+    sql.bind_id_set(seat_ids).push(") ORDER BY id FOR UPDATE");
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Moves the `students_assigned` count of the teachers whose students hold

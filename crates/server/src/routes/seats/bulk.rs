@@ -14,11 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    ID_CHUNK, license_closed, lock_licenses_of_seats, release_seats, shift_teacher_counts,
-    shift_teachers, students_reason, take_seat,
+    license_closed, lock_licenses_of_seats, release_seats, shift_teacher_counts, shift_teachers,
+    students_reason, take_seat,
 };
 use crate::AppState;
-use crate::audit::NewEvent;
+use crate::audit::{EventRows, NewEvent};
 use crate::db::Backend;
 use crate::db::sql::Sql;
 use crate::error::{ApiError, ApiResult};
@@ -58,23 +58,24 @@ async fn load_bulk_seats(
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
-             s.students_assigned, s.revoked_at, l.org_path, p.edition, \
-             u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
-             FROM seats s JOIN licenses l ON l.id = s.license_id \
-             JOIN products p ON p.id = l.product_id JOIN users u ON u.id = s.user_id \
-             WHERE s.id IN (",
-        );
-        sql.bind_list(chunk.iter().copied()).push(")");
-        if backend == Backend::Postgres {
-            sql.push(" ORDER BY s.id FOR UPDATE OF s");
-        }
-        let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;
-        found.extend(rows.into_iter().map(|r| (r.id, r)));
+    if ids.is_empty() {
+        return Ok(found);
     }
+    let mut sql = Sql::new_for(
+        backend,
+        "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
+         s.students_assigned, s.revoked_at, l.org_path, p.edition, \
+         u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
+         FROM seats s JOIN licenses l ON l.id = s.license_id \
+         JOIN products p ON p.id = l.product_id JOIN users u ON u.id = s.user_id \
+         WHERE s.id",
+    );
+    sql.bind_id_set(&ids);
+    if backend == Backend::Postgres {
+        sql.push(" ORDER BY s.id FOR UPDATE OF s");
+    }
+    let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+    found.extend(rows.into_iter().map(|r| (r.id, r)));
     Ok(found)
 }
 
@@ -158,9 +159,7 @@ async fn revoke(
                 now,
             )
             .await?;
-            for event in events {
-                w.record(event);
-            }
+            w.record_rows(&events);
             Ok((StatusCode::OK, BulkResult::from_results(results)))
         },
     )
@@ -168,9 +167,9 @@ async fn revoke(
 }
 
 /// The database work of a bulk revocation, inside the caller's transaction:
-/// one result per id and the audit events to append (the seats', then
-/// those of teachers whose student count dropped). Public so benchmarks can
-/// time exactly the SQL the endpoint runs.
+/// one result per id and the audit events to append (the seats', in request
+/// order, then those of teachers whose student count dropped). Public so
+/// benchmarks can time exactly the SQL the endpoint runs.
 pub async fn revoke_seats(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -178,41 +177,39 @@ pub async fn revoke_seats(
     seat_ids: &[i64],
     actor: &str,
     now: i64,
-) -> ApiResult<(Vec<ItemResult>, Vec<NewEvent>)> {
+) -> ApiResult<(Vec<ItemResult>, EventRows)> {
     lock_licenses_of_seats(conn, backend, seat_ids).await?;
     let mut ids = seat_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    // One set-based UPDATE per chunk does the revocable seats; only the
-    // seats it left alone are read again, to say why.
-    let mut revoked: HashMap<i64, RevokedSeat> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
-        );
-        sql.bind(now)
-            .push(", revoked_by = ")
-            .bind(actor.to_string());
-        sql.push(", updated_at = ").bind(now).push(" WHERE id IN (");
-        // The scope is a prefix compare, not LIKE: SQLite re-prepares a
-        // statement on every run when a LIKE pattern is a bound value.
-        sql.bind_list(chunk.iter().copied()).push(
-            ") AND status <> 'revoked' \
-             AND license_id IN (SELECT l.id FROM licenses l WHERE substr(l.org_path, 1, length(",
-        );
-        sql.bind(auth.org_path.clone())
-            .push(")) = ")
-            .bind(auth.org_path.clone())
-            .push(
-                ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
+    // One set-based UPDATE does the revocable seats, the ids bound as one
+    // value; only the seats it left alone are read again, to say why.
+    let mut sql = Sql::new_for(
+        backend,
+        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
+    );
+    sql.bind(now)
+        .push(", revoked_by = ")
+        .bind(actor.to_string());
+    sql.push(", updated_at = ").bind(now).push(" WHERE id");
+    sql.bind_id_set(&ids);
+    // The scope is a prefix compare, not LIKE: SQLite re-prepares a
+    // statement on every run when a LIKE pattern is a bound value.
+    sql.push(
+        " AND status <> 'revoked' \
+         AND license_id IN (SELECT l.id FROM licenses l WHERE substr(l.org_path, 1, length(",
+    );
+    sql.bind(auth.org_path.clone())
+        .push(")) = ")
+        .bind(auth.org_path.clone())
+        .push(
+            ") AND NOT (students_assigned > 0 AND license_id IN (SELECT l.id FROM licenses l \
              JOIN products p ON p.id = l.product_id WHERE p.edition = 'student')) \
              RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
              (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
-            );
-        let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
-        revoked.extend(rows.into_iter().map(|r| (r.id, r)));
-    }
+        );
+    let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+    let revoked: HashMap<i64, RevokedSeat> = rows.into_iter().map(|r| (r.id, r)).collect();
     let left: Vec<i64> = ids
         .iter()
         .copied()
@@ -220,11 +217,12 @@ pub async fn revoke_seats(
         .collect();
     let unrevoked = load_bulk_seats(conn, backend, &left).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
-    let mut events = Vec::with_capacity(revoked.len());
+    let mut events = EventRows::default();
     let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
     // Teachers whose students' live seats end here.
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(seat_ids.len());
+    let mut json = RevokeJson::new(actor, now);
     for &id in seat_ids {
         if let Some(seat) = revoked.get(&id) {
             if !seen.insert(id) {
@@ -238,14 +236,15 @@ pub async fn revoke_seats(
                     *per_teacher.entry(teacher).or_default() += 1;
                 }
             }
-            events.push(NewEvent {
-                action: "seat.revoke",
-                target_type: "seat",
-                target_id: seat.id,
-                org_path: seat.org_path.clone(),
-                before: Some(serde_json::json!({ "status": seat.status_before_revoke, "license_id": seat.license_id, "user_id": seat.user_id })),
-                after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id, "revoked_at": now, "revoked_by": actor })),
-            });
+            let (before, after) = json.render(seat);
+            events.push_text(
+                "seat.revoke",
+                "seat",
+                seat.id,
+                &seat.org_path,
+                Some(before),
+                Some(after),
+            );
             results.push(done(id));
             continue;
         }
@@ -272,8 +271,51 @@ pub async fn revoke_seats(
     for (license_id, count) in freed {
         release_seats(conn, license_id, count, now).await?;
     }
-    events.extend(shift_teachers(conn, &per_teacher, -1, now).await?);
+    for event in shift_teachers(conn, &per_teacher, -1, now).await? {
+        events.push(&event);
+    }
     Ok((results, events))
+}
+
+/// Writes a revoked seat's audit before/after text by hand, byte for byte
+/// what `serde_json::json!({...}).to_string()` gives for the same fields
+/// (compact, keys in sorted order), without building a `Value` per seat;
+/// `tests/bulk_audit.rs` compares the two.
+struct RevokeJson {
+    /// `,"revoked_at":…,"revoked_by":"…","status":"revoked","user_id":`
+    after_middle: String,
+    before: String,
+    after: String,
+}
+
+impl RevokeJson {
+    fn new(actor: &str, now: i64) -> RevokeJson {
+        let mut after_middle = format!(",\"revoked_at\":{now},\"revoked_by\":");
+        crate::audit::push_json_string(&mut after_middle, actor);
+        after_middle.push_str(",\"status\":\"revoked\",\"user_id\":");
+        RevokeJson {
+            after_middle,
+            before: String::new(),
+            after: String::new(),
+        }
+    }
+
+    fn render(&mut self, seat: &RevokedSeat) -> (&str, &str) {
+        use std::fmt::Write;
+        let (before, after) = (&mut self.before, &mut self.after);
+        before.clear();
+        after.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(before, "{{\"license_id\":{},\"status\":", seat.license_id);
+        crate::audit::push_json_string(before, &seat.status_before_revoke);
+        let _ = write!(before, ",\"user_id\":{}}}", seat.user_id);
+        let _ = write!(
+            after,
+            "{{\"license_id\":{}{}{}}}",
+            seat.license_id, self.after_middle, seat.user_id
+        );
+        (before, after)
+    }
 }
 
 /// A seat [`revoke_seats`] revoked, as its UPDATE returned it.
