@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod feed_cache;
 pub mod http;
 pub mod mutation;
 pub mod oneroster;
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     pub alert_thresholds: seatdesk_core::api::alerts::AlertThresholds,
     /// How often the alert sweeper raises new alerts as audit events.
     pub alert_sweep: Duration,
+    /// Serve repeated dashboards from a cache checked against the audit
+    /// feed head (see [`feed_cache`]); off only to measure the uncached cost.
+    pub dashboard_cache: bool,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +63,7 @@ impl Default for ServerConfig {
             webhook_max_attempts: 8,
             alert_thresholds: Default::default(),
             alert_sweep: Duration::from_secs(5 * 60),
+            dashboard_cache: true,
         }
     }
 }
@@ -67,6 +72,8 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<ServerConfig>,
+    /// Dashboards by view and day, valid while the audit head stands still.
+    pub dashboards: Arc<routes::dashboard::DashboardCache>,
 }
 
 impl AppState {
@@ -74,6 +81,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            dashboards: Arc::new(routes::dashboard::DashboardCache::new(256)),
         }
     }
 }
