@@ -113,7 +113,7 @@ impl Db {
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(30))
             .max_connections(match backend {
-                Backend::Sqlite => std::env::var("SEATDESK_EXP_SQLITE_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
+                Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             });
         let pool_options = if backend == Backend::Sqlite {

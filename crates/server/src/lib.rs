@@ -46,9 +46,10 @@ pub struct ServerConfig {
     pub alert_thresholds: seatdesk_core::api::alerts::AlertThresholds,
     /// How often the alert sweeper raises new alerts as audit events.
     pub alert_sweep: Duration,
-    /// Serve repeated dashboards from a cache checked against the audit
-    /// feed head (see [`feed_cache`]); off only to measure the uncached cost.
-    pub dashboard_cache: bool,
+    /// Serve repeated dashboards and claims pages from caches checked
+    /// against the audit feed head (see [`feed_cache`]); off only to
+    /// measure the uncached cost.
+    pub feed_cache: bool,
 }
 
 impl Default for ServerConfig {
@@ -63,7 +64,7 @@ impl Default for ServerConfig {
             webhook_max_attempts: 8,
             alert_thresholds: Default::default(),
             alert_sweep: Duration::from_secs(5 * 60),
-            dashboard_cache: true,
+            feed_cache: true,
         }
     }
 }
@@ -74,6 +75,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Dashboards by view and day, valid while the audit head stands still.
     pub dashboards: Arc<routes::dashboard::DashboardCache>,
+    /// Encoded claims pages by subtree and query string, likewise.
+    pub claim_pages: Arc<feed_cache::FeedCache<(String, String), axum::body::Bytes>>,
 }
 
 impl AppState {
@@ -82,6 +85,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             dashboards: Arc::new(routes::dashboard::DashboardCache::new(256)),
+            // A page is at most a few hundred kilobytes.
+            claim_pages: Arc::new(feed_cache::FeedCache::new(32)),
         }
     }
 }

@@ -970,11 +970,11 @@ async fn discrepancy_story(backend: Backend) {
     );
 }
 
-/// The dashboard is cached per view against the audit feed head: a write
-/// through a second server process on the same database must show in the
-/// first server's next answer, and an unchanged database gets the same one.
+/// The dashboard and claims pages are cached against the audit feed head: a
+/// write through a second server process on the same database must show in
+/// the first server's next answer, and an unchanged database gets the same.
 #[tokio::test]
-async fn a_cached_dashboard_shows_writes_made_through_another_server() {
+async fn cached_answers_show_writes_made_through_another_server() {
     for backend in common::backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(10, "teacher").await;
@@ -992,6 +992,11 @@ async fn a_cached_dashboard_shows_writes_made_through_another_server() {
         let again: Dashboard = server.admin.get_ok("/v1/dashboard").await;
         assert_eq!(first, again, "nothing changed, so the same answer");
         let pending = first.totals.claims.pending;
+        let page = "/v1/claims?limit=10";
+        let empty: Value = server.admin.get_ok(page).await;
+        assert_eq!(empty["items"].as_array().unwrap().len(), 0);
+        let empty_again: Value = server.admin.get_ok(page).await;
+        assert_eq!(empty, empty_again);
 
         // Assign through the other server: the first one's cached answer is stale.
         let mut seats = Vec::new();
@@ -1006,6 +1011,15 @@ async fn a_cached_dashboard_shows_writes_made_through_another_server() {
         }
         let after: Dashboard = server.admin.get_ok("/v1/dashboard").await;
         assert_eq!(after.totals.claims.pending, pending + users.len() as i64);
+        let claims: Value = server.admin.get_ok(page).await;
+        assert_eq!(claims["items"].as_array().unwrap().len(), 2);
+        assert!(
+            claims["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] == "pending")
+        );
         assert_eq!(after.totals.seats.consumed, first.totals.seats.consumed + 2);
 
         // A bulk revoke through the other server, then a narrowed view.
@@ -1013,14 +1027,28 @@ async fn a_cached_dashboard_shows_writes_made_through_another_server() {
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": [seats[0]]}))
             .await;
         let revoked: Dashboard = server.admin.get_ok("/v1/dashboard").await;
-        assert_eq!(revoked.totals.claims.revoked, after.totals.claims.revoked + 1);
-        assert_eq!(revoked.totals.claims.pending, after.totals.claims.pending - 1);
+        assert_eq!(
+            revoked.totals.claims.revoked,
+            after.totals.claims.revoked + 1
+        );
+        assert_eq!(
+            revoked.totals.claims.pending,
+            after.totals.claims.pending - 1
+        );
         let narrowed: Dashboard = server
             .admin
             .get_ok(&format!("/v1/dashboard?product_id={}", fx.product_id))
             .await;
         assert_eq!(narrowed.totals.claims.revoked, 1);
         assert_eq!(narrowed.totals.claims.pending, 1);
+        let claims: Value = server.admin.get_ok(page).await;
+        let revoked_row = claims["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == seats[0])
+            .expect("the revoked seat is listed");
+        assert_eq!(revoked_row["status"], "revoked");
         other.handle.abort();
     }
 }

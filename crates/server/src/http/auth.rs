@@ -160,7 +160,11 @@ mod tests {
     #[test]
     fn scope_literal_quotes_server_written_paths_only() {
         assert_eq!(auth("/1/5/").scope_literal().unwrap(), "'/1/5/%'");
-        assert!(auth("/1/5'; DROP TABLE seats; --/").scope_literal().is_err());
+        assert!(
+            auth("/1/5'; DROP TABLE seats; --/")
+                .scope_literal()
+                .is_err()
+        );
         assert!(auth("/1/5%/").scope_literal().is_err());
     }
 }

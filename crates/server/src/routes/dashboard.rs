@@ -500,7 +500,7 @@ async fn dashboard(
     let view = View::resolve(&state.db.pool, &auth, &query).await?;
     let today = today();
     let last_week = week_index(now_ms());
-    if !state.config.dashboard_cache {
+    if !state.config.feed_cache {
         return Ok(Json(compute(&state, &view, today, last_week).await?));
     }
     let key = DashboardKey {
