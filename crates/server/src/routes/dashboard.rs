@@ -76,7 +76,7 @@ impl View {
     pub async fn resolve(pool: &AnyPool, auth: &Auth, query: &DashboardQuery) -> ApiResult<View> {
         if let Some(account_id) = query.account_id {
             let mut conn = pool.acquire().await?;
-            account_in_scope(&mut *conn, auth, account_id).await?;
+            account_in_scope(&mut conn, auth, account_id).await?;
         }
         let org_pattern = match query.org_id {
             Some(org_id) => {
