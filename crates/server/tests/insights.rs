@@ -978,6 +978,8 @@ async fn cached_answers_show_writes_made_through_another_server() {
     for backend in common::backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(10, "teacher").await;
+        let elsewhere_fx = server.license_fixture(10, "teacher").await;
+        let outsider = server.client_for(Role::Reporter, elsewhere_fx.org_id).await;
         let db = seatdesk_server::Db::connect(&server.db_url).await.unwrap();
         let other = seatdesk_server::spawn(
             seatdesk_server::AppState::new(db, seatdesk_server::ServerConfig::default()),
@@ -1020,6 +1022,10 @@ async fn cached_answers_show_writes_made_through_another_server() {
                 .iter()
                 .all(|c| c["status"] == "pending")
         );
+        // The same query string at the same head, from another subtree: not
+        // the cached page.
+        let theirs: Value = outsider.get_ok(page).await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
         assert_eq!(after.totals.seats.consumed, first.totals.seats.consumed + 2);
 
         // A bulk revoke through the other server, then a narrowed view.
