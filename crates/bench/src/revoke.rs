@@ -120,6 +120,7 @@ async fn time_bare_sql(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<Duratio
         role: seatdesk_core::Role::SystemAdmin,
         org_id: bed.org,
         org_path: format!("/{}/", bed.org),
+        feed_head: 0,
     };
     let started = Instant::now();
     let now = now_ms();

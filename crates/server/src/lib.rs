@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod feed_cache;
 pub mod http;
 pub mod mutation;
 pub mod oneroster;
@@ -45,6 +46,10 @@ pub struct ServerConfig {
     pub alert_thresholds: seatdesk_core::api::alerts::AlertThresholds,
     /// How often the alert sweeper raises new alerts as audit events.
     pub alert_sweep: Duration,
+    /// Serve repeated dashboards and claims pages from caches checked
+    /// against the audit feed head (see [`feed_cache`]); off only to
+    /// measure the uncached cost.
+    pub feed_cache: bool,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +64,7 @@ impl Default for ServerConfig {
             webhook_max_attempts: 8,
             alert_thresholds: Default::default(),
             alert_sweep: Duration::from_secs(5 * 60),
+            feed_cache: true,
         }
     }
 }
@@ -67,6 +73,10 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<ServerConfig>,
+    /// Dashboards by view and day, valid while the audit head stands still.
+    pub dashboards: Arc<routes::dashboard::DashboardCache>,
+    /// Encoded claims pages by subtree and query string, likewise.
+    pub claim_pages: Arc<feed_cache::FeedCache<(String, String), axum::body::Bytes>>,
 }
 
 impl AppState {
@@ -74,6 +84,9 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            dashboards: Arc::new(routes::dashboard::DashboardCache::new(256)),
+            // A page is at most a few hundred kilobytes.
+            claim_pages: Arc::new(feed_cache::FeedCache::new(32)),
         }
     }
 }

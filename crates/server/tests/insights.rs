@@ -969,3 +969,109 @@ async fn discrepancy_story(backend: Backend) {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// The dashboard and claims pages are cached against the audit feed head: a
+/// write through a second server process on the same database must show in
+/// the first server's next answer, and an unchanged database gets the same.
+#[tokio::test]
+async fn cached_answers_show_writes_made_through_another_server() {
+    for backend in common::backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(10, "teacher").await;
+        let elsewhere_fx = server.license_fixture(10, "teacher").await;
+        let outsider = server.client_for(Role::Reporter, elsewhere_fx.org_id).await;
+        let db = seatdesk_server::Db::connect(&server.db_url).await.unwrap();
+        let other = seatdesk_server::spawn(
+            seatdesk_server::AppState::new(db, seatdesk_server::ServerConfig::default()),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let elsewhere = Client::new(&other.url(), &server.admin.token);
+        let users: Vec<i64> = two_users(&server, fx.org_id, backend).await;
+
+        let first: Dashboard = server.admin.get_ok("/v1/dashboard").await;
+        let again: Dashboard = server.admin.get_ok("/v1/dashboard").await;
+        assert_eq!(first, again, "nothing changed, so the same answer");
+        let pending = first.totals.claims.pending;
+        let page = "/v1/claims?limit=10";
+        let empty: Value = server.admin.get_ok(page).await;
+        assert_eq!(empty["items"].as_array().unwrap().len(), 0);
+        let empty_again: Value = server.admin.get_ok(page).await;
+        assert_eq!(empty, empty_again);
+
+        // Assign through the other server: the first one's cached answer is stale.
+        let mut seats = Vec::new();
+        for &user in &users {
+            let claim: Value = elsewhere
+                .post_ok(
+                    "/v1/seats",
+                    &json!({"license_id": fx.license_id, "user_id": user}),
+                )
+                .await;
+            seats.push(claim["id"].as_i64().unwrap());
+        }
+        let after: Dashboard = server.admin.get_ok("/v1/dashboard").await;
+        assert_eq!(after.totals.claims.pending, pending + users.len() as i64);
+        let claims: Value = server.admin.get_ok(page).await;
+        assert_eq!(claims["items"].as_array().unwrap().len(), 2);
+        assert!(
+            claims["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] == "pending")
+        );
+        // The same query string at the same head, from another subtree: not
+        // the cached page.
+        let theirs: Value = outsider.get_ok(page).await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+        assert_eq!(after.totals.seats.consumed, first.totals.seats.consumed + 2);
+
+        // A bulk revoke through the other server, then a narrowed view.
+        let _: Value = elsewhere
+            .post_ok("/v1/seats/revoke", &json!({"seat_ids": [seats[0]]}))
+            .await;
+        let revoked: Dashboard = server.admin.get_ok("/v1/dashboard").await;
+        assert_eq!(
+            revoked.totals.claims.revoked,
+            after.totals.claims.revoked + 1
+        );
+        assert_eq!(
+            revoked.totals.claims.pending,
+            after.totals.claims.pending - 1
+        );
+        let narrowed: Dashboard = server
+            .admin
+            .get_ok(&format!("/v1/dashboard?product_id={}", fx.product_id))
+            .await;
+        assert_eq!(narrowed.totals.claims.revoked, 1);
+        assert_eq!(narrowed.totals.claims.pending, 1);
+        let claims: Value = server.admin.get_ok(page).await;
+        let revoked_row = claims["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == seats[0])
+            .expect("the revoked seat is listed");
+        assert_eq!(revoked_row["status"], "revoked");
+        other.handle.abort();
+    }
+}
+
+/// Two users of `org`, planted with SQL (no endpoint creates users).
+async fn two_users(server: &TestServer, org: i64, backend: Backend) -> Vec<i64> {
+    let tag = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "pg",
+    };
+    let mut users = Vec::new();
+    for i in 0..2 {
+        users.push(
+            server
+                .insert_user(org, &format!("cache{i}-{tag}@cache.example"), "teacher")
+                .await,
+        );
+    }
+    users
+}

@@ -19,6 +19,10 @@ pub struct Auth {
     pub org_id: i64,
     /// Materialised path of the token's org; its subtree is this prefix.
     pub org_path: String,
+    /// The audit feed head when the token was checked, read in the same
+    /// statement: answers cached against the head (see
+    /// [`crate::feed_cache`]) need no second round trip to validate.
+    pub feed_head: i64,
 }
 
 impl Auth {
@@ -40,6 +44,18 @@ impl Auth {
         format!("{}%", self.org_path)
     }
 
+    /// [`Auth::scope_pattern`] as a quoted SQL literal, for hot queries.
+    ///
+    /// A bound `LIKE` pattern costs twice: SQLite recompiles a statement on
+    /// every new binding of a `LIKE` right-hand side (the value may change
+    /// the plan), and PostgreSQL's generic plan guesses a pattern matches
+    /// 0.5% of rows, so a root token's keyset walk over every claim was
+    /// planned as "sort them all". Written out, the pattern is planned with
+    /// its real selectivity and the statement stays cached per scope.
+    pub fn scope_literal(&self) -> Result<String, ApiError> {
+        subtree_literal(&self.org_path)
+    }
+
     pub fn in_scope(&self, org_path: &str) -> bool {
         org_path.starts_with(&self.org_path)
     }
@@ -47,6 +63,19 @@ impl Auth {
     /// The name recorded as actor in audit events.
     pub fn actor(&self) -> String {
         format!("token:{}", self.token_name)
+    }
+}
+
+/// `'<path>%'`: the SQL literal matching every org path under `path`,
+/// which must look as the server writes paths (`/id/id/…/`, digits and
+/// slashes); anything else is refused rather than pasted into SQL.
+pub fn subtree_literal(path: &str) -> Result<String, ApiError> {
+    if path.bytes().all(|b| b.is_ascii_digit() || b == b'/') {
+        Ok(format!("'{path}%'"))
+    } else {
+        Err(ApiError::internal(format!(
+            "org path {path:?} is malformed"
+        )))
     }
 }
 
@@ -87,15 +116,16 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
             })?;
-        let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
-            "SELECT t.id, t.name, t.role, t.org_id, o.path FROM tokens t \
+        let row: Option<(i64, String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT t.id, t.name, t.role, t.org_id, o.path, \
+             (SELECT seq FROM audit_head WHERE id = 1) FROM tokens t \
              JOIN orgs o ON o.id = t.org_id \
              WHERE t.secret_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(hash_secret(secret))
         .fetch_optional(&state.db.pool)
         .await?;
-        let (token_id, token_name, role, org_id, org_path) =
+        let (token_id, token_name, role, org_id, org_path, feed_head) =
             row.ok_or_else(|| ApiError::unauthorized("the token is unknown or revoked"))?;
         let role = Role::parse(&role).ok_or_else(|| {
             ApiError::internal(format!("token {token_id} has unknown role {role}"))
@@ -106,6 +136,35 @@ impl FromRequestParts<AppState> for Auth {
             role,
             org_id,
             org_path,
+            feed_head,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Auth;
+    use seatdesk_core::Role;
+
+    fn auth(org_path: &str) -> Auth {
+        Auth {
+            token_id: 1,
+            token_name: "t".into(),
+            role: Role::Reporter,
+            org_id: 5,
+            org_path: org_path.into(),
+            feed_head: 0,
+        }
+    }
+
+    #[test]
+    fn scope_literal_quotes_server_written_paths_only() {
+        assert_eq!(auth("/1/5/").scope_literal().unwrap(), "'/1/5/%'");
+        assert!(
+            auth("/1/5'; DROP TABLE seats; --/")
+                .scope_literal()
+                .is_err()
+        );
+        assert!(auth("/1/5%/").scope_literal().is_err());
     }
 }

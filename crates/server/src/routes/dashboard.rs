@@ -8,6 +8,11 @@
 //! the client shares. The independent queries run side by side on separate
 //! pooled connections, so under concurrent writes the figures are each
 //! exact but may come from moments a few milliseconds apart.
+//!
+//! A computed dashboard is kept per view and day, and served again while
+//! the audit feed head has not moved (see [`crate::feed_cache`]): any
+//! audited write, from any server process, makes the next request compute
+//! afresh.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +27,7 @@ use seatdesk_core::seats::{
     expires_within, nearly_full, remaining_days, week_index, week_start_ms, weekly_series,
 };
 use seatdesk_core::{Module, Permission, Problem, SeatStatus};
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::AnyPool;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -30,7 +35,8 @@ use crate::AppState;
 use crate::db::now_ms;
 use crate::db::sql::Sql;
 use crate::error::{ApiError, ApiResult};
-use crate::http::auth::Auth;
+use crate::feed_cache::FeedCache;
+use crate::http::auth::{Auth, subtree_literal};
 use crate::http::{Json, Query};
 use crate::routes::licenses::{account_in_scope, parse_date, today};
 
@@ -38,9 +44,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(dashboard))
 }
 
+/// What a dashboard answer depends on besides the data: the caller's
+/// subtree, the filters, and the day and week it was computed for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DashboardKey {
+    scope: String,
+    account_id: Option<i64>,
+    org_id: Option<i64>,
+    product_id: Option<i64>,
+    today: NaiveDate,
+    last_week: i64,
+}
+
+/// Dashboards are a few kilobytes; cloning one is cheaper than a query.
+pub type DashboardCache = FeedCache<DashboardKey, Dashboard>;
+
 /// Which licenses the dashboard covers: the token's subtree narrowed by the
 /// query's filters. Pushed as SQL conditions on any licenses alias.
 pub struct View {
+    /// SQL literals (see [`Auth::scope_literal`]): planned with their real
+    /// selectivity, and no recompile per binding on SQLite.
     scope: String,
     account_id: Option<i64>,
     org_pattern: Option<String>,
@@ -50,37 +73,34 @@ pub struct View {
 impl View {
     /// Checks the filters against the caller's scope: an account or org
     /// outside it, or an unknown product, is a 404.
-    pub async fn resolve(
-        conn: &mut AnyConnection,
-        auth: &Auth,
-        query: &DashboardQuery,
-    ) -> ApiResult<View> {
+    pub async fn resolve(pool: &AnyPool, auth: &Auth, query: &DashboardQuery) -> ApiResult<View> {
         if let Some(account_id) = query.account_id {
-            account_in_scope(conn, auth, account_id).await?;
+            let mut conn = pool.acquire().await?;
+            account_in_scope(&mut conn, auth, account_id).await?;
         }
         let org_pattern = match query.org_id {
             Some(org_id) => {
                 let path: Option<String> =
                     sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
                         .bind(org_id)
-                        .fetch_optional(&mut *conn)
+                        .fetch_optional(pool)
                         .await?;
                 let path = path
                     .filter(|p| auth.in_scope(p))
                     .ok_or_else(|| ApiError::not_found(format!("org {org_id}")))?;
-                Some(format!("{path}%"))
+                Some(subtree_literal(&path)?)
             }
             None => None,
         };
         if let Some(product_id) = query.product_id {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
                 .bind(product_id)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(pool)
                 .await?;
             found.ok_or_else(|| ApiError::not_found(format!("product {product_id}")))?;
         }
         Ok(View {
-            scope: auth.scope_pattern(),
+            scope: auth.scope_literal()?,
             account_id: query.account_id,
             org_pattern,
             product_id: query.product_id,
@@ -89,15 +109,13 @@ impl View {
 
     /// Appends `alias.org_path LIKE … AND …` for every filter.
     fn push(&self, sql: &mut Sql, alias: &str) {
-        sql.push(&format!("{alias}.org_path LIKE "))
-            .bind(self.scope.clone());
+        sql.push(&format!("{alias}.org_path LIKE {}", self.scope));
         if let Some(account_id) = self.account_id {
             sql.push(&format!(" AND {alias}.account_id = "))
                 .bind(account_id);
         }
         if let Some(pattern) = &self.org_pattern {
-            sql.push(&format!(" AND {alias}.org_path LIKE "))
-                .bind(pattern.clone());
+            sql.push(&format!(" AND {alias}.org_path LIKE {pattern}"));
         }
         if let Some(product_id) = self.product_id {
             sql.push(&format!(" AND {alias}.product_id = "))
@@ -479,22 +497,49 @@ async fn dashboard(
     Query(query): Query<DashboardQuery>,
 ) -> ApiResult<Json<Dashboard>> {
     auth.require(Permission::Read)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let view = View::resolve(&mut conn, &auth, &query).await?;
+    let view = View::resolve(&state.db.pool, &auth, &query).await?;
     let today = today();
-    let horizon = Horizon::new(today);
     let last_week = week_index(now_ms());
-    let first_week = last_week - TREND_WEEKS as i64 + 1;
+    if !state.config.feed_cache {
+        return Ok(Json(compute(&state, &view, today, last_week).await?));
+    }
+    let key = DashboardKey {
+        scope: view.scope.clone(),
+        account_id: query.account_id,
+        org_id: query.org_id,
+        product_id: query.product_id,
+        today,
+        last_week,
+    };
+    // Read with the token, before the figures: a write committed meanwhile
+    // moves the head past this one, so the answer stored under it is never
+    // served stale.
+    let head = auth.feed_head;
+    if let Some(hit) = state.dashboards.get(&key, head) {
+        return Ok(Json(hit));
+    }
+    let answer = compute(&state, &view, today, last_week).await?;
+    state.dashboards.put(key, head, answer.clone());
+    Ok(Json(answer))
+}
 
-    drop(conn);
+/// Computes the dashboard of `view` from the database.
+async fn compute(
+    state: &AppState,
+    view: &View,
+    today: NaiveDate,
+    last_week: i64,
+) -> ApiResult<Dashboard> {
+    let horizon = Horizon::new(today);
+    let first_week = last_week - TREND_WEEKS as i64 + 1;
     // Independent reads: run them side by side on separate connections.
     let pool = &state.db.pool;
     let (sums, mut claims, mut weeks, module_users, (attention, attention_more)) = tokio::try_join!(
-        license_sums(pool, &view, &horizon),
-        claim_counts(pool, &view),
-        weekly_claims(pool, &view, first_week, last_week),
-        module_users(pool, &view),
-        attention(pool, &view, &horizon, today),
+        license_sums(pool, view, &horizon),
+        claim_counts(pool, view),
+        weekly_claims(pool, view, first_week, last_week),
+        module_users(pool, view),
+        attention(pool, view, &horizon, today),
     )?;
 
     let products: Vec<ProductSummary> = sums
@@ -510,12 +555,12 @@ async fn dashboard(
             )
         })
         .collect();
-    Ok(Json(Dashboard {
+    Ok(Dashboard {
         today,
         totals: totals(&products, last_week),
         products,
         module_users,
         attention,
         attention_more,
-    }))
+    })
 }
