@@ -307,7 +307,7 @@ impl Cache {
             let entry = stats.licenses.entry(row.try_get(0)?).or_default();
             for (status, n) in pairs(row.try_get(1)?) {
                 if let Some(status) = SeatStatus::parse(status) {
-                    entry.by_status[stats::status_index(status)] = n;
+                    entry.by_status[status.index()] = n;
                 }
             }
         }

@@ -254,9 +254,10 @@ async fn claim_counts_follow_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     let cache = filled(&dir.path().join("p.sqlite")).await;
     let count = |stats: &seatdesk_client::ClaimStats, license: i64, status: SeatStatus| {
-        stats.licenses.get(&license).map_or(0, |l| {
-            l.by_status[seatdesk_client::cache::stats::status_index(status)]
-        })
+        stats
+            .licenses
+            .get(&license)
+            .map_or(0, |l| l.by_status[status.index()])
     };
     let stats = cache.stats().await.unwrap();
     assert_eq!(count(&stats, 7, SeatStatus::Active), 1);

@@ -2,7 +2,6 @@
 //! process on a loopback port over a fresh SQLite database.
 
 use seatdesk_client::api::ClaimFilter;
-use seatdesk_client::cache::stats;
 use seatdesk_client::sync::sync;
 use seatdesk_client::{ApiClient, Cache, ClaimStats, ClientError, new_idempotency_key};
 use seatdesk_core::api::ItemOutcome;
@@ -182,7 +181,7 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     let patch = cache.load_patch(&report.touched).await.unwrap();
     counts_match_rows(&cache).await;
     let revoked = patch.stats.as_ref().unwrap().licenses[&license_id].by_status;
-    assert_eq!(revoked[stats::status_index(SeatStatus::Revoked)], 2);
+    assert_eq!(revoked[SeatStatus::Revoked.index()], 2);
     assert_eq!(patch.stats, Some(cache.stats().await.unwrap()));
     assert_eq!(patch.claims.len(), 2);
     assert!(patch.claims.iter().all(|c| c.status == SeatStatus::Revoked));

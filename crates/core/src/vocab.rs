@@ -16,6 +16,11 @@ macro_rules! string_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Position in `ALL`, for per-variant arrays (declaration order).
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }

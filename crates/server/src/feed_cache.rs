@@ -13,12 +13,13 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 
-use sqlx::AnyPool;
-
-/// The current audit feed head: the seq of the last committed event.
-pub async fn head(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+/// The current audit feed head: the seq of the last committed event (or,
+/// inside a write transaction, of the last event that transaction saw).
+pub async fn head<'e>(
+    conn: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
 }
 

@@ -183,11 +183,7 @@ impl Default for ClaimsView {
 
 impl ClaimsView {
     pub fn shows(&self, status: SeatStatus) -> bool {
-        let index = SeatStatus::ALL
-            .iter()
-            .position(|s| *s == status)
-            .unwrap_or(0);
-        self.statuses[index]
+        self.statuses[status.index()]
     }
 }
 

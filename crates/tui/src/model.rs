@@ -11,7 +11,6 @@ use seatdesk_client::ClaimStats;
 // fuzzy matching below readable (its fields read as `&str` all the same).
 use seatdesk_client::ClaimRow as Claim;
 use seatdesk_client::cache::stats::day_of;
-use seatdesk_core::SeatStatus;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::ClaimSort;
 use seatdesk_core::seats::{DateStanding, expires_within};
@@ -116,13 +115,6 @@ pub fn summarize(
             s
         })
         .collect()
-}
-
-pub fn status_index(status: SeatStatus) -> usize {
-    SeatStatus::ALL
-        .iter()
-        .position(|s| *s == status)
-        .unwrap_or(0)
 }
 
 /// The Claims pane's filters other than the text query.

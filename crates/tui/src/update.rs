@@ -598,7 +598,7 @@ fn mark_range(app: &mut App) {
 }
 
 fn toggle_status(app: &mut App, status: SeatStatus) {
-    let index = model::status_index(status);
+    let index = status.index();
     app.claims_view.statuses[index] = !app.claims_view.statuses[index];
     app.claims_view.list = Default::default();
     model::rebuild_claims(app);

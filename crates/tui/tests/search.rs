@@ -294,7 +294,6 @@ fn a_search_with_few_matches_sends_only_its_result() {
 
 #[test]
 fn row_masks_never_reject_what_nucleo_matches() {
-    use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     let mut claims = support::snapshot().claims;
     claims[0].user_name = "Zoë Ünal".into();
     claims[1].org_name = "Ærø Øresund Skole".into();
@@ -321,23 +320,7 @@ fn row_masks_never_reject_what_nucleo_matches() {
         "co ed",
         "12 ",
     ] {
-        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = nucleo::Matcher::new(nucleo::Config::DEFAULT);
-        let mut buf = Vec::new();
-        let scored: Vec<u32> = claims
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                let text = format!(
-                    "{} {} {} {} ",
-                    c.user_name, c.user_email, c.org_name, c.product_name
-                );
-                pattern
-                    .score(nucleo::Utf32Str::new(&text, &mut buf), &mut matcher)
-                    .is_some()
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
+        let scored = support::nucleo_scored(&claims, query);
         let job = job(claims.clone(), every.clone(), query, usize::MAX);
         // Once with masks computed on the way, once with them filled in.
         assert_eq!(complete(&job), scored, "query {query}, fresh masks");

@@ -763,28 +763,11 @@ fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
 
 #[test]
 fn the_filter_matches_exactly_what_nucleo_scores() {
-    use nucleo::pattern::{CaseMatching, Normalization, Pattern};
     let claims = seatdesk_client::ClaimRow::from_claims(&support::snapshot().claims);
     for query in [
         "ada", "ada lin", "!ada", "^ben", "tanaka$", "'okafor", "xqz", "co ed",
     ] {
-        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = nucleo::Matcher::new(nucleo::Config::DEFAULT);
-        let mut buf = Vec::new();
-        let scored: Vec<u32> = claims
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                let text = format!(
-                    "{} {} {} {} ",
-                    c.user_name, c.user_email, c.org_name, c.product_name
-                );
-                pattern
-                    .score(nucleo::Utf32Str::new(&text, &mut buf), &mut matcher)
-                    .is_some()
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
+        let scored = support::nucleo_scored(&claims, query);
         assert_eq!(model::fuzzy_match(&claims, query), scored, "query {query}");
     }
 }

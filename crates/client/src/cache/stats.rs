@@ -55,7 +55,7 @@ impl ClaimStats {
         n: i64,
     ) {
         let entry = self.licenses.entry(license_id).or_default();
-        let slot = &mut entry.by_status[status_index(status)];
+        let slot = &mut entry.by_status[status.index()];
         *slot = slot.saturating_add_signed(n);
         if let Some(at) = claimed_at {
             let day = day_of(at);
@@ -79,11 +79,4 @@ impl ClaimStats {
 /// The UTC day `at` falls on, as days since 1970-01-01.
 pub fn day_of(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros().div_euclid(DAY_MICROS)
-}
-
-pub fn status_index(status: SeatStatus) -> usize {
-    SeatStatus::ALL
-        .iter()
-        .position(|s| *s == status)
-        .unwrap_or(0)
 }

@@ -128,9 +128,7 @@ async fn changes(
     let after = query.after.unwrap_or(0);
     // The head is read first: everything at or below it is committed, and
     // events outside the scope still advance the client's position.
-    let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let head = crate::feed_cache::head(&state.db.pool).await?;
     let mut sql = scoped(&auth);
     sql.push(" AND seq > ")
         .bind(after)

@@ -159,9 +159,7 @@ async fn create_webhook(
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_id = body.org_id.unwrap_or(auth.org_id);
         let org_path = org_path_in_scope(w.conn(), &auth, org_id).await?;
-        let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-            .fetch_one(w.conn())
-            .await?;
+        let head = crate::feed_cache::head(w.conn()).await?;
         let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
         let now = w.now;
         let actor = w.actor.clone();

@@ -9,9 +9,7 @@ use crate::db::now_ms;
 const BATCH: i64 = 500;
 
 pub async fn fan_out(state: &AppState) -> Result<(), sqlx::Error> {
-    let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let head = crate::feed_cache::head(&state.db.pool).await?;
     let hooks: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT id, org_path, events, last_seq FROM webhooks WHERE active = 1 AND last_seq < $1 ORDER BY id LIMIT 1000",
     )

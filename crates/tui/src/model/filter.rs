@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use seatdesk_client::ClaimRow as Claim;
-use seatdesk_core::SeatStatus;
 
 /// Rows one worker takes at a time (and between two looks at `stale`).
 const CHUNK: usize = 16_384;
@@ -43,11 +42,7 @@ impl ClaimFilter {
     }
 
     pub fn keep(&self, claim: &Claim) -> bool {
-        let status = SeatStatus::ALL
-            .iter()
-            .position(|s| *s == claim.status)
-            .unwrap_or(0);
-        self.statuses[status]
+        self.statuses[claim.status.index()]
             && self.product.is_none_or(|p| claim.product_id == p)
             && self.since.is_none_or(|since| claim.assigned_at >= since)
             && self

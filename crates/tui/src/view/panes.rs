@@ -139,7 +139,7 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
     );
     let statuses: Vec<String> = SeatStatus::ALL
         .iter()
-        .map(|st| format!("{} {}", st, s.by_status[model::status_index(*st)]))
+        .map(|st| format!("{} {}", st, s.by_status[st.index()]))
         .collect();
     let standing = if s.in_grace {
         " - IN GRACE PERIOD"

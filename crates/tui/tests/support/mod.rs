@@ -126,6 +126,30 @@ fn license(
 
 /// Three products: a student edition with 40 teacher seats (some with
 /// students), one expiring soon, one in its grace period.
+/// The claims nucleo itself scores for `query` (ranking's optimal match),
+/// over the same four fields the dashboard's filter reads: the reference
+/// the filter's cheaper yes/no answer must equal.
+pub fn nucleo_scored(claims: &[seatdesk_client::ClaimRow], query: &str) -> Vec<u32> {
+    use nucleo::pattern::{CaseMatching, Normalization, Pattern};
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = nucleo::Matcher::new(nucleo::Config::DEFAULT);
+    let mut buf = Vec::new();
+    claims
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let text = format!(
+                "{} {} {} {} ",
+                c.user_name, c.user_email, c.org_name, c.product_name
+            );
+            pattern
+                .score(nucleo::Utf32Str::new(&text, &mut buf), &mut matcher)
+                .is_some()
+        })
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
 pub fn snapshot() -> Snapshot {
     let connected = (10, "ConnectED student edition");
     let aleks = (11, "ALEKS");
