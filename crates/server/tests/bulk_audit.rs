@@ -164,20 +164,7 @@ async fn a_large_bulk_request_keeps_every_per_seat_answer() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(150, "teacher").await;
         let other = server.license_fixture(2, "teacher").await;
-        let mut seats = Vec::new();
-        for i in 0..120 {
-            let user = server
-                .insert_user(fx.org_id, &format!("b{i}@bulk.example"), "teacher")
-                .await;
-            let claim: Value = server
-                .admin
-                .post_ok(
-                    "/v1/seats",
-                    &json!({"license_id": fx.license_id, "user_id": user}),
-                )
-                .await;
-            seats.push(claim["id"].as_i64().unwrap());
-        }
+        let seats = server.assign_many(&fx, 120, "teacher").await;
         let stranger = server
             .insert_user(other.org_id, "x@other.example", "teacher")
             .await;

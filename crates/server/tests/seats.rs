@@ -66,35 +66,12 @@ async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {
     }
 }
 
-/// Assigns `n` pending seats on the fixture's license; returns seat ids.
-async fn assign_many(server: &TestServer, fx: &common::Fixture, n: usize, kind: &str) -> Vec<i64> {
-    let mut seats = Vec::new();
-    for i in 0..n {
-        let user = server
-            .insert_user(
-                fx.org_id,
-                &format!("{kind}{i}-{}@s.example", fx.license_id),
-                kind,
-            )
-            .await;
-        let claim: Value = server
-            .admin
-            .post_ok(
-                "/v1/seats",
-                &json!({"license_id": fx.license_id, "user_id": user}),
-            )
-            .await;
-        seats.push(claim["id"].as_i64().unwrap());
-    }
-    seats
-}
-
 #[tokio::test]
 async fn bulk_revoke_refuses_student_editions_with_students_and_does_the_rest() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(8, "student").await;
-        let seats = assign_many(&server, &fx, 6, "teacher").await;
+        let seats = server.assign_many(&fx, 6, "teacher").await;
         // Two teachers still have students on the student edition.
         for (seat, students) in [(seats[1], 3), (seats[4], 1)] {
             sqlx::query("UPDATE seats SET students_assigned = $1 WHERE id = $2")
@@ -105,7 +82,7 @@ async fn bulk_revoke_refuses_student_editions_with_students_and_does_the_rest() 
                 .unwrap();
         }
         let other = server.license_fixture(2, "teacher").await;
-        let foreign = assign_many(&server, &other, 1, "teacher").await[0];
+        let foreign = server.assign_many(&other, 1, "teacher").await[0];
         let district_token = server.client_for(Role::OrgAdmin, fx.org_id).await;
 
         let before = server.audit_count().await;
@@ -201,14 +178,14 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(2, "teacher").await;
-        let seats = assign_many(&server, &fx, 2, "teacher").await;
+        let seats = server.assign_many(&fx, 2, "teacher").await;
         let revoked: BulkResult = server
             .admin
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": seats}))
             .await;
         assert_eq!(revoked.done, 2);
         // Someone else takes one of the freed seats.
-        assign_many(&server, &fx, 1, "late").await;
+        server.assign_many(&fx, 1, "late").await;
         let restored: BulkResult = server
             .admin
             .post_ok("/v1/seats/restore", &json!({"seat_ids": seats}))
@@ -241,7 +218,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
                 .contains("can no longer be restored")
         );
         let other = server.license_fixture(3, "teacher").await;
-        let seat = assign_many(&server, &other, 1, "closed").await[0];
+        let seat = server.assign_many(&other, 1, "closed").await[0];
         server
             .admin
             .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seat]}))
@@ -273,7 +250,7 @@ async fn a_retried_mutation_with_the_same_key_changes_nothing_twice() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(5, "teacher").await;
-        let seats = assign_many(&server, &fx, 3, "teacher").await;
+        let seats = server.assign_many(&fx, 3, "teacher").await;
         let body = json!({"seat_ids": seats});
         let before = server.audit_count().await;
         let first = server
@@ -358,7 +335,7 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(3, "teacher").await;
-        let seats = assign_many(&server, &fx, 1, "teacher").await;
+        let seats = server.assign_many(&fx, 1, "teacher").await;
         let before = server.audit_count().await;
         let raw = |body: &'static str, path: &'static str, token: &'static str| {
             let url = format!("{}{path}", server.url);
@@ -472,7 +449,7 @@ async fn claims_report_filters_sorts_and_pages() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(30, "teacher").await;
-        let seats = assign_many(&server, &fx, 25, "teacher").await;
+        let seats = server.assign_many(&fx, 25, "teacher").await;
         for &seat in &seats[..10] {
             server
                 .admin
@@ -589,7 +566,7 @@ async fn a_dry_run_predicts_exactly_what_the_real_run_does_and_changes_nothing()
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(6, "student").await;
-        let seats = assign_many(&server, &fx, 5, "teacher").await;
+        let seats = server.assign_many(&fx, 5, "teacher").await;
         sqlx::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
             .bind(seats[2])
             .execute(&server.db.pool)

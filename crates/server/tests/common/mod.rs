@@ -194,6 +194,30 @@ impl TestServer {
         assert_eq!(over, 0, "a license is over-allocated");
     }
 
+    /// Assigns `n` pending seats on the fixture's license to new users of
+    /// `kind`; returns the seat ids.
+    pub async fn assign_many(&self, fx: &Fixture, n: usize, kind: &str) -> Vec<i64> {
+        let mut seats = Vec::new();
+        for i in 0..n {
+            let user = self
+                .insert_user(
+                    fx.org_id,
+                    &format!("{kind}{i}-{}@s.example", fx.license_id),
+                    kind,
+                )
+                .await;
+            let claim: Value = self
+                .admin
+                .post_ok(
+                    "/v1/seats",
+                    &json!({"license_id": fx.license_id, "user_id": user}),
+                )
+                .await;
+            seats.push(claim["id"].as_i64().unwrap());
+        }
+        seats
+    }
+
     /// Inserts a user straight into the database (fixtures only).
     pub async fn insert_user(&self, org: i64, email: &str, kind: &str) -> i64 {
         let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
