@@ -6,16 +6,17 @@
 use std::collections::BTreeMap;
 
 use seatdesk_core::api::users::{Assignment, AssignmentOutcome};
-use seatdesk_core::{Edition, SeatStatus, UserRole, UserStatus};
+use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
-use crate::audit::NewEvent;
 use crate::db::Backend;
 use crate::db::sql::Sql;
+use crate::domain::licenses::today;
+use crate::domain::live::live_seat;
+use crate::domain::revocation::revoke_one;
+use crate::domain::scope::ancestor_paths;
+use crate::domain::seats::take_and_insert;
 use crate::error::ApiResult;
 use crate::mutation::Work;
-use crate::routes::licenses::today;
-use crate::routes::seats::claims::load_claim;
-use crate::routes::seats::{insert_seat, release_seats, shift_teacher_counts, take_seat};
 
 /// Seat source recorded for seats a role rule assigned.
 pub const ROLE_RULE_SOURCE: &str = "role_rule";
@@ -33,18 +34,6 @@ pub struct Subject {
     pub status: UserStatus,
 }
 
-/// `/1/4/9/` → `["/1/", "/1/4/", "/1/4/9/"]`: the org and its ancestors.
-pub fn ancestor_paths(path: &str) -> Vec<String> {
-    let mut paths = Vec::new();
-    let mut current = String::from("/");
-    for part in path.split('/').filter(|p| !p.is_empty()) {
-        current.push_str(part);
-        current.push('/');
-        paths.push(current.clone());
-    }
-    paths
-}
-
 /// A live seat the user holds.
 #[derive(sqlx::FromRow)]
 struct HeldSeat {
@@ -53,19 +42,18 @@ struct HeldSeat {
     status: String,
     product_id: i64,
     product_name: String,
-    edition: String,
     source: String,
-    students_assigned: i64,
     org_path: String,
 }
 
 async fn held_seats(w: &mut Work, user_id: i64, backend: Backend) -> ApiResult<Vec<HeldSeat>> {
-    let mut sql = Sql::new(
-        "SELECT s.id, s.license_id, s.status, l.product_id, p.name AS product_name, p.edition, \
-         s.source, s.students_assigned, l.org_path \
+    let mut sql = Sql::new(&format!(
+        "SELECT s.id, s.license_id, s.status, l.product_id, p.name AS product_name, \
+         s.source, l.org_path \
          FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
-         WHERE s.status IN ('pending', 'active') AND s.user_id = ",
-    );
+         WHERE {} AND s.user_id = ",
+        live_seat("s.status")
+    ));
     sql.bind(user_id).push(" ORDER BY s.id");
     if backend == Backend::Postgres {
         sql.push(" FOR UPDATE OF s");
@@ -152,7 +140,7 @@ pub async fn revoke_all_seats(
 /// Takes a seat of `product_id` from the nearest usable license of the
 /// user's org or an ancestor, soonest-ending first.
 ///
-/// "Usable" is [`crate::routes::seats::unusable_reason`] restated in SQL so that no per-license
+/// "Usable" is [`crate::domain::licenses::unusable_reason`] restated in SQL so that no per-license
 /// seat counts are computed here (this runs for every user of a roster
 /// import): stored status active (or depleted), started, and not past grace.
 async fn assign_from_pool(
@@ -175,36 +163,26 @@ async fn assign_from_pool(
     let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
     let usable = candidates.len();
     for (license_id, org_path) in candidates {
-        let now = w.now;
         // The conditional UPDATE decides, so a stale read never over-allocates.
-        if !take_seat(w.conn(), license_id, now).await? {
-            continue;
-        }
-        let seat_id = insert_seat(
+        let taken = take_and_insert(
             w,
             license_id,
+            &org_path,
             user.id,
             SeatStatus::Pending,
             ROLE_RULE_SOURCE,
         )
         .await?;
-        let claim = load_claim(w.conn(), seat_id).await?;
-        w.record(NewEvent {
-            action: "seat.assign",
-            target_type: "seat",
-            target_id: seat_id,
-            org_path,
-            before: None,
-            after: serde_json::to_value(&claim).ok(),
-        });
-        return Ok(Assignment {
-            product_id,
-            product_name: product_name.to_string(),
-            outcome: AssignmentOutcome::Assigned,
-            license_id: Some(license_id),
-            seat_id: Some(seat_id),
-            reason: None,
-        });
+        if let Some((seat_id, _)) = taken {
+            return Ok(Assignment {
+                product_id,
+                product_name: product_name.to_string(),
+                outcome: AssignmentOutcome::Assigned,
+                license_id: Some(license_id),
+                seat_id: Some(seat_id),
+                reason: None,
+            });
+        }
     }
     let reason = if usable == 0 {
         format!(
@@ -227,56 +205,28 @@ async fn assign_from_pool(
     })
 }
 
-/// Revokes one live seat and frees it on its license, unless it is a
-/// student-edition seat with students still assigned.
+/// Revokes one live seat and frees it on its license, unless the
+/// student-edition rule refuses.
 async fn revoke(w: &mut Work, seat: &HeldSeat, why: &str) -> ApiResult<Assignment> {
-    let mut outcome = Assignment {
+    let refusal = revoke_one(
+        w,
+        seat.id,
+        seat.license_id,
+        &seat.status,
+        &seat.org_path,
+        why,
+    )
+    .await?;
+    Ok(Assignment {
         product_id: seat.product_id,
         product_name: seat.product_name.clone(),
-        outcome: AssignmentOutcome::Revoked,
+        outcome: if refusal.is_some() {
+            AssignmentOutcome::Refused
+        } else {
+            AssignmentOutcome::Revoked
+        },
         license_id: Some(seat.license_id),
         seat_id: Some(seat.id),
-        reason: Some(why.to_string()),
-    };
-    if seat.edition == Edition::Student.as_str() && seat.students_assigned > 0 {
-        outcome.outcome = AssignmentOutcome::Refused;
-        outcome.reason = Some(format!(
-            "seat {} has {} students assigned to this student edition; the teacher must remove them first",
-            seat.id, seat.students_assigned
-        ));
-        return Ok(outcome);
-    }
-    let (now, actor) = (w.now, w.actor.clone());
-    sqlx::query(
-        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = $1, \
-         revoked_by = $2, updated_at = $1 WHERE id = $3",
-    )
-    .bind(now)
-    .bind(actor.clone())
-    .bind(seat.id)
-    .execute(w.conn())
-    .await?;
-    release_seats(w.conn(), seat.license_id, 1, now).await?;
-    shift_teacher_counts(w, &[seat.id], -1).await?;
-    w.record(NewEvent {
-        action: "seat.revoke",
-        target_type: "seat",
-        target_id: seat.id,
-        org_path: seat.org_path.clone(),
-        before: Some(serde_json::json!({ "status": seat.status, "license_id": seat.license_id })),
-        after: Some(serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "revoked_at": now, "revoked_by": actor, "reason": why })),
-    });
-    Ok(outcome)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ancestor_paths;
-
-    #[test]
-    fn ancestors_run_from_the_root_down_to_the_org_itself() {
-        assert_eq!(ancestor_paths("/1/4/9/"), vec!["/1/", "/1/4/", "/1/4/9/"]);
-        assert_eq!(ancestor_paths("/7/"), vec!["/7/"]);
-        assert!(ancestor_paths("").is_empty());
-    }
+        reason: Some(refusal.unwrap_or_else(|| why.to_string())),
+    })
 }
