@@ -155,7 +155,9 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     tmux.send(&["A"]);
     wait_for(&tmux, "Marked: 4");
     tmux.send(&["D"]);
-    let confirm = wait_for(&tmux, "Confirm revocation");
+    // The dialog opens at once and fills in when the server's dry run answers.
+    wait_for(&tmux, "Confirm revocation");
+    let confirm = wait_for(&tmux, "will be revoked");
     assert!(confirm.contains("3 will be revoked"), "{confirm}");
     assert!(
         confirm.contains("Cy Smith") && confirm.contains("2 students"),
@@ -165,7 +167,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     let summary = wait_for(&tmux, "Revoked 3 of 4 seats");
     assert!(summary.contains("1 failed"), "{summary}");
     tmux.send(&["Enter", "1"]);
-    let dashboard = wait_for(&tmux, "5 of 50 seats used");
+    let dashboard = wait_for(&tmux, "5 of 50 seats used (10%)");
     // The Dashboard's row is the server's own figures, not a recount.
     let figures: Value = http
         .get(format!("{base}/v1/dashboard"))
