@@ -12,6 +12,7 @@ use crate::model;
 
 mod bulk;
 mod codes;
+mod dashboard;
 mod forms;
 mod input;
 mod inventory;
@@ -51,6 +52,10 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
             };
         }
         Some(Dialog::Summary { .. }) => {
+            // The dialog offers undo by its key; it closes the dialog too.
+            if app.keymap.lookup(Key::from_event(&key), Pane::Teachers) == Some(Command::Undo) {
+                return Some(Action::Run(Command::Undo));
+            }
             return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
                 .then_some(Action::Submit);
         }
@@ -186,6 +191,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             triage::on_alerts(app, result);
             Vec::new()
         }
+        Action::Dashboard(action) => dashboard::on_dashboard(app, action),
     }
 }
 
@@ -205,7 +211,7 @@ fn rebuild_lists(app: &mut App) {
     model::rebuild_audit(app);
     model::rebuild_codes(app);
     let height = app.list_height();
-    let len = app.dashboard.len();
+    let len = app.dashboard.products().len();
     app.dash_list.scroll(len, height);
     let len = app.inventory.rows.len();
     app.inventory.list.scroll(len, height);
@@ -284,8 +290,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 .collect();
             app.teachers.marks.extend(ids);
         }
-        Command::Revoke => open_revoke(app),
+        Command::Revoke => return open_revoke(app),
         Command::Undo => {
+            if matches!(app.dialog, Some(Dialog::Summary { .. })) {
+                app.dialog = None;
+            }
             if app.teachers.last_revoked.is_empty() {
                 notify(app, "nothing to undo".into(), false);
             } else {
@@ -310,7 +319,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                     effects
                 }
                 Pane::Codes => codes::reload(app),
-                Pane::Dashboard => triage::load_alerts(app),
+                Pane::Dashboard => {
+                    let mut effects = triage::load_alerts(app);
+                    effects.extend(dashboard::switch_view(app));
+                    effects
+                }
                 _ => Vec::new(),
             };
             if app.sync.in_flight {
@@ -330,7 +343,12 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::ToggleExpired => toggle_status(app, SeatStatus::Expired),
         Command::ToggleRevoked => toggle_status(app, SeatStatus::Revoked),
         Command::CycleProduct => {
-            let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
+            let products: Vec<i64> = app
+                .dashboard
+                .products()
+                .iter()
+                .filter_map(|s| s.product_id)
+                .collect();
             let view = &mut app.claims_view;
             view.product = match view
                 .product
@@ -353,7 +371,6 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 None => ids.first().copied(),
                 Some(i) => ids.get(i + 1).copied(),
             };
-            app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
             app.dash_list = Default::default();
             app.claims_view.list = Default::default();
             app.claims_view.product = None;
@@ -363,11 +380,13 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             app.inventory.from_server = false;
             rebuild_lists(app);
             notify(app, format!("showing {}", app.account_label()), false);
-            return match app.pane {
+            let mut effects = dashboard::switch_view(app);
+            effects.extend(match app.pane {
                 Pane::Inventory => inventory::reload(app),
                 Pane::Codes => codes::enter(app),
                 _ => Vec::new(),
-            };
+            });
+            return effects;
         }
         Command::CycleDateRange => {
             const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
@@ -537,7 +556,7 @@ fn move_cursor(app: &mut App, delta: isize) {
     let height = app.list_height();
     match app.pane {
         Pane::Dashboard => {
-            let len = app.dashboard.len();
+            let len = app.dashboard.products().len();
             app.dash_list.step(delta, len, height);
         }
         Pane::Claims => {
@@ -605,13 +624,31 @@ fn toggle_status(app: &mut App, status: SeatStatus) {
 }
 
 fn submit(app: &mut App) -> Vec<Effect> {
-    match app.dialog.take() {
+    let dialog = app.dialog.take();
+    match dialog {
+        Some(Dialog::ConfirmRevoke { checking: true, .. }) => {
+            notify(
+                app,
+                "waiting for the server's dry run; Esc cancels".into(),
+                false,
+            );
+            app.dialog = dialog;
+            return Vec::new();
+        }
         Some(Dialog::ConfirmRevoke {
-            ids,
-            hidden,
-            refusals,
-            typed,
+            check_error: Some(ref error),
+            ..
+        }) => {
+            let text = format!("cannot revoke without the server's dry run: {error}");
+            notify(app, text, true);
+            app.dialog = dialog;
+            return Vec::new();
+        }
+        Some(Dialog::ConfirmRevoke {
+            ref ids,
+            ref typed,
             needs_word,
+            ..
         }) => {
             if needs_word && typed.trim() != "REVOKE" {
                 notify(
@@ -619,26 +656,20 @@ fn submit(app: &mut App) -> Vec<Effect> {
                     "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(),
                     true,
                 );
-                app.dialog = Some(Dialog::ConfirmRevoke {
-                    ids,
-                    hidden,
-                    refusals,
-                    typed,
-                    needs_word,
-                });
+                app.dialog = dialog;
                 return Vec::new();
             }
+            let chunks = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
+            let total = ids.len();
             app.bulk_running = true;
             app.teachers.pending_done.clear();
             app.teachers.pending_failures.clear();
             app.dialog = Some(Dialog::Progress {
-                title: format!("Revoking {} seats", ids.len()),
-                total: ids.len(),
+                title: format!("Revoking {total} seats"),
+                total,
                 answered: 0,
             });
-            return vec![Effect::Revoke {
-                chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect(),
-            }];
+            return vec![Effect::Revoke { chunks }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
         Some(Dialog::Form(form)) => return validate::submit(app, form),
