@@ -2,12 +2,11 @@
 //! gap-free seq numbers, and exactly the same text whether the seat came in
 //! a bulk request or alone (the change feed and webhooks read this text).
 
-mod common;
-
-use common::{Client, TestServer, backends};
 use seatdesk_core::Role;
 use seatdesk_core::api::BulkResult;
 use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestServer, audit_head, backends};
 
 /// One stored audit row, as the database holds it.
 type Row = (
@@ -32,13 +31,6 @@ async fn rows_after(server: &TestServer, seq: i64) -> Vec<Row> {
     .fetch_all(&server.db.pool)
     .await
     .unwrap()
-}
-
-async fn head(server: &TestServer) -> i64 {
-    sqlx::query_scalar("SELECT seq FROM audit_head")
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -89,7 +81,7 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
 
         // Bulk, in an order that is not id order, with a duplicate and an
         // unknown id that must write nothing.
-        let start = head(&server).await;
+        let start = audit_head(&server).await;
         let bulk_ids = [seats[2], seats[0], 999_999, seats[1], seats[0]];
         let result: BulkResult = client
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": bulk_ids}))
@@ -97,10 +89,14 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
         assert_eq!((result.done, result.refused), (3, 2), "{result:?}");
         let bulk = rows_after(&server, start).await;
         assert_eq!(bulk.len(), 3, "one row per revoked seat");
-        assert_eq!(head(&server).await, start + 3, "the head moved by the rows");
+        assert_eq!(
+            audit_head(&server).await,
+            start + 3,
+            "the head moved by the rows"
+        );
 
         // Alone: the same endpoint with one id, as one request per seat.
-        let single_start = head(&server).await;
+        let single_start = audit_head(&server).await;
         let one: BulkResult = client
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": [seats[3]]}))
             .await;
@@ -184,7 +180,7 @@ async fn a_large_bulk_request_keeps_every_per_seat_answer() {
         let district = server.client_for(Role::OrgAdmin, fx.org_id).await;
         let mut ids: Vec<i64> = seats.iter().rev().copied().collect();
         ids.extend([foreign, 999_999, seats[0]]);
-        let start = head(&server).await;
+        let start = audit_head(&server).await;
         let result: BulkResult = district
             .post_ok("/v1/seats/revoke", &json!({"seat_ids": ids}))
             .await;

@@ -3,14 +3,9 @@
 //! scope, validation, and the sweeper raising each alert once as an audit
 //! event that webhooks subscribed to `alert` receive.
 
-mod common;
-
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderMap;
-use chrono::{Days, NaiveDate, Utc};
-use common::{Client, TestServer, backends};
+use chrono::NaiveDate;
 use reqwest::StatusCode;
 use seatdesk_core::Role;
 use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, AlertThresholds, Alerts};
@@ -18,70 +13,15 @@ use seatdesk_server::alerts::sweep::sweep;
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
-fn days_from_today(days: i64) -> NaiveDate {
-    let today = Utc::now().date_naive();
-    if days >= 0 {
-        today + Days::new(days as u64)
-    } else {
-        today - Days::new(days.unsigned_abs())
-    }
-}
+use crate::helpers::{
+    Client, TestServer, account, backends, days_from_today, license, org, product, several_servers,
+    start_receiver, wait_for,
+};
 
-async fn org(server: &TestServer, parent: i64, name: &str) -> i64 {
-    let org: Value = server
-        .admin
-        .post_ok(
-            "/v1/orgs",
-            &json!({"parent_id": parent, "kind": "district", "name": name}),
-        )
-        .await;
-    org["id"].as_i64().unwrap()
-}
-
-async fn account(server: &TestServer, org: i64) -> i64 {
-    let account: Value = server
-        .admin
-        .post_ok(
-            "/v1/accounts",
-            &json!({"org_id": org, "name": "Main", "number": format!("PA-{org}")}),
-        )
-        .await;
-    account["id"].as_i64().unwrap()
-}
-
-async fn product(server: &TestServer, sku: &str) -> i64 {
-    let product: Value = server
-        .admin
-        .post_ok(
-            "/v1/products",
-            &json!({"sku": sku, "name": format!("Product {sku}"), "family": "ConnectED",
-                    "edition": "teacher", "module": "none"}),
-        )
-        .await;
-    product["id"].as_i64().unwrap()
-}
-
-/// A license of `seats` finishing `finish_in` days from today.
-async fn license(
-    server: &TestServer,
-    account: i64,
-    product: i64,
-    seats: i64,
-    finish_in: i64,
-    grace_days: i64,
-) -> i64 {
-    let license: Value = server
-        .admin
-        .post_ok(
-            "/v1/licenses",
-            &json!({"account_id": account, "product_id": product,
-                    "order_number": format!("ORD-{account}-{finish_in}-{seats}"),
-                    "inventory_type": "seat_pool", "seats_purchased": seats,
-                    "start_date": days_from_today(-400), "finish_date": days_from_today(finish_in),
-                    "grace_days": grace_days}),
-        )
-        .await;
-    license["id"].as_i64().unwrap()
+/// The dates of a license that started 400 days ago and finishes
+/// `finish_in` days from today.
+fn ending_in(finish_in: i64) -> (NaiveDate, NaiveDate) {
+    (days_from_today(-400), days_from_today(finish_in))
 }
 
 /// Assigns `n` seats of `license` to new teachers of `org`.
@@ -124,19 +64,19 @@ struct Scene {
 }
 
 async fn scene(server: &TestServer) -> Scene {
-    let district = org(server, server.root_org, "North District").await;
-    let other = org(server, server.root_org, "South District").await;
+    let district = org(server, server.root_org, "district", "North District").await;
+    let other = org(server, server.root_org, "district", "South District").await;
     let account = account(server, district).await;
-    let other_account = self::account(server, other).await;
-    let product = product(server, "ALERT-1").await;
-    let in_10 = license(server, account, product, 10, 10, 30).await;
-    let in_40 = license(server, account, product, 10, 40, 30).await;
-    let in_80 = license(server, account, product, 10, 80, 30).await;
-    license(server, account, product, 10, 200, 30).await;
-    let in_grace = license(server, account, product, 10, -5, 30).await;
-    let full_95 = license(server, account, product, 20, 300, 30).await;
+    let other_account = crate::helpers::account(server, other).await;
+    let product = product(server, "ALERT-1", "none", None).await;
+    let in_10 = license(server, account, product, 10, ending_in(10), 30).await;
+    let in_40 = license(server, account, product, 10, ending_in(40), 30).await;
+    let in_80 = license(server, account, product, 10, ending_in(80), 30).await;
+    license(server, account, product, 10, ending_in(200), 30).await;
+    let in_grace = license(server, account, product, 10, ending_in(-5), 30).await;
+    let full_95 = license(server, account, product, 20, ending_in(300), 30).await;
     fill(server, district, full_95, 19).await;
-    let other_in_5 = license(server, other_account, product, 10, 5, 30).await;
+    let other_in_5 = license(server, other_account, product, 10, ending_in(5), 30).await;
     Scene {
         district,
         other,
@@ -421,30 +361,6 @@ async fn a_code_redeemed_fast_looks_leaked() {
     }
 }
 
-#[derive(Default)]
-struct Receiver {
-    received: Mutex<Vec<(HeaderMap, String)>>,
-}
-
-async fn start_receiver() -> (String, Arc<Receiver>) {
-    let receiver = Arc::new(Receiver::default());
-    let shared = receiver.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let shared = shared.clone();
-            async move {
-                shared.received.lock().unwrap().push((headers, body));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, receiver)
-}
-
 fn sweeping_config() -> ServerConfig {
     ServerConfig {
         webhook_tick: Duration::from_millis(50),
@@ -469,6 +385,7 @@ async fn alert_events(server: &TestServer) -> Vec<(String, String, i64, String)>
 
 #[tokio::test]
 async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it() {
+    let _serial = several_servers().await;
     for backend in backends() {
         let server = TestServer::start_with(backend, sweeping_config()).await;
         // A second server process on the same database, sweeping too.
@@ -481,26 +398,25 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         )
         .await
         .unwrap();
-        let (url, receiver) = start_receiver().await;
+        let (url, receiver) = start_receiver(0).await;
         let _: Value = server
             .admin
             .post_ok("/v1/webhooks", &json!({"url": url, "events": ["alert"]}))
             .await;
-        let district = org(&server, server.root_org, "Swept District").await;
+        let district = org(&server, server.root_org, "district", "Swept District").await;
         let account = account(&server, district).await;
-        let product = product(&server, "SWEPT-1").await;
-        let soon = license(&server, account, product, 10, 10, 30).await;
-        let lapsing = license(&server, account, product, 10, -3, 30).await;
+        let product = product(&server, "SWEPT-1", "none", None).await;
+        let soon = license(&server, account, product, 10, ending_in(10), 30).await;
+        let lapsing = license(&server, account, product, 10, ending_in(-3), 30).await;
         // Three redemptions of one code; this server's limit is two.
         let fx = server.license_fixture(50, "student").await;
         let (code_id, code) = code_of_new_batch(&server, fx.license_id, 10).await;
         redeem_times(&server, fx.org_id, &code, 3, "swept").await;
 
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while receiver.received.lock().unwrap().len() < 3 {
-            assert!(Instant::now() < deadline, "{backend:?}: no alert delivered");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for(&format!("{backend:?}: no alert delivered"), || {
+            receiver.received.lock().unwrap().len() >= 3
+        })
+        .await;
         // Several more sweeps of both processes.
         tokio::time::sleep(Duration::from_millis(800)).await;
         let mut events = alert_events(&server).await;

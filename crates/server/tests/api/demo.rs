@@ -2,14 +2,13 @@
 //! inventory type, license state and claim status the demo promises, for the
 //! seat invariants, for determinism, and for refusing a non-empty database.
 
-mod common;
-
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::Utc;
-use common::{Backend, TestServer};
 use seatdesk_server::demo::{self, DemoError};
 use serde_json::{Value, json};
+
+use crate::helpers::{self, Backend, TestServer, scalar};
 
 const SCALE: u64 = 3_000;
 
@@ -22,7 +21,7 @@ async fn loaded(backend: Backend) -> (TestServer, demo::DemoSummary) {
 }
 
 /// Every item of a paginated list.
-async fn all_pages(client: &common::Client, path: &str) -> Vec<Value> {
+async fn all_pages(client: &helpers::Client, path: &str) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -40,16 +39,9 @@ async fn all_pages(client: &common::Client, path: &str) -> Vec<Value> {
     }
 }
 
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 #[tokio::test]
 async fn demo_data_shows_every_case_and_keeps_the_seat_invariants() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let audit_before = TestServer::start(backend).await.audit_count().await;
         let (server, loaded) = loaded(backend).await;
         let summary = &loaded.summary;
@@ -309,7 +301,7 @@ async fn demo_data_shows_every_case_and_keeps_the_seat_invariants() {
 
 #[tokio::test]
 async fn the_same_seed_gives_the_same_data() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let (a, _) = loaded(backend).await;
         let (b, _) = loaded(backend).await;
         for table in [
@@ -359,7 +351,7 @@ async fn the_same_seed_gives_the_same_data() {
 
 #[tokio::test]
 async fn a_database_with_data_is_refused_and_left_alone() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let (server, _) = loaded(backend).await;
         let seats = scalar(&server, "SELECT COUNT(*) FROM seats").await;
         let events = server.audit_count().await;
@@ -390,7 +382,7 @@ fn urlencode(text: &str) -> String {
 
 #[tokio::test]
 async fn approving_the_demo_new_license_request_activates_the_requested_license() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let (server, _) = loaded(backend).await;
         let requests: Value = server
             .admin

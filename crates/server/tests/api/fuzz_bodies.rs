@@ -5,17 +5,16 @@
 //! error is `application/problem+json` with a matching status, and a 4xx
 //! (or a dry run) changes nothing: the audit head does not move.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{Backend, TestServer};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use reqwest::Method;
 use seatdesk_server::ServerConfig;
 use serde_json::{Map, Value, json};
+
+use crate::helpers::{Backend, TestServer, audit_head};
 
 /// Cases per endpoint (`FUZZ_CASES` overrides).
 const DEFAULT_CASES: u32 = 96;
@@ -589,13 +588,6 @@ fn case(endpoint: &Endpoint, real_id: i64) -> impl Strategy<Value = Case> {
         idempotency_key,
         payload,
     })
-}
-
-async fn audit_head(server: &TestServer) -> i64 {
-    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap()
 }
 
 /// Sends one case; fails it on a 5xx, a non-problem error, or a change made

@@ -3,16 +3,15 @@
 //! changed, the broken sample's bad rows, role rules during import, dry-run
 //! equivalence, subtree scope, delta deletions and malformed input.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Client, Reply, TestServer};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
 use seatdesk_core::api::imports::{EntityCounts, ImportReport};
 use seatdesk_core::api::users::AssignmentOutcome;
 use serde_json::{Value, json};
+
+use crate::helpers::{self, Client, Reply, TestServer, consumed, org, scalar};
 
 const IMPORT: &str = "/v1/imports/oneroster";
 
@@ -61,24 +60,6 @@ fn counts(created: usize, updated: usize, unchanged: usize, archived: usize) -> 
     }
 }
 
-async fn count(server: &TestServer, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap()
-}
-
-async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
-    let org: Value = server
-        .admin
-        .post_ok(
-            "/v1/orgs",
-            &json!({"parent_id": parent, "kind": kind, "name": name}),
-        )
-        .await;
-    org["id"].as_i64().unwrap()
-}
-
 /// An Observe product, a `seats`-seat license of it held by `org`, and a
 /// rule giving it to every `observable` user (teachers, once imported).
 async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
@@ -114,14 +95,6 @@ async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
     )
 }
 
-async fn consumed(server: &TestServer, license: i64) -> i64 {
-    sqlx::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
-        .bind(license)
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap()
-}
-
 async fn user_status(server: &TestServer, sourced_id: &str) -> String {
     sqlx::query_scalar("SELECT status FROM users WHERE sourced_id = $1")
         .bind(sourced_id.to_string())
@@ -147,7 +120,7 @@ fn edit_users(
 
 #[tokio::test]
 async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let files = roster("sample");
         let before = server.audit_count().await;
@@ -221,8 +194,8 @@ async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
             audit,
             "a re-import writes no events"
         );
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 52);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM orgs").await, 5);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM users").await, 52);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM orgs").await, 5);
 
         // The district's own token re-imports the roster that created it.
         let district_admin = server
@@ -238,7 +211,7 @@ async fn the_sample_imports_with_exact_counts_and_a_reimport_changes_nothing() {
 
 #[tokio::test]
 async fn role_rules_assign_during_import_and_a_changed_roster_changes_only_that() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let (product, license) = observe_rule(&server, server.root_org, 6).await;
         let files = roster("sample");
@@ -345,21 +318,21 @@ async fn role_rules_assign_during_import_and_a_changed_roster_changes_only_that(
 
 #[tokio::test]
 async fn a_dry_run_reports_exactly_the_real_run_and_changes_nothing() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let (_, license) = observe_rule(&server, server.root_org, 3).await;
         let files = roster("broken");
         let audit = server.audit_count().await;
-        let orgs = count(&server, "SELECT COUNT(*) FROM orgs").await;
+        let orgs = scalar(&server, "SELECT COUNT(*) FROM orgs").await;
         let reply = import(&server.admin, &files, true).await;
         assert_eq!(reply.headers["seatdesk-dry-run"], "true");
         let predicted: ImportReport = serde_json::from_value(reply.body).unwrap();
         assert!(predicted.dry_run);
         assert_eq!(predicted.users.created, 52);
         assert_eq!(server.audit_count().await, audit);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 0);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM orgs").await, orgs);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM seats").await, 0);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM users").await, 0);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM orgs").await, orgs);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM seats").await, 0);
         assert_eq!(consumed(&server, license).await, 0);
 
         let real = import_ok(&server.admin, &files, false).await;
@@ -371,13 +344,13 @@ async fn a_dry_run_reports_exactly_the_real_run_and_changes_nothing() {
             }
         );
         assert_eq!(consumed(&server, license).await, 3);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 52);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM users").await, 52);
     }
 }
 
 #[tokio::test]
 async fn the_broken_sample_reports_each_bad_row_and_imports_the_good_ones() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let report = import_ok(&server.admin, &roster("broken"), false).await;
         assert_eq!(report.orgs, counts(4, 0, 0, 0), "{report:?}");
@@ -439,13 +412,13 @@ async fn the_broken_sample_reports_each_bad_row_and_imports_the_good_ones() {
             assert_eq!((row.file.as_str(), row.line), (file, line), "{row:?}");
             assert!(row.reason.contains(reason), "{row:?} should say '{reason}'");
         }
-        let bad_users = count(
+        let bad_users = scalar(
             &server,
             "SELECT COUNT(*) FROM users WHERE sourced_id LIKE 'usr-bad-%' OR email LIKE 'maria.alvarez2%'",
         )
         .await;
         assert_eq!(bad_users, 0, "no bad row was written");
-        let bad_orgs = count(
+        let bad_orgs = scalar(
             &server,
             "SELECT COUNT(*) FROM orgs WHERE sourced_id IN ('org-cedar-academy', 'org-pine-campus', 'org-unnamed')",
         )
@@ -471,7 +444,7 @@ async fn the_broken_sample_reports_each_bad_row_and_imports_the_good_ones() {
 
 #[tokio::test]
 async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let district_a = org(&server, server.root_org, "district", "District A").await;
         let district_b = org(&server, server.root_org, "district", "District B").await;
@@ -484,7 +457,7 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
             .fetch_one(&server.db.pool)
             .await
             .unwrap();
-        let under_b = count(
+        let under_b = scalar(
             &server,
             &format!("SELECT COUNT(*) FROM users WHERE org_path LIKE '{b_path}%'"),
         )
@@ -540,7 +513,7 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
                 .contains("belongs to a user outside your organization")
         );
         assert_eq!(server.audit_count().await, audit + 2);
-        let active_b = count(
+        let active_b = scalar(
             &server,
             &format!(
                 "SELECT COUNT(*) FROM users WHERE status = 'active' AND org_path LIKE '{b_path}%'"
@@ -548,7 +521,7 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
         )
         .await;
         assert_eq!(active_b, 52, "A's full import archives nobody of B");
-        let names = count(
+        let names = scalar(
             &server,
             "SELECT COUNT(*) FROM orgs WHERE name = 'Tolano High School'",
         )
@@ -566,7 +539,7 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
 
 #[tokio::test]
 async fn malformed_input_is_a_problem_and_changes_nothing() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let sample = roster("sample");
         let audit = server.audit_count().await;
@@ -644,13 +617,13 @@ async fn malformed_input_is_a_problem_and_changes_nothing() {
             .await;
         assert!(reply.status.is_client_error());
         assert_eq!(server.audit_count().await, audit);
-        assert_eq!(count(&server, "SELECT COUNT(*) FROM users").await, 0);
+        assert_eq!(scalar(&server, "SELECT COUNT(*) FROM users").await, 0);
     }
 }
 
 #[tokio::test]
 async fn imports_accept_bodies_beyond_the_default_limit() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let big = "x".repeat(3 * 1024 * 1024);
         let mut files = roster("sample");
@@ -676,7 +649,7 @@ async fn imports_accept_bodies_beyond_the_default_limit() {
 
 #[tokio::test]
 async fn importing_needs_manage_users_and_is_documented() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let district = org(&server, server.root_org, "district", "District").await;
         let files = roster("sample");
@@ -703,7 +676,7 @@ async fn importing_needs_manage_users_and_is_documented() {
 
 #[tokio::test]
 async fn a_retried_import_with_the_same_key_is_answered_once() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let body = json!({"files": roster("sample"), "dry_run": false});
         let first = server

@@ -5,12 +5,9 @@
 //! every seat's history in the audit log replays to its current status, the
 //! audit sequence has no gaps and the discrepancy report finds nothing.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use common::{Backend, Client, TestServer, backends};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -18,15 +15,13 @@ use reqwest::{Method, StatusCode};
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
+use crate::helpers::{Backend, Client, TestServer, backends, several_servers};
+
 const WORKERS: u64 = 60;
 const OPS_PER_WORKER: usize = 14;
 /// Seat limits of the licenses everyone fights over.
 const LIMITS: [i64; 3] = [3, 5, 8];
 const USERS_PER_LICENSE: usize = 12;
-
-/// One story at a time: each opens two servers' pools (up to 32 PostgreSQL
-/// connections), and the database server is shared.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Contested {
     id: i64,
@@ -249,7 +244,7 @@ async fn contested_license(server: &TestServer, seats: i64, n: usize) -> Contest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_story() {
-    let _serial = SERIAL.lock().await;
+    let _serial = several_servers().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let mut licenses = Vec::new();
@@ -481,7 +476,7 @@ async fn assert_gap_free_audit(server: &TestServer) {
 async fn a_burst_of_allocations_hands_down_exactly_the_free_seats_with_a_true_audit_trail() {
     const SEATS: i64 = 12;
     const REQUESTS: usize = 30;
-    let _serial = SERIAL.lock().await;
+    let _serial = several_servers().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let license = contested_license(&server, SEATS, 0).await;

@@ -1,12 +1,11 @@
 //! Renewal and new-license requests over real HTTP: a child org submits,
 //! an admin of the parent org approves or rejects.
 
-mod common;
-
-use common::{Client, TestServer};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
 use serde_json::{Value, json};
+
+use crate::helpers::{self, Client, TestServer};
 
 /// A district (the deciding parent org) with a school that holds a license.
 struct Tree {
@@ -75,7 +74,7 @@ async fn license_count(server: &TestServer) -> i64 {
 
 #[tokio::test]
 async fn new_license_request_is_approved_by_the_parent_org_only() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "nl").await;
         let other = tree(&server, "other").await;
@@ -199,7 +198,7 @@ async fn new_license_request_is_approved_by_the_parent_org_only() {
 
 #[tokio::test]
 async fn rejection_needs_a_reason_and_creates_nothing() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "rj").await;
         let request: Value = t
@@ -266,7 +265,7 @@ async fn rejection_needs_a_reason_and_creates_nothing() {
 
 #[tokio::test]
 async fn renewal_with_a_new_code_creates_a_license_for_the_new_period() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "rn").await;
         let before = server.audit_count().await;
@@ -381,7 +380,7 @@ async fn renewal_with_a_new_code_creates_a_license_for_the_new_period() {
 
 #[tokio::test]
 async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the_flag() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "rx").await;
         let request: Value = t
@@ -479,7 +478,7 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
 
 #[tokio::test]
 async fn concurrent_renewals_and_decisions_happen_once() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "cc").await;
         let body = json!({"kind": "renewal", "license_id": t.license, "new_code": true, "start_date": "2100-01-01", "finish_date": "2100-12-31"});
@@ -557,7 +556,7 @@ async fn concurrent_renewals_and_decisions_happen_once() {
 
 #[tokio::test]
 async fn an_allocated_license_keeps_its_seat_count_on_an_existing_code_renewal() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let t = tree(&server, "al").await;
         let district_account: Value = server
@@ -631,7 +630,7 @@ async fn an_allocated_license_keeps_its_seat_count_on_an_existing_code_renewal()
 
 #[tokio::test]
 async fn an_existing_code_renewal_after_a_gap_starts_afresh() {
-    let server = TestServer::start(common::Backend::Sqlite).await;
+    let server = TestServer::start(helpers::Backend::Sqlite).await;
     let t = tree(&server, "gap").await;
     let request: Value = t
         .school_admin

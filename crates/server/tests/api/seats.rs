@@ -1,13 +1,12 @@
 //! Seat assignment, bulk revocation, restore and the invariants around them,
 //! over real HTTP on every configured backend.
 
-mod common;
-
-use common::{TestServer, backends};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
 use seatdesk_core::api::BulkResult;
 use serde_json::{Value, json};
+
+use crate::helpers::{TestServer, backends};
 
 #[tokio::test]
 async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {

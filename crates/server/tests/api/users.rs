@@ -2,23 +2,11 @@
 //! automatic Learn / Observe seats (never past the seat limit), revocation
 //! when a role goes, and archiving.
 
-mod common;
-
-use common::{Client, TestServer};
 use reqwest::{Method, StatusCode};
 use seatdesk_core::Role;
 use serde_json::{Value, json};
 
-async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
-    let org: Value = server
-        .admin
-        .post_ok(
-            "/v1/orgs",
-            &json!({"parent_id": parent, "kind": kind, "name": name}),
-        )
-        .await;
-    org["id"].as_i64().unwrap()
-}
+use crate::helpers::{self, Client, TestServer, consumed, org};
 
 async fn product(server: &TestServer, sku: &str, name: &str, module: &str) -> i64 {
     let product: Value = server
@@ -45,16 +33,8 @@ async fn license(server: &TestServer, org: i64, product: i64, seats: i64, finish
     license["id"].as_i64().unwrap()
 }
 
-async fn patch(client: &Client, path: &str, body: &Value) -> common::Reply {
+async fn patch(client: &Client, path: &str, body: &Value) -> helpers::Reply {
     client.send(Method::PATCH, path, Some(body), None).await
-}
-
-async fn consumed(server: &TestServer, license: i64) -> i64 {
-    sqlx::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
-        .bind(license)
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap()
 }
 
 fn user_body(org: i64, email: &str, roles: &[&str]) -> Value {
@@ -63,7 +43,7 @@ fn user_body(org: i64, email: &str, roles: &[&str]) -> Value {
 
 #[tokio::test]
 async fn users_are_created_listed_changed_and_validated_within_scope() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let d1 = org(&server, server.root_org, "district", "Tolano District").await;
         let d2 = org(&server, server.root_org, "district", "Other District").await;
@@ -255,7 +235,7 @@ async fn users_are_created_listed_changed_and_validated_within_scope() {
 
 #[tokio::test]
 async fn role_rules_assign_refuse_and_revoke_seats() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let district = org(&server, server.root_org, "district", "Tolano District").await;
         let school = org(&server, district, "school", "Tolano High").await;
@@ -493,7 +473,7 @@ async fn role_rules_assign_refuse_and_revoke_seats() {
 
 #[tokio::test]
 async fn concurrent_observers_never_take_more_seats_than_the_license_has() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let district = org(&server, server.root_org, "district", "Busy District").await;
         let admin = server.client_for(Role::OrgAdmin, district).await;
@@ -556,7 +536,7 @@ async fn concurrent_observers_never_take_more_seats_than_the_license_has() {
 
 #[tokio::test]
 async fn a_retried_user_creation_with_the_same_key_changes_nothing_twice() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let district = org(&server, server.root_org, "district", "Retry District").await;
         let admin = server.client_for(Role::OrgAdmin, district).await;

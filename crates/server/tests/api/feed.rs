@@ -1,19 +1,19 @@
 //! The change feed under concurrent writers on several server instances:
 //! a reader of `after=<seq>` must see every event exactly once.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{Client, TestServer, backends};
 use seatdesk_core::api::audit::Changes;
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
+use crate::helpers::{Client, TestServer, backends, several_servers};
+
 #[tokio::test]
 async fn feed_readers_never_skip_events_committed_by_several_servers() {
+    let _serial = several_servers().await;
     for backend in backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(10_000, "teacher").await;

@@ -1,52 +1,14 @@
 //! Webhooks: signed deliveries of matching events, retries with backoff,
 //! the test ping, and validation.
 
-mod common;
-
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, StatusCode};
-use common::{TestServer, backends};
 use seatdesk_core::api::webhooks::{CreatedWebhook, Webhook};
 use seatdesk_server::ServerConfig;
 use seatdesk_server::webhooks::sign;
 use serde_json::{Value, json};
 
-#[derive(Default)]
-struct Receiver {
-    received: Mutex<Vec<(HeaderMap, String)>>,
-    /// Answer 500 to this many requests first.
-    fail_first: Mutex<usize>,
-}
-
-async fn start_receiver(fail_first: usize) -> (String, Arc<Receiver>) {
-    let receiver = Arc::new(Receiver {
-        fail_first: Mutex::new(fail_first),
-        ..Receiver::default()
-    });
-    let shared = receiver.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let shared = shared.clone();
-            async move {
-                shared.received.lock().unwrap().push((headers, body));
-                let mut fail = shared.fail_first.lock().unwrap();
-                if *fail > 0 {
-                    *fail -= 1;
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::NO_CONTENT
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, receiver)
-}
+use crate::helpers::{TestServer, backends, start_receiver, wait_for};
 
 fn fast_config() -> ServerConfig {
     ServerConfig {
@@ -54,17 +16,6 @@ fn fast_config() -> ServerConfig {
         webhook_backoff: Duration::from_millis(100),
         webhook_max_attempts: 3,
         ..ServerConfig::default()
-    }
-}
-
-async fn wait_for(mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for deliveries"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -97,7 +48,10 @@ async fn matching_events_are_delivered_signed_and_retried() {
             .await;
 
         // Two 500s, then success: three attempts of the one matching event.
-        wait_for(|| receiver.received.lock().unwrap().len() >= 3).await;
+        wait_for("timed out waiting for deliveries", || {
+            receiver.received.lock().unwrap().len() >= 3
+        })
+        .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let received = receiver.received.lock().unwrap().clone();
         assert_eq!(

@@ -1,12 +1,11 @@
 //! Every endpoint against every token role: each role can do only its part,
 //! and nothing outside the token's org subtree can be read or changed.
 
-mod common;
-
-use common::{Client, TestServer, backends};
 use reqwest::{Method, StatusCode};
 use seatdesk_core::{Permission, Role};
 use serde_json::{Value, json};
+
+use crate::helpers::{self, Client, TestServer, backends};
 
 /// One endpoint call and the permission it needs.
 struct Case {
@@ -341,7 +340,7 @@ async fn call(client: &Client, case: &Case) -> (StatusCode, Value) {
 }
 
 /// District A with one of everything the cases refer to, and district B.
-async fn district_a(server: &TestServer) -> (common::Fixture, common::Fixture, Ids) {
+async fn district_a(server: &TestServer) -> (helpers::Fixture, helpers::Fixture, Ids) {
     let a = server.license_fixture(50, "teacher").await;
     let b = server.license_fixture(50, "teacher").await;
     let email = "matrix@a.example";

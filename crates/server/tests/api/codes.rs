@@ -3,19 +3,18 @@
 //! kind with its errors, the guessing rate limit, and seat limits under
 //! concurrent redemption. Every story runs on every configured backend.
 
-mod common;
-
 use std::collections::HashSet;
 use std::io::Cursor;
 use std::time::Duration;
 
 use calamine::{Reader, Xlsx, open_workbook_from_rs};
-use common::{Backend, Client, Fixture, TestServer, backends};
 use reqwest::{Method, StatusCode};
 use seatdesk_core::Role;
 use seatdesk_core::codes::{ALPHABET, validate};
 use seatdesk_server::ServerConfig;
 use serde_json::{Value, json};
+
+use crate::helpers::{self, Backend, Client, Fixture, TestServer, backends};
 
 /// A server whose rate limit stays out of the way of stories that fail on purpose.
 async fn start(backend: Backend) -> TestServer {
@@ -63,7 +62,7 @@ async fn batch_codes(client: &Client, batch_id: i64) -> Vec<Value> {
     }
 }
 
-async fn redeem(client: &Client, code: &str, email: &str) -> common::Reply {
+async fn redeem(client: &Client, code: &str, email: &str) -> helpers::Reply {
     client
         .post("/v1/redeem", &json!({"code": code, "email": email}))
         .await

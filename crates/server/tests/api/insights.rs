@@ -3,10 +3,7 @@
 //! endpoint exists and planted with SQL where none does (users, role rules,
 //! trainings, user status, corrupted counters).
 
-mod common;
-
-use chrono::{Days, NaiveDate, Utc};
-use common::{Backend, Client, TestServer};
+use chrono::{NaiveDate, Utc};
 use reqwest::StatusCode;
 use seatdesk_core::Role;
 use seatdesk_core::api::dashboard::{
@@ -19,71 +16,13 @@ use seatdesk_core::seats::{SeatCounts, week_index, week_start_ms};
 use seatdesk_server::db::now_ms;
 use serde_json::{Value, json};
 
+use crate::helpers::{
+    self, Backend, Client, TestServer, account, days_from_today, license, org, product,
+    several_servers,
+};
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-fn days_from_today(days: i64) -> NaiveDate {
-    if days >= 0 {
-        today() + Days::new(days as u64)
-    } else {
-        today() - Days::new(days.unsigned_abs())
-    }
-}
-
-async fn org(server: &TestServer, parent: i64, kind: &str, name: &str) -> i64 {
-    let org: Value = server
-        .admin
-        .post_ok(
-            "/v1/orgs",
-            &json!({"parent_id": parent, "kind": kind, "name": name}),
-        )
-        .await;
-    org["id"].as_i64().unwrap()
-}
-
-async fn account(server: &TestServer, org: i64) -> i64 {
-    let account: Value = server
-        .admin
-        .post_ok(
-            "/v1/accounts",
-            &json!({"org_id": org, "name": "Main", "number": format!("PA-{org}")}),
-        )
-        .await;
-    account["id"].as_i64().unwrap()
-}
-
-async fn product(server: &TestServer, sku: &str, module: &str, training: Option<&str>) -> i64 {
-    let product: Value = server
-        .admin
-        .post_ok(
-            "/v1/products",
-            &json!({"sku": sku, "name": format!("Product {sku}"), "family": "ConnectED",
-                    "edition": "teacher", "module": module, "training_prerequisite": training}),
-        )
-        .await;
-    product["id"].as_i64().unwrap()
-}
-
-async fn license(
-    server: &TestServer,
-    account: i64,
-    product: i64,
-    seats: i64,
-    (start, finish): (NaiveDate, NaiveDate),
-    grace_days: i64,
-) -> i64 {
-    let license: Value = server
-        .admin
-        .post_ok(
-            "/v1/licenses",
-            &json!({"account_id": account, "product_id": product,
-                    "order_number": format!("ORD-{account}-{product}-{seats}-{finish}"),
-                    "inventory_type": "seat_pool", "seats_purchased": seats,
-                    "start_date": start, "finish_date": finish, "grace_days": grace_days}),
-        )
-        .await;
-    license["id"].as_i64().unwrap()
 }
 
 async fn assign(server: &TestServer, license: i64, user: i64) -> i64 {
@@ -137,7 +76,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[tokio::test]
 async fn dashboard_figures_are_exact_and_scoped() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         dashboard_story(backend).await;
     }
 }
@@ -536,7 +475,7 @@ async fn check(client: &Client, user: &str, product: &str) -> AccessCheck {
 
 #[tokio::test]
 async fn access_check_names_the_failing_condition() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         access_story(backend).await;
     }
 }
@@ -820,7 +759,7 @@ fn group(
 
 #[tokio::test]
 async fn discrepancy_report_finds_each_planted_kind() {
-    for backend in common::backends() {
+    for backend in helpers::backends() {
         discrepancy_story(backend).await;
     }
 }
@@ -975,7 +914,8 @@ async fn discrepancy_story(backend: Backend) {
 /// the first server's next answer, and an unchanged database gets the same.
 #[tokio::test]
 async fn cached_answers_show_writes_made_through_another_server() {
-    for backend in common::backends() {
+    let _serial = several_servers().await;
+    for backend in helpers::backends() {
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(10, "teacher").await;
         let elsewhere_fx = server.license_fixture(10, "teacher").await;
