@@ -5,36 +5,19 @@
 //! refused) and the rest untouched, and that the dashboard shows the new
 //! counts. Skipped with a note when tmux is not installed.
 
-mod common;
-
-use common::tmux::Tmux;
-
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::{OrgKind, Role, SeatStatus};
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
+use crate::helpers::post_ok;
+use crate::helpers::tmux::Tmux;
+
 /// Waits for `text` on the screen without stalling the runtime the
 /// server runs on.
 fn wait_for(tmux: &Tmux, text: &str) -> String {
     tokio::task::block_in_place(|| tmux.wait_for(text))
-}
-
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    let response = http
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "POST {url}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,7 +51,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     .unwrap();
     let base = server.url();
     let http = reqwest::Client::new();
-    let org = post(
+    let org = post_ok(
         &http,
         &format!("{base}/v1/orgs"),
         &token,
@@ -76,15 +59,15 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     )
     .await;
     let org_id = org["id"].as_i64().unwrap();
-    let account = post(
+    let account = post_ok(
         &http,
         &format!("{base}/v1/accounts"),
         &token,
         json!({"org_id": org_id, "name": "Main", "number": "PA-1"}),
     )
     .await;
-    let product = post(&http, &format!("{base}/v1/products"), &token, json!({"sku": "CE-S", "name": "ConnectED student edition", "family": "ConnectED", "edition": "student", "module": "none"})).await;
-    let license = post(&http, &format!("{base}/v1/licenses"), &token, json!({
+    let product = post_ok(&http, &format!("{base}/v1/products"), &token, json!({"sku": "CE-S", "name": "ConnectED student edition", "family": "ConnectED", "edition": "student", "module": "none"})).await;
+    let license = post_ok(&http, &format!("{base}/v1/licenses"), &token, json!({
         "account_id": account["id"], "product_id": product["id"], "order_number": "ORD-1", "purchase_order": "PO-1",
         "inventory_type": "seat_pool", "seats_purchased": 50, "start_date": "2020-01-01", "finish_date": "2099-12-31", "grace_days": 30
     }))
@@ -120,7 +103,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-        let seat = post(
+        let seat = post_ok(
             &http,
             &format!("{base}/v1/seats"),
             &token,

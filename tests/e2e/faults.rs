@@ -2,89 +2,14 @@
 //! 10,000-seat bulk revocation, and a connection dropped mid-response. In
 //! both, the retry with the same Idempotency-Key finishes the job once.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use seatdesk_server::Db;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_seatdesk");
+use crate::helpers::{ServerProcess, cli_token, free_port};
+
 const PG_ENV: &str = "SEATDESK_TEST_PG_URL";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct ServerProcess {
-    child: Child,
-    url: String,
-}
-
-impl ServerProcess {
-    async fn start(db_url: &str) -> ServerProcess {
-        let port = free_port();
-        let child = Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                db_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start seatdesk serve");
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{url}/healthz")).await.is_err() {
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        ServerProcess { child, url }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no shutdown code runs.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn token(db_url: &str) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--db",
-            db_url,
-            "--org",
-            "Fault District",
-            "--role",
-            "system_admin",
-        ])
-        .output()
-        .expect("token create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 async fn fresh_db(backend: &str) -> (String, Option<tempfile::TempDir>) {
     if backend == "sqlite" {
@@ -260,10 +185,10 @@ async fn sigkill_mid_bulk_revocation_leaves_all_or_nothing_and_the_retry_finishe
     const SEATS: usize = 10_000;
     for backend in backends() {
         let (db_url, _dir) = fresh_db(backend).await;
-        let token = token(&db_url);
+        let token = cli_token(&db_url, "Fault District");
         let db = Db::connect(&db_url).await.unwrap();
         let http = client();
-        let server = ServerProcess::start(&db_url).await;
+        let server = ServerProcess::start(free_port(), &db_url).await;
         // Time a full revocation of one license to aim the kill at the middle of the next.
         let (warm, warm_ids) = seed_seats(
             &db,
@@ -325,7 +250,7 @@ async fn sigkill_mid_bulk_revocation_leaves_all_or_nothing_and_the_retry_finishe
             first.is_ok()
         );
 
-        let server = ServerProcess::start(&db_url).await;
+        let server = ServerProcess::start(free_port(), &db_url).await;
         let (status, body) = post(
             &http,
             &format!("{}/v1/seats/revoke", server.url),
@@ -413,10 +338,10 @@ async fn dropping_proxy(upstream: String) -> String {
 async fn a_connection_dropped_mid_response_is_retried_without_applying_twice() {
     for backend in backends() {
         let (db_url, _dir) = fresh_db(backend).await;
-        let token = token(&db_url);
+        let token = cli_token(&db_url, "Fault District");
         let db = Db::connect(&db_url).await.unwrap();
         let http = client();
-        let server = ServerProcess::start(&db_url).await;
+        let server = ServerProcess::start(free_port(), &db_url).await;
         let (license, ids) = seed_seats(
             &db,
             &http,

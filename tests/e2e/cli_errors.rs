@@ -3,10 +3,9 @@
 //! on stderr with nothing on stdout, the exit-code table in `--help`, and
 //! completions and a man page generated from the grammar.
 
-mod common;
-
-use common::{BIN, Server, run};
 use predicates::prelude::*;
+
+use crate::helpers::{self, BIN, Server, run};
 
 #[test]
 fn failures_exit_with_their_documented_codes() {
@@ -22,7 +21,7 @@ fn failures_exit_with_their_documented_codes() {
     assert!(err.contains("seatdesk login"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     // Nothing listening: exit 5, for every command that talks to a server.
-    let dead = common::dead_url();
+    let dead = helpers::dead_url();
     for args in [
         &["claims"][..],
         &["doctor"],

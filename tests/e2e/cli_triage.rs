@@ -3,16 +3,15 @@
 //! API's report), `alerts` (thresholds passed through, `--fail-on`), and
 //! `audit --follow` printing new events as they happen.
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Server, json, run};
 use seatdesk_core::api::alerts::AlertQuery;
 use seatdesk_core::api::seats::ClaimQuery;
 use seatdesk_core::api::triage::DiscrepancyQuery;
+
+use crate::helpers::{self, Server, json, run};
 
 #[test]
 fn check_names_each_condition_and_fails_when_access_would() {
@@ -76,7 +75,7 @@ fn check_names_each_condition_and_fails_when_access_would() {
             .args(["check", &student.user_email, "PD-OBSERVE", "-o", "csv"]),
         7,
     );
-    let (header, rows) = common::csv_rows(&out);
+    let (header, rows) = helpers::csv_rows(&out);
     assert_eq!(&header[..3], ["condition", "result", "reason"]);
     assert!(
         rows.iter().any(|r| r[0] == "seat_held" && r[1] == "fail"),
@@ -172,7 +171,7 @@ fn alerts_pass_thresholds_through_and_fail_on_severity() {
             .args(["alerts", "--kind", "pool_nearly_full", "-o", "csv"]),
         0,
     );
-    let (header, rows) = common::csv_rows(&out);
+    let (header, rows) = helpers::csv_rows(&out);
     assert_eq!(&header[..3], ["severity", "kind", "license_id"]);
     assert!(rows.iter().all(|r| r[1] == "pool_nearly_full"), "{out}");
     // A bad threshold is a usage error before any request.
@@ -182,7 +181,7 @@ fn alerts_pass_thresholds_through_and_fail_on_severity() {
 #[test]
 fn audit_follow_prints_new_events_as_they_happen() {
     let server = Server::start();
-    let mut child = Command::new(common::BIN)
+    let mut child = Command::new(helpers::BIN)
         .args(["audit", "--follow", "--interval", "0.2", "-o", "json"])
         .env("SEATDESK_URL", &server.url)
         .env("SEATDESK_TOKEN", &server.token)

@@ -1,12 +1,14 @@
-//! Shared by the `cli_*` tests: a real seatdesk server on a loopback port
-//! over a fresh SQLite database of demo data, and the real `seatdesk`
-//! binary pointed at it through SEATDESK_URL / SEATDESK_TOKEN, with its
-//! config and cache directories in a temporary directory (never the
-//! user's home).
+//! The one harness of the end-to-end suite: a real seatdesk server on a
+//! loopback port over a fresh SQLite database of demo data, and the real
+//! `seatdesk` binary pointed at it through SEATDESK_URL / SEATDESK_TOKEN,
+//! with its config and cache directories in a temporary directory (never
+//! the user's home); `seatdesk serve` as a child process for the tests that
+//! kill it; and tmux for what only a terminal shows.
 
-#![allow(dead_code)]
-
+mod process;
 pub mod tmux;
+
+pub use process::{Running, ServerProcess, cli_token, free_port, post_ok};
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,6 @@ pub struct Server {
     /// A system_admin token of the demo's root org.
     pub token: String,
     pub root_org: i64,
-    pub summary: seatdesk_server::demo::Summary,
     pub db: Db,
     server: Option<RunningServer>,
     runtime: tokio::runtime::Runtime,
@@ -77,7 +78,6 @@ impl Server {
             url: server.url(),
             token,
             root_org: loaded.summary.root_org_id,
-            summary: loaded.summary,
             db,
             server: Some(server),
             runtime,
@@ -214,8 +214,5 @@ pub fn write(path: &Path, text: &str) {
 
 /// An address nothing listens on.
 pub fn dead_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
+    format!("http://127.0.0.1:{}", free_port())
 }

@@ -6,12 +6,11 @@
 //! revokes; read-only profiles and under-privileged tokens are refused
 //! (exit 4).
 
-mod common;
-
-use common::tmux::Tmux;
-use common::{BIN, Server, json, run, write};
 use seatdesk_core::Role;
 use seatdesk_core::api::seats::{Claim, ClaimQuery};
+
+use crate::helpers::tmux::Tmux;
+use crate::helpers::{self, BIN, Server, json, run, write};
 
 fn all_claims(server: &Server) -> Vec<Claim> {
     server.claims(ClaimQuery::default())
@@ -156,7 +155,7 @@ fn a_dry_run_predicts_the_real_revocation_item_by_item() {
     assert_eq!(real_restore["done"], real["done"]);
     // Restoring again is refused item by item: they are no longer revoked.
     let (again, _) = run(server.cmd().args(["restore", "-y", "-o", "csv", report]), 3);
-    let (header, rows) = common::csv_rows(&again);
+    let (header, rows) = helpers::csv_rows(&again);
     assert_eq!(header, ["input", "seat_id", "outcome", "reason"]);
     assert!(
         rows.iter()

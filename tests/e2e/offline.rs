@@ -5,8 +5,6 @@
 //! comes back on the same port over the same database, the next sync clears
 //! the banner and brings in what changed meanwhile.
 
-use std::net::TcpListener;
-use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -24,52 +22,7 @@ use seatdesk_tui::view::{banner_text, render};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-const BIN: &str = env!("CARGO_BIN_EXE_seatdesk");
-
-struct Server(Child);
-
-impl Server {
-    async fn start(port: u16, db_url: &str) -> Server {
-        let child = Process::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                db_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start seatdesk serve");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "server did not come up on port {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server(child)
-    }
-
-    /// SIGKILL: the process and every connection it held are gone at once.
-    fn kill(mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::helpers::{ServerProcess, cli_token, free_port, post_ok};
 
 /// Plain HTTP calls for the fixture and for changes made behind the dashboard's back.
 struct Http {
@@ -80,18 +33,13 @@ struct Http {
 
 impl Http {
     async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "POST {path}: {status} {body}");
-        body
+        post_ok(
+            &self.http,
+            &format!("{}{path}", self.url),
+            &self.token,
+            body,
+        )
+        .await
     }
 }
 
@@ -142,30 +90,9 @@ async fn the_dashboard_survives_the_server_going_away_and_catches_up_when_it_ret
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("server.db").display());
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let out = Process::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--db",
-            &db_url,
-            "--org",
-            "Offline District",
-            "--role",
-            "system_admin",
-        ])
-        .output()
-        .expect("token create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let server = Server::start(port, &db_url).await;
+    let port = free_port();
+    let token = cli_token(&db_url, "Offline District");
+    let server = ServerProcess::start(port, &db_url).await;
     let url = format!("http://127.0.0.1:{port}");
     let http = Http {
         http: reqwest::Client::builder()
@@ -329,7 +256,7 @@ async fn the_dashboard_survives_the_server_going_away_and_catches_up_when_it_ret
 
     // A server comes back on the same port over the same database, and
     // someone changes things before the dashboard looks again.
-    let server = Server::start(port, &db_url).await;
+    let server = ServerProcess::start(port, &db_url).await;
     let revoked = http
         .post("/v1/seats/revoke", json!({"seat_ids": [seats[0]]}))
         .await;

@@ -3,12 +3,10 @@
 //! its good rows are imported (exit 3); the dry run's report is exactly the
 //! real run's and changes nothing; the clean sample imports with exit 0.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::{Server, json, run, write};
+use crate::helpers::{self, Server, json, run, write};
 
 fn roster(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -110,7 +108,7 @@ fn the_broken_roster_imports_its_good_rows_and_reports_the_bad_ones() {
             .args(["import", "oneroster", &broken, "-o", "csv"]),
         3,
     );
-    let (header, rows) = common::csv_rows(&csv);
+    let (header, rows) = helpers::csv_rows(&csv);
     assert_eq!(header, ["file", "line", "reason"]);
     assert_eq!(rows.len(), 12);
 }

@@ -4,13 +4,12 @@
 //! `webhooks` add, list, test (to a loopback receiver and to a dead port)
 //! and remove endpoints.
 
-mod common;
-
 use std::io::{Read as _, Write as _};
 
-use common::{Server, first_sheet, json, run};
 use seatdesk_core::api::inventory::LicenseQuery;
 use seatdesk_core::api::requests::RequestQuery;
+
+use crate::helpers::{self, Server, first_sheet, json, run};
 
 #[test]
 fn codes_generate_export_and_list() {
@@ -69,7 +68,7 @@ fn codes_generate_export_and_list() {
             .args(["codes", "export", &batch_id, "--out", "-"]),
         0,
     );
-    let (header, rows) = common::csv_rows(&csv);
+    let (header, rows) = helpers::csv_rows(&csv);
     assert_eq!(header[0], "Code");
     assert_eq!(rows.len(), 2);
     let (out, _) = run(
@@ -395,7 +394,7 @@ fn webhooks_are_added_listed_tested_and_removed() {
     assert!(!created["secret"].as_str().unwrap().is_empty());
     let id = created["webhook"]["id"].to_string();
     let (out, _) = run(server.cmd().args(["webhooks", "-o", "csv"]), 0);
-    let (header, rows) = common::csv_rows(&out);
+    let (header, rows) = helpers::csv_rows(&out);
     assert_eq!(&header[..4], ["id", "org_id", "url", "events"]);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][2], url);
@@ -417,7 +416,7 @@ fn webhooks_are_added_listed_tested_and_removed() {
     );
 
     // An endpoint nobody answers: the test says so, exit 7.
-    let dead = format!("{}/hook", common::dead_url());
+    let dead = format!("{}/hook", helpers::dead_url());
     let (out, _) = run(
         server
             .cmd()

@@ -4,12 +4,11 @@
 //! filters; tables keep every row; `--export` writes CSV and .xlsx with the
 //! header row.
 
-mod common;
-
-use common::{Server, csv_rows, first_sheet, json, run};
 use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
 use seatdesk_core::api::inventory::LicenseQuery;
 use seatdesk_core::api::seats::{ClaimQuery, TeacherQuery};
+
+use crate::helpers::{Server, csv_rows, first_sheet, json, run};
 
 #[test]
 fn claims_json_and_csv_are_what_the_api_says() {
