@@ -23,6 +23,8 @@ pub enum Action {
     Run(Command),
     /// A key typed while a text field (filter, palette, REVOKE prompt) has focus.
     Text(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), whole.
+    Paste(String),
     /// Confirms the open dialog or text field.
     Submit,
     /// The clock moved on; drives the spinner, the cache age and syncs.
@@ -51,6 +53,8 @@ pub enum Action {
         result: Result<AccessCheck, String>,
     },
     Alerts(Result<Alerts, String>),
+    /// Whether the server answered the liveness probe; Err says why not.
+    Probed(Result<(), String>),
 }
 
 #[derive(Debug, Clone)]

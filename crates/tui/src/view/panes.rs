@@ -291,7 +291,7 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     .block(Block::bordered().title(match loading(app) {
         Some(progress) => format!(" Claims: {progress} "),
         None => format!(
-            " Claims {} of {}{} (! pending > {LONG_PENDING_DAYS} days) ",
+            " Claims {} of {}{} {} (! pending > {LONG_PENDING_DAYS} days) ",
             match (view.searching, &view.partial) {
                 // Only a first screen so far: the count is still growing.
                 (true, Some(_)) => view.found.max(view.rows.len()),
@@ -303,6 +303,7 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 ""
             },
+            position(&view.list, view.rows.len()),
         ),
     }));
     frame.render_widget(table, list);
@@ -313,7 +314,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let ids = app.license_ids();
     let license = t.license.and_then(|id| app.license(id));
-    let position = t
+    let license_at = t
         .license
         .and_then(|l| ids.iter().position(|&x| x == l))
         .map_or(0, |p| p + 1);
@@ -321,7 +322,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let next = app.keymap.keys_for(crate::keymap::Command::NextLicense);
     let head = match license {
         Some(l) => format!(
-            "License {position} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
+            "License {license_at} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
             ids.len(),
             l.order_number,
             l.product_name,
@@ -408,38 +409,96 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     ]))
     .block(Block::bordered().title(match loading(app) {
         Some(progress) => format!(" Teachers: {progress} "),
-        None => format!(" Teachers ({}) ", t.rows.len()),
+        // Position and marks in the frame, where no header wrap can push
+        // them out of sight.
+        None => format!(
+            " Teachers ({}) {} · Marked: {}{} ",
+            t.rows.len(),
+            position(&t.list, t.rows.len()),
+            t.marks.len(),
+            if hidden > 0 {
+                format!(" ({hidden} hidden)")
+            } else {
+                String::new()
+            }
+        ),
     }));
     frame.render_widget(table, list);
 }
 
 pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
+    use crate::app::AuditRow;
     let a = &app.audit;
     let title = if a.loading {
         " Audit log (loading...) ".to_string()
     } else if let Some(error) = &a.error {
         format!(" Audit log - {error} ")
     } else {
-        format!(" Audit log, newest first ({}) ", a.rows.len())
+        format!(
+            " Audit log, newest first {} (Enter opens) ",
+            position(&a.list, a.rows.len())
+        )
     };
     let height = body_height(area);
     let range = window(&a.list, a.rows.len(), height);
-    let rows: Vec<Row> = a.rows[range.clone()]
+    // The action column is as wide as the longest action on screen, so no
+    // action name is cut.
+    let mut action_width = 6;
+    let rows: Vec<(String, String, String, String, String, bool)> = a.rows[range.clone()]
         .iter()
-        .enumerate()
-        .map(|(i, &index)| {
+        .filter_map(|row| {
+            let (index, action, target, item) = match row {
+                AuditRow::Event { index, item } => {
+                    let e = a.events.get(*index)?;
+                    (
+                        *index,
+                        e.action.clone(),
+                        format!("{} {}", e.target_type, e.target_id),
+                        *item,
+                    )
+                }
+                AuditRow::Group {
+                    first, count, open, ..
+                } => {
+                    let e = a.events.get(*first)?;
+                    (
+                        *first,
+                        format!("{} {} x{count}", if *open { "-" } else { "+" }, e.action),
+                        format!("{count} {}s, one request", e.target_type),
+                        false,
+                    )
+                }
+            };
             let e = &a.events[index];
+            let action = if item { format!("  {action}") } else { action };
+            action_width = action_width.max(action.chars().count() as u16);
+            Some((
+                e.seq.to_string(),
+                e.at.format("%Y-%m-%d %H:%M").to_string(),
+                e.actor.clone(),
+                action,
+                target,
+                item,
+            ))
+        })
+        .collect();
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (seq, at, actor, action, target, item))| {
             let style = if range.start + i == a.list.cursor {
                 app.theme.selected()
+            } else if item {
+                app.theme.dim()
             } else {
                 Style::default()
             };
             Row::new(vec![
-                Cell::from(e.seq.to_string()),
-                Cell::from(e.at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(format!("{} {}", e.target_type, e.target_id)),
+                Cell::from(seq),
+                Cell::from(at),
+                Cell::from(actor),
+                Cell::from(action),
+                Cell::from(target),
             ])
             .style(style)
         })
@@ -449,8 +508,8 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
         [
             Constraint::Length(6),
             Constraint::Length(16),
-            Constraint::Min(10),
-            Constraint::Min(16),
+            Constraint::Min(8),
+            Constraint::Length(action_width),
             Constraint::Min(10),
         ],
     )
@@ -459,4 +518,13 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
     ]))
     .block(Block::bordered().title(title));
     frame.render_widget(table, area);
+}
+
+/// "12/200": the cursor's row of a list, for titles.
+pub(crate) fn position(list: &crate::app::ListState, len: usize) -> String {
+    if len == 0 {
+        "0/0".to_string()
+    } else {
+        format!("{}/{len}", list.cursor.min(len - 1) + 1)
+    }
 }
