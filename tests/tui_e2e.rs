@@ -165,7 +165,34 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     let summary = wait_for(&tmux, "Revoked 3 of 4 seats");
     assert!(summary.contains("1 failed"), "{summary}");
     tmux.send(&["Enter", "1"]);
-    wait_for(&tmux, "5 of 50 seats used");
+    let dashboard = wait_for(&tmux, "5 of 50 seats used");
+    // The Dashboard's row is the server's own figures, not a recount.
+    let figures: Value = http
+        .get(format!("{base}/v1/dashboard"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let product = &figures["products"][0];
+    let row = dashboard
+        .lines()
+        .find(|l| l.contains("ConnectED student edition") && l.contains('%'))
+        .unwrap_or_else(|| panic!("no product row:\n{dashboard}"));
+    let cells: Vec<&str> = row.split(|c: char| c.is_whitespace() || c == '│').collect();
+    for figure in [
+        &product["seats"]["purchased"],
+        &product["seats"]["consumed"],
+        &product["seats_available"],
+        &product["min_remaining_days"],
+    ] {
+        assert!(
+            cells.contains(&figure.to_string().as_str()),
+            "{figure} is not on the row: {row}"
+        );
+    }
 
     let page: Page<Claim> = http
         .get(format!(

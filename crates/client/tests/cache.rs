@@ -213,9 +213,7 @@ async fn damage_found_after_open_rebuilds_the_cache() {
     }
     write.set_synced(77, Utc::now()).await.unwrap();
     write.commit().await.unwrap();
-    let stats = cache.stats().await.unwrap();
-    assert_eq!(stats.total(), 3000);
-    assert_eq!(stats.licenses[&1].activations.len(), 600);
+    assert_eq!(cache.head().await.unwrap().claims, 3000);
     cache.close().await;
     // Overwrite a page in the middle of the file (a leaf of the claims).
     let mut bytes = std::fs::read(&path).unwrap();
@@ -229,7 +227,7 @@ async fn damage_found_after_open_rebuilds_the_cache() {
     let cache = Cache::open(&path).await.unwrap();
     assert!(cache.rebuilt.is_none(), "{:?}", cache.rebuilt);
     let head = cache.head().await.unwrap();
-    assert_eq!(head.claims, 3000, "the dashboard paints from the counts");
+    assert_eq!(head.claims, 3000, "the load is sized from the stored total");
     let other = cache.clone();
     let verdict = cache.verify().await.unwrap();
     assert!(
@@ -243,55 +241,101 @@ async fn damage_found_after_open_rebuilds_the_cache() {
         snapshot.last_sync.is_none(),
         "a rebuilt cache asks for a full sync"
     );
-    assert_eq!(other.stats().await.unwrap().total(), 0);
+    assert_eq!(other.head().await.unwrap().claims, 0);
     assert_eq!(cache.verify().await.unwrap(), None);
 }
 
-/// The counts kept next to the rows follow every kind of write, in the
-/// transaction of the rows.
+/// The claim total the start-up load is sized by follows every kind of
+/// write, in the transaction of the rows.
 #[tokio::test]
-async fn claim_counts_follow_the_rows() {
+async fn the_claim_total_follows_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     let cache = filled(&dir.path().join("p.sqlite")).await;
-    let count = |stats: &seatdesk_client::ClaimStats, license: i64, status: SeatStatus| {
-        stats
-            .licenses
-            .get(&license)
-            .map_or(0, |l| l.by_status[status.index()])
-    };
-    let stats = cache.stats().await.unwrap();
-    assert_eq!(count(&stats, 7, SeatStatus::Active), 1);
-    assert_eq!(count(&stats, 7, SeatStatus::Pending), 1);
+    let total = || async { cache.head().await.unwrap().claims };
+    let rows = || async { cache.load().await.unwrap().claims.len() as u64 };
+    assert_eq!(total().await, rows().await);
+    let before = total().await;
 
-    // A claim moves status and license; another license's claims go.
     let mut write = cache.begin().await.unwrap();
     write
         .upsert_claim(&claim(1, 8, SeatStatus::Revoked))
         .await
         .unwrap();
     write
-        .upsert_claim(&claim(3, 9, SeatStatus::Active))
+        .upsert_claim(&claim(99, 9, SeatStatus::Active))
         .await
         .unwrap();
     write.commit().await.unwrap();
-    let stats = cache.stats().await.unwrap();
-    assert_eq!(count(&stats, 7, SeatStatus::Active), 0);
-    assert_eq!(count(&stats, 8, SeatStatus::Revoked), 1);
-    assert_eq!(count(&stats, 9, SeatStatus::Active), 1);
+    assert_eq!(total().await, before + 1, "one new claim, one moved");
     let mut write = cache.begin().await.unwrap();
     write.delete_license(9).await.unwrap();
-    // Not committed: nothing changes, counts included.
+    // Not committed: nothing changes, the total included.
     drop(write);
-    assert_eq!(
-        count(&cache.stats().await.unwrap(), 9, SeatStatus::Active),
-        1
-    );
+    assert_eq!(total().await, before + 1);
     let mut write = cache.begin().await.unwrap();
     write.delete_license(9).await.unwrap();
     write.commit().await.unwrap();
-    let stats = cache.stats().await.unwrap();
-    assert_eq!(count(&stats, 9, SeatStatus::Active), 0);
-    let rows = cache.load().await.unwrap().claims;
-    assert_eq!(stats, seatdesk_client::ClaimStats::from_claims(&rows));
-    assert_eq!(stats.total(), 2);
+    assert_eq!(total().await, rows().await);
+}
+
+/// The server's dashboard answers are kept per view, replaced by newer
+/// ones, and forgotten by a full reload (they may belong to other data).
+#[tokio::test]
+async fn dashboards_are_kept_per_view() {
+    use seatdesk_client::cache::CachedDashboard;
+    use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery, ModuleUsers, ProductSummary};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = filled(&dir.path().join("p.sqlite")).await;
+    let product = |name: &str, purchased| ProductSummary {
+        product_id: Some(1),
+        sku: Some("SKU".into()),
+        name: name.into(),
+        module: None,
+        seats: seatdesk_core::seats::SeatCounts {
+            purchased,
+            consumed: 1,
+            allocated: 0,
+        },
+        seats_available: purchased - 1,
+        usage_percent: 0.0,
+        allocated_within: 0,
+        licenses: 1,
+        earliest_start: None,
+        latest_finish: None,
+        min_remaining_days: Some(12),
+        expiring_30: 1,
+        expiring_60: 1,
+        expiring_90: 1,
+        in_grace: 0,
+        claims: Default::default(),
+        activation_rate: None,
+        activations_per_week: Vec::new(),
+    };
+    let answer = |purchased| CachedDashboard {
+        dashboard: Dashboard {
+            today: at(0).date_naive(),
+            totals: product("All", purchased),
+            products: vec![product("ALEKS", purchased)],
+            module_users: ModuleUsers::default(),
+            attention: Vec::new(),
+            attention_more: 0,
+        },
+        fetched_at: at(1_700_000_000_000),
+    };
+    let all = DashboardQuery::default();
+    let account = DashboardQuery {
+        account_id: Some(3),
+        ..DashboardQuery::default()
+    };
+    assert_eq!(cache.dashboard(&all).await.unwrap(), None);
+    cache.store_dashboard(&all, &answer(10)).await.unwrap();
+    cache.store_dashboard(&account, &answer(4)).await.unwrap();
+    assert_eq!(cache.dashboard(&all).await.unwrap(), Some(answer(10)));
+    assert_eq!(cache.dashboard(&account).await.unwrap(), Some(answer(4)));
+    cache.store_dashboard(&all, &answer(12)).await.unwrap();
+    assert_eq!(cache.dashboard(&all).await.unwrap(), Some(answer(12)));
+    let mut write = cache.begin().await.unwrap();
+    write.clear().await.unwrap();
+    write.commit().await.unwrap();
+    assert_eq!(cache.dashboard(&all).await.unwrap(), None);
 }

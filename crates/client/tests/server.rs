@@ -3,7 +3,7 @@
 
 use seatdesk_client::api::ClaimFilter;
 use seatdesk_client::sync::sync;
-use seatdesk_client::{ApiClient, Cache, ClaimStats, ClientError, new_idempotency_key};
+use seatdesk_client::{ApiClient, Cache, ClientError, new_idempotency_key};
 use seatdesk_core::api::ItemOutcome;
 use seatdesk_core::{OrgKind, Role, SeatStatus};
 use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
@@ -180,9 +180,6 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     assert!(report.touched.licenses.contains(&license_id));
     let patch = cache.load_patch(&report.touched).await.unwrap();
     counts_match_rows(&cache).await;
-    let revoked = patch.stats.as_ref().unwrap().licenses[&license_id].by_status;
-    assert_eq!(revoked[SeatStatus::Revoked.index()], 2);
-    assert_eq!(patch.stats, Some(cache.stats().await.unwrap()));
     assert_eq!(patch.claims.len(), 2);
     assert!(patch.claims.iter().all(|c| c.status == SeatStatus::Revoked));
     assert_eq!(patch.licenses.len(), 1);
@@ -256,13 +253,10 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     );
 }
 
-/// The claim counts the dashboard paints from agree with the rows, and the
-/// head promises as many claims as the load then delivers.
+/// The head promises as many claims as the load then delivers.
 async fn counts_match_rows(cache: &Cache) {
     let snapshot = cache.load().await.unwrap();
-    let stored = cache.stats().await.unwrap();
-    assert_eq!(stored, ClaimStats::from_claims(&snapshot.claims));
-    assert!(stored.total() > 0);
+    assert!(!snapshot.claims.is_empty());
     assert_eq!(
         cache.head().await.unwrap().claims,
         snapshot.claims.len() as u64

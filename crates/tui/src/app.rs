@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use seatdesk_client::{ClaimRow, ClaimStats};
+use seatdesk_client::ClaimRow;
+use seatdesk_client::cache::CachedDashboard;
 use seatdesk_core::api::Me;
 use seatdesk_core::api::alerts::Alert;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
+use seatdesk_core::api::dashboard::{DashboardQuery, ProductSummary};
 use seatdesk_core::api::inventory::{License, LicenseQuery, Product};
 use seatdesk_core::api::requests::NewRequest;
 use seatdesk_core::api::seats::ClaimSort;
@@ -18,7 +20,6 @@ use seatdesk_core::{Permission, SeatStatus, UserKind};
 
 use crate::form::Form;
 use crate::keymap::{Command, KeyMap};
-use crate::model::ProductSummary;
 use crate::theme::Theme;
 
 mod codes;
@@ -252,6 +253,36 @@ pub enum AuditRow {
     },
 }
 
+/// The Dashboard pane: the server's own figures (`GET /v1/dashboard`) for
+/// the view the switcher selects, kept in the cache for offline use. The
+/// dashboard never recomputes them from claims.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardView {
+    /// The view `data` answers.
+    pub query: DashboardQuery,
+    pub data: Option<CachedDashboard>,
+    /// True while `data` is the cache's copy and no fresher answer came.
+    pub from_cache: bool,
+    /// The view a fetch is running for.
+    pub loading: Option<DashboardQuery>,
+    /// Why the last fetch failed (not for being offline: the banner says that).
+    pub error: Option<String>,
+}
+
+impl DashboardView {
+    /// Product lines of the shown view, by SKU.
+    pub fn products(&self) -> &[ProductSummary] {
+        self.data
+            .as_ref()
+            .map_or(&[], |d| d.dashboard.products.as_slice())
+    }
+
+    /// True once any answer (fresh or cached) for `query` is shown.
+    pub fn shows(&self, query: &DashboardQuery) -> bool {
+        self.data.is_some() && self.query == *query
+    }
+}
+
 /// Alerts shown on the Dashboard (GET /v1/alerts), most severe first.
 #[derive(Debug, Clone, Default)]
 pub struct AlertsView {
@@ -289,12 +320,17 @@ pub enum Dialog {
         lines: Vec<String>,
         confirm: Confirmed,
     },
-    /// Revocation awaiting confirmation.
+    /// Revocation awaiting confirmation. What will happen is the server's
+    /// own dry run of the same ids, never a rule restated here.
     ConfirmRevoke {
         ids: Vec<i64>,
         /// Marked rows the current filter hides (they are included).
         hidden: usize,
-        /// Rows the server will refuse, with the reason it will give.
+        /// True until the server's dry run has answered.
+        checking: bool,
+        /// Why the dry run could not be had; nothing can be confirmed then.
+        check_error: Option<String>,
+        /// Rows the server's dry run refused, with the reason it gave.
         refusals: Vec<(i64, String)>,
         /// What the user typed, when the word REVOKE is required.
         typed: String,
@@ -343,12 +379,20 @@ pub const ERROR_FOR: Duration = Duration::seconds(12);
 #[derive(Debug, Clone)]
 pub enum Effect {
     Sync,
+    /// The cached answer for the view (when there is one), then the server's.
+    LoadDashboard {
+        query: DashboardQuery,
+    },
     LoadMe,
     LoadAccounts,
     /// The Claims filter's search, streamed: a first screen, then the rest.
     Search {
         generation: u64,
         job: crate::model::SearchJob,
+    },
+    /// The server's dry run of a revocation, in the chunks it would be sent in.
+    RevokeDryRun {
+        chunks: Vec<Vec<i64>>,
     },
     Revoke {
         chunks: Vec<Vec<i64>>,
@@ -434,9 +478,6 @@ pub struct App {
     pub pane: Pane,
     pub licenses: Vec<License>,
     pub claims: Arc<Vec<ClaimRow>>,
-    /// Claim counts per license, which the dashboard is drawn from: read
-    /// from the cache at start-up, recounted when the claims change.
-    pub stats: ClaimStats,
     /// Set while claims stream in from the cache.
     pub claims_load: Option<ClaimsLoad>,
     /// Generation of the newest cache load asked for.
@@ -446,8 +487,10 @@ pub struct App {
     pub accounts: Vec<(i64, String)>,
     /// The account every pane is narrowed to; None shows all.
     pub account: Option<i64>,
+    /// The org subtree the Dashboard's figures cover; None is the token's.
+    pub org: Option<i64>,
     pub sync: SyncStatus,
-    pub dashboard: Vec<ProductSummary>,
+    pub dashboard: DashboardView,
     pub dash_list: ListState,
     pub claims_view: ClaimsView,
     pub teachers: TeachersView,
@@ -529,14 +572,14 @@ impl App {
             pane: Pane::Dashboard,
             licenses: Vec::new(),
             claims: Arc::new(Vec::new()),
-            stats: ClaimStats::default(),
             claims_load: None,
             load_generation: 0,
             me: None,
             accounts: Vec::new(),
             account: None,
+            org: None,
             sync: SyncStatus::default(),
-            dashboard: Vec::new(),
+            dashboard: DashboardView::default(),
             dash_list: ListState::default(),
             claims_view: ClaimsView::default(),
             teachers: TeachersView::default(),
@@ -647,6 +690,15 @@ impl App {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The Dashboard view the switcher selects.
+    pub fn dashboard_query(&self) -> DashboardQuery {
+        DashboardQuery {
+            account_id: self.account,
+            org_id: self.org,
+            product_id: None,
+        }
     }
 
     /// Label of the account switcher's choice.

@@ -2,18 +2,15 @@
 //! dashboard and the filtered, sorted row lists of each pane. Computed in
 //! `update` when data or filters change, never while drawing.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use seatdesk_client::ClaimStats;
+use chrono::Duration;
 // The dashboard holds claims in their compact form; the name keeps the
 // fuzzy matching below readable (its fields read as `&str` all the same).
 use seatdesk_client::ClaimRow as Claim;
-use seatdesk_client::cache::stats::day_of;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::ClaimSort;
-use seatdesk_core::seats::{DateStanding, expires_within};
+use seatdesk_core::seats::DateStanding;
 
 use crate::app::App;
 
@@ -23,99 +20,6 @@ pub use filter::{
     ClaimFilter, Masks, Progress, RANK_MAX, SearchJob, fuzzy_match, fuzzy_match_until,
     fuzzy_match_within, narrows, ranked, ranks, tier,
 };
-
-/// Weeks of activations the dashboard chart covers.
-pub const TREND_WEEKS: usize = 12;
-/// A license finishing within this many days is "expiring soon".
-pub const EXPIRING_SOON_DAYS: i64 = 30;
-
-/// One product's line on the dashboard, over every license of it in scope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProductSummary {
-    pub product_id: i64,
-    pub name: String,
-    pub licenses: usize,
-    pub purchased: i64,
-    pub consumed: i64,
-    pub available: i64,
-    pub usage_percent: f64,
-    pub start: NaiveDate,
-    pub finish: NaiveDate,
-    pub remaining_days: i64,
-    pub expiring_soon: bool,
-    pub in_grace: bool,
-    /// Claims per status, in `SeatStatus::ALL` order.
-    pub by_status: [usize; 4],
-    /// Claims activated per week, oldest first; the last is this week.
-    pub weekly_activations: Vec<u64>,
-}
-
-/// The dashboard's lines, from the licenses in scope and the claim counts
-/// (stored by the sync, or recounted from the claims in memory): the same
-/// figures either way, and no walk over a million claims.
-pub fn summarize(
-    licenses: &[License],
-    stats: &ClaimStats,
-    now: DateTime<Utc>,
-) -> Vec<ProductSummary> {
-    let today = now.date_naive();
-    let today_day = day_of(now);
-    let mut by_product: BTreeMap<i64, ProductSummary> = BTreeMap::new();
-    for license in licenses {
-        let entry = by_product
-            .entry(license.product_id)
-            .or_insert_with(|| ProductSummary {
-                product_id: license.product_id,
-                name: license.product_name.clone(),
-                licenses: 0,
-                purchased: 0,
-                consumed: 0,
-                available: 0,
-                usage_percent: 0.0,
-                start: license.start_date,
-                finish: license.finish_date,
-                remaining_days: license.remaining_days,
-                expiring_soon: false,
-                in_grace: false,
-                by_status: [0; 4],
-                weekly_activations: vec![0; TREND_WEEKS],
-            });
-        entry.licenses += 1;
-        entry.purchased += license.seats.purchased;
-        entry.consumed += license.seats.consumed + license.seats.allocated;
-        entry.available += license.seats_available;
-        entry.start = entry.start.min(license.start_date);
-        if license.finish_date > entry.finish {
-            entry.finish = license.finish_date;
-        }
-        entry.remaining_days = (entry.finish - today).num_days();
-        entry.expiring_soon |= expires_within(license.finish_date, today, EXPIRING_SOON_DAYS);
-        entry.in_grace |= license.standing == DateStanding::InGrace;
-        let Some(counts) = stats.licenses.get(&license.id) else {
-            continue;
-        };
-        for (slot, n) in entry.by_status.iter_mut().zip(counts.by_status) {
-            *slot += n as usize;
-        }
-        // Weeks by UTC day: this week is today and the six days before.
-        let oldest = today_day - 7 * TREND_WEEKS as i64 + 1;
-        for (&day, &n) in counts.activations.range(oldest..=today_day) {
-            let weeks_ago = ((today_day - day) / 7) as usize;
-            entry.weekly_activations[TREND_WEEKS - 1 - weeks_ago] += n;
-        }
-    }
-    by_product
-        .into_values()
-        .map(|mut s| {
-            s.usage_percent = if s.purchased > 0 {
-                s.consumed as f64 * 100.0 / s.purchased as f64
-            } else {
-                0.0
-            };
-            s
-        })
-        .collect()
-}
 
 /// The Claims pane's filters other than the text query.
 pub fn claim_filter(app: &App) -> ClaimFilter {
@@ -373,7 +277,7 @@ pub fn rebuild_audit(app: &mut App) {
         })
         .map(|(i, _)| i)
         .collect();
-    let mut by_request: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_request: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for &i in &kept {
         by_request
             .entry(events[i].request_id.as_str())

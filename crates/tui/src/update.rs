@@ -16,6 +16,7 @@ use crate::model;
 mod audit;
 mod bulk;
 mod codes;
+mod dashboard;
 mod forms;
 mod goto;
 mod input;
@@ -61,6 +62,10 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
             };
         }
         Some(Dialog::Summary { .. }) => {
+            // The dialog offers undo by its key; it closes the dialog too.
+            if app.keymap.lookup(Key::from_event(&key), Pane::Teachers) == Some(Command::Undo) {
+                return Some(Action::Run(Command::Undo));
+            }
             return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
                 .then_some(Action::Submit);
         }
@@ -207,6 +212,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Probed(result) => sync::on_probe(app, result),
+        Action::Dashboard(action) => dashboard::on_dashboard(app, action),
     }
 }
 
@@ -227,7 +233,7 @@ fn rebuild_lists(app: &mut App) {
     model::rebuild_audit(app);
     model::rebuild_codes(app);
     let height = app.list_height();
-    let len = app.dashboard.len();
+    let len = app.dashboard.products().len();
     app.dash_list.scroll(len, height);
     let len = app.inventory.rows.len();
     app.inventory.list.scroll(len, height);
@@ -320,8 +326,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 .collect();
             app.teachers.marks.extend(ids);
         }
-        Command::Revoke => open_revoke(app),
+        Command::Revoke => return open_revoke(app),
         Command::Undo => {
+            if matches!(app.dialog, Some(Dialog::Summary { .. })) {
+                app.dialog = None;
+            }
             if app.teachers.last_revoked.is_empty() {
                 notify(app, "nothing to undo".into(), false);
             } else {
@@ -346,7 +355,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                     effects
                 }
                 Pane::Codes => codes::reload(app),
-                Pane::Dashboard => triage::load_alerts(app),
+                Pane::Dashboard => {
+                    let mut effects = triage::load_alerts(app);
+                    effects.extend(dashboard::switch_view(app));
+                    effects
+                }
                 _ => Vec::new(),
             };
             if app.sync.in_flight {
@@ -366,7 +379,12 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::ToggleExpired => toggle_status(app, SeatStatus::Expired),
         Command::ToggleRevoked => toggle_status(app, SeatStatus::Revoked),
         Command::CycleProduct => {
-            let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
+            let products: Vec<i64> = app
+                .dashboard
+                .products()
+                .iter()
+                .filter_map(|s| s.product_id)
+                .collect();
             let view = &mut app.claims_view;
             view.product = match view
                 .product
@@ -577,7 +595,7 @@ fn move_cursor(app: &mut App, delta: isize) {
     let height = app.list_height();
     match app.pane {
         Pane::Dashboard => {
-            let len = app.dashboard.len();
+            let len = app.dashboard.products().len();
             app.dash_list.step(delta, len, height);
         }
         Pane::Claims => {
@@ -648,13 +666,31 @@ fn submit(app: &mut App) -> Vec<Effect> {
     if app.picker.is_some() && app.dialog.is_none() {
         return picker::pick(app);
     }
-    match app.dialog.take() {
+    let dialog = app.dialog.take();
+    match dialog {
+        Some(Dialog::ConfirmRevoke { checking: true, .. }) => {
+            notify(
+                app,
+                "waiting for the server's dry run; Esc cancels".into(),
+                false,
+            );
+            app.dialog = dialog;
+            return Vec::new();
+        }
         Some(Dialog::ConfirmRevoke {
-            ids,
-            hidden,
-            refusals,
-            typed,
+            check_error: Some(ref error),
+            ..
+        }) => {
+            let text = format!("cannot revoke without the server's dry run: {error}");
+            notify(app, text, true);
+            app.dialog = dialog;
+            return Vec::new();
+        }
+        Some(Dialog::ConfirmRevoke {
+            ref ids,
+            ref typed,
             needs_word,
+            ..
         }) => {
             // The count proves the number was read; REVOKE is still taken.
             let word = typed.trim();
@@ -667,26 +703,20 @@ fn submit(app: &mut App) -> Vec<Effect> {
                     ),
                     true,
                 );
-                app.dialog = Some(Dialog::ConfirmRevoke {
-                    ids,
-                    hidden,
-                    refusals,
-                    typed,
-                    needs_word,
-                });
+                app.dialog = dialog;
                 return Vec::new();
             }
+            let chunks = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
+            let total = ids.len();
             app.bulk_running = true;
             app.teachers.pending_done.clear();
             app.teachers.pending_failures.clear();
             app.dialog = Some(Dialog::Progress {
-                title: format!("Revoking {} seats", ids.len()),
-                total: ids.len(),
+                title: format!("Revoking {total} seats"),
+                total,
                 answered: 0,
             });
-            return vec![Effect::Revoke {
-                chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect(),
-            }];
+            return vec![Effect::Revoke { chunks }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
         Some(Dialog::Form(form)) => return validate::submit(app, form),

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod codes;
+mod columns;
 mod forms;
 mod hints;
 mod inventory;
@@ -72,7 +73,7 @@ pub(crate) fn body_height(area: Rect) -> usize {
 }
 
 /// A table's header row: the titles in bold.
-pub(crate) fn header_row<'a>(titles: Vec<&'a str>) -> Row<'a> {
+pub(crate) fn header_row<'a, T: Into<ratatui::text::Text<'a>>>(titles: Vec<T>) -> Row<'a> {
     Row::new(titles).style(Style::default().add_modifier(Modifier::BOLD))
 }
 

@@ -99,6 +99,16 @@ fn confirm_revoke_with_refusals() {
             run(app, Action::Run(Command::Mark));
         }
         run(app, Action::Run(Command::Revoke));
+        support::dry_run_answers(app);
+    });
+}
+
+#[test]
+fn confirm_revoke_while_the_dry_run_runs() {
+    each_size("confirm_checking", |app| {
+        go(app, Pane::Teachers);
+        run(app, Action::Run(Command::Mark));
+        run(app, Action::Run(Command::Revoke));
     });
 }
 
@@ -118,6 +128,7 @@ fn confirm_large_revoke_asks_for_the_word() {
         go(app, Pane::Teachers);
         run(app, Action::Run(Command::MarkAll));
         run(app, Action::Run(Command::Revoke));
+        support::dry_run_answers(app);
         for c in "REV".chars() {
             run(app, Action::Text(key(c)));
         }
@@ -132,6 +143,7 @@ fn progress_and_summary() {
             run(app, Action::Run(Command::Mark));
         }
         run(app, Action::Run(Command::Revoke));
+        support::dry_run_answers(app);
         run(app, Action::Submit);
     });
     each_size("summary", |app| {
@@ -140,6 +152,7 @@ fn progress_and_summary() {
             run(app, Action::Run(Command::Mark));
         }
         run(app, Action::Run(Command::Revoke));
+        support::dry_run_answers(app);
         let ids: Vec<i64> = app.teachers.marks.iter().copied().collect();
         run(app, Action::Submit);
         run(

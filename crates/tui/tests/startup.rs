@@ -1,11 +1,12 @@
-//! Start-up from the cache: the dashboard paints from the claim counts the
-//! sync stored, before any claim is in memory; the claims stream in after
+//! Start-up from the cache: the Dashboard paints the server's figures the
+//! cache kept, before any claim is in memory; the claims stream in after
 //! in chunks while the Claims and Teachers panes show progress.
 
 mod support;
 
-use seatdesk_client::{ClaimRow, ClaimStats, Head};
-use seatdesk_tui::action::{Action, SyncAction};
+use seatdesk_client::cache::CachedDashboard;
+use seatdesk_client::{ClaimRow, Head};
+use seatdesk_tui::action::{Action, DashboardAction, SyncAction};
 use seatdesk_tui::app::{App, Effect, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use seatdesk_tui::theme::Theme;
@@ -29,12 +30,17 @@ fn opened() -> (App, u64) {
     );
     let head = Head {
         licenses: data.licenses.clone(),
-        stats: ClaimStats::from_claims(&data.claims),
         claims: data.claims.len() as u64,
         last_seq: data.last_seq,
         last_sync: data.last_sync,
     };
     let effects = run(&mut app, Action::Sync(SyncAction::Opened(Box::new(head))));
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::LoadDashboard { query } if *query == app.dashboard_query())
+        ),
+        "the dashboard is asked for (cached copy first) at once: {effects:?}"
+    );
     let generation = effects
         .iter()
         .find_map(|e| match e {
@@ -46,22 +52,47 @@ fn opened() -> (App, u64) {
 }
 
 #[test]
-fn the_dashboard_paints_from_stored_counts_before_the_claims_load() {
+fn the_dashboard_paints_the_cached_server_figures_before_the_claims_load() {
     let loaded = app((120, 40));
     let (mut app, generation) = opened();
     assert!(app.claims.is_empty());
     assert!(app.sync.loaded);
-    assert!(!app.dashboard.is_empty());
-    assert_eq!(
-        app.dashboard, loaded.dashboard,
-        "counts paint what rows would"
-    );
+    let first = screen(&app);
     assert!(
-        app.dashboard
-            .iter()
-            .any(|s| s.weekly_activations.iter().any(|&n| n > 0)),
-        "the activation trend comes from the stored counts too"
+        first.contains("Loading the dashboard") && !first.contains("No licenses"),
+        "while the figures load the pane says so, never that there are none:\n{first}"
     );
+    let query = app.dashboard_query();
+    let cached = CachedDashboard {
+        dashboard: support::dashboard(&loaded, &query),
+        fetched_at: now() - chrono::Duration::hours(2),
+    };
+    run(
+        &mut app,
+        Action::Dashboard(DashboardAction::Cached {
+            query: query.clone(),
+            cached: Some(cached.clone()),
+        }),
+    );
+    assert_eq!(
+        app.dashboard.products(),
+        loaded.dashboard.products(),
+        "the cache's copy of the server's answer paints the pane"
+    );
+    assert!(app.dashboard.from_cache);
+    assert!(screen(&app).contains("cached 2 h"), "{}", screen(&app));
+    // The server's fresh answer replaces it; a late cached copy does not.
+    support::dashboard_arrives(&mut app);
+    assert!(!app.dashboard.from_cache);
+    run(
+        &mut app,
+        Action::Dashboard(DashboardAction::Cached {
+            query,
+            cached: Some(cached),
+        }),
+    );
+    assert!(!app.dashboard.from_cache, "a fresh answer beats the cache");
+    let painted = app.dashboard.products().to_vec();
     let total = snapshot().claims.len();
 
     // Keys work while loading; the Claims pane says how far it is.
@@ -112,7 +143,11 @@ fn the_dashboard_paints_from_stored_counts_before_the_claims_load() {
     );
     assert!(app.claims_load.is_none());
     assert_eq!(app.claims.len(), total);
-    assert_eq!(app.dashboard, loaded.dashboard);
+    assert_eq!(
+        app.dashboard.products(),
+        painted.as_slice(),
+        "the claims arriving change none of the server's figures"
+    );
     assert_eq!(app.teachers.rows, loaded.teachers.rows);
     cmd(&mut app, Command::GoPane(1));
     assert_eq!(app.claims_view.rows, loaded.claims_view.rows);
@@ -120,7 +155,7 @@ fn the_dashboard_paints_from_stored_counts_before_the_claims_load() {
 }
 
 #[test]
-fn a_delta_during_the_load_updates_the_counts_and_keeps_the_rows() {
+fn a_delta_during_the_load_keeps_the_rows_the_load_brings() {
     let (mut app, generation) = opened();
     let data = snapshot();
     let mut revoked = data.claims[0].clone();
@@ -129,12 +164,10 @@ fn a_delta_during_the_load_updates_the_counts_and_keeps_the_rows() {
     after[0] = revoked.clone();
     let patch = seatdesk_client::Patch {
         claims: vec![revoked],
-        stats: Some(ClaimStats::from_claims(&after)),
         ..Default::default()
     };
     run(&mut app, Action::Sync(SyncAction::Patched(Box::new(patch))));
     assert!(app.claims.is_empty());
-    assert_eq!(app.stats, ClaimStats::from_claims(&after));
     // The load (which read the cache after the delta was written) lands.
     run(
         &mut app,
@@ -151,7 +184,11 @@ fn a_delta_during_the_load_updates_the_counts_and_keeps_the_rows() {
         }),
     );
     assert_eq!(app.claims.len(), after.len());
-    assert_eq!(app.stats, ClaimStats::from_claims(&after));
+    assert_eq!(
+        app.claims[0].status,
+        seatdesk_core::SeatStatus::Revoked,
+        "the delta is in the rows"
+    );
 }
 
 #[test]

@@ -7,15 +7,18 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use seatdesk_client::{ApiClient, Cache};
+use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
 use seatdesk_core::{InventoryType, LicenseStatus, Role};
-use seatdesk_server::{AppState, Db, ServerConfig};
-use seatdesk_tui::action::Action;
+use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
+use seatdesk_tui::action::{Action, SyncAction};
 use seatdesk_tui::app::{App, Dialog, Effect, InventoryTab, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use seatdesk_tui::tasks::Runner;
 use seatdesk_tui::theme::Theme;
 use seatdesk_tui::update::update;
 use tokio::sync::mpsc::UnboundedReceiver;
+
+mod support;
 
 /// How long one step may wait for the server before the test fails.
 const STEP: Duration = Duration::from_secs(60);
@@ -88,16 +91,16 @@ impl Harness {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn inventory_codes_requests_and_triage_against_a_real_server() {
+/// A demo server over SQLite, the real client and tasks, and an app that
+/// has done its first sync; `size` is the terminal.
+async fn start(
+    dir: &std::path::Path,
+    size: (u16, u16),
+) -> (Harness, seatdesk_server::demo::Summary, RunningServer) {
     seatdesk_client::install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("server.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.join("server.db").display()))
+        .await
+        .unwrap();
     let today = chrono::Utc::now().date_naive();
     let demo = seatdesk_server::demo::load(&db, 2_000, today)
         .await
@@ -120,7 +123,7 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
     .await
     .unwrap();
     let api = ApiClient::new(&server.url(), &token).unwrap();
-    let cache = Cache::open(&dir.path().join("cache.db")).await.unwrap();
+    let cache = Cache::open(&dir.join("cache.db")).await.unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut app = App::new(
         "test",
@@ -129,11 +132,11 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
         Theme { mono: true },
         chrono::Utc::now(),
     );
-    app.home = Some(dir.path().to_path_buf());
+    app.home = Some(dir.to_path_buf());
     let mut h = Harness {
         app,
         runner: Runner {
-            api: api.clone(),
+            api,
             cache,
             tx,
             latest_search: Default::default(),
@@ -141,8 +144,8 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
         rx,
     };
     h.act(Action::Resize {
-        width: 80,
-        height: 24,
+        width: size.0,
+        height: size.1,
     });
     h.app.sync.in_flight = true;
     for effect in [Effect::Sync, Effect::LoadMe, Effect::LoadAccounts] {
@@ -152,12 +155,19 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
         a.sync.loaded && !a.sync.in_flight && a.me.is_some() && a.alerts.loaded
     })
     .await;
+    (h, demo, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_codes_requests_and_triage_against_a_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, demo, server) = start(dir.path(), (80, 24)).await;
+    let api = h.runner.api.clone();
     assert_eq!(h.app.licenses.len() as u64, demo.licenses);
     assert!(
         !h.app.alerts.items.is_empty(),
         "the demo has licenses in grace and nearly full pools"
     );
-
     // Inventory: the server's table, then its filters.
     h.cmd(Command::GoPane(Pane::Inventory.index()));
     h.until("the inventory", |a| {
@@ -313,4 +323,122 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
     let decided = api.request(id).await.unwrap();
     assert_eq!(decided.status, seatdesk_core::RequestStatus::Approved);
     server.handle.abort();
+}
+
+/// The Dashboard pane's product lines must be the server's: each figure of
+/// `GET /v1/dashboard` for the view, on the row of its product.
+fn assert_screen_shows(h: &Harness, expected: &Dashboard, view: &str) {
+    assert_eq!(
+        h.app.dashboard.products(),
+        expected.products.as_slice(),
+        "{view}: the pane holds the server's answer"
+    );
+    let screen = support::screen(&h.app);
+    let rows = usize::from(h.app.size.1 / 2).saturating_sub(3);
+    for product in expected.products.iter().take(rows) {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!("│{} ", product.name)))
+            .unwrap_or_else(|| panic!("{view}: no row for {}:\n{screen}", product.name));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        for figure in [
+            product.seats.purchased.to_string(),
+            product.seats.consumed.to_string(),
+            product.seats_available.to_string(),
+            product
+                .min_remaining_days
+                .map_or("-".to_string(), |d| d.to_string()),
+        ] {
+            assert!(
+                cells.contains(&figure.as_str()),
+                "{view}: {} shows {figure}? {line}",
+                product.name
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_shows_the_servers_figures_for_every_view_and_keeps_them_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _demo, server) = start(dir.path(), (200, 50)).await;
+    let api = h.runner.api.clone();
+    let shown = |query: DashboardQuery| {
+        move |a: &App| {
+            a.dashboard.shows(&query) && !a.dashboard.from_cache && a.dashboard.loading.is_none()
+        }
+    };
+    h.until("the dashboard", shown(DashboardQuery::default()))
+        .await;
+    let all = api.dashboard(&DashboardQuery::default()).await.unwrap();
+    assert!(all.products.len() > 3, "the demo has many products");
+    assert_screen_shows(&h, &all, "all accounts");
+
+    // Every purchasing account, as the switcher (`o`) walks them.
+    let accounts = h.app.accounts.len();
+    assert!(accounts > 2, "the demo has several accounts");
+    for _ in 0..accounts {
+        h.cmd(Command::CycleAccount);
+        let query = h.app.dashboard_query();
+        assert!(query.account_id.is_some());
+        h.until("an account's dashboard", shown(query.clone()))
+            .await;
+        let expected = api.dashboard(&query).await.unwrap();
+        assert_screen_shows(&h, &expected, &format!("account {:?}", query.account_id));
+    }
+    h.cmd(Command::CycleAccount);
+    assert_eq!(
+        h.app.account, None,
+        "the switcher comes back to all accounts"
+    );
+
+    // Every org subtree the token sees.
+    let orgs = api.orgs().await.unwrap();
+    for org in &orgs {
+        h.app.org = Some(org.id);
+        h.cmd(Command::Refresh);
+        let query = h.app.dashboard_query();
+        h.until("an org's dashboard", shown(query.clone())).await;
+        let expected = api.dashboard(&query).await.unwrap();
+        assert_screen_shows(&h, &expected, &format!("org {}", org.name));
+    }
+    h.app.org = None;
+    h.cmd(Command::Refresh);
+    h.until("the dashboard again", shown(DashboardQuery::default()))
+        .await;
+
+    // The server goes away: a new start paints the cached figures.
+    server.handle.abort();
+    drop(server);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let cache = h.runner.cache.clone();
+    let mut offline = Harness {
+        app: App::new(
+            "test",
+            false,
+            KeyMap::default(),
+            Theme { mono: true },
+            chrono::Utc::now(),
+        ),
+        runner: Runner {
+            api: h.runner.api.clone(),
+            cache: cache.clone(),
+            tx,
+            latest_search: Default::default(),
+        },
+        rx,
+    };
+    offline.act(Action::Resize {
+        width: 200,
+        height: 50,
+    });
+    let head = cache.head().await.unwrap();
+    offline.act(Action::Sync(SyncAction::Opened(Box::new(head))));
+    offline
+        .until("the cached dashboard", |a| {
+            a.dashboard.shows(&DashboardQuery::default()) && a.dashboard.loading.is_none()
+        })
+        .await;
+    assert!(offline.app.dashboard.from_cache);
+    assert_screen_shows(&offline, &all, "offline, from the cache");
 }

@@ -13,7 +13,7 @@ use seatdesk_tui::keymap::{Command, Key, KeyMap};
 use seatdesk_tui::model;
 use seatdesk_tui::update::map_key;
 use seatdesk_tui::view::banner_text;
-use support::{TEACHER_LICENSE, app, app_with, assert_message, cmd, now, run, type_text};
+use support::{TEACHER_LICENSE, app, app_with, assert_message, cmd, now, run, screen, type_text};
 
 fn shown_claims(app: &App) -> Vec<&seatdesk_client::ClaimRow> {
     app.claims_view
@@ -172,20 +172,50 @@ fn revoke_confirms_names_refusals_then_reports_each_failure_and_undoes() {
         1,
         "fixture: one marked teacher has students"
     );
+    let effects = cmd(&mut app, Command::Revoke);
+    let [Effect::RevokeDryRun { chunks }] = effects.as_slice() else {
+        panic!("D asks the server's dry run, and sends nothing else: {effects:?}")
+    };
+    assert_eq!(chunks, &vec![marked.clone()]);
     assert!(
-        cmd(&mut app, Command::Revoke).is_empty(),
-        "nothing is sent before confirmation"
+        run(&mut app, Action::Submit).is_empty(),
+        "nothing can be confirmed before the dry run answers"
+    );
+    assert_message(&app, "dry run");
+    // The dialog shows the server's verdict, whatever the reason.
+    let verdict = |id: i64| {
+        if id == with_students[0] {
+            ItemResult {
+                id,
+                outcome: ItemOutcome::Refused,
+                reason: Some("Dev Moreno has 4 students assigned to a student-edition seat".into()),
+            }
+        } else {
+            ItemResult {
+                id,
+                outcome: ItemOutcome::Done,
+                reason: None,
+            }
+        }
+    };
+    run(
+        &mut app,
+        Action::Bulk(BulkAction::RevokeChecked(Ok(BulkResult::from_results(
+            marked.iter().map(|&id| verdict(id)).collect(),
+        )))),
     );
     let Some(Dialog::ConfirmRevoke {
         ids,
         refusals,
         needs_word,
         hidden,
+        checking,
         ..
     }) = app.dialog.clone()
     else {
         panic!("D opens a confirmation");
     };
+    assert!(!checking);
     assert_eq!(ids, marked);
     assert_eq!(hidden, 0);
     assert!(!needs_word);
@@ -270,10 +300,64 @@ fn revoke_confirms_names_refusals_then_reports_each_failure_and_undoes() {
             .all(|c| c.status == SeatStatus::Revoked)
     );
     assert_eq!(app.teachers.last_revoked, revoked);
+    assert!(
+        screen(&app).contains("u undoes this revocation"),
+        "{}",
+        screen(&app)
+    );
+    // The key the summary offers works in the summary itself.
+    let undo = map_key(&app, KeyEvent::from(KeyCode::Char('u'))).expect("u is taken");
+    let effects = run(&mut app, undo);
+    assert!(matches!(effects.as_slice(), [Effect::Restore { ids }] if *ids == revoked));
+    assert!(matches!(app.dialog, Some(Dialog::Progress { .. })));
+}
+
+#[test]
+fn the_summary_closes_with_enter_and_undo_still_works_after() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(2));
+    cmd(&mut app, Command::Mark);
+    let marked: Vec<i64> = app.teachers.marks.iter().copied().collect();
+    cmd(&mut app, Command::Revoke);
+    let done = |id| ItemResult {
+        id,
+        outcome: ItemOutcome::Done,
+        reason: None,
+    };
+    let all_done = || BulkResult::from_results(marked.iter().map(|&id| done(id)).collect());
+    run(
+        &mut app,
+        Action::Bulk(BulkAction::RevokeChecked(Ok(all_done()))),
+    );
+    run(&mut app, Action::Submit);
+    run(
+        &mut app,
+        Action::Bulk(BulkAction::RevokeChunk(Ok(all_done()))),
+    );
+    run(&mut app, Action::Bulk(BulkAction::RevokeFinished));
     run(&mut app, Action::Submit); // close the summary
     assert!(app.dialog.is_none());
     let effects = cmd(&mut app, Command::Undo);
-    assert!(matches!(effects.as_slice(), [Effect::Restore { ids }] if *ids == revoked));
+    assert!(matches!(effects.as_slice(), [Effect::Restore { ids }] if *ids == marked));
+}
+
+#[test]
+fn a_failed_dry_run_blocks_the_revocation() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(2));
+    cmd(&mut app, Command::Mark);
+    cmd(&mut app, Command::Revoke);
+    run(
+        &mut app,
+        Action::Bulk(BulkAction::RevokeChecked(Err(
+            "cannot reach the server".into()
+        ))),
+    );
+    assert!(run(&mut app, Action::Submit).is_empty(), "nothing is sent");
+    assert_message(&app, "without the server's dry run");
+    assert!(screen(&app).contains("dry run failed"), "{}", screen(&app));
+    cmd(&mut app, Command::Back);
+    assert!(app.dialog.is_none());
 }
 
 #[test]
@@ -295,6 +379,7 @@ fn large_revocations_need_the_word_and_go_in_chunks() {
     let marked = app.teachers.marks.len();
     assert!(marked > 1200);
     cmd(&mut app, Command::Revoke);
+    support::dry_run_answers(&mut app);
     assert!(matches!(
         app.dialog,
         Some(Dialog::ConfirmRevoke {
@@ -583,27 +668,35 @@ fn the_account_switcher_narrows_every_pane() {
             (4, "Lincoln USD / Labs (PA-2)".into()),
         ])),
     );
-    cmd(&mut app, Command::CycleAccount);
+    let effects = cmd(&mut app, Command::CycleAccount);
     assert_eq!(app.account, Some(3));
-    assert_eq!(app.dashboard.len(), 2);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDashboard { query } if query.account_id == Some(3))),
+        "{effects:?}"
+    );
+    assert!(
+        app.dashboard.products().is_empty(),
+        "another view's figures are never shown under this one's label"
+    );
+    support::dashboard_arrives(&mut app);
+    assert_eq!(app.dashboard.products().len(), 2);
     assert_eq!(app.license_ids(), vec![1, 2]);
     cmd(&mut app, Command::GoPane(1));
     assert!(shown_claims(&app).iter().all(|c| c.license_id != 3));
     assert_message(&app, "Main (PA-1)");
     cmd(&mut app, Command::CycleAccount);
     assert_eq!(app.account, Some(4));
-    assert_eq!(app.dashboard.len(), 1);
+    support::dashboard_arrives(&mut app);
+    assert_eq!(app.dashboard.products().len(), 1);
     assert!(shown_claims(&app).iter().all(|c| c.license_id == 3));
-    let jasper: usize = app.dashboard[0].by_status.iter().sum();
-    assert_eq!(
-        jasper,
-        app.claims.iter().filter(|c| c.license_id == 3).count()
-    );
     cmd(&mut app, Command::GoPane(2));
     assert_eq!(app.teachers.license, Some(3));
     cmd(&mut app, Command::CycleAccount);
     assert_eq!(app.account, None);
-    assert_eq!(app.dashboard.len(), 3);
+    support::dashboard_arrives(&mut app);
+    assert_eq!(app.dashboard.products().len(), 3);
 }
 
 #[test]
@@ -659,7 +752,6 @@ fn a_delta_patch_merges_rows_without_a_full_reload() {
         claims_of: vec![3],
         claims: vec![revoked, newcomer],
         last_sync: Some(now()),
-        stats: None,
     };
     let before = app.claims.len();
     let of_three = app.claims.iter().filter(|c| c.license_id == 3).count();

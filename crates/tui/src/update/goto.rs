@@ -69,10 +69,18 @@ pub(super) fn show_teachers(app: &mut App, id: i64) {
 /// Enter on a Dashboard product: the Inventory narrowed to that product's
 /// licenses (by the product id alone, so the rows are the server's).
 pub(super) fn drill_down(app: &mut App) -> Vec<Effect> {
-    let Some(product) = app.dashboard.get(app.dash_list.cursor) else {
+    let Some(product) = app.dashboard.products().get(app.dash_list.cursor) else {
         return Vec::new();
     };
-    let (id, name) = (product.product_id, product.name.clone());
+    let name = product.name.clone();
+    let Some(id) = product.product_id else {
+        notify(
+            app,
+            format!("{name}: the server gave no product id to open"),
+            true,
+        );
+        return Vec::new();
+    };
     app.pane = Pane::Inventory;
     app.input = None;
     app.inventory.tab = InventoryTab::Licenses;

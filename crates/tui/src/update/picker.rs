@@ -7,7 +7,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::notify;
 use crate::app::{App, Effect, Pane, Picker};
 use crate::edit::{self, Edit};
-use crate::model;
 
 /// The picker's rows for `query`: (account id or None for all, label).
 pub fn picker_rows(app: &App, query: &str) -> Vec<(Option<i64>, String)> {
@@ -89,7 +88,6 @@ pub(super) fn pick(app: &mut App) -> Vec<Effect> {
 /// Narrows every pane to `account` (None: all).
 pub(super) fn switch_to(app: &mut App, account: Option<i64>) -> Vec<Effect> {
     app.account = account;
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
     app.dash_list = Default::default();
     app.claims_view.list = Default::default();
     app.claims_view.product = None;
@@ -99,9 +97,11 @@ pub(super) fn switch_to(app: &mut App, account: Option<i64>) -> Vec<Effect> {
     app.inventory.from_server = false;
     super::rebuild_lists(app);
     notify(app, format!("showing {}", app.account_label()), false);
-    match app.pane {
+    let mut effects = super::dashboard::switch_view(app);
+    effects.extend(match app.pane {
         Pane::Inventory => super::inventory::reload(app),
         Pane::Codes => super::codes::enter(app),
         _ => Vec::new(),
-    }
+    });
+    effects
 }

@@ -73,22 +73,20 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
         Dialog::ConfirmRevoke {
             ids,
             hidden,
+            checking,
+            check_error,
             refusals,
             typed,
             needs_word,
         } => {
-            let will = ids.len() - refusals.len();
-            let mut lines = vec![
-                Line::from(Span::styled(
-                    format!(
-                        "Revoke {} marked seat{}?",
-                        ids.len(),
-                        if ids.len() == 1 { "" } else { "s" }
-                    ),
-                    Style::default().add_modifier(Modifier::BOLD),
-                )),
-                Line::from(format!("{will} will be revoked.")),
-            ];
+            let mut lines = vec![Line::from(Span::styled(
+                format!(
+                    "Revoke {} marked seat{}?",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" }
+                ),
+                Style::default().add_modifier(Modifier::BOLD),
+            ))];
             if *hidden > 0 {
                 lines.push(Line::from(Span::styled(
                     format!(
@@ -97,12 +95,31 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                     app.theme.warn(),
                 )));
             }
-            if !refusals.is_empty() {
-                lines.push(Line::from(format!("{} will be refused:", refusals.len())));
-                lines.extend(list_lines(app, refusals));
+            if *checking {
+                lines.push(Line::from(format!(
+                    "{} asking the server what it would do (dry run)...",
+                    super::SPINNER[app.spinner % super::SPINNER.len()]
+                )));
+            } else if let Some(error) = check_error {
+                lines.push(Line::from(Span::styled(
+                    format!("The server's dry run failed: {error}"),
+                    app.theme.danger(),
+                )));
+                lines.push(Line::from("Nothing can be revoked until it answers."));
+            } else {
+                let will = ids.len() - refusals.len();
+                lines.push(Line::from(format!(
+                    "The server's dry run: {will} will be revoked."
+                )));
+                if !refusals.is_empty() {
+                    lines.push(Line::from(format!("{} will be refused:", refusals.len())));
+                    lines.extend(list_lines(app, refusals));
+                }
             }
             lines.push(Line::from(""));
-            if *needs_word {
+            if *checking || check_error.is_some() {
+                lines.push(Line::from(Span::styled("Esc/n cancel", app.theme.dim())));
+            } else if *needs_word {
                 let mut prompt = vec![Span::styled(
                     format!("Type {} (the number of seats) to confirm: ", ids.len()),
                     app.theme.danger(),

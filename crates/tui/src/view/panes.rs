@@ -9,8 +9,11 @@ use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
 use crate::app::{App, LONG_PENDING_DAYS};
-use crate::model::{self, ProductSummary, TREND_WEEKS};
+use seatdesk_core::api::dashboard::ProductSummary;
 
+use crate::model;
+
+use super::columns::{self, Col};
 use super::{body_height, day, header_row, window};
 
 fn bar(percent: f64, width: usize) -> String {
@@ -18,20 +21,49 @@ fn bar(percent: f64, width: usize) -> String {
     format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
 }
 
+/// "IN GRACE EXPIRING" for a product with licenses in either state.
+fn flags(s: &ProductSummary) -> String {
+    let mut flags = Vec::new();
+    if s.in_grace > 0 {
+        flags.push("IN GRACE");
+    }
+    if s.expiring_30 > 0 {
+        flags.push("EXPIRING");
+    }
+    flags.join(" ")
+}
+
+fn or_dash<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
 pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
-    if app.dashboard.is_empty() {
-        let text = if app.sync.loaded {
-            "No licenses in this token's organization yet."
+    let view = &app.dashboard;
+    let products = view.products();
+    if !view.shows(&app.dashboard_query()) || products.is_empty() {
+        let text = if view.shows(&app.dashboard_query()) {
+            "No licenses in this view.".to_string()
+        } else if let Some(error) = &view.error {
+            format!("The server could not compute the dashboard: {error}")
+        } else if app.sync.offline.is_some() {
+            "No dashboard cached for this view; it will load when the server answers.".to_string()
         } else {
-            "Loading licenses from the cache..."
+            "Loading the dashboard from the server...".to_string()
         };
+        // Alerts come from their own request: they show whatever the figures do.
+        let alert_rows = super::alerts::rows(app, area.height);
+        let [top, alerts] =
+            Layout::vertical([Constraint::Length(4), Constraint::Length(alert_rows)]).areas(area);
         frame.render_widget(
-            Paragraph::new(text).block(Block::bordered().title(" Products ")),
-            area,
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(format!(" Products - {} ", app.account_label()))),
+            top,
         );
+        super::alerts::render(app, frame, alerts);
         return;
     }
-    let table_rows = (app.dashboard.len() as u16 + 3).min(area.height / 2).max(4);
+    let table_rows = (products.len() as u16 + 3).min(area.height / 2).max(4);
     let alert_rows = super::alerts::rows(app, area.height);
     let [top, alerts, bottom] = Layout::vertical([
         Constraint::Length(table_rows),
@@ -40,76 +72,64 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     super::alerts::render(app, frame, alerts);
-    let wide = area.width >= 120;
     let height = body_height(top);
-    let range = window(&app.dash_list, app.dashboard.len(), height);
-    let rows: Vec<Row> = app.dashboard[range.clone()]
+    let range = window(&app.dash_list, products.len(), height);
+    let shown = &products[range.clone()];
+    // Drop order when narrow: flags, dates, usage bar go before the figures.
+    let mut cols = [
+        Col::text("Product", 10, 0),
+        Col::number("Purch", 0),
+        Col::number("Used", 0),
+        Col::number("Avail", 0),
+        Col::fixed("Usage", 4),
+        Col::number("Days", 1),
+        Col::fixed("Start", 6),
+        Col::fixed("Finish", 5),
+        Col::fixed("Flags", 3),
+    ];
+    for s in shown {
+        let cells = [
+            s.name.clone(),
+            s.seats.purchased.to_string(),
+            s.seats.consumed.to_string(),
+            s.seats_available.to_string(),
+            format!("{} {:>3.0}%", bar(s.usage_percent, 8), s.usage_percent),
+            or_dash(s.min_remaining_days),
+            or_dash(s.earliest_start),
+            or_dash(s.latest_finish),
+            flags(s),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.cells.push(cell);
+        }
+    }
+    let fitted = columns::fit(&cols, top.width.saturating_sub(2));
+    let rows: Vec<Row> = shown
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut flags = Vec::new();
-            if s.in_grace {
-                flags.push("IN GRACE");
-            }
-            if s.expiring_soon {
-                flags.push("EXPIRING");
-            }
             let style = if range.start + i == app.dash_list.cursor {
                 app.theme.selected()
-            } else if s.in_grace {
+            } else if s.in_grace > 0 {
                 app.theme.danger()
-            } else if s.expiring_soon {
+            } else if s.expiring_30 > 0 {
                 app.theme.warn()
             } else {
                 Style::default()
             };
-            let mut cells = vec![
-                Cell::from(s.name.clone()),
-                Cell::from(s.purchased.to_string()),
-                Cell::from(s.consumed.to_string()),
-                Cell::from(s.available.to_string()),
-                Cell::from(format!(
-                    "{} {:>3.0}%",
-                    bar(s.usage_percent, 8),
-                    s.usage_percent
-                )),
-                Cell::from(s.remaining_days.to_string()),
-                Cell::from(flags.join(" ")),
-            ];
-            if wide {
-                cells.insert(5, Cell::from(s.start.to_string()));
-                cells.insert(6, Cell::from(s.finish.to_string()));
-            }
-            Row::new(cells).style(style)
+            Row::new(fitted.cells(&cols, i)).style(style)
         })
         .collect();
-    let mut header = vec![
-        "Product", "Purch", "Used", "Avail", "Usage", "Days", "Flags",
-    ];
-    let mut widths = vec![
-        Constraint::Min(14),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(13),
-        Constraint::Length(5),
-        Constraint::Length(17),
-    ];
-    if wide {
-        header.insert(5, "Start");
-        header.insert(6, "Finish");
-        widths.insert(5, Constraint::Length(10));
-        widths.insert(6, Constraint::Length(10));
-    }
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(Block::bordered().title(format!(
-            " Products ({}) - {} ",
-            app.dashboard.len(),
-            app.account_label()
-        )));
+    let position = format!("{}/{}", app.dash_list.cursor + 1, products.len());
+    let table = Table::new(rows, fitted.widths())
+        .header(header_row(fitted.header(&cols)))
+        .block(
+            Block::bordered()
+                .title(format!(" Products - {} ", app.account_label()))
+                .title_bottom(Line::from(format!(" {position} ")).right_aligned()),
+        );
     frame.render_widget(table, top);
-    if let Some(summary) = app.dashboard.get(app.dash_list.cursor) {
+    if let Some(summary) = products.get(app.dash_list.cursor) {
         product_detail(app, summary, frame, bottom);
     }
 }
@@ -127,44 +147,64 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
         Constraint::Min(0),
     ])
     .areas(inner);
+    let handed_down = if s.seats.allocated > 0 {
+        format!(", {} handed down", s.seats.allocated)
+    } else {
+        String::new()
+    };
     frame.render_widget(
         Gauge::default()
             .gauge_style(app.theme.gauge())
             .ratio((s.usage_percent / 100.0).clamp(0.0, 1.0))
             .label(format!(
-                "{} of {} seats used ({:.0}%), {} available",
-                s.consumed, s.purchased, s.usage_percent, s.available
+                "{} of {} seats used ({:.0}%){handed_down}, {} available",
+                s.seats.consumed, s.seats.purchased, s.usage_percent, s.seats_available
             )),
         gauge,
     );
+    let claims = &s.claims;
+    let counts = [
+        claims.pending,
+        claims.active,
+        claims.expired,
+        claims.revoked,
+    ];
     let statuses: Vec<String> = SeatStatus::ALL
         .iter()
-        .map(|st| format!("{} {}", st, s.by_status[st.index()]))
+        .zip(counts)
+        .map(|(st, n)| format!("{st} {n}"))
         .collect();
-    let standing = if s.in_grace {
+    let standing = if s.in_grace > 0 {
         " - IN GRACE PERIOD"
-    } else if s.expiring_soon {
+    } else if s.expiring_30 > 0 {
         " - EXPIRING SOON"
     } else {
         ""
     };
+    let soonest = match s.min_remaining_days {
+        Some(days) => format!("soonest finish in {days} days{standing}"),
+        None => "no live license".to_string(),
+    };
     let lines = vec![
         Line::from(format!(
-            "{} license(s), {} to {}, {} days left{standing}",
-            s.licenses, s.start, s.finish, s.remaining_days
+            "{} license(s), {} to {}, {soonest}",
+            s.licenses,
+            or_dash(s.earliest_start),
+            or_dash(s.latest_finish),
         )),
         Line::from(format!("Claims: {}", statuses.join(" · "))),
     ];
-    frame.render_widget(Paragraph::new(lines), info);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), info);
     if chart.height >= 3 {
+        let weeks = s.activations_per_week.len();
         let bars: Vec<Bar> = s
-            .weekly_activations
+            .activations_per_week
             .iter()
             .enumerate()
-            .map(|(i, v)| {
-                let weeks_ago = TREND_WEEKS - 1 - i;
+            .map(|(i, week)| {
+                let weeks_ago = weeks - 1 - i;
                 Bar::default()
-                    .value(*v)
+                    .value(u64::try_from(week.count).unwrap_or(0))
                     .label(Line::from(if weeks_ago == 0 {
                         "now".to_string()
                     } else {
@@ -172,11 +212,17 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
                     }))
             })
             .collect();
-        let bar_width =
-            (chart.width.saturating_sub(TREND_WEEKS as u16) / TREND_WEEKS as u16).clamp(1, 6);
+        let weeks = weeks.max(1) as u16;
+        let bar_width = (chart.width.saturating_sub(weeks) / weeks).clamp(1, 6);
         frame.render_widget(
             BarChart::default()
-                .block(Block::new().title("Activations per week"))
+                .block(Block::new().title(match &app.dashboard.data {
+                    Some(d) if app.dashboard.from_cache => format!(
+                        "Activations per week (cached {})",
+                        crate::model::humanize_age(app.now - d.fetched_at)
+                    ),
+                    _ => "Activations per week".to_string(),
+                }))
                 .data(BarGroup::default().bars(&bars))
                 .bar_width(bar_width)
                 .bar_gap(1)
@@ -218,7 +264,12 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     }
     let product = view
         .product
-        .and_then(|p| app.dashboard.iter().find(|s| s.product_id == p))
+        .and_then(|p| {
+            app.dashboard
+                .products()
+                .iter()
+                .find(|s| s.product_id == Some(p))
+        })
         .map_or("all".to_string(), |s| s.name.clone());
     let range = view
         .assigned_within

@@ -8,14 +8,20 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use seatdesk_client::Snapshot;
-use seatdesk_core::api::Me;
+use seatdesk_client::cache::CachedDashboard;
 use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::dashboard::{
+    ClaimCounts, Dashboard, DashboardQuery, ModuleUsers, ProductSummary, WeekCount,
+};
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
+use seatdesk_core::api::{BulkResult, ItemOutcome, ItemResult, Me};
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 use seatdesk_core::{InventoryType, LicenseStatus, Role, SeatStatus, UserKind};
-use seatdesk_tui::action::{Action, AuditAction, InventoryAction, SyncAction};
-use seatdesk_tui::app::{App, Effect};
+use seatdesk_tui::action::{
+    Action, AuditAction, BulkAction, DashboardAction, InventoryAction, SyncAction,
+};
+use seatdesk_tui::app::{App, Dialog, Effect};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use seatdesk_tui::theme::Theme;
 use seatdesk_tui::update::update;
@@ -210,6 +216,127 @@ pub fn snapshot() -> Snapshot {
     }
 }
 
+/// What the server's `GET /v1/dashboard` would answer for the data `app`
+/// holds in `query`'s view: a fixture for render and update tests (the
+/// tests in `dashboard.rs` compare the real thing with a real server).
+pub fn dashboard(app: &App, query: &DashboardQuery) -> Dashboard {
+    let today = now().date_naive();
+    let licenses: Vec<&License> = app
+        .licenses
+        .iter()
+        .filter(|l| query.account_id.is_none_or(|a| l.account_id == a))
+        .collect();
+    let summary = |of: &[&License], product: Option<&License>| {
+        let mut seats = SeatCounts::default();
+        let mut claims = ClaimCounts::default();
+        for l in of {
+            seats.purchased += l.seats.purchased;
+            seats.consumed += l.seats.consumed;
+            for c in app.claims.iter().filter(|c| c.license_id == l.id) {
+                let slot = match c.status {
+                    SeatStatus::Pending => &mut claims.pending,
+                    SeatStatus::Active => &mut claims.active,
+                    SeatStatus::Expired => &mut claims.expired,
+                    SeatStatus::Revoked => &mut claims.revoked,
+                };
+                *slot += 1;
+            }
+        }
+        let live = || of.iter().filter(|l| l.standing == DateStanding::InDate);
+        ProductSummary {
+            product_id: product.map(|l| l.product_id),
+            sku: product.map(|l| l.product_sku.clone()),
+            name: product.map_or("All products".into(), |l| l.product_name.clone()),
+            module: None,
+            seats,
+            seats_available: seats.available(),
+            usage_percent: seats.usage_percent(),
+            allocated_within: 0,
+            licenses: of.len() as i64,
+            earliest_start: of.iter().map(|l| l.start_date).min(),
+            latest_finish: of.iter().map(|l| l.finish_date).max(),
+            min_remaining_days: live().map(|l| l.remaining_days).min(),
+            expiring_30: live().filter(|l| l.remaining_days <= 30).count() as i64,
+            expiring_60: live().filter(|l| l.remaining_days <= 60).count() as i64,
+            expiring_90: live().filter(|l| l.remaining_days <= 90).count() as i64,
+            in_grace: of
+                .iter()
+                .filter(|l| l.standing == DateStanding::InGrace)
+                .count() as i64,
+            claims,
+            activation_rate: None,
+            activations_per_week: (0..12)
+                .map(|w| WeekCount {
+                    week_start: today - Duration::weeks(11 - w),
+                    count: (w * 3 + of.len() as i64) % 7,
+                })
+                .collect(),
+        }
+    };
+    let products = licenses.iter().map(|l| summary(&[*l], Some(l))).collect();
+    Dashboard {
+        today,
+        totals: summary(&licenses, None),
+        products,
+        module_users: ModuleUsers::default(),
+        attention: Vec::new(),
+        attention_more: 0,
+    }
+}
+
+/// Hands `app` the server's dashboard for the view it shows, as the
+/// background fetch would.
+pub fn dashboard_arrives(app: &mut App) -> Vec<Effect> {
+    let query = app.dashboard_query();
+    run(
+        app,
+        Action::Dashboard(DashboardAction::Fetched {
+            result: Ok(CachedDashboard {
+                dashboard: dashboard(app, &query),
+                fetched_at: now(),
+            }),
+            query,
+            offline: false,
+        }),
+    )
+}
+
+/// Answers the open revocation dialog as the server's dry run would for the
+/// sample data: teacher seats of the student edition with students are
+/// refused, naming the teacher; the rest would be revoked.
+pub fn dry_run_answers(app: &mut App) -> Vec<Effect> {
+    let Some(Dialog::ConfirmRevoke { ids, .. }) = &app.dialog else {
+        panic!("no revocation is being confirmed");
+    };
+    let results = ids
+        .iter()
+        .map(|&id| {
+            let claim = app.claims.iter().find(|c| c.id == id);
+            match claim.filter(|c| c.students_assigned > 0) {
+                Some(c) => ItemResult {
+                    id,
+                    outcome: ItemOutcome::Refused,
+                    reason: Some(format!(
+                        "{} <{}> has {} students assigned on this student-edition seat",
+                        c.user_name, c.user_email, c.students_assigned
+                    )),
+                },
+                None => ItemResult {
+                    id,
+                    outcome: ItemOutcome::Done,
+                    reason: None,
+                },
+            }
+        })
+        .collect();
+    run(
+        app,
+        Action::Bulk(BulkAction::RevokeChecked(Ok(BulkResult::from_results(
+            results,
+        )))),
+    )
+}
+
 pub fn me(role: Role) -> Me {
     Me {
         token_id: 1,
@@ -266,6 +393,7 @@ pub fn app_with(size: (u16, u16), readonly: bool, role: Role, keymap: KeyMap) ->
         &mut app,
         Action::Sync(SyncAction::Loaded(Box::new(snapshot()))),
     );
+    dashboard_arrives(&mut app);
     run(&mut app, Action::Me(Ok(me(role))));
     run(
         &mut app,
