@@ -156,7 +156,8 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     tmux.send(&["A"]);
     wait_for(&tmux, "Marked: 4");
     tmux.send(&["D"]);
-    // The dialog asks the server for a dry run first.
+    // The dialog opens at once and fills in when the server's dry run answers.
+    wait_for(&tmux, "Confirm revocation");
     let confirm = wait_for(&tmux, "will be revoked");
     assert!(confirm.contains("3 will be revoked"), "{confirm}");
     assert!(
@@ -167,7 +168,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     let summary = wait_for(&tmux, "Revoked 3 of 4 seats");
     assert!(summary.contains("1 failed"), "{summary}");
     tmux.send(&["Enter", "1"]);
-    let dashboard = wait_for(&tmux, "5 of 50 seats used");
+    let dashboard = wait_for(&tmux, "5 of 50 seats used (10%)");
     // The Dashboard's row is the server's own figures, not a recount.
     let figures: Value = http
         .get(format!("{base}/v1/dashboard"))
@@ -437,19 +438,29 @@ async fn filter_then_revoke_and_email_to_access_check_in_few_keys() {
         keys.counted
     );
     eprintln!("email-to-access-check: {} keys", keys.counted);
-    // Behind the answer, the Claims pane lists that user's claims first.
+    // Behind the answer, the Claims pane lists that user's claims first
+    // (once the search, which runs in the background, has answered).
     tmux.send(&["Escape"]);
-    let claims_screen = wait_for(&tmux, "Claims ");
-    let first_row = claims_screen
-        .lines()
-        .find(|l| l.starts_with("│ ") && l.contains('@'))
-        .unwrap_or_default()
-        .to_string();
     let local = email.split('@').next().unwrap();
-    assert!(
-        first_row.contains(&local[..local.len().min(12)]),
-        "the exact match leads:\n{claims_screen}"
-    );
+    let local = &local[..local.len().min(12)];
+    let leads = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.starts_with("│ ") && l.contains('@'))
+            .is_some_and(|row| row.contains(local))
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if leads(&screen) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the exact match never led:\n{screen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     tmux.send(&["q"]);
     server.handle.abort();
 }

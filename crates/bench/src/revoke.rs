@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use seatdesk_server::audit;
 use seatdesk_server::db::now_ms;
-use seatdesk_server::http::auth::Auth;
-use seatdesk_server::routes::seats::revoke_seats;
+use seatdesk_server::domain::revocation::revoke_seats;
+use seatdesk_server::domain::scope::Scope;
 use serde_json::json;
 
 use crate::seed::{Bed, bed, license_with_seats};
@@ -114,18 +114,11 @@ async fn time_one_by_one(
 /// transaction, without HTTP, JSON, auth or idempotency.
 async fn time_bare_sql(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<Duration> {
     let (_, ids) = license_with_seats(bed, n, tag).await?;
-    let auth = Auth {
-        token_id: 0,
-        token_name: "bench".into(),
-        role: seatdesk_core::Role::SystemAdmin,
-        org_id: bed.org,
-        org_path: format!("/{}/", bed.org),
-        feed_head: 0,
-    };
+    let scope = Scope::new(&format!("/{}/", bed.org)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = Instant::now();
     let now = now_ms();
     let mut tx = bed.db.begin_write().await?;
-    let (results, events) = revoke_seats(&mut tx.tx, bed.db.backend, &auth, &ids, "bench", now)
+    let (results, events) = revoke_seats(&mut tx.tx, bed.db.backend, &scope, &ids, "bench", now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let revoked = started.elapsed();

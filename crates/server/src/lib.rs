@@ -7,6 +7,7 @@ pub mod audit;
 pub mod codes;
 pub mod db;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feed_cache;

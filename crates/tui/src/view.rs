@@ -77,6 +77,12 @@ pub(crate) fn header_row<'a, T: Into<ratatui::text::Text<'a>>>(titles: Vec<T>) -
     Row::new(titles).style(Style::default().add_modifier(Modifier::BOLD))
 }
 
+/// " 12/480 ": where the cursor is, for the bottom right of a list's border.
+pub(crate) fn list_position(list: &ListState, len: usize) -> Line<'static> {
+    let at = if len == 0 { 0 } else { list.cursor + 1 };
+    Line::from(format!(" {at}/{len} ")).right_aligned()
+}
+
 /// A UTC timestamp as its date, the way every table shows dates.
 pub(crate) fn day(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
@@ -111,13 +117,20 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     if wide {
         spans.push(Span::styled(" seatdesk ", app.theme.title()));
     }
+    // Below 60 columns every tab still shows, by its number and a hint.
+    let narrow = area.width < 60;
     for (i, pane) in Pane::ALL.iter().enumerate() {
         let title = match (wide, pane) {
+            _ if narrow => &pane.title()[..2],
             (false, Pane::Dashboard) => "Dash",
             (false, Pane::Inventory) => "Inv",
             _ => pane.title(),
         };
-        let label = format!(" {} {title} ", i + 1);
+        let label = if narrow {
+            format!(" {}{title}", i + 1)
+        } else {
+            format!(" {} {title} ", i + 1)
+        };
         let style = if *pane == app.pane {
             app.theme.selected()
         } else {

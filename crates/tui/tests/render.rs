@@ -8,7 +8,7 @@ use seatdesk_tui::app::{App, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use support::{app, app_with, run, screen};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(40, 12), (80, 24), (200, 50)];
 
 fn each_size(name: &str, setup: impl Fn(&mut App)) {
     for size in SIZES {

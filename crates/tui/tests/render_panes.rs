@@ -10,7 +10,7 @@ use seatdesk_tui::app::{App, CodesData, Pane};
 use seatdesk_tui::keymap::{Command, KeyMap};
 use support::{app_with, cmd, inventory_page, key, run, screen, type_text};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+const SIZES: [(u16, u16); 3] = [(40, 12), (80, 24), (200, 50)];
 
 fn each_size_as(name: &str, role: Role, setup: impl Fn(&mut App)) {
     for size in SIZES {

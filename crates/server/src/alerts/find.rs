@@ -15,17 +15,19 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::db::ms_to_time;
 use crate::db::sql::Sql;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::licenses::{account_in_scope, parse_date};
+use crate::domain::orgs::org_path_in_scope;
+use crate::domain::scope::Scope;
+use crate::error::ApiResult;
 use crate::http::auth::Auth;
-use crate::routes::licenses::{account_in_scope, parse_date};
 
 /// Which licenses alerts are looked for in: an org-path subtree, optionally
 /// narrowed to a purchasing account and an org's subtree, or (the sweeper)
 /// a range of license ids.
 pub struct AlertView {
-    scope: String,
+    scope: Scope,
     account_id: Option<i64>,
-    org_pattern: Option<String>,
+    org_pattern: Option<Scope>,
     license_ids: Option<(i64, i64)>,
 }
 
@@ -35,7 +37,7 @@ impl AlertView {
     /// by a result limit.
     pub fn license_range(first: i64, end: i64) -> AlertView {
         AlertView {
-            scope: "/%".to_string(),
+            scope: Scope::root(),
             account_id: None,
             org_pattern: None,
             license_ids: Some((first, end)),
@@ -51,24 +53,17 @@ impl AlertView {
         org_id: Option<i64>,
     ) -> ApiResult<AlertView> {
         if let Some(account_id) = account_id {
-            account_in_scope(conn, auth, account_id).await?;
+            account_in_scope(conn, &auth.scope, account_id).await?;
         }
         let org_pattern = match org_id {
             Some(org_id) => {
-                let path: Option<String> =
-                    sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-                        .bind(org_id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                let path = path
-                    .filter(|p| auth.in_scope(p))
-                    .ok_or_else(|| ApiError::not_found(format!("org {org_id}")))?;
-                Some(format!("{path}%"))
+                let path = org_path_in_scope(&mut *conn, &auth.scope, org_id).await?;
+                Some(Scope::new(&path)?)
             }
             None => None,
         };
         Ok(AlertView {
-            scope: auth.scope_pattern(),
+            scope: auth.scope.clone(),
             account_id,
             org_pattern,
             license_ids: None,
@@ -77,12 +72,12 @@ impl AlertView {
 
     /// Appends `l.org_path LIKE … AND …` for every filter.
     fn push(&self, sql: &mut Sql) {
-        sql.push("l.org_path LIKE ").bind(self.scope.clone());
+        sql.push(&self.scope.sql("l.org_path"));
         if let Some(account_id) = self.account_id {
             sql.push(" AND l.account_id = ").bind(account_id);
         }
-        if let Some(pattern) = &self.org_pattern {
-            sql.push(" AND l.org_path LIKE ").bind(pattern.clone());
+        if let Some(org) = &self.org_pattern {
+            sql.push(" AND ").push(&org.sql("l.org_path"));
         }
         if let Some((first, end)) = self.license_ids {
             sql.push(" AND l.id >= ")

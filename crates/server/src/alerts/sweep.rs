@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::alerts::find::{AlertView, Found, find_alerts};
 use crate::audit::{self, NewEvent};
 use crate::db::now_ms;
-use crate::routes::licenses::today;
+use crate::domain::licenses::today;
 
 /// License ids per slice of a sweep. A slice has at most this many alerts
 /// of each license kind (expiring and in grace exclude each other), well

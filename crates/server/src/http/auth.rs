@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use seatdesk_core::{Permission, Role};
 
 use crate::AppState;
+use crate::domain::scope::Scope;
 use crate::error::ApiError;
 use crate::tokens::hash_secret;
 
@@ -17,8 +18,8 @@ pub struct Auth {
     pub token_name: String,
     pub role: Role,
     pub org_id: i64,
-    /// Materialised path of the token's org; its subtree is this prefix.
-    pub org_path: String,
+    /// The token's org subtree: nothing outside it is visible or changeable.
+    pub scope: Scope,
     /// The audit feed head when the token was checked, read in the same
     /// statement: answers cached against the head (see
     /// [`crate::feed_cache`]) need no second round trip to validate.
@@ -39,43 +40,14 @@ impl Auth {
         }
     }
 
-    /// `LIKE` pattern matching every org path inside the token's subtree.
-    pub fn scope_pattern(&self) -> String {
-        format!("{}%", self.org_path)
-    }
-
-    /// [`Auth::scope_pattern`] as a quoted SQL literal, for hot queries.
-    ///
-    /// A bound `LIKE` pattern costs twice: SQLite recompiles a statement on
-    /// every new binding of a `LIKE` right-hand side (the value may change
-    /// the plan), and PostgreSQL's generic plan guesses a pattern matches
-    /// 0.5% of rows, so a root token's keyset walk over every claim was
-    /// planned as "sort them all". Written out, the pattern is planned with
-    /// its real selectivity and the statement stays cached per scope.
-    pub fn scope_literal(&self) -> Result<String, ApiError> {
-        subtree_literal(&self.org_path)
-    }
-
+    /// Whether `org_path` lies in the token's subtree.
     pub fn in_scope(&self, org_path: &str) -> bool {
-        org_path.starts_with(&self.org_path)
+        self.scope.contains(org_path)
     }
 
     /// The name recorded as actor in audit events.
     pub fn actor(&self) -> String {
         format!("token:{}", self.token_name)
-    }
-}
-
-/// `'<path>%'`: the SQL literal matching every org path under `path`,
-/// which must look as the server writes paths (`/id/id/…/`, digits and
-/// slashes); anything else is refused rather than pasted into SQL.
-pub fn subtree_literal(path: &str) -> Result<String, ApiError> {
-    if path.bytes().all(|b| b.is_ascii_digit() || b == b'/') {
-        Ok(format!("'{path}%'"))
-    } else {
-        Err(ApiError::internal(format!(
-            "org path {path:?} is malformed"
-        )))
     }
 }
 
@@ -135,36 +107,8 @@ impl FromRequestParts<AppState> for Auth {
             token_name,
             role,
             org_id,
-            org_path,
+            scope: Scope::new(&org_path)?,
             feed_head,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Auth;
-    use seatdesk_core::Role;
-
-    fn auth(org_path: &str) -> Auth {
-        Auth {
-            token_id: 1,
-            token_name: "t".into(),
-            role: Role::Reporter,
-            org_id: 5,
-            org_path: org_path.into(),
-            feed_head: 0,
-        }
-    }
-
-    #[test]
-    fn scope_literal_quotes_server_written_paths_only() {
-        assert_eq!(auth("/1/5/").scope_literal().unwrap(), "'/1/5/%'");
-        assert!(
-            auth("/1/5'; DROP TABLE seats; --/")
-                .scope_literal()
-                .is_err()
-        );
-        assert!(auth("/1/5%/").scope_literal().is_err());
     }
 }

@@ -15,10 +15,11 @@ use super::parse::{CLASSES, ENROLLMENTS, FileMode, ORGS, OrgRecord, Roster, USER
 use crate::audit::NewEvent;
 use crate::db::Backend;
 use crate::db::sql::Sql;
+use crate::domain::role_rules as assign;
+use crate::domain::users::{USER_SELECT, UserRow, join_roles};
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::mutation::Work;
-use crate::routes::users::{UserRow, assign, join_roles};
 
 /// An org a roster row may refer to: imported now or before, inside the
 /// importing token's subtree.
@@ -44,10 +45,6 @@ impl KnownOrg {
     }
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, u.org_path, u.email, \
-    u.given_name, u.family_name, u.kind, u.roles, u.status, u.trainings, u.last_login_at, \
-    u.created_at, u.updated_at FROM users u JOIN orgs o ON o.id = u.org_id";
-
 struct Importer<'a> {
     auth: &'a Auth,
     backend: Backend,
@@ -65,9 +62,9 @@ pub async fn apply(
 ) -> ApiResult<ImportReport> {
     let mut sql = Sql::new(
         "SELECT id, parent_id, kind, name, path, sourced_id FROM orgs \
-         WHERE sourced_id IS NOT NULL AND path LIKE ",
+         WHERE sourced_id IS NOT NULL AND ",
     );
-    sql.bind(auth.scope_pattern());
+    sql.push(&auth.scope.sql("path"));
     let known: Vec<KnownOrg> = sql.query_as().fetch_all(w.conn()).await?;
     let mut importer = Importer {
         auth,
@@ -141,7 +138,7 @@ impl Importer<'_> {
 
     async fn import_org(&mut self, w: &mut Work, record: &OrgRecord) -> ApiResult<()> {
         let (parent_id, parent_path) = match &record.parent {
-            None => (self.auth.org_id, self.auth.org_path.clone()),
+            None => (self.auth.org_id, self.auth.scope.path().to_string()),
             Some(parent) => {
                 let parent = &self.orgs[parent];
                 (parent.id, parent.path.clone())
@@ -453,9 +450,10 @@ impl Importer<'_> {
     async fn archive_missing(&mut self, w: &mut Work, seen: &BTreeSet<String>) -> ApiResult<()> {
         let mut sql = Sql::new(
             "SELECT id, sourced_id FROM users WHERE sourced_id IS NOT NULL \
-             AND status <> 'archived' AND org_path LIKE ",
+             AND status <> 'archived' AND ",
         );
-        sql.bind(self.auth.scope_pattern()).push(" ORDER BY id");
+        sql.push(&self.auth.scope.sql("org_path"))
+            .push(" ORDER BY id");
         let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
         for (id, sourced_id) in candidates {
             if seen.contains(&sourced_id) {

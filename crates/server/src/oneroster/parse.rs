@@ -575,7 +575,7 @@ fn read_users(roster: &mut Roster, text: &str) -> Result<(), RosterError> {
         let email = if email_text.is_empty() {
             String::new()
         } else {
-            match crate::routes::users::normalize_email(email_text) {
+            match crate::domain::users::normalize_email(email_text) {
                 Ok(email) => email,
                 Err(_) if has_email && row.get("email").is_empty() => {
                     check.reasons.push(

@@ -10,10 +10,10 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::alerts::find::{AlertView, find_alerts};
 use crate::db::now_ms;
+use crate::domain::licenses::today;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{Json, Query};
-use crate::routes::licenses::today;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(alerts))

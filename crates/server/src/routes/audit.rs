@@ -57,8 +57,8 @@ const EVENT_SELECT: &str = "SELECT seq, at, actor, action, target_type, target_i
 /// Events visible to `auth`: its subtree, plus catalogue-wide events.
 fn scoped(auth: &Auth) -> Sql {
     let mut sql = Sql::new(EVENT_SELECT);
-    sql.push(" WHERE (org_path LIKE ")
-        .bind(auth.scope_pattern())
+    sql.push(" WHERE (")
+        .push(&auth.scope.sql("org_path"))
         .push(" OR org_path = '/')");
     sql
 }

@@ -20,11 +20,11 @@ use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_code};
 use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::domain::licenses::{load_license, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::routes::licenses::{load_license, today};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -115,7 +115,7 @@ async fn list_codes(
 ) -> ApiResult<Json<Page<Code>>> {
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_license(&mut conn, &auth, id).await?;
+    load_license(&mut conn, &auth.scope, id).await?;
     let mut sql = Sql::new(CODE_SELECT);
     sql.push(" WHERE c.license_id = ").bind(id);
     if let Some(kind) = query.kind {
@@ -151,7 +151,7 @@ async fn create_resource_code(
     }
     let fingerprint = mutation::fingerprint(&format!("resource_code:{id}"), &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let license = load_license(w.conn(), &auth, id).await?;
+        let license = load_license(w.conn(), &auth.scope, id).await?;
         let org_path = license.org_path.clone();
         let license = license.into_api(today());
         let has_resource_codes: i64 =

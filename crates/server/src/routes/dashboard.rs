@@ -34,11 +34,14 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::db::now_ms;
 use crate::db::sql::Sql;
+use crate::domain::licenses::{account_in_scope, parse_date, today};
+use crate::domain::live::live_seat;
+use crate::domain::orgs::org_path_in_scope;
+use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::feed_cache::FeedCache;
-use crate::http::auth::{Auth, subtree_literal};
+use crate::http::auth::Auth;
 use crate::http::{Json, Query};
-use crate::routes::licenses::{account_in_scope, parse_date, today};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(dashboard))
@@ -62,11 +65,9 @@ pub type DashboardCache = FeedCache<DashboardKey, Dashboard>;
 /// Which licenses the dashboard covers: the token's subtree narrowed by the
 /// query's filters. Pushed as SQL conditions on any licenses alias.
 pub struct View {
-    /// SQL literals (see [`Auth::scope_literal`]): planned with their real
-    /// selectivity, and no recompile per binding on SQLite.
-    scope: String,
+    scope: Scope,
     account_id: Option<i64>,
-    org_pattern: Option<String>,
+    org_pattern: Option<Scope>,
     product_id: Option<i64>,
 }
 
@@ -74,33 +75,26 @@ impl View {
     /// Checks the filters against the caller's scope: an account or org
     /// outside it, or an unknown product, is a 404.
     pub async fn resolve(pool: &AnyPool, auth: &Auth, query: &DashboardQuery) -> ApiResult<View> {
+        let mut conn = pool.acquire().await?;
         if let Some(account_id) = query.account_id {
-            let mut conn = pool.acquire().await?;
-            account_in_scope(&mut conn, auth, account_id).await?;
+            account_in_scope(&mut conn, &auth.scope, account_id).await?;
         }
         let org_pattern = match query.org_id {
             Some(org_id) => {
-                let path: Option<String> =
-                    sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-                        .bind(org_id)
-                        .fetch_optional(pool)
-                        .await?;
-                let path = path
-                    .filter(|p| auth.in_scope(p))
-                    .ok_or_else(|| ApiError::not_found(format!("org {org_id}")))?;
-                Some(subtree_literal(&path)?)
+                let path = org_path_in_scope(&mut conn, &auth.scope, org_id).await?;
+                Some(Scope::new(&path)?)
             }
             None => None,
         };
         if let Some(product_id) = query.product_id {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
                 .bind(product_id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await?;
             found.ok_or_else(|| ApiError::not_found(format!("product {product_id}")))?;
         }
         Ok(View {
-            scope: auth.scope_literal()?,
+            scope: auth.scope.clone(),
             account_id: query.account_id,
             org_pattern,
             product_id: query.product_id,
@@ -109,13 +103,14 @@ impl View {
 
     /// Appends `alias.org_path LIKE … AND …` for every filter.
     fn push(&self, sql: &mut Sql, alias: &str) {
-        sql.push(&format!("{alias}.org_path LIKE {}", self.scope));
+        let column = format!("{alias}.org_path");
+        sql.push(&self.scope.sql(&column));
         if let Some(account_id) = self.account_id {
             sql.push(&format!(" AND {alias}.account_id = "))
                 .bind(account_id);
         }
-        if let Some(pattern) = &self.org_pattern {
-            sql.push(&format!(" AND {alias}.org_path LIKE {pattern}"));
+        if let Some(org) = &self.org_pattern {
+            sql.push(" AND ").push(&org.sql(&column));
         }
         if let Some(product_id) = self.product_id {
             sql.push(&format!(" AND {alias}.product_id = "))
@@ -274,15 +269,16 @@ async fn weekly_claims(
 /// Driven from the Learn/Observe licenses into the (license, status, user)
 /// index, so only those seats are read.
 async fn module_users(pool: &AnyPool, view: &View) -> ApiResult<ModuleUsers> {
-    let mut sql = Sql::new(
+    let mut sql = Sql::new(&format!(
         "SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT), CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
          CAST(COALESCE(SUM(learn * observe), 0) AS BIGINT) FROM (\
          SELECT s.user_id, MAX(CASE WHEN p.module = 'learn' THEN 1 ELSE 0 END) AS learn, \
          MAX(CASE WHEN p.module = 'observe' THEN 1 ELSE 0 END) AS observe \
          FROM products p JOIN licenses l ON l.product_id = p.id CROSS JOIN seats s \
-         WHERE s.license_id = l.id AND s.status IN ('pending', 'active') \
+         WHERE s.license_id = l.id AND {} \
          AND p.module IN ('learn', 'observe') AND ",
-    );
+        live_seat("s.status")
+    ));
     view.push(&mut sql, "l");
     sql.push(" GROUP BY s.user_id) holders");
     let (learn, observe, combined): (i64, i64, i64) = sql.query_as().fetch_one(pool).await?;
@@ -504,7 +500,7 @@ async fn dashboard(
         return Ok(Json(compute(&state, &view, today, last_week).await?));
     }
     let key = DashboardKey {
-        scope: view.scope.clone(),
+        scope: view.scope.path().to_string(),
         account_id: query.account_id,
         org_id: query.org_id,
         product_id: query.product_id,

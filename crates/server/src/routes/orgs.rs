@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::flag;
+use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json};
@@ -31,12 +32,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Vec<Org>), (status = "4XX", body = Problem)))]
 async fn list_orgs(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Org>>> {
     auth.require(Permission::Read)?;
-    let rows: Vec<(i64, Option<i64>, String, String, String)> = sqlx::query_as(
-        "SELECT id, parent_id, kind, name, path FROM orgs WHERE path LIKE $1 ORDER BY path LIMIT 100000",
-    )
-    .bind(auth.scope_pattern())
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows: Vec<(i64, Option<i64>, String, String, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, parent_id, kind, name, path FROM orgs WHERE {} ORDER BY path LIMIT 100000",
+            auth.scope.sql("path")
+        )))
+        .fetch_all(&state.db.pool)
+        .await?;
     Ok(Json(
         rows.into_iter()
             .map(|(id, parent_id, kind, name, path)| Org {
@@ -67,7 +69,7 @@ async fn create_org(
     }
     let fingerprint = mutation::fingerprint("create_org", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let parent_path = org_path_in_scope(w.conn(), &auth, body.parent_id).await?;
+        let parent_path = org_path_in_scope(w.conn(), &auth.scope, body.parent_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO orgs (parent_id, kind, name, path, created_at) VALUES ($1, $2, $3, '', $4) RETURNING id",
         )
@@ -103,20 +105,6 @@ async fn create_org(
     .await
 }
 
-/// The path of org `id` if it lies in the caller's subtree, else 404.
-pub async fn org_path_in_scope(
-    conn: &mut sqlx::AnyConnection,
-    auth: &Auth,
-    id: i64,
-) -> ApiResult<String> {
-    let path: Option<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    path.filter(|p| auth.in_scope(p))
-        .ok_or_else(|| ApiError::not_found(format!("org {id}")))
-}
-
 /// Purchasing accounts of the caller's subtree (the seeds' drop-down).
 #[utoipa::path(get, path = "/v1/accounts", tag = "orgs", security(("bearer" = [])),
     responses((status = 200, body = Vec<PurchasingAccount>), (status = "4XX", body = Problem)))]
@@ -125,11 +113,11 @@ async fn list_accounts(
     auth: Auth,
 ) -> ApiResult<Json<Vec<PurchasingAccount>>> {
     auth.require(Permission::Read)?;
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.org_id, a.name, a.number FROM accounts a JOIN orgs o ON o.id = a.org_id \
-         WHERE o.path LIKE $1 ORDER BY a.name, a.id LIMIT 100000",
-    )
-    .bind(auth.scope_pattern())
+         WHERE {} ORDER BY a.name, a.id LIMIT 100000",
+        auth.scope.sql("o.path")
+    )))
     .fetch_all(&state.db.pool)
     .await?;
     Ok(Json(
@@ -159,7 +147,7 @@ async fn create_account(
     }
     let fingerprint = mutation::fingerprint("create_account", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path = org_path_in_scope(w.conn(), &auth, body.org_id).await?;
+        let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )

@@ -20,13 +20,13 @@ use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::sql::Sql;
 use crate::db::{flag, ms_to_time};
+use crate::domain::licenses::{
+    LicenseInsert, account_in_scope, insert_license, load_license, parse_date, today,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation::{self, Work};
-use crate::routes::licenses::{
-    LicenseInsert, account_in_scope, insert_license, load_license, parse_date, today,
-};
 
 mod decide;
 
@@ -138,8 +138,7 @@ async fn list_requests(
     auth.require(Permission::Read)?;
     let limit = page_size(query.limit);
     let mut sql = Sql::new(REQUEST_SELECT);
-    sql.push(" WHERE r.org_path LIKE ")
-        .bind(auth.scope_pattern());
+    sql.push(" WHERE ").push(&auth.scope.sql("r.org_path"));
     if let Some(status) = query.status {
         sql.push(" AND r.status = ")
             .bind(status.as_str().to_string());
@@ -204,7 +203,7 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
                 errors.push("finish_date must not be before start_date".to_string());
             }
             for (name, date) in [("start_date", r.start_date), ("finish_date", r.finish_date)] {
-                errors.extend(crate::routes::licenses::check_date(name, date).err());
+                errors.extend(crate::domain::licenses::check_date(name, date).err());
             }
             check_seats(&mut errors, "students", r.students);
             check_text(&mut errors, "purchase_order", r.purchase_order.as_ref());
@@ -214,7 +213,7 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
             check_seats(&mut errors, "students", Some(r.students));
             for (name, date) in [("start_date", r.start_date), ("finish_date", r.finish_date)] {
                 if let Some(date) = date {
-                    errors.extend(crate::routes::licenses::check_date(name, date).err());
+                    errors.extend(crate::domain::licenses::check_date(name, date).err());
                 }
             }
             if let (Some(start), Some(finish)) = (r.start_date, r.finish_date)
@@ -293,7 +292,7 @@ async fn submit_request(
 }
 
 async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<i64> {
-    let license = load_license(w.conn(), auth, r.license_id).await?;
+    let license = load_license(w.conn(), &auth.scope, r.license_id).await?;
     let org_path = license.org_path.clone();
     let license = license.into_api(today());
     if license.status == LicenseStatus::Requested {
@@ -363,7 +362,7 @@ async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<
 }
 
 async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) -> ApiResult<i64> {
-    let (org_id, org_path) = account_in_scope(w.conn(), auth, r.account_id).await?;
+    let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, r.account_id).await?;
     let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
         .bind(r.product_id)
         .fetch_optional(w.conn())

@@ -2,7 +2,6 @@
 //! and change. Role rules run in the same transaction as each change, and
 //! archiving a user frees their seats.
 
-pub mod assign;
 pub mod role_rules;
 
 use axum::extract::State;
@@ -11,7 +10,7 @@ use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::users::{NewUser, User, UserChange, UserDetail, UserPatch, UserQuery};
-use seatdesk_core::{Permission, Problem, UserKind, UserRole, UserStatus};
+use seatdesk_core::{Permission, Problem, UserStatus};
 use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,14 +18,15 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::Backend;
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::domain::claims::{CLAIM_SELECT, ClaimRow};
+use crate::domain::live::live_seat;
+use crate::domain::orgs::org_path_in_scope;
+use crate::domain::users::{USER_SELECT, UserRow, join_roles, normalize_email};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::routes::orgs::org_path_in_scope;
-use crate::routes::seats::claims::{CLAIM_SELECT, ClaimRow};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,87 +35,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(role_rules::routes())
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, u.org_path, u.email, \
-    u.given_name, u.family_name, u.kind, u.roles, u.status, u.trainings, u.last_login_at, \
-    u.created_at, u.updated_at FROM users u JOIN orgs o ON o.id = u.org_id";
-
 /// Most live seats listed with one user.
 const MAX_SEATS_SHOWN: i64 = 1000;
-
-#[derive(sqlx::FromRow)]
-pub struct UserRow {
-    pub id: i64,
-    org_id: i64,
-    pub org_name: String,
-    pub org_path: String,
-    email: String,
-    given_name: String,
-    family_name: String,
-    kind: String,
-    roles: String,
-    status: String,
-    trainings: String,
-    last_login_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-/// Roles as stored: sorted, comma-separated names.
-pub(crate) fn join_roles(roles: &[UserRole]) -> String {
-    let mut roles = roles.to_vec();
-    roles.sort();
-    roles.dedup();
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn split_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty())
-}
-
-impl UserRow {
-    pub fn roles(&self) -> Vec<UserRole> {
-        split_list(&self.roles)
-            .filter_map(UserRole::parse)
-            .collect()
-    }
-
-    pub fn status(&self) -> UserStatus {
-        UserStatus::parse(&self.status).unwrap_or(UserStatus::Suspended)
-    }
-
-    pub fn into_api(self) -> User {
-        User {
-            id: self.id,
-            org_id: self.org_id,
-            roles: self.roles(),
-            status: self.status(),
-            org_name: self.org_name,
-            email: self.email,
-            given_name: self.given_name,
-            family_name: self.family_name,
-            kind: UserKind::parse(&self.kind).unwrap_or(UserKind::Staff),
-            trainings: split_list(&self.trainings).map(str::to_string).collect(),
-            last_login_at: self.last_login_at.map(ms_to_time),
-            created_at: ms_to_time(self.created_at),
-            updated_at: ms_to_time(self.updated_at),
-        }
-    }
-
-    /// What the role-rule engine needs of this user.
-    pub fn subject(&self) -> assign::Subject {
-        assign::Subject {
-            id: self.id,
-            org_name: self.org_name.clone(),
-            org_path: self.org_path.clone(),
-            roles: self.roles(),
-            status: self.status(),
-        }
-    }
-}
 
 /// Loads a user inside the caller's scope, or 404; locks the row on
 /// PostgreSQL when `lock` so concurrent changes of one user queue.
@@ -147,8 +68,7 @@ async fn list_users(
     auth.require(Permission::Read)?;
     let limit = page_size(query.limit);
     let mut sql = Sql::new(USER_SELECT);
-    sql.push(" WHERE u.org_path LIKE ")
-        .bind(auth.scope_pattern());
+    sql.push(" WHERE ").push(&auth.scope.sql("u.org_path"));
     if let Some(org_id) = query.org_id {
         sql.push(" AND u.org_id = ").bind(org_id);
     }
@@ -200,9 +120,11 @@ async fn get_user(
     // Seats on licenses of a parent org stay out of view, like the licenses.
     sql.push(" WHERE s.user_id = ")
         .bind(id)
-        .push(" AND l.org_path LIKE ")
-        .bind(auth.scope_pattern())
-        .push(" AND s.status IN ('pending', 'active') ORDER BY s.id LIMIT ")
+        .push(" AND ")
+        .push(&auth.scope.sql("l.org_path"))
+        .push(" AND ")
+        .push(&live_seat("s.status"))
+        .push(" ORDER BY s.id LIMIT ")
         .bind(MAX_SEATS_SHOWN);
     let seats: Vec<ClaimRow> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(Json(UserDetail {
@@ -218,28 +140,6 @@ fn check_name(errors: &mut Vec<String>, field: &str, value: &str) {
     }
 }
 
-pub(crate) fn normalize_email(email: &str) -> Result<String, String> {
-    let email = email.trim().to_lowercase();
-    let valid = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && email.len() <= 254
-                && !email.chars().any(|c| c.is_whitespace() || c == ',')
-        }
-        None => false,
-    };
-    if valid {
-        Ok(email)
-    } else {
-        Err(format!("email '{email}' is not a valid address"))
-    }
-}
-
-/// Trainings as stored: comma-separated, so names may not contain commas.
 fn join_trainings(errors: &mut Vec<String>, trainings: &[String]) -> String {
     if trainings.len() > 100 {
         errors.push("at most 100 trainings".to_string());
@@ -288,7 +188,7 @@ async fn create_user(
     validation_result(errors)?;
     let fingerprint = mutation::fingerprint("create_user", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path = org_path_in_scope(w.conn(), &auth, body.org_id).await?;
+        let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email.clone())
             .fetch_optional(w.conn())
@@ -331,7 +231,8 @@ async fn create_user(
             before: None,
             after: serde_json::to_value(&user).ok(),
         });
-        let assignments = assign::apply_role_rules(w, &subject, state.db.backend).await?;
+        let assignments =
+            crate::domain::role_rules::apply_role_rules(w, &subject, state.db.backend).await?;
         Ok((StatusCode::CREATED, UserChange { user, assignments }))
     })
     .await
@@ -401,9 +302,9 @@ async fn patch_user(
             after: serde_json::to_value(&user).ok(),
         });
         let assignments = if user.status == UserStatus::Archived {
-            assign::revoke_all_seats(w, &subject, state.db.backend).await?
+            crate::domain::role_rules::revoke_all_seats(w, &subject, state.db.backend).await?
         } else if body.roles.is_some() || body.status.is_some() {
-            assign::apply_role_rules(w, &subject, state.db.backend).await?
+            crate::domain::role_rules::apply_role_rules(w, &subject, state.db.backend).await?
         } else {
             Vec::new()
         };

@@ -16,11 +16,11 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::{flag, ms_to_time};
+use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, page_size};
 use crate::mutation;
-use crate::routes::orgs::org_path_in_scope;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -92,9 +92,9 @@ async fn load_webhook(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResu
 async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
     auth.require(Permission::ManageWebhooks)?;
     let rows: Vec<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{WEBHOOK_SELECT} WHERE w.org_path LIKE $1 ORDER BY w.id LIMIT 1000"
+        "{WEBHOOK_SELECT} WHERE {} ORDER BY w.id LIMIT 1000",
+        auth.scope.sql("w.org_path")
     )))
-    .bind(auth.scope_pattern())
     .fetch_all(&state.db.pool)
     .await?;
     Ok(Json(rows.into_iter().map(Webhook::from).collect()))
@@ -158,7 +158,7 @@ async fn create_webhook(
     let fingerprint = mutation::fingerprint("create_webhook", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_id = body.org_id.unwrap_or(auth.org_id);
-        let org_path = org_path_in_scope(w.conn(), &auth, org_id).await?;
+        let org_path = org_path_in_scope(w.conn(), &auth.scope, org_id).await?;
         let head = crate::feed_cache::head(w.conn()).await?;
         let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
         let now = w.now;

@@ -4,6 +4,7 @@ use seatdesk_core::api::webhooks::event_matches;
 
 use crate::AppState;
 use crate::db::now_ms;
+use crate::domain::scope::Scope;
 
 /// Events examined per webhook per tick.
 const BATCH: i64 = 500;
@@ -18,13 +19,15 @@ pub async fn fan_out(state: &AppState) -> Result<(), sqlx::Error> {
     .await?;
     for (id, org_path, events, last_seq) in hooks {
         let patterns: Vec<String> = events.split(',').map(str::to_string).collect();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
+        // A stored path that is not one is an error, not a wider scope.
+        let scope = Scope::new(&org_path).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT seq, action FROM audit_events WHERE seq > $1 AND seq <= $2 \
-             AND (org_path LIKE $3 OR org_path = '/') ORDER BY seq LIMIT $4",
-        )
+             AND ({} OR org_path = '/') ORDER BY seq LIMIT $3",
+            scope.sql("org_path")
+        )))
         .bind(last_seq)
         .bind(head)
-        .bind(format!("{org_path}%"))
         .bind(BATCH)
         .fetch_all(&state.db.pool)
         .await?;

@@ -3,8 +3,9 @@
 //! priority are dropped first; only text columns shrink, cut with `…`.
 
 use ratatui::layout::{Alignment, Constraint};
+use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::Cell;
+use ratatui::widgets::{Cell, Row, Table};
 use unicode_width::UnicodeWidthStr;
 
 /// What a column holds decides how it may give way.
@@ -29,6 +30,11 @@ pub(crate) struct Col {
 }
 
 impl Col {
+    /// Adds the next row's cell.
+    pub fn push(&mut self, cell: impl Into<String>) {
+        self.cells.push(cell.into());
+    }
+
     pub fn text(title: &str, min: u16, drop_order: u8) -> Col {
         Col::new(title, Kind::Text { min }, drop_order)
     }
@@ -132,6 +138,17 @@ pub(crate) fn fit(cols: &[Col], width: u16) -> Fitted {
     }
 }
 
+/// A table of `cols` fitted into `width` (the table's inner width), its
+/// header in bold and row `i` styled by `style(i)`; the caller adds the block.
+pub(crate) fn table(cols: &[Col], width: u16, style: impl Fn(usize) -> Style) -> Table<'static> {
+    let fitted = fit(cols, width);
+    let len = cols.first().map_or(0, |c| c.cells.len());
+    let rows: Vec<Row> = (0..len)
+        .map(|i| Row::new(fitted.cells(cols, i)).style(style(i)))
+        .collect();
+    Table::new(rows, fitted.widths()).header(super::header_row(fitted.header(cols)))
+}
+
 /// `text` cut to `width` columns, ending in `…` when cut.
 pub(crate) fn ellipsize(text: &str, width: u16) -> String {
     let width = usize::from(width);
@@ -157,18 +174,9 @@ pub(crate) fn ellipsize(text: &str, width: u16) -> String {
 
 impl Fitted {
     pub fn widths(&self) -> Vec<Constraint> {
-        let last = self.shown.len().saturating_sub(1);
         self.shown
             .iter()
-            .enumerate()
-            // The last column takes what is left, so the table fills the row.
-            .map(|(pos, (_, w))| {
-                if pos == last {
-                    Constraint::Min(*w)
-                } else {
-                    Constraint::Length(*w)
-                }
-            })
+            .map(|(_, w)| Constraint::Length(*w))
             .collect()
     }
 

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Wrap};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
@@ -14,7 +14,7 @@ use seatdesk_core::api::dashboard::ProductSummary;
 use crate::model;
 
 use super::columns::{self, Col};
-use super::{body_height, day, header_row, window};
+use super::{body_height, day, list_position, window};
 
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
@@ -103,31 +103,23 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             col.cells.push(cell);
         }
     }
-    let fitted = columns::fit(&cols, top.width.saturating_sub(2));
-    let rows: Vec<Row> = shown
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let style = if range.start + i == app.dash_list.cursor {
-                app.theme.selected()
-            } else if s.in_grace > 0 {
-                app.theme.danger()
-            } else if s.expiring_30 > 0 {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            Row::new(fitted.cells(&cols, i)).style(style)
-        })
-        .collect();
-    let position = format!("{}/{}", app.dash_list.cursor + 1, products.len());
-    let table = Table::new(rows, fitted.widths())
-        .header(header_row(fitted.header(&cols)))
-        .block(
-            Block::bordered()
-                .title(format!(" Products - {} ", app.account_label()))
-                .title_bottom(Line::from(format!(" {position} ")).right_aligned()),
-        );
+    let table = columns::table(&cols, top.width.saturating_sub(2), |i| {
+        let s = &shown[i];
+        if range.start + i == app.dash_list.cursor {
+            app.theme.selected()
+        } else if s.in_grace > 0 {
+            app.theme.danger()
+        } else if s.expiring_30 > 0 {
+            app.theme.warn()
+        } else {
+            Style::default()
+        }
+    })
+    .block(
+        Block::bordered()
+            .title(format!(" Products - {} ", app.account_label()))
+            .title_bottom(list_position(&app.dash_list, products.len())),
+    );
     frame.render_widget(table, top);
     if let Some(summary) = products.get(app.dash_list.cursor) {
         product_detail(app, summary, frame, bottom);
@@ -299,64 +291,60 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     let height = body_height(list);
     let range = window(&view.list, view.rows.len(), height);
     let long_ago = app.now - chrono::Duration::days(LONG_PENDING_DAYS);
-    let rows: Vec<Row> = view.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let c = &app.claims[index as usize];
-            let long_pending = c.status == SeatStatus::Pending && c.assigned_at < long_ago;
-            let style = if range.start + i == view.list.cursor {
-                app.theme.selected()
-            } else if long_pending {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(if long_pending { "!" } else { " " }),
-                Cell::from(&*c.user_name),
-                Cell::from(&*c.user_email),
-                Cell::from(&*c.product_name),
-                Cell::from(c.status.as_str()),
-                Cell::from(day(c.assigned_at)),
-                Cell::from(c.claimed_at.map(day).unwrap_or_else(|| "-".into())),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Min(12),
-            Constraint::Min(16),
-            Constraint::Min(10),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(10),
-        ],
-    )
-    .header(header_row(vec![
-        "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
-    ]))
-    .block(Block::bordered().title(match loading(app) {
-        Some(progress) => format!(" Claims: {progress} "),
-        None => format!(
-            " Claims {} of {}{} {} (! pending > {LONG_PENDING_DAYS} days) ",
-            match (view.searching, &view.partial) {
-                // Only a first screen so far: the count is still growing.
-                (true, Some(_)) => view.found.max(view.rows.len()),
-                _ => view.rows.len(),
-            },
-            app.claims.len(),
-            if view.searching && view.partial.is_some() {
-                " so far, searching..."
-            } else {
-                ""
-            },
-            position(&view.list, view.rows.len()),
-        ),
-    }));
+    let mut cols = [
+        Col::fixed("", 0),
+        Col::text("Name", 8, 0),
+        Col::text("Email", 10, 0),
+        Col::text("Product", 8, 1),
+        Col::fixed("Status", 0),
+        Col::fixed("Assigned", 2),
+        Col::fixed("Claimed", 3),
+    ];
+    let mut styles = Vec::new();
+    for (i, &index) in view.rows[range.clone()].iter().enumerate() {
+        let c = &app.claims[index as usize];
+        let long_pending = c.status == SeatStatus::Pending && c.assigned_at < long_ago;
+        styles.push(if range.start + i == view.list.cursor {
+            app.theme.selected()
+        } else if long_pending {
+            app.theme.warn()
+        } else {
+            Style::default()
+        });
+        let cells = [
+            if long_pending { "!" } else { " " }.to_string(),
+            c.user_name.to_string(),
+            c.user_email.to_string(),
+            c.product_name.to_string(),
+            c.status.as_str().to_string(),
+            day(c.assigned_at),
+            c.claimed_at.map(day).unwrap_or_else(|| "-".into()),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+    }
+    let table = columns::table(&cols, list.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(match loading(app) {
+                Some(progress) => format!(" Claims: {progress} "),
+                None => format!(
+                    " Claims {} of {}{} (! pending > {LONG_PENDING_DAYS} days) ",
+                    match (view.searching, &view.partial) {
+                        // Only a first screen so far: the count is still growing.
+                        (true, Some(_)) => view.found.max(view.rows.len()),
+                        _ => view.rows.len(),
+                    },
+                    app.claims.len(),
+                    if view.searching && view.partial.is_some() {
+                        " so far, searching..."
+                    } else {
+                        ""
+                    },
+                ),
+            })
+            .title_bottom(list_position(&view.list, view.rows.len())),
+    );
     frame.render_widget(table, list);
 }
 
@@ -407,73 +395,56 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.dim(),
         ));
     }
+    // One line each, never wrapped: a long license name must not push the
+    // marked count off the screen.
+    let head = columns::ellipsize(&head, info.width);
     frame.render_widget(
-        Paragraph::new(vec![Line::from(head), Line::from(marks)]).wrap(Wrap { trim: false }),
+        Paragraph::new(vec![Line::from(head), Line::from(marks)]),
         info,
     );
     let height = body_height(list);
     let range = window(&t.list, t.rows.len(), height);
-    let rows: Vec<Row> = t.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let c = &app.claims[index as usize];
-            let marked = t.marks.contains(&c.id);
-            let style = if range.start + i == t.list.cursor {
-                app.theme.selected()
-            } else if marked {
-                app.theme.marked()
-            } else if c.students_assigned > 0 {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(if marked { "*" } else { " " }),
-                Cell::from(&*c.user_name),
-                Cell::from(&*c.user_email),
-                Cell::from(c.status.as_str()),
-                Cell::from(c.redemption_code.as_deref().unwrap_or("-")),
-                Cell::from(c.students_assigned.to_string()),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Min(12),
-            Constraint::Min(16),
-            Constraint::Length(8),
-            Constraint::Length(16),
-            Constraint::Length(8),
-        ],
-    )
-    .header(header_row(vec![
-        "",
-        "Teacher",
-        "Email",
-        "Status",
-        "Redemption code",
-        "Students",
-    ]))
-    .block(Block::bordered().title(match loading(app) {
-        Some(progress) => format!(" Teachers: {progress} "),
-        // Position and marks in the frame, where no header wrap can push
-        // them out of sight.
-        None => format!(
-            " Teachers ({}) {} · Marked: {}{} ",
-            t.rows.len(),
-            position(&t.list, t.rows.len()),
-            t.marks.len(),
-            if hidden > 0 {
-                format!(" ({hidden} hidden)")
-            } else {
-                String::new()
-            }
-        ),
-    }));
+    let mut cols = [
+        Col::fixed("", 0),
+        Col::text("Teacher", 8, 0),
+        Col::text("Email", 10, 0),
+        Col::fixed("Status", 0),
+        Col::fixed("Redemption code", 2),
+        Col::number("Students", 1),
+    ];
+    let mut styles = Vec::new();
+    for (i, &index) in t.rows[range.clone()].iter().enumerate() {
+        let c = &app.claims[index as usize];
+        let marked = t.marks.contains(&c.id);
+        styles.push(if range.start + i == t.list.cursor {
+            app.theme.selected()
+        } else if marked {
+            app.theme.marked()
+        } else if c.students_assigned > 0 {
+            app.theme.warn()
+        } else {
+            Style::default()
+        });
+        let cells = [
+            if marked { "*" } else { " " }.to_string(),
+            c.user_name.to_string(),
+            c.user_email.to_string(),
+            c.status.as_str().to_string(),
+            c.redemption_code.as_deref().unwrap_or("-").to_string(),
+            c.students_assigned.to_string(),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+    }
+    let table = columns::table(&cols, list.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(match loading(app) {
+                Some(progress) => format!(" Teachers: {progress} "),
+                None => format!(" Teachers ({}) ", t.rows.len()),
+            })
+            .title_bottom(list_position(&t.list, t.rows.len())),
+    );
     frame.render_widget(table, list);
 }
 
@@ -485,97 +456,77 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
     } else if let Some(error) = &a.error {
         format!(" Audit log - {error} ")
     } else {
-        format!(
-            " Audit log, newest first {} (Enter opens) ",
-            position(&a.list, a.rows.len())
-        )
+        " Audit log, newest first (Enter opens) ".to_string()
     };
     let height = body_height(area);
     let range = window(&a.list, a.rows.len(), height);
-    // The action column is as wide as the longest action on screen, so no
-    // action name is cut.
-    let mut action_width = 6;
-    let rows: Vec<(String, String, String, String, String, bool)> = a.rows[range.clone()]
-        .iter()
-        .filter_map(|row| {
-            let (index, action, target, item) = match row {
-                AuditRow::Event { index, item } => {
-                    let e = a.events.get(*index)?;
-                    (
-                        *index,
-                        e.action.clone(),
-                        format!("{} {}", e.target_type, e.target_id),
-                        *item,
-                    )
-                }
-                AuditRow::Group {
-                    first, count, open, ..
-                } => {
-                    let e = a.events.get(*first)?;
-                    (
-                        *first,
-                        format!("{} {} x{count}", if *open { "-" } else { "+" }, e.action),
-                        format!("{count} {}s, one request", e.target_type),
-                        false,
-                    )
-                }
-            };
-            let e = &a.events[index];
-            let action = if item { format!("  {action}") } else { action };
-            action_width = action_width.max(action.chars().count() as u16);
-            Some((
-                e.seq.to_string(),
-                e.at.format("%Y-%m-%d %H:%M").to_string(),
-                e.actor.clone(),
-                action,
-                target,
-                item,
-            ))
-        })
-        .collect();
-    let rows: Vec<Row> = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (seq, at, actor, action, target, item))| {
-            let style = if range.start + i == a.list.cursor {
-                app.theme.selected()
-            } else if item {
-                app.theme.dim()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(seq),
-                Cell::from(at),
-                Cell::from(actor),
-                Cell::from(action),
-                Cell::from(target),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(6),
-            Constraint::Length(16),
-            Constraint::Min(8),
-            Constraint::Length(action_width),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header_row(vec![
-        "Seq", "At (UTC)", "Actor", "Action", "Target",
-    ]))
-    .block(Block::bordered().title(title));
-    frame.render_widget(table, area);
-}
-
-/// "12/200": the cursor's row of a list, for titles.
-pub(crate) fn position(list: &crate::app::ListState, len: usize) -> String {
-    if len == 0 {
-        "0/0".to_string()
-    } else {
-        format!("{}/{len}", list.cursor.min(len - 1) + 1)
+    let mut cols = [
+        Col::number("Seq", 2),
+        Col::fixed("At (UTC)", 1),
+        Col::text("Actor", 6, 3),
+        Col::fixed("Action", 0),
+        Col::text("Target", 8, 0),
+    ];
+    let mut items = Vec::new();
+    for row in &a.rows[range.clone()] {
+        // A bulk operation (one request) is one row: "+" folded, "-" open.
+        let (index, action, target, item) = match row {
+            AuditRow::Event { index, item } => {
+                let Some(e) = a.events.get(*index) else {
+                    continue;
+                };
+                let action = if *item {
+                    format!("  {}", e.action)
+                } else {
+                    e.action.clone()
+                };
+                (
+                    *index,
+                    action,
+                    format!("{} {}", e.target_type, e.target_id),
+                    *item,
+                )
+            }
+            AuditRow::Group {
+                first, count, open, ..
+            } => {
+                let Some(e) = a.events.get(*first) else {
+                    continue;
+                };
+                (
+                    *first,
+                    format!("{} {} x{count}", if *open { "-" } else { "+" }, e.action),
+                    format!("{count} {}s", e.target_type),
+                    false,
+                )
+            }
+        };
+        let e = &a.events[index];
+        let cells = [
+            e.seq.to_string(),
+            e.at.format("%Y-%m-%d %H:%M").to_string(),
+            e.actor.clone(),
+            action,
+            target,
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+        items.push(item);
     }
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| {
+        if range.start + i == a.list.cursor {
+            app.theme.selected()
+        } else if items.get(i).copied().unwrap_or(false) {
+            app.theme.dim()
+        } else {
+            Style::default()
+        }
+    })
+    .block(
+        Block::bordered()
+            .title(title)
+            .title_bottom(list_position(&a.list, a.rows.len())),
+    );
+    frame.render_widget(table, area);
 }

@@ -22,13 +22,12 @@ use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_activation_codes};
 use crate::db::sql::Sql;
 use crate::db::{Backend, flag, ms_to_time};
+use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::error::{ApiError, ApiResult};
 use crate::export::{CodeSheetRow, codes_csv, codes_xlsx};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::routes::licenses::{load_license, today};
-use crate::routes::seats::unusable_reason;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -139,7 +138,7 @@ async fn create_batch(
                 .execute(w.conn())
                 .await?;
         }
-        let license = load_license(w.conn(), &auth, id).await?;
+        let license = load_license(w.conn(), &auth.scope, id).await?;
         let org_path = license.org_path.clone();
         let license = license.into_api(today());
         if let Some(reason) = unusable_reason(&license) {
@@ -213,7 +212,7 @@ async fn list_batches(
 ) -> ApiResult<Json<Page<CodeBatch>>> {
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_license(&mut conn, &auth, id).await?;
+    load_license(&mut conn, &auth.scope, id).await?;
     let limit = page_size(query.limit);
     let mut sql = Sql::new(BATCH_SELECT);
     sql.push(" WHERE b.license_id = ").bind(id);

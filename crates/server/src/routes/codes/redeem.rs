@@ -20,13 +20,14 @@ use crate::AppState;
 use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_code};
 use crate::db::{ms_to_time, now_ms};
+use crate::domain::claims::load_claim;
+use crate::domain::licenses::{load_license, today, unusable_reason};
+use crate::domain::live::live_seat;
+use crate::domain::seats::{insert_seat, take_seat};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json};
 use crate::mutation;
-use crate::routes::licenses::{load_license, today};
-use crate::routes::seats::claims::load_claim;
-use crate::routes::seats::{insert_seat, take_seat, unusable_reason};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(redeem))
@@ -161,7 +162,7 @@ async fn redeem_code(
                 user.status
             )));
         }
-        let license = load_license(w.conn(), auth, hit.license_id)
+        let license = load_license(w.conn(), &auth.scope, hit.license_id)
             .await?
             .into_api(today());
         if let Some(reason) = unusable_reason(&license) {
@@ -198,10 +199,11 @@ async fn redeem_code(
         // concurrent revocation of it either waits for us or makes us fail.
         let teacher_seat = if kind == CodeKind::Redemption {
             let seat = hit.seat_id.unwrap_or_default();
-            let assigned: Option<i64> = sqlx::query_scalar(
+            let assigned: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "UPDATE seats SET students_assigned = students_assigned + 1, updated_at = $1 \
-                 WHERE id = $2 AND status IN ('pending', 'active') RETURNING students_assigned",
-            )
+                 WHERE id = $2 AND {} RETURNING students_assigned",
+                live_seat("status")
+            )))
             .bind(w.now)
             .bind(seat)
             .fetch_optional(w.conn())

@@ -12,11 +12,11 @@ use seatdesk_core::{LicenseStatus, Permission, Problem, RequestKind, RequestStat
 use super::{MAX_SEATS, MAX_TEXT, RequestRow, create_requested_license, load_request};
 use crate::AppState;
 use crate::audit::NewEvent;
+use crate::domain::licenses::{LicenseInsert, insert_license, load_license, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path};
 use crate::mutation::{self, Work};
-use crate::routes::licenses::{LicenseInsert, insert_license, load_license, today};
 
 /// Approves a pending request of a child org.
 #[utoipa::path(post, path = "/v1/requests/{id}/approve", tag = "requests", security(("bearer" = [])),
@@ -86,7 +86,7 @@ pub(super) async fn approve(
                     Some(found) => found,
                     None => create_requested_license(w, &row, seats).await?,
                 };
-                let license = load_license(w.conn(), &auth, license_id)
+                let license = load_license(w.conn(), &auth.scope, license_id)
                     .await?
                     .into_api(today());
                 w.record(NewEvent {
@@ -169,7 +169,7 @@ async fn claim_decision(
     comments: &str,
 ) -> ApiResult<RequestRow> {
     let row = load_request(w.conn(), auth, id).await?;
-    if row.org_path == auth.org_path {
+    if row.org_path == auth.scope.path() {
         return Err(ApiError::forbidden(format!(
             "request {id} was made by {} itself; it must be approved or rejected by an admin \
              of a parent org",
@@ -227,13 +227,13 @@ async fn renewed_license(
     let license_id = row
         .license_id
         .ok_or_else(|| ApiError::internal(format!("renewal request {} has no license", row.id)))?;
-    let license = load_license(w.conn(), auth, license_id).await?;
+    let license = load_license(w.conn(), &auth.scope, license_id).await?;
     let org_path = license.org_path.clone();
     Ok((license.into_api(today()), org_path))
 }
 
 fn requested_period(row: &RequestRow) -> (chrono::NaiveDate, chrono::NaiveDate) {
-    let date = |d: &Option<String>| d.as_deref().map(crate::routes::licenses::parse_date);
+    let date = |d: &Option<String>| d.as_deref().map(crate::domain::licenses::parse_date);
     let start = date(&row.start_date).unwrap_or_else(today);
     (start, date(&row.finish_date).unwrap_or(start))
 }
@@ -281,7 +281,7 @@ async fn renew_with_new_code(
     .bind(old.id)
     .execute(w.conn())
     .await?;
-    let created = load_license(w.conn(), auth, new_id)
+    let created = load_license(w.conn(), &auth.scope, new_id)
         .await?
         .into_api(today());
     w.record(NewEvent {

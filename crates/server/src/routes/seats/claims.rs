@@ -9,108 +9,20 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::{Claim, ClaimQuery, ClaimSort};
-use seatdesk_core::{Permission, Problem, SeatStatus, UserKind};
-use sqlx::AnyConnection;
+use seatdesk_core::{Permission, Problem, SeatStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::db::Backend;
 use crate::db::sql::Sql;
-use crate::db::{Backend, ms_to_time};
+use crate::domain::claims::{ClaimRow, claim_columns, claim_from};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{Json, Query, decode_cursor, encode_cursor, page_size};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_claims))
-}
-
-macro_rules! claim_columns {
-    () => {
-        "s.id, s.license_id, l.product_id, p.name AS product_name, \
-    s.user_id, u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email, \
-    u.kind AS user_kind, u.org_id, o.name AS org_name, s.status, s.assigned_at, s.assigned_by, \
-    s.claimed_at, s.claimed_by, s.expired_at, s.expired_by, s.revoked_at, s.revoked_by, s.redemption_code, \
-    s.students_assigned, s.updated_at"
-    };
-}
-
-macro_rules! claim_from {
-    () => {
-        "FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
-         JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id"
-    };
-}
-
-pub const CLAIM_SELECT: &str = concat!("SELECT ", claim_columns!(), " ", claim_from!());
-
-/// Field order is the column order of [`claim_columns!`] then `sort_key`:
-/// the report reads its rows as JSON arrays (see [`page_as_json`]).
-#[derive(sqlx::FromRow, serde::Deserialize)]
-pub struct ClaimRow {
-    id: i64,
-    license_id: i64,
-    product_id: i64,
-    product_name: String,
-    user_id: i64,
-    user_name: String,
-    user_email: String,
-    user_kind: String,
-    org_id: i64,
-    org_name: String,
-    status: String,
-    assigned_at: i64,
-    assigned_by: String,
-    claimed_at: Option<i64>,
-    claimed_by: Option<String>,
-    expired_at: Option<i64>,
-    expired_by: Option<String>,
-    revoked_at: Option<i64>,
-    revoked_by: Option<String>,
-    redemption_code: Option<String>,
-    students_assigned: i64,
-    updated_at: i64,
-    /// The keyset sort key, present only in the report query.
-    #[sqlx(default)]
-    #[serde(default)]
-    sort_key: Option<String>,
-}
-
-impl From<ClaimRow> for Claim {
-    fn from(r: ClaimRow) -> Claim {
-        Claim {
-            id: r.id,
-            license_id: r.license_id,
-            product_id: r.product_id,
-            product_name: r.product_name,
-            user_id: r.user_id,
-            user_name: r.user_name,
-            user_email: r.user_email,
-            user_kind: UserKind::parse(&r.user_kind).unwrap_or(UserKind::Staff),
-            org_id: r.org_id,
-            org_name: r.org_name,
-            status: SeatStatus::parse(&r.status).unwrap_or(SeatStatus::Revoked),
-            assigned_at: ms_to_time(r.assigned_at),
-            assigned_by: r.assigned_by,
-            claimed_at: r.claimed_at.map(ms_to_time),
-            claimed_by: r.claimed_by,
-            expired_by: r.expired_by,
-            expired_at: r.expired_at.map(ms_to_time),
-            revoked_at: r.revoked_at.map(ms_to_time),
-            revoked_by: r.revoked_by,
-            redemption_code: r.redemption_code,
-            students_assigned: r.students_assigned,
-            updated_at: ms_to_time(r.updated_at),
-        }
-    }
-}
-
-/// One claim by seat id (no scope check: callers have checked the seat).
-pub async fn load_claim(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Claim> {
-    let mut sql = Sql::new(CLAIM_SELECT);
-    sql.push(" WHERE s.id = ").bind(seat_id);
-    let row: ClaimRow = sql.query_as().fetch_one(conn).await?;
-    Ok(row.into())
 }
 
 /// The head of a SQLite query that folds the page's rows (an inner `SELECT`
@@ -155,7 +67,7 @@ async fn list_claims(
     }
     // The answer depends on the subtree, the query string and the data; the
     // head read with the token stands for the data (see `feed_cache`).
-    let key = (auth.scope_literal()?, raw.unwrap_or_default());
+    let key = (auth.scope.path().to_string(), raw.unwrap_or_default());
     if let Some(body) = state.claim_pages.get(&key, auth.feed_head) {
         return Ok(json_body(body));
     }
@@ -210,8 +122,7 @@ async fn claims_page(state: &AppState, auth: &Auth, query: ClaimQuery) -> ApiRes
         claim_columns!(),
         claim_from!()
     ));
-    sql.push(" WHERE l.org_path LIKE ")
-        .push(&auth.scope_literal()?);
+    sql.push(" WHERE ").push(&auth.scope.sql("l.org_path"));
     if let Some(statuses) = query.status.as_deref() {
         let statuses = parse_statuses(statuses)?;
         // Every status is no filter; saying so in SQL would cost the

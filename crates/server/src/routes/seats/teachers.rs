@@ -11,10 +11,11 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::domain::licenses::load_license;
+use crate::domain::live::live_seat;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::http::{Json, Path, Query, decode_cursor, encode_cursor, page_size};
-use crate::routes::licenses::load_license;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_teachers))
@@ -46,7 +47,7 @@ async fn list_teachers(
 ) -> ApiResult<Json<Page<Teacher>>> {
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_license(&mut conn, &auth, id).await?;
+    load_license(&mut conn, &auth.scope, id).await?;
     let limit = page_size(query.limit);
     let mut sql = Sql::new(
         "SELECT s.id AS seat_id, u.id AS user_id, u.given_name || ' ' || u.family_name AS name, \
@@ -57,7 +58,7 @@ async fn list_teachers(
     );
     sql.bind(id);
     if !query.all.unwrap_or(false) {
-        sql.push(" AND s.status IN ('pending', 'active')");
+        sql.push(" AND ").push(&live_seat("s.status"));
     }
     if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = crate::db::sql::contains_pattern(text);

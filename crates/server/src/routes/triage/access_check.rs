@@ -14,10 +14,10 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::db::ms_to_time;
+use crate::domain::licenses::{parse_date, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{Json, Query};
-use crate::routes::licenses::{parse_date, today};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(access_check))

@@ -17,6 +17,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::db::sql::Sql;
+use crate::domain::live::live_seat;
+use crate::domain::scope::Scope;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::http::{Json, Query};
@@ -44,10 +46,10 @@ struct FoundRow {
     total: i64,
 }
 
-const LIVE: &str = "s.status IN ('pending', 'active')";
-
 /// Appends the query finding one kind, scoped to licenses under `scope`.
-fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
+fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &Scope) {
+    let live = live_seat("s.status");
+    let in_scope = scope.sql("l.org_path");
     match kind {
         DiscrepancyKind::ArchivedUserHoldingSeat | DiscrepancyKind::SuspendedUserHoldingSeat => {
             let status = if kind == DiscrepancyKind::ArchivedUserHoldingSeat {
@@ -61,9 +63,8 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
                  CAST(NULL AS BIGINT) AS actual, s.status AS seat_status \
                  FROM users u CROSS JOIN seats s CROSS JOIN licenses l \
                  WHERE s.user_id = u.id AND l.id = s.license_id \
-                 AND u.status = '{status}' AND {LIVE} AND l.org_path LIKE "
-            ))
-            .bind(scope.to_string());
+                 AND u.status = '{status}' AND {live} AND {in_scope}"
+            ));
         }
         DiscrepancyKind::DuplicateAssignment => {
             // Grouped on the (license, status, user) index first; emails are
@@ -74,9 +75,8 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
                  d.n AS actual, CAST(NULL AS TEXT) AS seat_status FROM (\
                  SELECT s.user_id AS user_id, MIN(s.license_id) AS license_id, l.product_id AS product_id, \
                  COUNT(*) AS n FROM licenses l CROSS JOIN seats s \
-                 WHERE s.license_id = l.id AND {LIVE} AND l.org_path LIKE "
+                 WHERE s.license_id = l.id AND {live} AND {in_scope}"
             ))
-            .bind(scope.to_string())
             .push(
                 " GROUP BY s.user_id, l.product_id HAVING COUNT(*) > 1) d \
                  JOIN users u ON u.id = d.user_id",
@@ -87,8 +87,8 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
                 "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS TEXT) AS user_email, \
                  l.id AS license_id, l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, \
                  {expected} AS expected, {actual} AS actual, CAST(NULL AS TEXT) AS seat_status \
-                 FROM licenses l LEFT JOIN seats s ON s.license_id = l.id AND {LIVE} \
-                 WHERE l.org_path LIKE ",
+                 FROM licenses l LEFT JOIN seats s ON s.license_id = l.id AND {live} \
+                 WHERE {in_scope}",
                 expected = if kind == DiscrepancyKind::ConsumedMismatch {
                     "COUNT(s.id)"
                 } else {
@@ -100,7 +100,6 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
                     "COUNT(s.id) + l.seats_allocated"
                 },
             ))
-            .bind(scope.to_string())
             .push(
                 " GROUP BY l.id, l.product_id, l.seats_consumed, l.seats_allocated, l.seats_purchased",
             )
@@ -111,15 +110,14 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &str) {
             });
         }
         DiscrepancyKind::AllocatedMismatch => {
-            sql.push(
+            sql.push(&format!(
                 "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS TEXT) AS user_email, \
                  l.id AS license_id, l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, \
                  CAST(COALESCE(SUM(c.seats_purchased), 0) AS BIGINT) AS expected, \
                  l.seats_allocated AS actual, CAST(NULL AS TEXT) AS seat_status \
                  FROM licenses l LEFT JOIN licenses c ON c.parent_license_id = l.id \
-                 WHERE l.org_path LIKE ",
-            )
-            .bind(scope.to_string())
+                 WHERE {in_scope}",
+            ))
             .push(
                 " GROUP BY l.id, l.product_id, l.seats_allocated \
                  HAVING COALESCE(SUM(c.seats_purchased), 0) <> l.seats_allocated",
@@ -178,13 +176,12 @@ async fn discrepancies(
             .unwrap_or(DEFAULT_ITEMS_PER_KIND)
             .clamp(1, MAX_ITEMS_PER_KIND),
     );
-    let scope = auth.scope_pattern();
     let mut conn = state.db.pool.acquire().await?;
     let mut groups = Vec::with_capacity(DiscrepancyKind::ALL.len());
     for &kind in DiscrepancyKind::ALL {
         // The window count gives the total in the same pass as the capped list.
         let mut list = Sql::new("SELECT f.*, COUNT(*) OVER () AS total FROM (");
-        push_finder(&mut list, kind, &scope);
+        push_finder(&mut list, kind, &auth.scope);
         list.push(") f ORDER BY f.license_id, f.user_id, f.seat_id LIMIT ")
             .bind(limit);
         let rows: Vec<FoundRow> = list.query_as().fetch_all(&mut *conn).await?;

@@ -17,11 +17,11 @@ use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::routes::orgs::org_path_in_scope;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -76,8 +76,7 @@ async fn list_role_rules(
     auth.require(Permission::Read)?;
     let limit = page_size(query.limit);
     let mut sql = Sql::new(RULE_SELECT);
-    sql.push(" WHERE r.org_path LIKE ")
-        .bind(auth.scope_pattern());
+    sql.push(" WHERE ").push(&auth.scope.sql("r.org_path"));
     if let Some(org_id) = query.org_id {
         sql.push(" AND r.org_id = ").bind(org_id);
     }
@@ -115,7 +114,7 @@ async fn create_role_rule(
     auth.require(Permission::ManageUsers)?;
     let fingerprint = mutation::fingerprint("create_role_rule", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path = org_path_in_scope(w.conn(), &auth, body.org_id).await?;
+        let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
         let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
             .bind(body.product_id)
             .fetch_optional(w.conn())

@@ -1,0 +1,399 @@
+//! Licenses below HTTP: the one read of a license with its derived
+//! figures and live status ([`LicenseRow::into_api`]), whether a license can
+//! take seats ([`unusable_reason`]), creating one, and allocating seats down
+//! the org tree ([`allocate`]).
+
+use std::sync::LazyLock;
+
+use axum::http::StatusCode;
+use chrono::{NaiveDate, Utc};
+use seatdesk_core::api::inventory::License;
+use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
+use seatdesk_core::{InventoryType, LicenseStatus};
+use sqlx::AnyConnection;
+
+use crate::audit::NewEvent;
+use crate::db::sql::Sql;
+use crate::db::{flag, ms_to_time};
+use crate::domain::live::live_seat;
+use crate::domain::scope::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::mutation::Work;
+
+/// Columns of [`LicenseRow`], in order; `l` is licenses, `p` products.
+pub static LICENSE_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let live = live_seat("s.status");
+    format!(
+        "SELECT l.id, l.account_id, l.org_id, l.parent_license_id, \
+    l.product_id, p.sku, p.name AS product_name, l.order_number, l.purchase_order, l.inventory_type, l.courses, \
+    l.teacher_code, \
+    (SELECT c.code FROM codes c WHERE c.license_id = l.id AND c.kind = 'master' ORDER BY c.id LIMIT 1) AS master_code, \
+    l.seats_purchased, l.seats_consumed, l.seats_allocated, l.start_date, l.finish_date, \
+    l.grace_days, l.status, l.renewal_requested, l.renewed, \
+    (SELECT COUNT(*) FROM seats s JOIN users u ON u.id = s.user_id \
+       WHERE s.license_id = l.id AND {live} AND u.kind = 'teacher') AS teachers, \
+    (SELECT COUNT(*) FROM seats s JOIN users u ON u.id = s.user_id \
+       WHERE s.license_id = l.id AND {live} AND u.kind = 'student') \
+    + (SELECT CAST(COALESCE(SUM(s.students_assigned), 0) AS BIGINT) FROM seats s \
+       WHERE s.license_id = l.id AND {live}) AS students, \
+    (SELECT CAST(COALESCE(SUM(c.seats_consumed), 0) AS BIGINT) FROM licenses c \
+       WHERE c.parent_license_id = l.id) AS allocations_consumed, \
+    l.updated_at, l.org_path \
+    FROM licenses l JOIN products p ON p.id = l.product_id"
+    )
+});
+
+#[derive(sqlx::FromRow)]
+pub struct LicenseRow {
+    pub id: i64,
+    account_id: i64,
+    org_id: i64,
+    parent_license_id: Option<i64>,
+    product_id: i64,
+    sku: String,
+    product_name: String,
+    order_number: String,
+    purchase_order: String,
+    inventory_type: String,
+    courses: String,
+    teacher_code: Option<String>,
+    master_code: Option<String>,
+    seats_purchased: i64,
+    seats_consumed: i64,
+    seats_allocated: i64,
+    start_date: String,
+    finish_date: String,
+    grace_days: i64,
+    status: String,
+    renewal_requested: i64,
+    renewed: i64,
+    teachers: i64,
+    students: i64,
+    allocations_consumed: i64,
+    updated_at: i64,
+    pub org_path: String,
+}
+
+pub fn parse_date(text: &str) -> NaiveDate {
+    text.parse().unwrap_or_default()
+}
+
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+impl LicenseRow {
+    /// The wire form, with derived figures for `today`. A stored `active`
+    /// status reads as `expired` once past grace and `depleted` when full.
+    pub fn into_api(self, today: NaiveDate) -> License {
+        let seats = SeatCounts {
+            purchased: self.seats_purchased,
+            consumed: self.seats_consumed,
+            allocated: self.seats_allocated,
+        };
+        let (start, finish) = (parse_date(&self.start_date), parse_date(&self.finish_date));
+        let standing = date_standing(start, finish, self.grace_days, today);
+        let stored = LicenseStatus::parse(&self.status).unwrap_or(LicenseStatus::Deactivated);
+        let status = match stored {
+            LicenseStatus::Active if standing == DateStanding::Lapsed => LicenseStatus::Expired,
+            LicenseStatus::Active if seats.available() == 0 => LicenseStatus::Depleted,
+            other => other,
+        };
+        License {
+            id: self.id,
+            account_id: self.account_id,
+            org_id: self.org_id,
+            parent_license_id: self.parent_license_id,
+            product_id: self.product_id,
+            product_sku: self.sku,
+            product_name: self.product_name,
+            order_number: self.order_number,
+            purchase_order: self.purchase_order,
+            inventory_type: InventoryType::parse(&self.inventory_type)
+                .unwrap_or(InventoryType::SeatPool),
+            courses: serde_json::from_str(&self.courses).unwrap_or_default(),
+            teacher_code: self.teacher_code,
+            master_code: self.master_code,
+            allocations_consumed: self.allocations_consumed,
+            seats_available: seats.available(),
+            usage_percent: seats.usage_percent(),
+            seats,
+            start_date: start,
+            finish_date: finish,
+            remaining_days: remaining_days(finish, today),
+            grace_days: self.grace_days,
+            standing,
+            status,
+            renewal_requested: flag(self.renewal_requested),
+            renewed: flag(self.renewed),
+            teachers: self.teachers,
+            students: self.students,
+            updated_at: ms_to_time(self.updated_at),
+        }
+    }
+}
+
+/// Loads one license inside the caller's scope, or 404.
+pub async fn load_license(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    id: i64,
+) -> ApiResult<LicenseRow> {
+    let mut sql = Sql::new(&LICENSE_SELECT);
+    sql.push(" WHERE l.id = ").bind(id);
+    let row: Option<LicenseRow> = sql.query_as().fetch_optional(conn).await?;
+    row.filter(|r| scope.contains(&r.org_path))
+        .ok_or_else(|| ApiError::not_found(format!("license {id}")))
+}
+
+/// Why a license cannot take new seats right now, if it cannot.
+pub fn unusable_reason(license: &License) -> Option<String> {
+    let id = license.id;
+    match license.status {
+        LicenseStatus::Requested => Some(format!("license {id} is a request not yet approved")),
+        LicenseStatus::Deactivated => Some(format!("license {id} is deactivated")),
+        LicenseStatus::Expired => Some(format!("license {id} expired on {}", license.finish_date)),
+        _ if license.standing == DateStanding::NotStarted => {
+            Some(format!("license {id} starts on {}", license.start_date))
+        }
+        _ => None,
+    }
+}
+
+/// Dates the API stores: four-digit years keep the text comparisons on
+/// stored dates right and date arithmetic far from overflow.
+pub fn check_date(name: &str, date: NaiveDate) -> Result<(), String> {
+    let earliest = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default();
+    let latest = NaiveDate::from_ymd_opt(9000, 12, 31).unwrap_or_default();
+    if (earliest..=latest).contains(&date) {
+        Ok(())
+    } else {
+        Err(format!("{name} must be between {earliest} and {latest}"))
+    }
+}
+
+/// Fields of a license insert; shared with allocations and request approval.
+pub struct LicenseInsert<'a> {
+    pub account_id: i64,
+    pub org_id: i64,
+    pub org_path: &'a str,
+    pub parent_license_id: Option<i64>,
+    pub product_id: i64,
+    pub order_number: &'a str,
+    pub purchase_order: &'a str,
+    pub inventory_type: InventoryType,
+    pub courses: &'a [String],
+    pub teacher_code: Option<String>,
+    pub seats_purchased: i64,
+    pub start_date: NaiveDate,
+    pub finish_date: NaiveDate,
+    pub grace_days: i64,
+    pub status: LicenseStatus,
+}
+
+/// Inserts a license with a fresh master code (in `codes`) and, unless one
+/// is passed down (allocations keep the parent's), a fresh teacher code.
+pub async fn insert_license(
+    conn: &mut AnyConnection,
+    new: &LicenseInsert<'_>,
+    now: i64,
+) -> ApiResult<i64> {
+    let teacher_code = match &new.teacher_code {
+        Some(code) => code.clone(),
+        None => crate::codes::unused_teacher_code(&mut *conn).await?,
+    };
+    let grace_until = new.finish_date + chrono::Days::new(new.grace_days.max(0) as u64);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO licenses (account_id, org_id, org_path, parent_license_id, product_id, \
+         order_number, purchase_order, inventory_type, courses, teacher_code, seats_purchased, \
+         start_date, finish_date, grace_days, grace_until, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+    )
+    .bind(new.account_id)
+    .bind(new.org_id)
+    .bind(new.org_path.to_string())
+    .bind(new.parent_license_id)
+    .bind(new.product_id)
+    .bind(new.order_number.trim().to_string())
+    .bind(new.purchase_order.trim().to_string())
+    .bind(new.inventory_type.as_str())
+    .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
+    .bind(teacher_code)
+    .bind(new.seats_purchased)
+    .bind(new.start_date.to_string())
+    .bind(new.finish_date.to_string())
+    .bind(new.grace_days)
+    .bind(grace_until.to_string())
+    .bind(new.status.as_str())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let master = crate::codes::CodeFields {
+        license_id: id,
+        ..Default::default()
+    };
+    crate::codes::insert_code(conn, seatdesk_core::CodeKind::Master, &master, now).await?;
+    Ok(id)
+}
+
+/// The account's org id and path, if the account lies in the caller's scope.
+pub async fn account_in_scope(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    account_id: i64,
+) -> ApiResult<(i64, String)> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT o.id, o.path FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
+    row.filter(|(_, path)| scope.contains(path))
+        .ok_or_else(|| ApiError::not_found(format!("purchasing account {account_id}")))
+}
+
+/// Hands `seats` of license `id` down to purchasing account `account_id` of
+/// a child org, as CCI Learning assigns inventory to a center. The child
+/// gets a license of its own; the parent's available seats shrink by the
+/// same count, under the same conditional UPDATE that guards every seat.
+pub async fn allocate(
+    w: &mut Work,
+    scope: &Scope,
+    id: i64,
+    account_id: i64,
+    seats: i64,
+    order_number: Option<String>,
+) -> ApiResult<License> {
+    let parent = load_license(w.conn(), scope, id).await?;
+    let parent_view = load_license(w.conn(), scope, id).await?.into_api(today());
+    if let Some(reason) = unusable_reason(&parent_view) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            seatdesk_core::problem::kinds::LICENSE_NOT_USABLE,
+            format!("cannot allocate from it: {reason}"),
+        ));
+    }
+    let (child_org, child_path) = account_in_scope(w.conn(), scope, account_id).await?;
+    let parent_scope = Scope::new(&parent.org_path)?;
+    if !parent_scope.strictly_contains(&child_path) {
+        return Err(ApiError::invalid(
+            "seats can be allocated only to a purchasing account of a child org",
+        ));
+    }
+    // The count the UPDATE leaves, not the one read above: a concurrent
+    // allocation may have committed in between (PostgreSQL).
+    let allocated_after: Option<i64> = sqlx::query_scalar(
+        "UPDATE licenses SET seats_allocated = seats_allocated + $1, updated_at = $2 \
+         WHERE id = $3 AND seats_consumed + seats_allocated + $1 <= seats_purchased \
+         RETURNING seats_allocated",
+    )
+    .bind(seats)
+    .bind(w.now)
+    .bind(id)
+    .fetch_optional(w.conn())
+    .await?;
+    let Some(allocated_after) = allocated_after else {
+        let available = SeatCounts {
+            purchased: parent.seats_purchased,
+            consumed: parent.seats_consumed,
+            allocated: parent.seats_allocated,
+        }
+        .available();
+        return Err(ApiError::no_seats_left(format!(
+            "license {id} has {available} seats available; cannot allocate {seats}"
+        )));
+    };
+    let order_number =
+        order_number.unwrap_or_else(|| format!("{}-A{}", parent.order_number, account_id));
+    let courses: Vec<String> = serde_json::from_str(&parent.courses).unwrap_or_default();
+    let inventory_type =
+        InventoryType::parse(&parent.inventory_type).unwrap_or(InventoryType::SeatPool);
+    let now = w.now;
+    let child_id = insert_license(
+        w.conn(),
+        &LicenseInsert {
+            account_id,
+            org_id: child_org,
+            org_path: &child_path,
+            parent_license_id: Some(id),
+            product_id: parent.product_id,
+            order_number: &order_number,
+            purchase_order: &parent.purchase_order,
+            inventory_type,
+            courses: &courses,
+            teacher_code: parent.teacher_code.clone(),
+            seats_purchased: seats,
+            start_date: parse_date(&parent.start_date),
+            finish_date: parse_date(&parent.finish_date),
+            grace_days: parent.grace_days,
+            status: LicenseStatus::Active,
+        },
+        now,
+    )
+    .await?;
+    let child = load_license(w.conn(), scope, child_id)
+        .await?
+        .into_api(today());
+    w.record(NewEvent {
+        action: "license.allocate",
+        target_type: "license",
+        target_id: child_id,
+        org_path: child_path,
+        before: None,
+        after: Some(serde_json::json!({
+            "parent_license_id": id,
+            "seats": seats,
+            "parent_allocated_after": allocated_after,
+        })),
+    });
+    // The parent changed too: feeds scoped to it must see its availability drop.
+    w.record(NewEvent {
+        action: "license.update",
+        target_type: "license",
+        target_id: id,
+        org_path: parent.org_path.clone(),
+        before: Some(serde_json::json!({ "seats_allocated": allocated_after - seats })),
+        after: Some(serde_json::json!({
+            "seats_allocated": allocated_after,
+            "allocated_to_license_id": child_id,
+        })),
+    });
+    Ok(child)
+}
+
+/// Activates or deactivates a license; a request not yet approved is refused.
+pub async fn set_active(w: &mut Work, scope: &Scope, id: i64, active: bool) -> ApiResult<License> {
+    let row = load_license(w.conn(), scope, id).await?;
+    let before = LicenseStatus::parse(&row.status);
+    let target = if active {
+        LicenseStatus::Active
+    } else {
+        LicenseStatus::Deactivated
+    };
+    if before == Some(LicenseStatus::Requested) {
+        return Err(ApiError::conflict(format!(
+            "license {id} is still a request; it must be approved first"
+        )));
+    }
+    let org_path = row.org_path.clone();
+    sqlx::query("UPDATE licenses SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(target.as_str())
+        .bind(w.now)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+    let license = load_license(w.conn(), scope, id).await?.into_api(today());
+    w.record(NewEvent {
+        action: if active {
+            "license.activate"
+        } else {
+            "license.deactivate"
+        },
+        target_type: "license",
+        target_id: id,
+        org_path,
+        before: Some(serde_json::json!({ "status": before })),
+        after: Some(serde_json::json!({ "status": target })),
+    });
+    Ok(license)
+}

@@ -1,0 +1,159 @@
+//! Restore: undoing a revocation. The limits, each checked here only: the
+//! restore window, the license still open (active or depleted, not past
+//! grace), the user holding no other live seat of the license, and the
+//! seat limit (a seat is taken back with [`take_seat`]).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use seatdesk_core::api::ItemResult;
+use seatdesk_core::{LicenseStatus, SeatStatus};
+use sqlx::AnyConnection;
+
+use crate::audit::NewEvent;
+use crate::db::Backend;
+use crate::domain::licenses::today;
+use crate::domain::live::live_seat;
+use crate::domain::scope::Scope;
+use crate::domain::seats::{
+    done, load_bulk_seats, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
+};
+use crate::error::ApiResult;
+use crate::mutation::Work;
+
+/// Puts back each seat of `seat_ids` revoked within `window`, as it was
+/// before, one result per id; a refused seat leaves the others alone.
+pub async fn restore_seats(
+    w: &mut Work,
+    backend: Backend,
+    scope: &Scope,
+    seat_ids: &[i64],
+    window: Duration,
+) -> ApiResult<Vec<ItemResult>> {
+    let window_ms = window.as_millis() as i64;
+    lock_licenses_of_seats(w.conn(), backend, seat_ids).await?;
+    let seats = load_bulk_seats(w.conn(), backend, seat_ids).await?;
+    let mut results = Vec::with_capacity(seat_ids.len());
+    let mut seen = HashSet::new();
+    for &id in seat_ids {
+        let Some(seat) = seats.get(&id).filter(|s| scope.contains(&s.org_path)) else {
+            results.push(refused(
+                id,
+                format!("seat {id} was not found in your organization"),
+            ));
+            continue;
+        };
+        if !seen.insert(id) {
+            results.push(refused(id, format!("seat {id} is listed more than once")));
+            continue;
+        }
+        if seat.status != SeatStatus::Revoked.as_str() {
+            results.push(refused(
+                id,
+                format!("seat {id} is {}, not revoked", seat.status),
+            ));
+            continue;
+        }
+        let revoked_at = seat.revoked_at.unwrap_or(0);
+        if w.now - revoked_at > window_ms {
+            results.push(refused(
+                id,
+                format!(
+                    "seat {id} was revoked more than {} ago; it can no longer be restored",
+                    humanize(window_ms)
+                ),
+            ));
+            continue;
+        }
+        let previous = seat
+            .status_before_revoke
+            .as_deref()
+            .and_then(SeatStatus::parse)
+            .unwrap_or(SeatStatus::Active);
+        if previous.consumes_seat() {
+            if let Some(reason) = license_closed(w.conn(), seat.license_id).await? {
+                results.push(refused(id, reason));
+                continue;
+            }
+            let holds_live: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND {}",
+                live_seat("status")
+            )))
+            .bind(seat.license_id)
+            .bind(seat.user_id)
+            .fetch_optional(w.conn())
+            .await?;
+            if let Some(other) = holds_live {
+                results.push(refused(
+                    id,
+                    format!("the user already holds seat {other} of this license"),
+                ));
+                continue;
+            }
+            let now = w.now;
+            if !take_seat(w.conn(), seat.license_id, now).await? {
+                results.push(refused(
+                    id,
+                    format!("no seats left on license {}", seat.license_id),
+                ));
+                continue;
+            }
+        }
+        sqlx::query(
+            "UPDATE seats SET status = $1, status_before_revoke = NULL, revoked_at = NULL, \
+             revoked_by = NULL, updated_at = $2 WHERE id = $3",
+        )
+        .bind(previous.as_str())
+        .bind(w.now)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+        if previous.consumes_seat() {
+            shift_teacher_counts(w, &[id], 1).await?;
+        }
+        w.record(NewEvent {
+            action: "seat.restore",
+            target_type: "seat",
+            target_id: id,
+            org_path: seat.org_path.clone(),
+            before: Some(
+                serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id }),
+            ),
+            after: Some(
+                serde_json::json!({ "status": previous, "license_id": seat.license_id, "user_id": seat.user_id }),
+            ),
+        });
+        results.push(done(id));
+    }
+    Ok(results)
+}
+
+/// Why a license cannot take a restored seat back: not active, or past grace.
+async fn license_closed(conn: &mut AnyConnection, license_id: i64) -> ApiResult<Option<String>> {
+    let (status, grace_until): (String, String) =
+        sqlx::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
+            .bind(license_id)
+            .fetch_one(conn)
+            .await?;
+    let today = today().to_string();
+    Ok(
+        if status != LicenseStatus::Active.as_str() && status != LicenseStatus::Depleted.as_str() {
+            Some(format!("license {license_id} is {status}"))
+        } else if grace_until < today {
+            Some(format!("license {license_id} has expired"))
+        } else {
+            None
+        },
+    )
+}
+
+fn humanize(ms: i64) -> String {
+    let hours = ms / 3_600_000;
+    if hours >= 48 {
+        format!("{} days", hours / 24)
+    } else if hours >= 1 {
+        format!("{hours} hours")
+    } else {
+        format!("{} minutes", ms / 60_000)
+    }
+}

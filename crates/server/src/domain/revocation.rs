@@ -1,0 +1,248 @@
+//! Revocation and its refusal reasons. The one rule: a student-edition seat
+//! whose teacher still has students assigned may not be given up (revoked
+//! or expired) until the teacher removes them. [`students_block_sql`] is
+//! that rule; every path (bulk revocation, expiry, role rules) asks it and
+//! [`students_reason`] words the refusal, naming the teacher and the count.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use seatdesk_core::api::ItemResult;
+use seatdesk_core::{Edition, SeatStatus};
+use sqlx::AnyConnection;
+
+use crate::audit::{EventRows, NewEvent};
+use crate::db::Backend;
+use crate::db::sql::Sql;
+use crate::domain::live::is_live;
+use crate::domain::scope::Scope;
+use crate::domain::seats::{
+    done, load_bulk_seats, lock_licenses_of_seats, refused, release_seats, shift_teacher_counts,
+    shift_teachers,
+};
+use crate::error::ApiResult;
+use crate::mutation::Work;
+
+/// The SQL test that the seat aliased `seat` may not be given up: it is a
+/// student-edition seat with students assigned.
+pub fn students_block_sql(seat: &str) -> String {
+    format!(
+        "({seat}.students_assigned > 0 AND {seat}.license_id IN (SELECT bl.id FROM licenses bl \
+         JOIN products bp ON bp.id = bl.product_id WHERE bp.edition = '{}'))",
+        Edition::Student.as_str()
+    )
+}
+
+/// The refusal for a student-edition seat with students, naming the teacher and count.
+pub fn students_reason(name: &str, email: &str, students: i64) -> String {
+    format!(
+        "{name} <{email}> has {students} student{} assigned to this student edition; \
+         the teacher must remove them first",
+        if students == 1 { "" } else { "s" }
+    )
+}
+
+/// Why one seat may not be given up, if [`students_block_sql`] holds.
+pub async fn students_block(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Option<String>> {
+    let row: Option<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.students_assigned, u.given_name || ' ' || u.family_name, u.email \
+         FROM seats s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND {}",
+        students_block_sql("s")
+    )))
+    .bind(seat_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(students, name, email)| students_reason(&name, &email, students)))
+}
+
+/// Revokes one live seat (a role-rule change) and frees it, unless the
+/// student-edition rule refuses: then the refusal reason is returned.
+pub async fn revoke_one(
+    w: &mut Work,
+    seat_id: i64,
+    license_id: i64,
+    status: &str,
+    org_path: &str,
+    why: &str,
+) -> ApiResult<Option<String>> {
+    if let Some(reason) = students_block(w.conn(), seat_id).await? {
+        return Ok(Some(reason));
+    }
+    let (now, actor) = (w.now, w.actor.clone());
+    sqlx::query(
+        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = $1, \
+         revoked_by = $2, updated_at = $1 WHERE id = $3",
+    )
+    .bind(now)
+    .bind(actor.clone())
+    .bind(seat_id)
+    .execute(w.conn())
+    .await?;
+    release_seats(w.conn(), license_id, 1, now).await?;
+    shift_teacher_counts(w, &[seat_id], -1).await?;
+    w.record(NewEvent {
+        action: "seat.revoke",
+        target_type: "seat",
+        target_id: seat_id,
+        org_path: org_path.to_string(),
+        before: Some(serde_json::json!({ "status": status, "license_id": license_id })),
+        after: Some(
+            serde_json::json!({ "status": "revoked", "license_id": license_id, "revoked_at": now, "revoked_by": actor, "reason": why }),
+        ),
+    });
+    Ok(None)
+}
+
+/// The database work of a bulk revocation, inside the caller's transaction:
+/// one result per id and the audit events to append (the seats', in request
+/// order, then those of teachers whose student count dropped). Public so
+/// benchmarks can time exactly the SQL the endpoint runs.
+pub async fn revoke_seats(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    scope: &Scope,
+    seat_ids: &[i64],
+    actor: &str,
+    now: i64,
+) -> ApiResult<(Vec<ItemResult>, EventRows)> {
+    lock_licenses_of_seats(conn, backend, seat_ids).await?;
+    let mut ids = seat_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // One set-based UPDATE does the revocable seats, the ids bound as one
+    // value; only the seats it left alone are read again, to say why.
+    let mut sql = Sql::new_for(
+        backend,
+        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
+    );
+    sql.bind(now)
+        .push(", revoked_by = ")
+        .bind(actor.to_string());
+    sql.push(", updated_at = ").bind(now).push(" WHERE id");
+    sql.bind_id_set(&ids);
+    sql.push(&format!(
+        " AND status <> 'revoked' \
+         AND license_id IN (SELECT l.id FROM licenses l WHERE {}) AND NOT {} \
+         RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
+         (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
+        scope.sql("l.org_path"),
+        students_block_sql("seats"),
+    ));
+    let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+    let revoked: HashMap<i64, RevokedSeat> = rows.into_iter().map(|r| (r.id, r)).collect();
+    let left: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !revoked.contains_key(id))
+        .collect();
+    let unrevoked = load_bulk_seats(conn, backend, &left).await?;
+    let mut results = Vec::with_capacity(seat_ids.len());
+    let mut events = EventRows::default();
+    let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
+    // Teachers whose students' live seats end here.
+    let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut seen = HashSet::with_capacity(seat_ids.len());
+    let mut json = RevokeJson::new(actor, now);
+    for &id in seat_ids {
+        if let Some(seat) = revoked.get(&id) {
+            if !seen.insert(id) {
+                results.push(refused(id, format!("seat {id} is listed more than once")));
+                continue;
+            }
+            if is_live(&seat.status_before_revoke) {
+                *freed.entry(seat.license_id).or_default() += 1;
+                if let Some(teacher) = seat.teacher_seat_id {
+                    *per_teacher.entry(teacher).or_default() += 1;
+                }
+            }
+            let (before, after) = json.render(seat);
+            events.push_text(
+                "seat.revoke",
+                "seat",
+                seat.id,
+                &seat.org_path,
+                Some(before),
+                Some(after),
+            );
+            results.push(done(id));
+            continue;
+        }
+        let Some(seat) = unrevoked.get(&id).filter(|s| scope.contains(&s.org_path)) else {
+            results.push(refused(
+                id,
+                format!("seat {id} was not found in your organization"),
+            ));
+            continue;
+        };
+        let reason = if !seen.insert(id) {
+            format!("seat {id} is listed more than once")
+        } else if seat.status == SeatStatus::Revoked.as_str() {
+            format!("seat {id} is already revoked")
+        } else if seat.students_block != 0 {
+            students_reason(&seat.user_name, &seat.user_email, seat.students_assigned)
+        } else {
+            // Only when another server's change committed between the two statements.
+            format!("seat {id} changed while this request ran; try again")
+        };
+        results.push(refused(id, reason));
+    }
+    // Licenses in id order, as they were locked.
+    for (license_id, count) in freed {
+        release_seats(conn, license_id, count, now).await?;
+    }
+    for event in shift_teachers(conn, &per_teacher, -1, now).await? {
+        events.push(&event);
+    }
+    Ok((results, events))
+}
+
+/// Writes a revoked seat's audit before/after text by hand, byte for byte
+/// what `serde_json::json!({...}).to_string()` gives for the same fields
+/// (compact, keys in sorted order), without building a `Value` per seat;
+/// `tests/bulk_audit.rs` compares the two.
+struct RevokeJson {
+    /// `,"revoked_at":…,"revoked_by":"…","status":"revoked","user_id":`
+    after_middle: String,
+    before: String,
+    after: String,
+}
+
+impl RevokeJson {
+    fn new(actor: &str, now: i64) -> RevokeJson {
+        let mut after_middle = format!(",\"revoked_at\":{now},\"revoked_by\":");
+        crate::audit::push_json_string(&mut after_middle, actor);
+        after_middle.push_str(",\"status\":\"revoked\",\"user_id\":");
+        RevokeJson {
+            after_middle,
+            before: String::new(),
+            after: String::new(),
+        }
+    }
+
+    fn render(&mut self, seat: &RevokedSeat) -> (&str, &str) {
+        use std::fmt::Write;
+        let (before, after) = (&mut self.before, &mut self.after);
+        before.clear();
+        after.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(before, "{{\"license_id\":{},\"status\":", seat.license_id);
+        crate::audit::push_json_string(before, &seat.status_before_revoke);
+        let _ = write!(before, ",\"user_id\":{}}}", seat.user_id);
+        let _ = write!(
+            after,
+            "{{\"license_id\":{}{}{}}}",
+            seat.license_id, self.after_middle, seat.user_id
+        );
+        (before, after)
+    }
+}
+
+/// A seat [`revoke_seats`] revoked, as its UPDATE returned it.
+#[derive(sqlx::FromRow)]
+struct RevokedSeat {
+    id: i64,
+    license_id: i64,
+    user_id: i64,
+    status_before_revoke: String,
+    teacher_seat_id: Option<i64>,
+    org_path: String,
+}
