@@ -6,8 +6,9 @@
 //! counts. Skipped with a note when tmux is not installed.
 
 use seatdesk_core::api::Page;
+use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
-use seatdesk_core::{OrgKind, Role, SeatStatus};
+use seatdesk_core::{OrgKind, Role, SeatStatus, UserKind};
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
@@ -211,6 +212,238 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     );
     tmux.send(&["Enter"]);
     wait_for(&tmux, "[Master codes]");
+    tmux.send(&["q"]);
+    server.handle.abort();
+}
+
+/// Keys sent to the terminal, counted: the flows have targets in keys,
+/// typed filter text and emails aside.
+struct Keys<'a> {
+    tmux: &'a Tmux,
+    counted: usize,
+}
+
+impl Keys<'_> {
+    /// Keys that count toward the target (tmux key names, one key each).
+    fn press(&mut self, keys: &[&str]) {
+        self.counted += keys.len();
+        self.tmux.send(keys);
+    }
+
+    /// Text the user has in hand (a filter, an email): typed, not counted.
+    fn type_text(&self, text: &str) {
+        self.tmux.send(&["-l", text]);
+    }
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> T {
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "GET {url}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+/// The number after `before` on `screen`, e.g. "Teachers (" → 252.
+fn number_after(screen: &str, before: &str) -> usize {
+    let at = screen
+        .find(before)
+        .unwrap_or_else(|| panic!("no '{before}' in:\n{screen}"));
+    screen[at + before.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after '{before}' in:\n{screen}"))
+}
+
+/// The operator flows of issue 12 at 80×24 over the demo data, counted in
+/// keys: revoking every active teacher seat of a license picked by a
+/// filter (over 200 of them) takes at most 10 keys beyond the filter text,
+/// and a ticket's email reaches the access-check answer in at most 5 keys
+/// beyond the email. The server is asked afterwards that exactly the
+/// shown seats were revoked.
+#[tokio::test(flavor = "multi_thread")]
+async fn filter_then_revoke_and_email_to_access_check_in_few_keys() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed; skipping the terminal test");
+        return;
+    }
+    seatdesk_client::install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("server.db").display()
+    ))
+    .await
+    .unwrap();
+    let loaded = seatdesk_server::demo::load(
+        &db,
+        seatdesk_server::demo::DEFAULT_CLAIMS,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    let (_, token) = seatdesk_server::tokens::insert_token(
+        &mut conn,
+        "ops",
+        Role::SystemAdmin,
+        loaded.summary.root_org_id,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let server = seatdesk_server::spawn(
+        AppState::new(db.clone(), ServerConfig::default()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    let http = reqwest::Client::new();
+    let config = dir.path().join("config");
+    seatdesk_client::config::write_login(&config.join("config.toml"), "e2e", &base, &token)
+        .unwrap();
+    let command = format!(
+        "env SEATDESK_CONFIG_DIR={} SEATDESK_CACHE_DIR={} NO_COLOR=1 {} tui --profile e2e",
+        config.display(),
+        dir.path().join("cache").display(),
+        env!("CARGO_BIN_EXE_seatdesk")
+    );
+    let started = chrono::Utc::now();
+    let tmux = Tmux::start("flows", 80, 24, &command);
+    wait_for(&tmux, "synced just now");
+    let mut keys = Keys {
+        tmux: &tmux,
+        counted: 0,
+    };
+
+    // 1. Every active teacher of the first license, by a filter.
+    keys.press(&["3"]);
+    let screen = wait_for(&tmux, "Teachers (");
+    let order = screen
+        .split("switch): ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no license header:\n{screen}"))
+        .to_string();
+    keys.press(&["/"]);
+    keys.type_text("active");
+    // The Teachers filter narrows as it is typed.
+    let screen = wait_for(&tmux, "/active_");
+    keys.press(&["Enter"]);
+    let shown = number_after(&screen, "Teachers (");
+    assert!(
+        shown >= 200,
+        "the demo license has {shown} active teachers:\n{screen}"
+    );
+    keys.press(&["A"]);
+    wait_for(&tmux, &format!("Marked: {shown}"));
+    keys.press(&["D"]);
+    wait_for(&tmux, &format!("Type {shown} (the number of seats)"));
+    let count = shown.to_string();
+    let digits: Vec<String> = count.chars().map(String::from).collect();
+    keys.press(&digits.iter().map(String::as_str).collect::<Vec<_>>());
+    keys.press(&["Enter"]);
+    let summary = wait_for(&tmux, &format!("Revoked {shown} of {shown} seats"));
+    assert!(summary.contains("0 failed"), "{summary}");
+    assert!(
+        keys.counted <= 10,
+        "revoking {shown} filtered teachers took {} keys beyond the filter text",
+        keys.counted
+    );
+    eprintln!("filter-then-revoke of {shown} seats: {} keys", keys.counted);
+
+    // The server revoked exactly the active teacher seats of that license.
+    let licenses: Page<License> = get_json(
+        &http,
+        &format!("{base}/v1/licenses?order_number={order}"),
+        &token,
+    )
+    .await;
+    let license = licenses.items.first().expect("the license shown").id;
+    let claims: Page<Claim> = get_json(
+        &http,
+        &format!("{base}/v1/claims?license_id={license}&limit=1000"),
+        &token,
+    )
+    .await;
+    let teachers = |status: SeatStatus| {
+        claims
+            .items
+            .iter()
+            .filter(|c| c.user_kind == UserKind::Teacher && c.status == status)
+            .count()
+    };
+    assert_eq!(teachers(SeatStatus::Active), 0, "no active teacher left");
+    let revoked_now = claims
+        .items
+        .iter()
+        .filter(|c| c.revoked_at.is_some_and(|at| at >= started))
+        .count();
+    assert_eq!(revoked_now, shown, "exactly the shown seats were revoked");
+    assert!(teachers(SeatStatus::Pending) > 0, "pending seats untouched");
+
+    // 2. A ticket's email to the access-check answer.
+    let email = claims
+        .items
+        .iter()
+        .find(|c| c.status == SeatStatus::Pending && c.user_kind == UserKind::Teacher)
+        .map(|c| c.user_email.clone())
+        .unwrap();
+    tmux.send(&["Enter"]);
+    wait_for(&tmux, "? help");
+    keys.counted = 0;
+    keys.press(&[":"]);
+    keys.type_text(&email);
+    wait_for(&tmux, "find this user and check access");
+    keys.press(&["Enter"]);
+    let answer = wait_for(&tmux, &format!("Access check: {email}"));
+    let answer = if answer.contains("ACCESS GRANTED") || answer.contains("NO ACCESS") {
+        answer
+    } else {
+        tokio::task::block_in_place(|| tmux.wait_for("pass  !"))
+    };
+    assert!(
+        answer.contains("ACCESS GRANTED") || answer.contains("NO ACCESS"),
+        "{answer}"
+    );
+    assert!(
+        keys.counted <= 5,
+        "email to access check took {} keys beyond the email",
+        keys.counted
+    );
+    eprintln!("email-to-access-check: {} keys", keys.counted);
+    // Behind the answer, the Claims pane lists that user's claims first
+    // (once the search, which runs in the background, has answered).
+    tmux.send(&["Escape"]);
+    let local = email.split('@').next().unwrap();
+    let local = &local[..local.len().min(12)];
+    let leads = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.starts_with("│ ") && l.contains('@'))
+            .is_some_and(|row| row.contains(local))
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if leads(&screen) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the exact match never led:\n{screen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     tmux.send(&["q"]);
     server.handle.abort();
 }

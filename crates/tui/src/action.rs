@@ -25,6 +25,8 @@ pub enum Action {
     Run(Command),
     /// A key typed while a text field (filter, palette, REVOKE prompt) has focus.
     Text(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), whole.
+    Paste(String),
     /// Confirms the open dialog or text field.
     Submit,
     /// The clock moved on; drives the spinner, the cache age and syncs.
@@ -53,6 +55,8 @@ pub enum Action {
         result: Result<AccessCheck, String>,
     },
     Alerts(Result<Alerts, String>),
+    /// Whether the server answered the liveness probe; Err says why not.
+    Probed(Result<(), String>),
     Dashboard(DashboardAction),
 }
 

@@ -24,12 +24,14 @@ use crate::theme::Theme;
 
 mod codes;
 mod inventory;
+mod views;
 
 pub use codes::{CODES_MAX, CodeTab, CodesData, CodesView};
 pub use inventory::{
     INVENTORY_MAX, InventoryTab, InventoryView, ORDER_STATUSES, SearchField, inventory_type_label,
     order_status_label,
 };
+pub use views::{Picker, SavedView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -108,6 +110,10 @@ pub struct SyncStatus {
     /// The last non-network failure (refused token, bad answer).
     pub error: Option<String>,
     pub next_at: Option<DateTime<Utc>>,
+    /// When the server is probed next (between syncs, so losing it shows
+    /// within seconds); None: at the next tick.
+    pub probe_at: Option<DateTime<Utc>>,
+    pub probing: bool,
     /// True once rows from the cache or the server have arrived.
     pub loaded: bool,
 }
@@ -119,6 +125,8 @@ pub struct ClaimsView {
     pub product: Option<i64>,
     /// Only claims assigned within this many days of now.
     pub assigned_within: Option<i64>,
+    /// Only claims assigned more than this many days ago (`:older N`).
+    pub older_than: Option<i64>,
     pub sort: ClaimSort,
     pub query: String,
     /// Bumped per query so late results of an older query are dropped.
@@ -156,6 +164,9 @@ pub struct Matched {
     /// `order_version` (any other value: not yet placed).
     pub indices: Arc<Vec<u32>>,
     pub order: u64,
+    /// Exact (0) and substring (1) matches by claim index, shown before
+    /// the fuzzy ones; None when the result is too large to rank.
+    pub ranks: Option<Arc<std::collections::HashMap<u32, u8>>>,
 }
 
 impl Default for ClaimsView {
@@ -164,6 +175,7 @@ impl Default for ClaimsView {
             statuses: [true; 4],
             product: None,
             assigned_within: None,
+            older_than: None,
             sort: ClaimSort::AssignedAt,
             query: String::new(),
             generation: 0,
@@ -219,8 +231,26 @@ pub struct AuditView {
     pub loaded: bool,
     pub error: Option<String>,
     pub query: String,
-    pub rows: Vec<usize>,
+    pub rows: Vec<AuditRow>,
     pub list: ListState,
+    /// Request ids of bulk operations opened to their items.
+    pub expanded: HashSet<String>,
+}
+
+/// A line of the Audit pane: one event, or one bulk operation (the events
+/// of one request) that Enter opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditRow {
+    /// `index` into `AuditView::events`; `item` when shown inside an open
+    /// bulk operation.
+    Event { index: usize, item: bool },
+    /// `first` is the newest event of the request; `count` events share it.
+    Group {
+        request_id: String,
+        first: usize,
+        count: usize,
+        open: bool,
+    },
 }
 
 /// The Dashboard pane: the server's own figures (`GET /v1/dashboard`) for
@@ -311,6 +341,8 @@ pub enum Dialog {
         total: usize,
         answered: usize,
     },
+    /// Read-only facts (an audit event); Enter or Esc closes.
+    Detail { title: String, lines: Vec<String> },
     Summary {
         title: String,
         done: usize,
@@ -337,6 +369,11 @@ pub struct Message {
     pub text: String,
     pub error: bool,
 }
+
+/// How long a status message stays before the key hints return.
+pub const MESSAGE_FOR: Duration = Duration::seconds(6);
+/// Errors stay longer: they are read, not glanced at.
+pub const ERROR_FOR: Duration = Duration::seconds(12);
 
 /// Background work `update` asks the loop to start.
 #[derive(Debug, Clone)]
@@ -404,6 +441,13 @@ pub enum Effect {
         product: String,
     },
     LoadAlerts,
+    /// Ask whether the server answers at all.
+    Probe,
+    /// Write the saved Claims views to `path`.
+    SaveViews {
+        path: PathBuf,
+        views: Vec<SavedView>,
+    },
     /// Stream the cached claims in as load `generation`.
     LoadClaims {
         generation: u64,
@@ -459,9 +503,21 @@ pub struct App {
     pub dialog: Option<Dialog>,
     pub input: Option<Input>,
     pub palette: String,
+    /// The highlighted palette entry (Up/Down move it).
+    pub palette_pick: usize,
+    /// Caret of the focused text input, in characters.
+    pub caret: usize,
     pub help: Option<usize>,
     pub help_query: String,
     pub message: Option<Message>,
+    /// When `message` goes away.
+    pub message_until: Option<DateTime<Utc>>,
+    /// Saved Claims views (`:save NAME`, `:view NAME`).
+    pub views: Vec<SavedView>,
+    /// Where the saved views are kept; None: not kept (tests).
+    pub views_path: Option<PathBuf>,
+    /// The account picker, while open.
+    pub picker: Option<Picker>,
     pub spinner: usize,
     pub bulk_running: bool,
     pub export_dir: PathBuf,
@@ -493,6 +549,8 @@ pub fn permission_phrase(permission: Permission) -> &'static str {
 /// while it does not.
 pub const SYNC_EVERY: Duration = Duration::seconds(10);
 pub const RETRY_EVERY: Duration = Duration::seconds(5);
+/// How often the server is probed between syncs.
+pub const PROBE_EVERY: Duration = Duration::seconds(2);
 /// Pending this long counts as "long pending" in the claims list.
 pub const LONG_PENDING_DAYS: i64 = 14;
 
@@ -533,9 +591,15 @@ impl App {
             dialog: None,
             input: None,
             palette: String::new(),
+            palette_pick: 0,
+            caret: 0,
             help: None,
             help_query: String::new(),
             message: None,
+            message_until: None,
+            views: Vec::new(),
+            views_path: None,
+            picker: None,
             spinner: 0,
             bulk_running: false,
             export_dir: PathBuf::from("."),

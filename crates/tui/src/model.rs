@@ -17,8 +17,8 @@ use crate::app::App;
 mod filter;
 
 pub use filter::{
-    ClaimFilter, Masks, Progress, SearchJob, fuzzy_match, fuzzy_match_until, fuzzy_match_within,
-    narrows,
+    ClaimFilter, Masks, Progress, RANK_MAX, SearchJob, fuzzy_match, fuzzy_match_until,
+    fuzzy_match_within, narrows, ranked, ranks, tier,
 };
 
 /// The Claims pane's filters other than the text query.
@@ -30,6 +30,7 @@ pub fn claim_filter(app: &App) -> ClaimFilter {
         since: view
             .assigned_within
             .map(|days| app.now - Duration::days(days)),
+        until: view.older_than.map(|days| app.now - Duration::days(days)),
         scope: app
             .account
             .map(|_| Arc::new(app.license_ids().into_iter().collect())),
@@ -117,6 +118,20 @@ pub fn rebuild_claims(app: &mut App) {
             .filter(|&i| claims.get(i as usize).is_some_and(|c| filter.keep(c)))
             .collect()
     };
+    // Exact and substring matches first (fzf-style), then the fuzzy ones.
+    let rows = if view.query.trim().is_empty() {
+        rows
+    } else if view.searching && view.partial.is_some() {
+        match ranks(claims, &view.query, &rows) {
+            Some(ranks) => ranked(rows, &ranks),
+            None => rows,
+        }
+    } else {
+        match view.matched.as_ref().and_then(|m| m.ranks.as_ref()) {
+            Some(ranks) => ranked(rows, ranks),
+            None => rows,
+        }
+    };
     let height = app.list_height();
     app.claims_view.rows = rows;
     let len = app.claims_view.rows.len();
@@ -158,23 +173,13 @@ pub fn rebuild_teachers(app: &mut App) {
     {
         app.teachers.seats = license.map(|l| (l, app.teacher_seats(l).map(|(i, _)| i).collect()));
     }
-    let query = app.teachers.query.to_lowercase();
+    let filter = TeacherFilter::parse(&app.teachers.query);
     let claims = &app.claims;
     let rows: Vec<u32> = match &app.teachers.seats {
         Some((_, seats)) => seats
             .iter()
             .copied()
-            .filter(|&i| {
-                let Some(c) = claims.get(i as usize) else {
-                    return false;
-                };
-                query.is_empty()
-                    || contains_folded(&c.user_name, &query)
-                    || contains_folded(&c.user_email, &query)
-                    || c.redemption_code
-                        .as_deref()
-                        .is_some_and(|code| contains_folded(code, &query))
-            })
+            .filter(|&i| claims.get(i as usize).is_some_and(|c| filter.keep(c)))
             .collect(),
         None => Vec::new(),
     };
@@ -183,6 +188,51 @@ pub fn rebuild_teachers(app: &mut App) {
     app.teachers.rows = rows;
     let len = app.teachers.rows.len();
     app.teachers.list.scroll(len, height);
+}
+
+/// The Teachers pane's text filter. A list of email addresses (pasted
+/// from a ticket: separated by spaces, commas, semicolons or new lines)
+/// keeps exactly those users; any other text keeps the rows whose name,
+/// email, school, status or redemption code contains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeacherFilter {
+    All,
+    Emails(std::collections::HashSet<String>),
+    Text(String),
+}
+
+impl TeacherFilter {
+    pub fn parse(query: &str) -> TeacherFilter {
+        let query = query.trim();
+        if query.is_empty() {
+            return TeacherFilter::All;
+        }
+        let words: Vec<&str> = query
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .map(|w| w.trim_matches(|c: char| matches!(c, '<' | '>' | '"' | '\'')))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() > 1 && words.iter().all(|w| w.contains('@')) {
+            return TeacherFilter::Emails(words.iter().map(|w| w.to_lowercase()).collect());
+        }
+        TeacherFilter::Text(query.to_lowercase())
+    }
+
+    pub fn keep(&self, c: &Claim) -> bool {
+        match self {
+            TeacherFilter::All => true,
+            TeacherFilter::Emails(emails) => emails.contains(&c.user_email.to_lowercase()),
+            TeacherFilter::Text(query) => {
+                contains_folded(&c.user_name, query)
+                    || contains_folded(&c.user_email, query)
+                    || contains_folded(&c.org_name, query)
+                    || c.status.as_str() == query
+                    || c.redemption_code
+                        .as_deref()
+                        .is_some_and(|code| contains_folded(code, query))
+            }
+        }
+    }
 }
 
 /// Whether `text` contains `lowered` (already lowercase) ignoring case,
@@ -209,11 +259,13 @@ pub fn hidden_marks(app: &App) -> usize {
         .count()
 }
 
+/// Recomputes the Audit rows: events passing the filter, the events of
+/// one request (a bulk operation) folded into one row unless opened.
 pub fn rebuild_audit(app: &mut App) {
+    use crate::app::AuditRow;
     let query = app.audit.query.to_lowercase();
-    app.audit.rows = app
-        .audit
-        .events
+    let events = &app.audit.events;
+    let kept: Vec<usize> = events
         .iter()
         .enumerate()
         .filter(|(_, e)| {
@@ -221,9 +273,48 @@ pub fn rebuild_audit(app: &mut App) {
                 || e.action.to_lowercase().contains(&query)
                 || e.actor.to_lowercase().contains(&query)
                 || e.target_type.to_lowercase().contains(&query)
+                || e.request_id.to_lowercase() == query
         })
         .map(|(i, _)| i)
         .collect();
+    let mut by_request: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for &i in &kept {
+        by_request
+            .entry(events[i].request_id.as_str())
+            .or_default()
+            .push(i);
+    }
+    let mut rows = Vec::with_capacity(kept.len());
+    let mut placed = std::collections::HashSet::new();
+    for &i in &kept {
+        let request = events[i].request_id.as_str();
+        let members = &by_request[request];
+        if members.len() < 2 || request.is_empty() {
+            rows.push(AuditRow::Event {
+                index: i,
+                item: false,
+            });
+            continue;
+        }
+        if !placed.insert(request) {
+            continue;
+        }
+        let open = app.audit.expanded.contains(request);
+        rows.push(AuditRow::Group {
+            request_id: request.to_string(),
+            first: i,
+            count: members.len(),
+            open,
+        });
+        if open {
+            rows.extend(
+                members
+                    .iter()
+                    .map(|&index| AuditRow::Event { index, item: true }),
+            );
+        }
+    }
+    app.audit.rows = rows;
     let height = app.list_height();
     let len = app.audit.rows.len();
     app.audit.list.scroll(len, height);
@@ -280,6 +371,10 @@ pub fn local_inventory(app: &App) -> Vec<License> {
         .into_iter()
         .filter(|l| {
             view.inventory_type.is_none_or(|t| l.inventory_type == t)
+                && view
+                    .product
+                    .as_ref()
+                    .is_none_or(|(p, _)| l.product_id == *p)
                 && matches_status(l)
                 && matches_search(l)
         })

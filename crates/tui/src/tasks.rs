@@ -291,6 +291,28 @@ impl Runner {
                     }));
                 });
             }
+            Effect::SaveViews { path, views } => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let json = serde_json::to_vec_pretty(&views).map_err(|e| e.to_string())?;
+                        if let Some(dir) = path.parent() {
+                            tokio::fs::create_dir_all(dir)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        tokio::fs::write(&path, json)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    .await;
+                    if let Err(error) = result {
+                        send(Action::Notice(Err(format!(
+                            "cannot keep the saved views in {}: {error}",
+                            path.display()
+                        ))));
+                    }
+                });
+            }
             Effect::ClearTerminal => {}
             other => panes::spawn(api, send, other),
         }

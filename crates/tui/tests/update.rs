@@ -89,7 +89,17 @@ fn fuzzy_search_runs_off_the_render_path_and_drops_stale_results() {
         }),
     );
     assert!(!app.claims_view.searching);
-    assert_eq!(app.claims_view.rows, indices);
+    // Ranked fzf-style: the rows holding "ada" as typed come first, each
+    // group in display order.
+    let ranks = model::ranks(&claims, "ada", &indices).unwrap();
+    assert!(!ranks.is_empty() && ranks.len() < indices.len());
+    assert_eq!(app.claims_view.rows, model::ranked(indices.clone(), &ranks));
+    let first = &app.claims[app.claims_view.rows[0] as usize];
+    assert!(
+        first.user_name.to_lowercase().contains("ada")
+            || first.user_email.to_lowercase().contains("ada"),
+        "{first:?}"
+    );
     assert!(
         shown_claims(&app)
             .iter()
@@ -822,6 +832,7 @@ fn a_large_match_set_is_shown_in_the_same_order_as_a_small_one() {
         query: "x".into(),
         indices: std::sync::Arc::new(indices.to_vec()),
         order: 0,
+        ranks: None,
     };
     let all: Vec<u32> = (0..app.claims.len() as u32).collect();
     let sorted = |app: &App, indices: &[u32]| {

@@ -722,9 +722,18 @@ fn access_check_from_a_row_or_the_palette_keeps_only_its_own_answer() {
     run(&mut app, esc);
     assert!(app.dialog.is_none());
     cmd(&mut app, Command::Palette);
-    type_text(&mut app, "check only-an-email");
+    type_text(&mut app, "check one two three");
     assert!(run(&mut app, Action::Submit).is_empty());
     assert_message(&app, "usage: check EMAIL PRODUCT");
+    // An email alone is looked up: one the cache holds no seat of says so.
+    cmd(&mut app, Command::Palette);
+    type_text(&mut app, "check nobody@nowhere.test");
+    run(&mut app, Action::Submit);
+    assert!(app.dialog.is_none());
+    assert_message(
+        &app,
+        "nobody@nowhere.test holds no seat in the cached claims",
+    );
 }
 
 fn row_email(app: &App) -> String {

@@ -175,17 +175,19 @@ fn replace_data(
     // The last result, mapped by claim id to the new rows, stays on screen
     // until the query has been searched again over them.
     if let Some((query, ids)) = matched_ids {
-        let indices = app
+        let indices: Vec<u32> = app
             .claims
             .iter()
             .enumerate()
             .filter(|(_, c)| ids.contains(&c.id))
             .map(|(i, _)| i as u32)
             .collect();
+        let ranks = crate::model::ranks(&app.claims, &query, &indices).map(Arc::new);
         app.claims_view.matched = Some(Matched {
             query,
             indices: Arc::new(indices),
             order: 0,
+            ranks,
         });
     }
     // Any running search read the old rows: its indices mean nothing now.
@@ -242,4 +244,24 @@ fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
     let mut added: Vec<_> = incoming.into_values().collect();
     added.sort_by_key(|c| c.id);
     claims.extend(added);
+}
+
+/// The liveness probe answered: a lost server shows as offline at once; a
+/// server back syncs at once.
+pub(super) fn on_probe(app: &mut App, result: Result<(), String>) -> Vec<Effect> {
+    app.sync.probing = false;
+    match result {
+        Err(error) => {
+            if app.sync.offline.is_none() {
+                tracing::warn!(%error, "server probe failed");
+                app.sync.offline = Some(error);
+            }
+        }
+        Ok(()) => {
+            if app.sync.offline.is_some() && !app.sync.in_flight {
+                app.sync.next_at = Some(app.now);
+            }
+        }
+    }
+    Vec::new()
 }

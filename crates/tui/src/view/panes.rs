@@ -353,7 +353,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let ids = app.license_ids();
     let license = t.license.and_then(|id| app.license(id));
-    let position = t
+    let license_at = t
         .license
         .and_then(|l| ids.iter().position(|&x| x == l))
         .map_or(0, |p| p + 1);
@@ -361,7 +361,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let next = app.keymap.keys_for(crate::keymap::Command::NextLicense);
     let head = match license {
         Some(l) => format!(
-            "License {position} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
+            "License {license_at} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
             ids.len(),
             l.order_number,
             l.product_name,
@@ -449,13 +449,14 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
+    use crate::app::AuditRow;
     let a = &app.audit;
     let title = if a.loading {
         " Audit log (loading...) ".to_string()
     } else if let Some(error) = &a.error {
         format!(" Audit log - {error} ")
     } else {
-        format!(" Audit log, newest first ({}) ", a.rows.len())
+        " Audit log, newest first (Enter opens) ".to_string()
     };
     let height = body_height(area);
     let range = window(&a.list, a.rows.len(), height);
@@ -466,22 +467,58 @@ pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
         Col::fixed("Action", 0),
         Col::text("Target", 8, 0),
     ];
-    for &index in &a.rows[range.clone()] {
+    let mut items = Vec::new();
+    for row in &a.rows[range.clone()] {
+        // A bulk operation (one request) is one row: "+" folded, "-" open.
+        let (index, action, target, item) = match row {
+            AuditRow::Event { index, item } => {
+                let Some(e) = a.events.get(*index) else {
+                    continue;
+                };
+                let action = if *item {
+                    format!("  {}", e.action)
+                } else {
+                    e.action.clone()
+                };
+                (
+                    *index,
+                    action,
+                    format!("{} {}", e.target_type, e.target_id),
+                    *item,
+                )
+            }
+            AuditRow::Group {
+                first, count, open, ..
+            } => {
+                let Some(e) = a.events.get(*first) else {
+                    continue;
+                };
+                (
+                    *first,
+                    format!("{} {} x{count}", if *open { "-" } else { "+" }, e.action),
+                    format!("{count} {}s", e.target_type),
+                    false,
+                )
+            }
+        };
         let e = &a.events[index];
         let cells = [
             e.seq.to_string(),
             e.at.format("%Y-%m-%d %H:%M").to_string(),
             e.actor.clone(),
-            e.action.clone(),
-            format!("{} {}", e.target_type, e.target_id),
+            action,
+            target,
         ];
         for (col, cell) in cols.iter_mut().zip(cells) {
             col.push(cell);
         }
+        items.push(item);
     }
     let table = columns::table(&cols, area.width.saturating_sub(2), |i| {
         if range.start + i == a.list.cursor {
             app.theme.selected()
+        } else if items.get(i).copied().unwrap_or(false) {
+            app.theme.dim()
         } else {
             Style::default()
         }
