@@ -492,36 +492,62 @@ pub fn sample_alerts() -> Vec<seatdesk_core::api::alerts::Alert> {
         figures: AlertFigures::default(),
         since: None,
     };
-    vec![
-        alert(
-            AlertKind::LicenseInGrace,
-            AlertSeverity::Critical,
-            3,
-            3,
-            "License 3 (SKU-12) for Lincoln High finished on 2026-02-15 and is in grace until 2026-03-17.",
-        ),
-        alert(
-            AlertKind::CodeRedeemedFast,
-            AlertSeverity::Critical,
-            1,
-            3,
-            "Code U7DA7-NQFE-3P17 of license 1 made 34 seats in 60 minutes (limit 20): it may have leaked.",
-        ),
-        alert(
-            AlertKind::LicenseExpiring,
-            AlertSeverity::Warning,
-            2,
-            3,
-            "License 2 (SKU-11) for Lincoln High finishes in 19 days (2026-03-20).",
-        ),
-        alert(
-            AlertKind::PoolNearlyFull,
-            AlertSeverity::Warning,
-            1,
-            4,
-            "License 1 (SKU-10) for Lincoln High uses 55 of 60 seats (92%).",
-        ),
-    ]
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let mut in_grace = alert(
+        AlertKind::LicenseInGrace,
+        AlertSeverity::Critical,
+        3,
+        3,
+        "License 3 (SKU-12) for Lincoln High finished on 2026-02-15 and is in grace until 2026-03-17.",
+    );
+    in_grace.figures = AlertFigures {
+        remaining_days: Some(-14),
+        finish_date: date(2026, 2, 15),
+        grace_until: date(2026, 3, 17),
+        ..AlertFigures::default()
+    };
+    let mut fast = alert(
+        AlertKind::CodeRedeemedFast,
+        AlertSeverity::Critical,
+        1,
+        3,
+        "Code U7DA7-NQFE-3P17 of license 1 made 34 seats in 60 minutes (limit 20): it may have leaked.",
+    );
+    fast.code = Some("U7DA7-NQFE-3P17".into());
+    fast.figures = AlertFigures {
+        redemptions: Some(34),
+        threshold_redemptions: Some(20),
+        window_minutes: Some(60),
+        ..AlertFigures::default()
+    };
+    let mut expiring = alert(
+        AlertKind::LicenseExpiring,
+        AlertSeverity::Warning,
+        2,
+        3,
+        "License 2 (SKU-11) for Lincoln High finishes in 19 days (2026-03-20).",
+    );
+    expiring.figures = AlertFigures {
+        threshold_days: Some(30),
+        remaining_days: Some(19),
+        finish_date: date(2026, 3, 20),
+        ..AlertFigures::default()
+    };
+    let mut full = alert(
+        AlertKind::PoolNearlyFull,
+        AlertSeverity::Warning,
+        1,
+        4,
+        "License 1 (SKU-10) for Lincoln High uses 55 of 60 seats (92%).",
+    );
+    full.figures = AlertFigures {
+        usage_percent: Some(91.7),
+        threshold_percent: Some(90.0),
+        seats_purchased: Some(60),
+        seats_used: Some(55),
+        ..AlertFigures::default()
+    };
+    vec![in_grace, fast, expiring, full]
 }
 
 pub const JASPERACTIVE: [&str; 7] = [
