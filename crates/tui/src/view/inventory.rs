@@ -84,10 +84,11 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             Hint::new(app, Command::CycleInventoryType, "type"),
             Hint::new(app, Command::Filter, "search"),
             Hint::new(app, Command::Open, "codes"),
-            Hint::new(app, Command::OpenTeachers, "teachers"),
             Hint::new(app, Command::ToggleLicense, "(de)activate"),
             Hint::new(app, Command::Renew, "renew"),
             Hint::new(app, Command::RequestLicense, "new"),
+            // Last: the first to go when the line is too narrow.
+            Hint::new(app, Command::OpenTeachers, "teachers"),
         ],
         InventoryTab::Requests => {
             let own = crate::update::decide_blocked(app)
