@@ -194,6 +194,35 @@ async fn seat_events_patch_rows_or_ask_for_a_refetch() {
     assert_eq!(snapshot.last_seq, 44);
     assert!(refetch.claims_of.contains(&8) && !refetch.claims_of.contains(&7));
     assert!(refetch.licenses.contains(&7) && refetch.licenses.contains(&8));
+
+    // A teacher's student count changing names neither status nor claim:
+    // the seat's license's claims are read again (they used to be skipped,
+    // leaving the count stale until a full sync).
+    let mut refetch = Refetch::default();
+    let mut write = cache.begin().await.unwrap();
+    let students = event(
+        45,
+        "seat.student_assign",
+        2,
+        json!({"students_assigned": 3}),
+    );
+    apply_event(&mut write, &students, &mut refetch)
+        .await
+        .unwrap();
+    let never_seen = event(
+        46,
+        "seat.student_assign",
+        500,
+        json!({"students_assigned": 1}),
+    );
+    apply_event(&mut write, &never_seen, &mut refetch)
+        .await
+        .unwrap();
+    drop(write);
+    assert_eq!(
+        refetch.claims_of.iter().copied().collect::<Vec<_>>(),
+        vec![7]
+    );
 }
 
 /// Damage deep inside a large file passes the cheap checks at open (which
