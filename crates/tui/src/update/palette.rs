@@ -121,8 +121,9 @@ pub(super) fn completion(app: &App, text: &str) -> Option<String> {
 /// Runs what Enter picked: the highlighted entry, with the words typed
 /// after the first as its arguments.
 pub(super) fn run(app: &mut App) -> Vec<Effect> {
+    // Untrimmed: "view " lists the saved views, "view" the verb.
+    let found = candidates(app, &app.palette);
     let text = app.palette.trim().to_string();
-    let found = candidates(app, &text);
     let Some(picked) = found
         .get(app.palette_pick.min(found.len().saturating_sub(1)))
         .cloned()

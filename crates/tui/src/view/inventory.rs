@@ -64,14 +64,20 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             app.theme.dim(),
         ),
     ]);
-    let second = Line::from(vec![
+    let mut second = vec![
         Span::styled("Status ", app.theme.dim()),
         Span::styled(status.to_string(), app.theme.title()),
         Span::styled(" | Type ", app.theme.dim()),
         Span::styled(kind.to_string(), app.theme.title()),
         Span::styled(" | Search ", app.theme.dim()),
         Span::styled(search, app.theme.warn()),
-    ]);
+    ];
+    // The Dashboard's drill-down: one product's licenses (Esc: all).
+    if let Some((_, name)) = &v.product {
+        second.push(Span::styled(" | Product ", app.theme.dim()));
+        second.push(Span::styled(name.clone(), app.theme.warn()));
+    }
+    let second = Line::from(second);
     let hints: Vec<Hint> = match v.tab {
         InventoryTab::Licenses => vec![
             Hint::new(app, Command::CycleOrderStatus, "status"),
@@ -81,6 +87,8 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             Hint::new(app, Command::ToggleLicense, "(de)activate"),
             Hint::new(app, Command::Renew, "renew"),
             Hint::new(app, Command::RequestLicense, "new"),
+            // Last: the first to go when the line is too narrow.
+            Hint::new(app, Command::OpenTeachers, "teachers"),
         ],
         InventoryTab::Requests => {
             let own = crate::update::decide_blocked(app)

@@ -375,7 +375,7 @@ pub fn picker(app: &App, picker: &crate::app::Picker, frame: &mut Frame, area: R
     let rect = centered(
         area,
         area.width.saturating_sub(4).min(90),
-        area.height.saturating_sub(2).min(rows.len() as u16 + 4),
+        area.height.saturating_sub(2).min(rows.len() as u16 + 3),
     );
     let room = usize::from(rect.height.saturating_sub(3)).max(1);
     let pick = picker.pick.min(rows.len().saturating_sub(1));

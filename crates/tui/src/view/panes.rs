@@ -263,9 +263,12 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
                 .find(|s| s.product_id == Some(p))
         })
         .map_or("all".to_string(), |s| s.name.clone());
-    let range = view
-        .assigned_within
-        .map_or("any time".to_string(), |d| format!("last {d}d"));
+    let range = match (view.assigned_within, view.older_than) {
+        (None, None) => "any time".to_string(),
+        (Some(d), None) => format!("last {d}d"),
+        (None, Some(d)) => format!("over {d}d ago"),
+        (Some(w), Some(o)) => format!("last {w}d, over {o}d ago"),
+    };
     let sort = match view.sort {
         ClaimSort::ClaimedAt => "claim date",
         _ => "assignment date",

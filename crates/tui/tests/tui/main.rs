@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod flows;
 mod render;
 mod render_panes;
 mod search;

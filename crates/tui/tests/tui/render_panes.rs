@@ -305,3 +305,45 @@ fn access_check_that_failed() {
         );
     });
 }
+
+#[test]
+fn flow_overlays() {
+    each_size("account_picker", |app| {
+        cmd(app, Command::PickAccount);
+        type_text(app, "lin");
+        key(app, KeyCode::Down);
+    });
+    each_size("palette_scrolled", |app| {
+        cmd(app, Command::Palette);
+        for _ in 0..12 {
+            key(app, KeyCode::Down);
+        }
+    });
+    each_size("palette_user", |app| {
+        cmd(app, Command::Palette);
+        type_text(app, "user9@lincoln.k12.test");
+        key(app, KeyCode::Home);
+    });
+    each_size("audit_folded_open", |app| {
+        let mut events = helpers::audit_events();
+        for e in events.iter_mut().take(5) {
+            e.request_id = "bulk-1".into();
+            e.action = "seat.revoke".into();
+        }
+        run(
+            app,
+            Action::Audit(seatdesk_tui::action::AuditAction::Loaded(Ok(events))),
+        );
+        cmd(app, Command::GoPane(Pane::Audit.index()));
+        cmd(app, Command::Open);
+    });
+    each_size("audit_detail", |app| {
+        cmd(app, Command::GoPane(Pane::Audit.index()));
+        cmd(app, Command::Open);
+    });
+    each_size("claims_older_than", |app| {
+        cmd(app, Command::Palette);
+        type_text(app, "older 30");
+        run(app, Action::Submit);
+    });
+}
