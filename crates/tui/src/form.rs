@@ -15,6 +15,10 @@ pub enum FormKind {
     Export {
         batch_id: i64,
     },
+    /// Change a created batch's options (the seed's checkboxes).
+    BatchOptions {
+        batch_id: i64,
+    },
     Renewal {
         license_id: i64,
     },

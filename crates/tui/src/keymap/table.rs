@@ -354,6 +354,14 @@ pub(super) const TABLE: &[Row] = &[
         "n",
     ),
     (
+        Command::EditBatch,
+        "edit_batch",
+        "change the batch's options",
+        Scope::Panes(CODES),
+        true,
+        "E",
+    ),
+    (
         Command::CycleOrderStatus,
         "order_status",
         "next order status filter",

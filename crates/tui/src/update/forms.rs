@@ -4,6 +4,7 @@
 use chrono::Days;
 use crossterm::event::KeyEvent;
 use seatdesk_core::InventoryType;
+use seatdesk_core::api::codes::CodeBatch;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::requests::LicenseRequest;
 
@@ -52,6 +53,40 @@ fn dash(text: &str) -> &str {
 
 /// The path prompt of an export, with `~/seatdesk-batch-<id>.xlsx` (or the
 /// export directory without a home) filled in.
+/// The options of batch `batch`, as the seed's User Activation Codes
+/// window shows them once the codes exist: the counts are fixed, the
+/// checkboxes can change (`PATCH /v1/code-batches/{id}`).
+pub fn batch_options_form(batch: &CodeBatch) -> Form {
+    let o = &batch.options;
+    Form::new(
+        FormKind::BatchOptions { batch_id: batch.id },
+        &format!("Batch {} options", batch.id),
+        "Save",
+        vec![
+            Field::note(&format!(
+                "{} codes x {} user(s), {} days; created by {} on {}",
+                batch.code_count,
+                batch.users_per_code,
+                batch.duration_days,
+                batch.created_by,
+                batch.created_at.format("%Y-%m-%d")
+            )),
+            Field::check("enable_benchmark", "Enable Benchmark", o.enable_benchmark),
+            Field::check(
+                "enable_exercises",
+                "Enable Creative and Validation Exercises",
+                o.enable_exercises,
+            ),
+            Field::check("enable_badges", "Enable Badges Assignment", o.enable_badges),
+            Field::check(
+                "require_teacher_link",
+                "The student must be linked to a teacher before starting the course",
+                o.require_teacher_link,
+            ),
+        ],
+    )
+}
+
 pub fn export_form(app: &App, batch_id: i64) -> Form {
     let name = format!("seatdesk-batch-{batch_id}.xlsx");
     let default = match &app.home {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use seatdesk_core::InventoryType;
-use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
+use seatdesk_core::api::codes::{CodeBatchPatch, ExportFormat, NewCodeBatch};
 use seatdesk_core::api::requests::{NewLicenseRequest, NewRenewal, NewRequest};
 
 use super::forms::product_options;
@@ -121,6 +121,15 @@ fn validate(app: &App, form: &mut Form) -> Option<Effect> {
             }
             Effect::CreateBatch { license_id, batch }
         }
+        FormKind::BatchOptions { batch_id } => Effect::PatchBatch {
+            batch_id,
+            patch: CodeBatchPatch {
+                enable_benchmark: Some(form.checked("enable_benchmark")),
+                enable_exercises: Some(form.checked("enable_exercises")),
+                enable_badges: Some(form.checked("enable_badges")),
+                require_teacher_link: Some(form.checked("require_teacher_link")),
+            },
+        },
         FormKind::Export { batch_id } => {
             let typed = form.value("path");
             let lower = typed.to_lowercase();
