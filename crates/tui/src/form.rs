@@ -15,6 +15,11 @@ pub enum FormKind {
     Export {
         batch_id: i64,
     },
+    /// The seed's Edit Order window: the order's facts read-only (the API
+    /// changes none of them) and Active License, which it can change.
+    EditOrder {
+        license_id: i64,
+    },
     /// Change a created batch's options (the seed's checkboxes).
     BatchOptions {
         batch_id: i64,

@@ -65,6 +65,7 @@ pub enum Command {
     OpenTeachers,
     NewBatch,
     EditBatch,
+    EditOrder,
     CycleOrderStatus,
     CycleInventoryType,
     ToggleLicense,

@@ -362,6 +362,14 @@ pub(super) const TABLE: &[Row] = &[
         "E",
     ),
     (
+        Command::EditOrder,
+        "edit_order",
+        "the order's details (Edit Order): facts, comments, Active License",
+        Scope::Panes(INVENTORY),
+        false,
+        "E",
+    ),
+    (
         Command::CycleOrderStatus,
         "order_status",
         "next order status filter",

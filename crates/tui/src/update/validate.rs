@@ -121,6 +121,8 @@ fn validate(app: &App, form: &mut Form) -> Option<Effect> {
             }
             Effect::CreateBatch { license_id, batch }
         }
+        // Saved without validation (see `submit`): nothing to check.
+        FormKind::EditOrder { .. } => return None,
         FormKind::BatchOptions { batch_id } => Effect::PatchBatch {
             batch_id,
             patch: CodeBatchPatch {
@@ -236,6 +238,10 @@ fn validate(app: &App, form: &mut Form) -> Option<Effect> {
 pub(super) fn submit(app: &mut App, mut form: Form) -> Vec<Effect> {
     if form.submitting {
         app.dialog = Some(Dialog::Form(form));
+        return Vec::new();
+    }
+    if let FormKind::EditOrder { license_id } = form.kind {
+        super::inventory::save_edit_order(app, &form, license_id);
         return Vec::new();
     }
     let effect = validate(app, &mut form);

@@ -345,3 +345,62 @@ fn messages_expire_and_a_lost_server_shows_within_a_probe() {
     assert!(screen.contains("OFFLINE: cached data"), "{screen}");
     assert!(screen.contains("OFFLINE, last synced"), "{screen}");
 }
+
+#[test]
+fn the_edit_order_window_shows_the_order_and_changes_only_active_license() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(Pane::Inventory.index()));
+    let generation = app.inventory.generation;
+    helpers::inventory_page(&mut app, generation, helpers::inventory());
+    let license = app.inventory.rows[0].clone();
+    cmd(&mut app, Command::EditOrder);
+    let Some(Dialog::Form(form)) = &app.dialog else {
+        panic!("{:?}", app.dialog)
+    };
+    let labels: Vec<&str> = form.fields.iter().map(|f| f.label.as_str()).collect();
+    let has = |text: &str| labels.iter().any(|l| l.contains(text));
+    assert!(
+        has(&format!("Order Number: {}", license.order_number)),
+        "{labels:?}"
+    );
+    assert!(has("Assigned To: Lincoln USD / Main (PA-1)"), "{labels:?}");
+    assert!(has("Requester Comments:") && has("Approval Comments:"));
+    assert!(has("Products Information:"));
+    // Saved unchanged: nothing is sent.
+    assert!(run(&mut app, Action::Submit).is_empty());
+    assert!(app.dialog.is_none());
+    assert_message(&app, "nothing changed");
+    // Active License unticked: the deactivation confirmation of `a`.
+    cmd(&mut app, Command::EditOrder);
+    key(&mut app, KeyCode::Char(' '));
+    run(&mut app, Action::Submit);
+    assert!(
+        matches!(
+            &app.dialog,
+            Some(Dialog::Confirm {
+                confirm: seatdesk_tui::app::Confirmed::SetLicenseActive { active: false, license_id },
+                ..
+            }) if *license_id == license.id
+        ),
+        "{:?}",
+        app.dialog
+    );
+}
+
+#[test]
+fn a_reporter_sees_the_order_but_cannot_tick_active_license() {
+    let mut app = helpers::app_with(
+        (80, 24),
+        false,
+        seatdesk_core::Role::Reporter,
+        seatdesk_tui::keymap::KeyMap::default(),
+    );
+    cmd(&mut app, Command::GoPane(Pane::Inventory.index()));
+    let generation = app.inventory.generation;
+    helpers::inventory_page(&mut app, generation, helpers::inventory());
+    cmd(&mut app, Command::EditOrder);
+    let Some(Dialog::Form(form)) = &app.dialog else {
+        panic!("{:?}", app.dialog)
+    };
+    assert!(form.field("active").is_none(), "read-only for a reporter");
+}
