@@ -404,3 +404,33 @@ fn a_reporter_sees_the_order_but_cannot_tick_active_license() {
     };
     assert!(form.field("active").is_none(), "read-only for a reporter");
 }
+
+#[test]
+fn csv_from_the_tui_defuses_spreadsheet_formulas_and_quotes_by_the_csv_writer() {
+    let mut app = app((80, 24));
+    let mut snapshot = helpers::snapshot();
+    snapshot.claims[0].user_name = "=HYPERLINK(\"http://x\",\"a, b\")".into();
+    snapshot.claims[0].user_email = "@evil.test".into();
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
+    cmd(&mut app, Command::GoPane(Pane::Claims.index()));
+    let effects = cmd(&mut app, Command::Export);
+    let [Effect::Export { csv, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), app.claims_view.rows.len());
+    let evil = rows
+        .iter()
+        .find(|r| r.get(4) == Some("'@evil.test"))
+        .expect("the email is defused");
+    assert_eq!(evil.get(3), Some("'=HYPERLINK(\"http://x\",\"a, b\")"));
+    // Numbers keep their form.
+    assert!(
+        rows.iter()
+            .all(|r| r.get(0).unwrap().parse::<i64>().is_ok())
+    );
+}
