@@ -249,6 +249,7 @@ pub(super) fn submit(app: &mut App, mut form: Form) -> Vec<Effect> {
         // Straight to the first thing to fix.
         if let Some(at) = form.fields.iter().position(|f| f.error.is_some()) {
             form.focus = at;
+            form.caret = usize::MAX;
         }
         app.dialog = Some(Dialog::Form(form));
         return Vec::new();
