@@ -245,12 +245,14 @@ impl Form {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return false;
         };
-        match (&mut field.kind, key.code) {
-            (FieldKind::Text { value, .. }, _) => {
-                if crate::edit::apply(value, &mut self.caret, key) == crate::edit::Edit::Changed {
-                    field.error = None;
-                }
+        if let FieldKind::Text { value, .. } = &mut field.kind {
+            let edited = crate::edit::apply(value, &mut self.caret, key);
+            if edited == crate::edit::Edit::Changed {
+                field.error = None;
             }
+            return false;
+        }
+        match (&mut field.kind, key.code) {
             (FieldKind::Check { checked }, KeyCode::Char(' ')) => {
                 *checked = !*checked;
                 field.error = None;
