@@ -131,6 +131,9 @@ pub struct ServeArgs {
     /// Seat usage (percent of purchased) at which a pool is reported nearly full.
     #[arg(long, default_value_t = 90.0)]
     pub alert_usage_percent: f64,
+    /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 30, env = "SEATDESK_SHUTDOWN_GRACE")]
+    pub shutdown_grace: u64,
 }
 
 #[derive(Debug, clap::Args)]

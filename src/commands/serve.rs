@@ -42,13 +42,45 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "alert thresholds: {}",
         problems.join("; ")
     );
-    let mut server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
+    let mut server = seatdesk_server::spawn(AppState::new(db.clone(), config), args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(url = %server.url(), database = %url, "seatdesk server listening");
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-        _ = &mut server.handle => {}
+        why = stop_signal() => tracing::info!(
+            signal = why?,
+            grace_seconds = args.shutdown_grace,
+            "shutting down: no new connections; finishing the requests in flight"
+        ),
+        _ = &mut server.handle => return Ok(ExitCode::FAILURE),
     }
-    Ok(ExitCode::SUCCESS)
+    let finished = server
+        .shutdown(Duration::from_secs(args.shutdown_grace))
+        .await;
+    db.pool.close().await;
+    if finished {
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        tracing::warn!("requests still running after the grace period were cut off");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what systemd and
+/// container runtimes send); names the one that came.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map(|()| "interrupt").map_err(Into::into),
+            _ = term.recv() => Ok("terminate"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("interrupt")
+    }
 }

@@ -14,4 +14,5 @@ mod cli_triage;
 mod demo_cli;
 mod faults;
 mod offline;
+mod shutdown;
 mod tui_e2e;
