@@ -134,6 +134,16 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C.
     #[arg(long, default_value_t = 30, env = "SEATDESK_SHUTDOWN_GRACE")]
     pub shutdown_grace: u64,
+    /// Log lines on stderr: `text` (coloured only on a terminal) or `json`
+    /// (one object per line, for log shippers). `RUST_LOG` sets the level.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "SEATDESK_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

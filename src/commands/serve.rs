@@ -7,16 +7,11 @@ use anyhow::Context;
 use seatdesk_core::api::alerts::AlertThresholds;
 use seatdesk_server::{AppState, Db, ServerConfig};
 
-use crate::cli::ServeArgs;
+use crate::cli::{LogFormat, ServeArgs};
 use crate::paths::default_db_url;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(args.log_format);
     let url = args.db.unwrap_or_else(default_db_url);
     let db = Db::connect(&url)
         .await
@@ -64,6 +59,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         tracing::warn!("requests still running after the grace period were cut off");
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Logs to stderr: text (coloured only on a terminal) or JSON lines, one
+/// object per event with its fields at the top level (the access line has
+/// request_id, method, route, status, latency_ms and actor).
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal as _;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
 }
 
