@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
@@ -16,8 +16,9 @@ use axum::response::Response;
 
 pub const HEADER: &str = "x-request-id";
 
-/// Largest problem body rewritten to carry the id (they are a few hundred bytes).
-const PROBLEM_MAX: usize = 64 * 1024;
+/// Largest problem body rewritten to carry the id (most are a few hundred
+/// bytes; ones echoing much input keep their body as it is).
+const PROBLEM_MAX: usize = 256 * 1024;
 
 tokio::task_local! {
     static CURRENT: RequestContext;
@@ -92,7 +93,14 @@ async fn with_id_in_problem(response: Response, id: &str) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !problem {
+    // Only bodies of known, small size are rewritten; a larger problem (a
+    // long list of per-item errors) keeps its body and has the header.
+    let small = response
+        .body()
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n <= PROBLEM_MAX as u64);
+    if !problem || !small {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -67,6 +67,19 @@ async fn a_nul_character_anywhere_is_refused_and_changes_nothing() {
             before + 1,
             "{backend:?}: only the literal name was written"
         );
+        // A refusal that echoes a large input still arrives as a whole
+        // problem document (the request id is added only to small ones).
+        for size in [1_000, 100_000, 400_000] {
+            let reply = admin
+                .post("/v1/licenses/1/allocations", &json!(["x".repeat(size)]))
+                .await;
+            assert!(reply.status.is_client_error(), "{backend:?} {size}");
+            assert!(
+                reply.body["type"].is_string(),
+                "{backend:?} {size}: {}",
+                reply.body
+            );
+        }
         let users = admin.get("/v1/users?limit=100").await;
         assert!(
             users.body["items"].as_array().unwrap().is_empty(),
