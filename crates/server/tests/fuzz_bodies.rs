@@ -592,7 +592,7 @@ fn case(endpoint: &Endpoint, real_id: i64) -> impl Strategy<Value = Case> {
 }
 
 async fn audit_head(server: &TestServer) -> i64 {
-    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+    seatdesk_server::db::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(&server.db.pool)
         .await
         .unwrap()

@@ -62,7 +62,7 @@ fn counts(created: usize, updated: usize, unchanged: usize, archived: usize) -> 
 }
 
 async fn count(server: &TestServer, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+    seatdesk_server::db::query_scalar(sql.to_string())
         .fetch_one(&server.db.pool)
         .await
         .unwrap()
@@ -115,7 +115,7 @@ async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
 }
 
 async fn consumed(server: &TestServer, license: i64) -> i64 {
-    sqlx::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
+    seatdesk_server::db::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
         .bind(license)
         .fetch_one(&server.db.pool)
         .await
@@ -123,7 +123,7 @@ async fn consumed(server: &TestServer, license: i64) -> i64 {
 }
 
 async fn user_status(server: &TestServer, sourced_id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM users WHERE sourced_id = $1")
+    seatdesk_server::db::query_scalar("SELECT status FROM users WHERE sourced_id = $1")
         .bind(sourced_id.to_string())
         .fetch_one(&server.db.pool)
         .await
@@ -479,11 +479,12 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
         let admin_b = server.client_for(Role::OrgAdmin, district_b).await;
         let report = import_ok(&admin_b, &roster("sample"), false).await;
         assert_eq!(report.users.created, 52);
-        let b_path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-            .bind(district_b)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let b_path: String =
+            seatdesk_server::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
+                .bind(district_b)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         let under_b = count(
             &server,
             &format!("SELECT COUNT(*) FROM users WHERE org_path LIKE '{b_path}%'"),

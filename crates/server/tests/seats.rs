@@ -74,7 +74,7 @@ async fn bulk_revoke_refuses_student_editions_with_students_and_does_the_rest() 
         let seats = server.assign_many(&fx, 6, "teacher").await;
         // Two teachers still have students on the student edition.
         for (seat, students) in [(seats[1], 3), (seats[4], 1)] {
-            sqlx::query("UPDATE seats SET students_assigned = $1 WHERE id = $2")
+            seatdesk_server::db::query("UPDATE seats SET students_assigned = $1 WHERE id = $2")
                 .bind(students)
                 .bind(seat)
                 .execute(&server.db.pool)
@@ -185,7 +185,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
             .await;
         assert_eq!(revoked.done, 2);
         // Someone else takes one of the freed seats.
-        server.assign_many(&fx, 1, "late").await;
+        server.assign_many(&fx, 1, "staff").await;
         let restored: BulkResult = server
             .admin
             .post_ok("/v1/seats/restore", &json!({"seat_ids": seats}))
@@ -201,7 +201,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
         server.assert_counts_match_rows().await;
 
         // Past the window nothing comes back.
-        sqlx::query("UPDATE seats SET revoked_at = 0 WHERE id = $1")
+        seatdesk_server::db::query("UPDATE seats SET revoked_at = 0 WHERE id = $1")
             .bind(seats[1])
             .execute(&server.db.pool)
             .await
@@ -218,7 +218,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
                 .contains("can no longer be restored")
         );
         let other = server.license_fixture(3, "teacher").await;
-        let seat = server.assign_many(&other, 1, "closed").await[0];
+        let seat = server.assign_many(&other, 1, "staff").await[0];
         server
             .admin
             .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seat]}))
@@ -320,11 +320,12 @@ async fn a_retried_mutation_with_the_same_key_changes_nothing_twice() {
             }
         }
         assert_eq!(ids.len(), 1);
-        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seats WHERE user_id = $1")
-            .bind(user)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let live: i64 =
+            seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM seats WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(live, 1);
         server.assert_counts_match_rows().await;
     }
@@ -435,11 +436,12 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
         assert_eq!(server.audit_count().await, before, "nothing changed");
-        let status: String = sqlx::query_scalar("SELECT status FROM seats WHERE id = $1")
-            .bind(seats[0])
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let status: String =
+            seatdesk_server::db::query_scalar("SELECT status FROM seats WHERE id = $1")
+                .bind(seats[0])
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(status, "pending");
     }
 }
@@ -567,7 +569,7 @@ async fn a_dry_run_predicts_exactly_what_the_real_run_does_and_changes_nothing()
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(6, "student").await;
         let seats = server.assign_many(&fx, 5, "teacher").await;
-        sqlx::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
+        seatdesk_server::db::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
             .bind(seats[2])
             .execute(&server.db.pool)
             .await
@@ -665,11 +667,13 @@ async fn a_teacher_is_released_once_their_students_leave() {
         let students = |server: &TestServer| {
             let pool = server.db.pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>("SELECT students_assigned FROM seats WHERE id = $1")
-                    .bind(teacher_seat)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
+                seatdesk_server::db::query_scalar::<i64>(
+                    "SELECT students_assigned FROM seats WHERE id = $1",
+                )
+                .bind(teacher_seat)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
             }
         };
         assert_eq!(students(&server).await, 1);

@@ -50,7 +50,7 @@ async fn patch(client: &Client, path: &str, body: &Value) -> common::Reply {
 }
 
 async fn consumed(server: &TestServer, license: i64) -> i64 {
-    sqlx::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
+    seatdesk_server::db::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
         .bind(license)
         .fetch_one(&server.db.pool)
         .await

@@ -47,7 +47,7 @@ struct HeldSeat {
 }
 
 async fn held_seats(w: &mut Work, user_id: i64, backend: Backend) -> ApiResult<Vec<HeldSeat>> {
-    let mut sql = Sql::new(&format!(
+    let mut sql = Sql::new(format!(
         "SELECT s.id, s.license_id, s.status, l.product_id, p.name AS product_name, \
          s.source, l.org_path \
          FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
