@@ -34,24 +34,7 @@ impl<W: Write> CsvRows<W> {
     }
 }
 
-/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` at
-/// the start: CSV injection) gets a leading apostrophe. Names and emails
-/// come from imports, so they are not trusted. Numbers keep their sign.
+/// The rule every export shares (`seatdesk_core::sheet`).
 fn guard(text: String) -> String {
-    let risky = text.starts_with(['=', '+', '@', '\t', '\r'])
-        || (text.starts_with('-') && text.parse::<f64>().is_err());
-    if risky { format!("'{text}") } else { text }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::guard;
-
-    #[test]
-    fn formulas_are_defused_and_numbers_kept() {
-        assert_eq!(guard("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
-        assert_eq!(guard("-12".into()), "-12");
-        assert_eq!(guard("-cmd".into()), "'-cmd");
-        assert_eq!(guard("maria@x.org".into()), "maria@x.org");
-    }
+    seatdesk_core::sheet::defuse(&text).into_owned()
 }

@@ -24,6 +24,9 @@ mod requests;
 /// How long one request may take before it counts as a timeout.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`ApiClient::probe`] waits: a dashboard must say it is offline
+/// within seconds, not after a sync's patience.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Attempts for a mutation whose answer was lost to a connection error.
 const MUTATION_ATTEMPTS: usize = 3;
 
@@ -237,6 +240,26 @@ impl ApiClient {
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// Whether the server answers at all (any HTTP status will do), within
+    /// [`PROBE_TIMEOUT`]. Cheap enough to ask every couple of seconds.
+    pub async fn probe(&self) -> Result<(), ClientError> {
+        let url = self.url("/healthz", &[]);
+        match self
+            .http
+            .get(url.clone())
+            .timeout(PROBE_TIMEOUT)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_timeout() => Err(ClientError::Timeout {
+                url: url.origin().ascii_serialization(),
+                seconds: PROBE_TIMEOUT.as_secs(),
+            }),
+            Err(error) => Err(transport_error(&url, &error)),
         }
     }
 

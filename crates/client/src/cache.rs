@@ -1,8 +1,8 @@
 //! The per-profile SQLite cache the dashboard paints from at start-up.
 //! Licenses are kept as the API's own JSON (a few hundred rows); claims as
-//! columns, so a million of them load without parsing JSON; per-license
-//! claim counts next to them, so the dashboard paints before any claim is
-//! read. Opening checks only the header and schema version, so it costs
+//! columns, so a million of them load without parsing JSON; the server's
+//! dashboard answers next to them, so the Dashboard paints the server's
+//! figures before any claim is read. Opening checks only the header and schema version, so it costs
 //! the same for any size; the full integrity check ([`Cache::verify`]) runs
 //! in the background after the first paint. A bad file is deleted and
 //! rebuilt: the cache is only ever a copy of the server.
@@ -13,17 +13,16 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
-use seatdesk_core::SeatStatus;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Row as _, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
+mod dashboards;
 mod rows;
-pub mod stats;
 mod write;
 
-pub use stats::{ClaimStats, LicenseStats};
+pub use dashboards::{CachedDashboard, view_key};
 pub use write::CacheWrite;
 
 use crate::claim_row::{ClaimRow, Interner};
@@ -31,17 +30,17 @@ use rows::{CLAIMS_TABLE, SELECT_CLAIM_ROWS, SELECT_CLAIMS, claim_from_row, claim
 
 /// Bump when the tables change; older files are rebuilt.
 /// 2: claims as columns, per-license claim counts.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: the server's dashboard answers per view instead of claim counts.
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE licenses (id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, body TEXT NOT NULL)",
     CLAIMS_TABLE,
     "CREATE INDEX claims_by_license ON claims (license_id)",
-    "CREATE TABLE claim_counts (license_id INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, \
-     PRIMARY KEY (license_id, status)) WITHOUT ROWID",
     "CREATE TABLE claim_days (license_id INTEGER NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, \
      PRIMARY KEY (license_id, day)) WITHOUT ROWID",
+    dashboards::DASHBOARDS_TABLE,
 ];
 
 /// Why an existing cache file was thrown away.
@@ -82,8 +81,7 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Default)]
 pub struct Head {
     pub licenses: Vec<License>,
-    pub stats: ClaimStats,
-    /// Claims in the cache (the sum of `stats`), to size the load.
+    /// Claims in the cache, to size the load.
     pub claims: u64,
     pub last_seq: i64,
     pub last_sync: Option<DateTime<Utc>>,
@@ -98,8 +96,6 @@ pub struct Patch {
     pub claims_of: Vec<i64>,
     pub claims: Vec<Claim>,
     pub last_sync: Option<DateTime<Utc>>,
-    /// Claim counts of the whole cache after the delta; None when unknown.
-    pub stats: Option<ClaimStats>,
 }
 
 #[derive(Clone, Debug)]
@@ -272,7 +268,7 @@ impl Cache {
         self.pool().close().await;
     }
 
-    /// Everything but the claims: licenses, claim counts and the feed
+    /// Everything but the claims: licenses, the claim total and the feed
     /// position. Costs the same for ten claims or a million.
     pub async fn head(&self) -> Result<Head, sqlx::Error> {
         let pool = self.pool();
@@ -282,49 +278,16 @@ impl Cache {
             .iter()
             .filter_map(|body| serde_json::from_str(body).ok())
             .collect();
-        let stats = self.stats().await?;
         Ok(Head {
             licenses,
-            claims: stats.total(),
-            stats,
+            claims: self
+                .meta("claims")
+                .await?
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
             last_seq: self.last_seq().await?,
             last_sync: self.last_sync().await?,
         })
-    }
-
-    /// The stored claim counts of every license. One row per license
-    /// (its counts folded into a string by SQLite): a row costs far more to
-    /// hand over than to parse, and there are 100+ days per license.
-    pub async fn stats(&self) -> Result<ClaimStats, sqlx::Error> {
-        let pool = self.pool();
-        let mut stats = ClaimStats::default();
-        let counts = sqlx::query(
-            "SELECT license_id, group_concat(status || ':' || n) FROM claim_counts GROUP BY license_id",
-        )
-        .fetch_all(&pool)
-        .await?;
-        for row in counts {
-            let entry = stats.licenses.entry(row.try_get(0)?).or_default();
-            for (status, n) in pairs(row.try_get(1)?) {
-                if let Some(status) = SeatStatus::parse(status) {
-                    entry.by_status[status.index()] = n;
-                }
-            }
-        }
-        let days = sqlx::query(
-            "SELECT license_id, group_concat(day || ':' || n) FROM claim_days GROUP BY license_id",
-        )
-        .fetch_all(&pool)
-        .await?;
-        for row in days {
-            let entry = stats.licenses.entry(row.try_get(0)?).or_default();
-            for (day, n) in pairs(row.try_get(1)?) {
-                if let Ok(day) = day.parse() {
-                    entry.activations.insert(day, n);
-                }
-            }
-        }
-        Ok(stats)
     }
 
     /// Streams every claim in id order as compact rows (names shared),
@@ -439,7 +402,6 @@ impl Cache {
             }
         }
         patch.last_sync = self.last_sync().await?;
-        patch.stats = Some(self.stats().await?);
         Ok(patch)
     }
 
@@ -458,14 +420,6 @@ impl Cache {
     pub async fn begin(&self) -> Result<CacheWrite, sqlx::Error> {
         Ok(CacheWrite::new(self.pool().begin().await?))
     }
-}
-
-/// "key:n,key:n" as written by the `group_concat`s of [`Cache::stats`].
-fn pairs(text: &str) -> impl Iterator<Item = (&str, u64)> {
-    text.split(',').filter_map(|pair| {
-        let (key, n) = pair.split_once(':')?;
-        Some((key, n.parse().ok()?))
-    })
 }
 
 async fn set_meta(

@@ -11,7 +11,7 @@ pub mod pages;
 pub mod sync;
 
 pub use api::{ApiClient, new_idempotency_key};
-pub use cache::{Cache, ClaimStats, Head, Patch, Snapshot};
+pub use cache::{Cache, Head, Patch, Snapshot};
 pub use claim_row::{ClaimRow, Interner};
 pub use config::{Overrides, Profile, ResolvedProfile};
 pub use error::{ClientError, ConfigError};

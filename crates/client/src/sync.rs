@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::MAX_PAGE_SIZE;
 use seatdesk_core::api::audit::AuditEvent;
+use seatdesk_core::api::changes::Change;
 use seatdesk_core::api::seats::Claim;
-use serde_json::Value;
 
 use crate::api::{ApiClient, ClaimFilter};
 use crate::cache::{Cache, CacheWrite};
@@ -142,97 +142,47 @@ impl Refetch {
     }
 }
 
-/// Patches the cache from one event, or notes what to re-fetch.
+/// Patches the cache from one event, or notes what to re-fetch. What the
+/// event means is read by [`Change::of`], the feed's one decoder.
 pub async fn apply_event(
     write: &mut CacheWrite,
     event: &AuditEvent,
     refetch: &mut Refetch,
 ) -> Result<(), sqlx::Error> {
-    match event.target_type.as_str() {
-        "seat" => {
-            let after = event.after.as_ref();
-            // Assign, claim and expire carry the whole claim.
-            if let Some(claim) = after.and_then(|v| serde_json::from_value::<Claim>(v.clone()).ok())
-            {
-                write.upsert_claim(&claim).await?;
-                refetch.claims.insert(claim.id);
-                refetch.licenses.insert(claim.license_id);
-                return Ok(());
-            }
-            let license_id = after
-                .and_then(|v| v.get("license_id"))
-                .and_then(Value::as_i64);
-            if let Some(license_id) = license_id {
-                // Seat counts of the license moved too.
-                refetch.licenses.insert(license_id);
-            }
-            let patched = match (write.claim(event.target_id).await?, after) {
-                (Some(mut claim), Some(after)) => {
-                    patch_claim(&mut claim, event.at, after).then_some(claim)
-                }
-                _ => None,
-            };
-            match patched {
-                Some(claim) => {
+    match Change::of(event) {
+        Change::Claim(claim) => {
+            write.upsert_claim(&claim).await?;
+            refetch.claims.insert(claim.id);
+            refetch.licenses.insert(claim.license_id);
+        }
+        Change::SeatMoved {
+            seat_id,
+            transition,
+        } => {
+            // Seat counts of the license moved too.
+            refetch.licenses.insert(transition.license_id);
+            match write.claim(seat_id).await? {
+                Some(mut claim) => {
+                    transition.apply(&mut claim, event.at);
                     write.upsert_claim(&claim).await?;
                     refetch.claims.insert(claim.id);
                 }
                 None => {
-                    if let Some(license_id) = license_id {
-                        refetch.claims_of.insert(license_id);
-                    }
+                    refetch.claims_of.insert(transition.license_id);
                 }
             }
         }
-        "license" => {
-            refetch.licenses.insert(event.target_id);
+        Change::SeatTouched { seat_id } => {
+            // Read the seat's license's claims again (a teacher's student
+            // count, say); a seat the cache never had needs nothing.
+            if let Some(claim) = write.claim(seat_id).await? {
+                refetch.claims_of.insert(claim.license_id);
+            }
         }
-        _ => {}
+        Change::License { license_id } => {
+            refetch.licenses.insert(license_id);
+        }
+        Change::Elsewhere => {}
     }
     Ok(())
-}
-
-/// Applies a seat event's `after` fields to `claim`; false when `after`
-/// names no status, so the row has to be re-fetched instead.
-pub fn patch_claim(claim: &mut Claim, at: DateTime<Utc>, after: &Value) -> bool {
-    let Some(status) = after
-        .get("status")
-        .and_then(Value::as_str)
-        .and_then(SeatStatus::parse)
-    else {
-        return false;
-    };
-    let time = |key: &str| {
-        after
-            .get(key)
-            .and_then(Value::as_i64)
-            .and_then(DateTime::from_timestamp_millis)
-    };
-    match status {
-        SeatStatus::Revoked => {
-            claim.revoked_at = Some(time("revoked_at").unwrap_or(at));
-            claim.revoked_by = after
-                .get("revoked_by")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or(claim.revoked_by.take());
-        }
-        SeatStatus::Active => {
-            claim.claimed_at = claim.claimed_at.or(Some(at));
-            claim.revoked_at = None;
-            claim.revoked_by = None;
-        }
-        SeatStatus::Pending => {
-            claim.revoked_at = None;
-            claim.revoked_by = None;
-        }
-        SeatStatus::Expired => {
-            claim.expired_at = Some(time("expired_at").unwrap_or(at));
-            claim.revoked_at = None;
-            claim.revoked_by = None;
-        }
-    }
-    claim.status = status;
-    claim.updated_at = at;
-    true
 }

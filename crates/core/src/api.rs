@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod changes;
 pub mod codes;
 pub mod dashboard;
 pub mod inventory;

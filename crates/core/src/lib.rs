@@ -7,6 +7,7 @@ pub mod codes;
 pub mod problem;
 pub mod role;
 pub mod seats;
+pub mod sheet;
 pub mod vocab;
 
 pub use problem::Problem;

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use seatdesk_client::ClaimRow;
+use seatdesk_client::cache::CachedDashboard;
 use seatdesk_client::{Head, Patch, Snapshot};
 use seatdesk_core::api::alerts::Alerts;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::CodeBatch;
+use seatdesk_core::api::dashboard::DashboardQuery;
 use seatdesk_core::api::inventory::{License, Product};
 use seatdesk_core::api::requests::LicenseRequest;
 use seatdesk_core::api::triage::AccessCheck;
@@ -23,6 +25,8 @@ pub enum Action {
     Run(Command),
     /// A key typed while a text field (filter, palette, REVOKE prompt) has focus.
     Text(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), whole.
+    Paste(String),
     /// Confirms the open dialog or text field.
     Submit,
     /// The clock moved on; drives the spinner, the cache age and syncs.
@@ -51,6 +55,24 @@ pub enum Action {
         result: Result<AccessCheck, String>,
     },
     Alerts(Result<Alerts, String>),
+    /// Whether the server answered the liveness probe; Err says why not.
+    Probed(Result<(), String>),
+    Dashboard(DashboardAction),
+}
+
+#[derive(Debug, Clone)]
+pub enum DashboardAction {
+    /// The cache's copy for `query`'s view (None when it has none).
+    Cached {
+        query: DashboardQuery,
+        cached: Option<CachedDashboard>,
+    },
+    /// The server's answer for `query`'s view; `offline` when unreachable.
+    Fetched {
+        query: DashboardQuery,
+        result: Result<CachedDashboard, String>,
+        offline: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +160,8 @@ pub enum SearchAction {
 
 #[derive(Debug, Clone)]
 pub enum BulkAction {
+    /// The server's dry run of the revocation being confirmed, every chunk.
+    RevokeChecked(Result<BulkResult, String>),
     /// One chunk of a revocation answered (or failed, with the ids it carried).
     RevokeChunk(Result<BulkResult, (Vec<i64>, String)>),
     /// Every chunk has been sent.

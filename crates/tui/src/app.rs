@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use seatdesk_client::{ClaimRow, ClaimStats};
+use seatdesk_client::ClaimRow;
+use seatdesk_client::cache::CachedDashboard;
 use seatdesk_core::api::Me;
 use seatdesk_core::api::alerts::Alert;
 use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
+use seatdesk_core::api::dashboard::{DashboardQuery, ProductSummary};
 use seatdesk_core::api::inventory::{License, LicenseQuery, Product};
 use seatdesk_core::api::requests::NewRequest;
 use seatdesk_core::api::seats::ClaimSort;
@@ -18,17 +20,18 @@ use seatdesk_core::{Permission, SeatStatus, UserKind};
 
 use crate::form::Form;
 use crate::keymap::{Command, KeyMap};
-use crate::model::ProductSummary;
 use crate::theme::Theme;
 
 mod codes;
 mod inventory;
+mod views;
 
 pub use codes::{CODES_MAX, CodeTab, CodesData, CodesView};
 pub use inventory::{
     INVENTORY_MAX, InventoryTab, InventoryView, ORDER_STATUSES, SearchField, inventory_type_label,
     order_status_label,
 };
+pub use views::{Picker, SavedView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -107,6 +110,10 @@ pub struct SyncStatus {
     /// The last non-network failure (refused token, bad answer).
     pub error: Option<String>,
     pub next_at: Option<DateTime<Utc>>,
+    /// When the server is probed next (between syncs, so losing it shows
+    /// within seconds); None: at the next tick.
+    pub probe_at: Option<DateTime<Utc>>,
+    pub probing: bool,
     /// True once rows from the cache or the server have arrived.
     pub loaded: bool,
 }
@@ -118,6 +125,8 @@ pub struct ClaimsView {
     pub product: Option<i64>,
     /// Only claims assigned within this many days of now.
     pub assigned_within: Option<i64>,
+    /// Only claims assigned more than this many days ago (`:older N`).
+    pub older_than: Option<i64>,
     pub sort: ClaimSort,
     pub query: String,
     /// Bumped per query so late results of an older query are dropped.
@@ -155,6 +164,9 @@ pub struct Matched {
     /// `order_version` (any other value: not yet placed).
     pub indices: Arc<Vec<u32>>,
     pub order: u64,
+    /// Exact (0) and substring (1) matches by claim index, shown before
+    /// the fuzzy ones; None when the result is too large to rank.
+    pub ranks: Option<Arc<std::collections::HashMap<u32, u8>>>,
 }
 
 impl Default for ClaimsView {
@@ -163,6 +175,7 @@ impl Default for ClaimsView {
             statuses: [true; 4],
             product: None,
             assigned_within: None,
+            older_than: None,
             sort: ClaimSort::AssignedAt,
             query: String::new(),
             generation: 0,
@@ -218,8 +231,56 @@ pub struct AuditView {
     pub loaded: bool,
     pub error: Option<String>,
     pub query: String,
-    pub rows: Vec<usize>,
+    pub rows: Vec<AuditRow>,
     pub list: ListState,
+    /// Request ids of bulk operations opened to their items.
+    pub expanded: HashSet<String>,
+}
+
+/// A line of the Audit pane: one event, or one bulk operation (the events
+/// of one request) that Enter opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditRow {
+    /// `index` into `AuditView::events`; `item` when shown inside an open
+    /// bulk operation.
+    Event { index: usize, item: bool },
+    /// `first` is the newest event of the request; `count` events share it.
+    Group {
+        request_id: String,
+        first: usize,
+        count: usize,
+        open: bool,
+    },
+}
+
+/// The Dashboard pane: the server's own figures (`GET /v1/dashboard`) for
+/// the view the switcher selects, kept in the cache for offline use. The
+/// dashboard never recomputes them from claims.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardView {
+    /// The view `data` answers.
+    pub query: DashboardQuery,
+    pub data: Option<CachedDashboard>,
+    /// True while `data` is the cache's copy and no fresher answer came.
+    pub from_cache: bool,
+    /// The view a fetch is running for.
+    pub loading: Option<DashboardQuery>,
+    /// Why the last fetch failed (not for being offline: the banner says that).
+    pub error: Option<String>,
+}
+
+impl DashboardView {
+    /// Product lines of the shown view, by SKU.
+    pub fn products(&self) -> &[ProductSummary] {
+        self.data
+            .as_ref()
+            .map_or(&[], |d| d.dashboard.products.as_slice())
+    }
+
+    /// True once any answer (fresh or cached) for `query` is shown.
+    pub fn shows(&self, query: &DashboardQuery) -> bool {
+        self.data.is_some() && self.query == *query
+    }
 }
 
 /// Alerts shown on the Dashboard (GET /v1/alerts), most severe first.
@@ -259,12 +320,17 @@ pub enum Dialog {
         lines: Vec<String>,
         confirm: Confirmed,
     },
-    /// Revocation awaiting confirmation.
+    /// Revocation awaiting confirmation. What will happen is the server's
+    /// own dry run of the same ids, never a rule restated here.
     ConfirmRevoke {
         ids: Vec<i64>,
         /// Marked rows the current filter hides (they are included).
         hidden: usize,
-        /// Rows the server will refuse, with the reason it will give.
+        /// True until the server's dry run has answered.
+        checking: bool,
+        /// Why the dry run could not be had; nothing can be confirmed then.
+        check_error: Option<String>,
+        /// Rows the server's dry run refused, with the reason it gave.
         refusals: Vec<(i64, String)>,
         /// What the user typed, when the word REVOKE is required.
         typed: String,
@@ -275,6 +341,8 @@ pub enum Dialog {
         total: usize,
         answered: usize,
     },
+    /// Read-only facts (an audit event); Enter or Esc closes.
+    Detail { title: String, lines: Vec<String> },
     Summary {
         title: String,
         done: usize,
@@ -302,16 +370,29 @@ pub struct Message {
     pub error: bool,
 }
 
+/// How long a status message stays before the key hints return.
+pub const MESSAGE_FOR: Duration = Duration::seconds(6);
+/// Errors stay longer: they are read, not glanced at.
+pub const ERROR_FOR: Duration = Duration::seconds(12);
+
 /// Background work `update` asks the loop to start.
 #[derive(Debug, Clone)]
 pub enum Effect {
     Sync,
+    /// The cached answer for the view (when there is one), then the server's.
+    LoadDashboard {
+        query: DashboardQuery,
+    },
     LoadMe,
     LoadAccounts,
     /// The Claims filter's search, streamed: a first screen, then the rest.
     Search {
         generation: u64,
         job: crate::model::SearchJob,
+    },
+    /// The server's dry run of a revocation, in the chunks it would be sent in.
+    RevokeDryRun {
+        chunks: Vec<Vec<i64>>,
     },
     Revoke {
         chunks: Vec<Vec<i64>>,
@@ -360,6 +441,13 @@ pub enum Effect {
         product: String,
     },
     LoadAlerts,
+    /// Ask whether the server answers at all.
+    Probe,
+    /// Write the saved Claims views to `path`.
+    SaveViews {
+        path: PathBuf,
+        views: Vec<SavedView>,
+    },
     /// Stream the cached claims in as load `generation`.
     LoadClaims {
         generation: u64,
@@ -390,9 +478,6 @@ pub struct App {
     pub pane: Pane,
     pub licenses: Vec<License>,
     pub claims: Arc<Vec<ClaimRow>>,
-    /// Claim counts per license, which the dashboard is drawn from: read
-    /// from the cache at start-up, recounted when the claims change.
-    pub stats: ClaimStats,
     /// Set while claims stream in from the cache.
     pub claims_load: Option<ClaimsLoad>,
     /// Generation of the newest cache load asked for.
@@ -402,8 +487,10 @@ pub struct App {
     pub accounts: Vec<(i64, String)>,
     /// The account every pane is narrowed to; None shows all.
     pub account: Option<i64>,
+    /// The org subtree the Dashboard's figures cover; None is the token's.
+    pub org: Option<i64>,
     pub sync: SyncStatus,
-    pub dashboard: Vec<ProductSummary>,
+    pub dashboard: DashboardView,
     pub dash_list: ListState,
     pub claims_view: ClaimsView,
     pub teachers: TeachersView,
@@ -416,9 +503,21 @@ pub struct App {
     pub dialog: Option<Dialog>,
     pub input: Option<Input>,
     pub palette: String,
+    /// The highlighted palette entry (Up/Down move it).
+    pub palette_pick: usize,
+    /// Caret of the focused text input, in characters.
+    pub caret: usize,
     pub help: Option<usize>,
     pub help_query: String,
     pub message: Option<Message>,
+    /// When `message` goes away.
+    pub message_until: Option<DateTime<Utc>>,
+    /// Saved Claims views (`:save NAME`, `:view NAME`).
+    pub views: Vec<SavedView>,
+    /// Where the saved views are kept; None: not kept (tests).
+    pub views_path: Option<PathBuf>,
+    /// The account picker, while open.
+    pub picker: Option<Picker>,
     pub spinner: usize,
     pub bulk_running: bool,
     pub export_dir: PathBuf,
@@ -450,6 +549,8 @@ pub fn permission_phrase(permission: Permission) -> &'static str {
 /// while it does not.
 pub const SYNC_EVERY: Duration = Duration::seconds(10);
 pub const RETRY_EVERY: Duration = Duration::seconds(5);
+/// How often the server is probed between syncs.
+pub const PROBE_EVERY: Duration = Duration::seconds(2);
 /// Pending this long counts as "long pending" in the claims list.
 pub const LONG_PENDING_DAYS: i64 = 14;
 
@@ -471,14 +572,14 @@ impl App {
             pane: Pane::Dashboard,
             licenses: Vec::new(),
             claims: Arc::new(Vec::new()),
-            stats: ClaimStats::default(),
             claims_load: None,
             load_generation: 0,
             me: None,
             accounts: Vec::new(),
             account: None,
+            org: None,
             sync: SyncStatus::default(),
-            dashboard: Vec::new(),
+            dashboard: DashboardView::default(),
             dash_list: ListState::default(),
             claims_view: ClaimsView::default(),
             teachers: TeachersView::default(),
@@ -490,9 +591,15 @@ impl App {
             dialog: None,
             input: None,
             palette: String::new(),
+            palette_pick: 0,
+            caret: 0,
             help: None,
             help_query: String::new(),
             message: None,
+            message_until: None,
+            views: Vec::new(),
+            views_path: None,
+            picker: None,
             spinner: 0,
             bulk_running: false,
             export_dir: PathBuf::from("."),
@@ -583,6 +690,15 @@ impl App {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The Dashboard view the switcher selects.
+    pub fn dashboard_query(&self) -> DashboardQuery {
+        DashboardQuery {
+            account_id: self.account,
+            org_id: self.org,
+            product_id: None,
+        }
     }
 
     /// Label of the account switcher's choice.

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod edit;
 pub mod form;
 pub mod keymap;
 pub mod model;
@@ -115,6 +116,13 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         Utc::now(),
     );
     app.home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    // Saved views belong to the profile, beside its cache.
+    let views_path = profile.cache_path(&cache_dir).with_extension("views.json");
+    match update::load_views(&views_path) {
+        Ok(views) => app.views = views,
+        Err(error) => tracing::warn!(%error, "saved views not loaded"),
+    }
+    app.views_path = Some(views_path);
     if let Some(reason) = &cache.rebuilt {
         tracing::warn!(?reason, "cache rebuilt");
         app.message = Some(app::Message {
@@ -136,7 +144,11 @@ pub async fn run(options: TuiOptions) -> color_eyre::Result<()> {
         latest_search: Default::default(),
     };
     let mut terminal = ratatui::init();
+    // A pasted list of emails arrives whole, not as keys (its new lines
+    // would otherwise press Enter).
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, &runner, rx, after_paint).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     runner.cache.close().await;
     result
@@ -192,6 +204,7 @@ async fn event_loop(
                     }
                 }
                 Some(Ok(Event::Resize(width, height))) => Action::Resize { width, height },
+                Some(Ok(Event::Paste(text))) => Action::Paste(text),
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => return Err(error.into()),
                 None => break,

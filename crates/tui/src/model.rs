@@ -2,120 +2,24 @@
 //! dashboard and the filtered, sorted row lists of each pane. Computed in
 //! `update` when data or filters change, never while drawing.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use seatdesk_client::ClaimStats;
+use chrono::Duration;
 // The dashboard holds claims in their compact form; the name keeps the
 // fuzzy matching below readable (its fields read as `&str` all the same).
 use seatdesk_client::ClaimRow as Claim;
-use seatdesk_client::cache::stats::day_of;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::ClaimSort;
-use seatdesk_core::seats::{DateStanding, expires_within};
+use seatdesk_core::seats::DateStanding;
 
 use crate::app::App;
 
 mod filter;
 
 pub use filter::{
-    ClaimFilter, Masks, Progress, SearchJob, fuzzy_match, fuzzy_match_until, fuzzy_match_within,
-    narrows,
+    ClaimFilter, Masks, Progress, RANK_MAX, SearchJob, fuzzy_match, fuzzy_match_until,
+    fuzzy_match_within, narrows, ranked, ranks, tier,
 };
-
-/// Weeks of activations the dashboard chart covers.
-pub const TREND_WEEKS: usize = 12;
-/// A license finishing within this many days is "expiring soon".
-pub const EXPIRING_SOON_DAYS: i64 = 30;
-
-/// One product's line on the dashboard, over every license of it in scope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProductSummary {
-    pub product_id: i64,
-    pub name: String,
-    pub licenses: usize,
-    pub purchased: i64,
-    pub consumed: i64,
-    pub available: i64,
-    pub usage_percent: f64,
-    pub start: NaiveDate,
-    pub finish: NaiveDate,
-    pub remaining_days: i64,
-    pub expiring_soon: bool,
-    pub in_grace: bool,
-    /// Claims per status, in `SeatStatus::ALL` order.
-    pub by_status: [usize; 4],
-    /// Claims activated per week, oldest first; the last is this week.
-    pub weekly_activations: Vec<u64>,
-}
-
-/// The dashboard's lines, from the licenses in scope and the claim counts
-/// (stored by the sync, or recounted from the claims in memory): the same
-/// figures either way, and no walk over a million claims.
-pub fn summarize(
-    licenses: &[License],
-    stats: &ClaimStats,
-    now: DateTime<Utc>,
-) -> Vec<ProductSummary> {
-    let today = now.date_naive();
-    let today_day = day_of(now);
-    let mut by_product: BTreeMap<i64, ProductSummary> = BTreeMap::new();
-    for license in licenses {
-        let entry = by_product
-            .entry(license.product_id)
-            .or_insert_with(|| ProductSummary {
-                product_id: license.product_id,
-                name: license.product_name.clone(),
-                licenses: 0,
-                purchased: 0,
-                consumed: 0,
-                available: 0,
-                usage_percent: 0.0,
-                start: license.start_date,
-                finish: license.finish_date,
-                remaining_days: license.remaining_days,
-                expiring_soon: false,
-                in_grace: false,
-                by_status: [0; 4],
-                weekly_activations: vec![0; TREND_WEEKS],
-            });
-        entry.licenses += 1;
-        entry.purchased += license.seats.purchased;
-        entry.consumed += license.seats.consumed + license.seats.allocated;
-        entry.available += license.seats_available;
-        entry.start = entry.start.min(license.start_date);
-        if license.finish_date > entry.finish {
-            entry.finish = license.finish_date;
-        }
-        entry.remaining_days = (entry.finish - today).num_days();
-        entry.expiring_soon |= expires_within(license.finish_date, today, EXPIRING_SOON_DAYS);
-        entry.in_grace |= license.standing == DateStanding::InGrace;
-        let Some(counts) = stats.licenses.get(&license.id) else {
-            continue;
-        };
-        for (slot, n) in entry.by_status.iter_mut().zip(counts.by_status) {
-            *slot += n as usize;
-        }
-        // Weeks by UTC day: this week is today and the six days before.
-        let oldest = today_day - 7 * TREND_WEEKS as i64 + 1;
-        for (&day, &n) in counts.activations.range(oldest..=today_day) {
-            let weeks_ago = ((today_day - day) / 7) as usize;
-            entry.weekly_activations[TREND_WEEKS - 1 - weeks_ago] += n;
-        }
-    }
-    by_product
-        .into_values()
-        .map(|mut s| {
-            s.usage_percent = if s.purchased > 0 {
-                s.consumed as f64 * 100.0 / s.purchased as f64
-            } else {
-                0.0
-            };
-            s
-        })
-        .collect()
-}
 
 /// The Claims pane's filters other than the text query.
 pub fn claim_filter(app: &App) -> ClaimFilter {
@@ -126,6 +30,7 @@ pub fn claim_filter(app: &App) -> ClaimFilter {
         since: view
             .assigned_within
             .map(|days| app.now - Duration::days(days)),
+        until: view.older_than.map(|days| app.now - Duration::days(days)),
         scope: app
             .account
             .map(|_| Arc::new(app.license_ids().into_iter().collect())),
@@ -213,6 +118,20 @@ pub fn rebuild_claims(app: &mut App) {
             .filter(|&i| claims.get(i as usize).is_some_and(|c| filter.keep(c)))
             .collect()
     };
+    // Exact and substring matches first (fzf-style), then the fuzzy ones.
+    let rows = if view.query.trim().is_empty() {
+        rows
+    } else if view.searching && view.partial.is_some() {
+        match ranks(claims, &view.query, &rows) {
+            Some(ranks) => ranked(rows, &ranks),
+            None => rows,
+        }
+    } else {
+        match view.matched.as_ref().and_then(|m| m.ranks.as_ref()) {
+            Some(ranks) => ranked(rows, ranks),
+            None => rows,
+        }
+    };
     let height = app.list_height();
     app.claims_view.rows = rows;
     let len = app.claims_view.rows.len();
@@ -254,23 +173,13 @@ pub fn rebuild_teachers(app: &mut App) {
     {
         app.teachers.seats = license.map(|l| (l, app.teacher_seats(l).map(|(i, _)| i).collect()));
     }
-    let query = app.teachers.query.to_lowercase();
+    let filter = TeacherFilter::parse(&app.teachers.query);
     let claims = &app.claims;
     let rows: Vec<u32> = match &app.teachers.seats {
         Some((_, seats)) => seats
             .iter()
             .copied()
-            .filter(|&i| {
-                let Some(c) = claims.get(i as usize) else {
-                    return false;
-                };
-                query.is_empty()
-                    || contains_folded(&c.user_name, &query)
-                    || contains_folded(&c.user_email, &query)
-                    || c.redemption_code
-                        .as_deref()
-                        .is_some_and(|code| contains_folded(code, &query))
-            })
+            .filter(|&i| claims.get(i as usize).is_some_and(|c| filter.keep(c)))
             .collect(),
         None => Vec::new(),
     };
@@ -279,6 +188,51 @@ pub fn rebuild_teachers(app: &mut App) {
     app.teachers.rows = rows;
     let len = app.teachers.rows.len();
     app.teachers.list.scroll(len, height);
+}
+
+/// The Teachers pane's text filter. A list of email addresses (pasted
+/// from a ticket: separated by spaces, commas, semicolons or new lines)
+/// keeps exactly those users; any other text keeps the rows whose name,
+/// email, school, status or redemption code contains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeacherFilter {
+    All,
+    Emails(std::collections::HashSet<String>),
+    Text(String),
+}
+
+impl TeacherFilter {
+    pub fn parse(query: &str) -> TeacherFilter {
+        let query = query.trim();
+        if query.is_empty() {
+            return TeacherFilter::All;
+        }
+        let words: Vec<&str> = query
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .map(|w| w.trim_matches(|c: char| matches!(c, '<' | '>' | '"' | '\'')))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() > 1 && words.iter().all(|w| w.contains('@')) {
+            return TeacherFilter::Emails(words.iter().map(|w| w.to_lowercase()).collect());
+        }
+        TeacherFilter::Text(query.to_lowercase())
+    }
+
+    pub fn keep(&self, c: &Claim) -> bool {
+        match self {
+            TeacherFilter::All => true,
+            TeacherFilter::Emails(emails) => emails.contains(&c.user_email.to_lowercase()),
+            TeacherFilter::Text(query) => {
+                contains_folded(&c.user_name, query)
+                    || contains_folded(&c.user_email, query)
+                    || contains_folded(&c.org_name, query)
+                    || c.status.as_str() == query
+                    || c.redemption_code
+                        .as_deref()
+                        .is_some_and(|code| contains_folded(code, query))
+            }
+        }
+    }
 }
 
 /// Whether `text` contains `lowered` (already lowercase) ignoring case,
@@ -305,11 +259,13 @@ pub fn hidden_marks(app: &App) -> usize {
         .count()
 }
 
+/// Recomputes the Audit rows: events passing the filter, the events of
+/// one request (a bulk operation) folded into one row unless opened.
 pub fn rebuild_audit(app: &mut App) {
+    use crate::app::AuditRow;
     let query = app.audit.query.to_lowercase();
-    app.audit.rows = app
-        .audit
-        .events
+    let events = &app.audit.events;
+    let kept: Vec<usize> = events
         .iter()
         .enumerate()
         .filter(|(_, e)| {
@@ -317,9 +273,48 @@ pub fn rebuild_audit(app: &mut App) {
                 || e.action.to_lowercase().contains(&query)
                 || e.actor.to_lowercase().contains(&query)
                 || e.target_type.to_lowercase().contains(&query)
+                || e.request_id.to_lowercase() == query
         })
         .map(|(i, _)| i)
         .collect();
+    let mut by_request: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for &i in &kept {
+        by_request
+            .entry(events[i].request_id.as_str())
+            .or_default()
+            .push(i);
+    }
+    let mut rows = Vec::with_capacity(kept.len());
+    let mut placed = std::collections::HashSet::new();
+    for &i in &kept {
+        let request = events[i].request_id.as_str();
+        let members = &by_request[request];
+        if members.len() < 2 || request.is_empty() {
+            rows.push(AuditRow::Event {
+                index: i,
+                item: false,
+            });
+            continue;
+        }
+        if !placed.insert(request) {
+            continue;
+        }
+        let open = app.audit.expanded.contains(request);
+        rows.push(AuditRow::Group {
+            request_id: request.to_string(),
+            first: i,
+            count: members.len(),
+            open,
+        });
+        if open {
+            rows.extend(
+                members
+                    .iter()
+                    .map(|&index| AuditRow::Event { index, item: true }),
+            );
+        }
+    }
+    app.audit.rows = rows;
     let height = app.list_height();
     let len = app.audit.rows.len();
     app.audit.list.scroll(len, height);
@@ -376,6 +371,10 @@ pub fn local_inventory(app: &App) -> Vec<License> {
         .into_iter()
         .filter(|l| {
             view.inventory_type.is_none_or(|t| l.inventory_type == t)
+                && view
+                    .product
+                    .as_ref()
+                    .is_none_or(|(p, _)| l.product_id == *p)
                 && matches_status(l)
                 && matches_search(l)
         })

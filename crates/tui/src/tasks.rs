@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
-use seatdesk_client::cache::{Rebuilt, is_corruption};
+use seatdesk_client::cache::{CachedDashboard, Rebuilt, is_corruption};
 use seatdesk_client::sync;
 use seatdesk_client::{ApiClient, Cache, new_idempotency_key};
 use seatdesk_core::api::BulkResult;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::action::{Action, AuditAction, BulkAction, SearchAction, SyncAction};
+use crate::action::{Action, AuditAction, BulkAction, DashboardAction, SearchAction, SyncAction};
 use crate::app::{CHUNK, Effect};
 use crate::model;
 
@@ -155,6 +155,34 @@ impl Runner {
                     send(Action::Accounts(result.map_err(|e| e.to_string())));
                 });
             }
+            Effect::LoadDashboard { query } => {
+                tokio::spawn(async move {
+                    match cache.dashboard(&query).await {
+                        Ok(cached) => send(Action::Dashboard(DashboardAction::Cached {
+                            query: query.clone(),
+                            cached,
+                        })),
+                        Err(error) => tracing::warn!(%error, "reading the cached dashboard"),
+                    }
+                    let fetched = api
+                        .dashboard(&query)
+                        .await
+                        .map(|dashboard| CachedDashboard {
+                            dashboard,
+                            fetched_at: Utc::now(),
+                        });
+                    if let Ok(fresh) = &fetched
+                        && let Err(error) = cache.store_dashboard(&query, fresh).await
+                    {
+                        tracing::warn!(%error, "caching the dashboard");
+                    }
+                    send(Action::Dashboard(DashboardAction::Fetched {
+                        query,
+                        offline: fetched.as_ref().is_err_and(|e| e.is_offline()),
+                        result: fetched.map_err(|e| e.to_string()),
+                    }));
+                });
+            }
             Effect::LoadMe => {
                 tokio::spawn(async move {
                     send(Action::Me(api.me().await.map_err(|e| e.to_string())));
@@ -189,6 +217,25 @@ impl Runner {
                             indices,
                         }));
                     }
+                });
+            }
+            Effect::RevokeDryRun { chunks } => {
+                tokio::spawn(async move {
+                    let mut results = Vec::new();
+                    for chunk in chunks {
+                        match api.revoke_dry_run(chunk).await {
+                            Ok(answer) => results.extend(answer.results),
+                            Err(error) => {
+                                send(Action::Bulk(BulkAction::RevokeChecked(Err(
+                                    error.to_string()
+                                ))));
+                                return;
+                            }
+                        }
+                    }
+                    send(Action::Bulk(BulkAction::RevokeChecked(Ok(
+                        BulkResult::from_results(results),
+                    ))));
                 });
             }
             Effect::Revoke { chunks } => {
@@ -242,6 +289,28 @@ impl Runner {
                         Ok(()) => Ok(format!("exported {rows} rows to {}", path.display())),
                         Err(e) => Err(format!("cannot write {}: {e}", path.display())),
                     }));
+                });
+            }
+            Effect::SaveViews { path, views } => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let json = serde_json::to_vec_pretty(&views).map_err(|e| e.to_string())?;
+                        if let Some(dir) = path.parent() {
+                            tokio::fs::create_dir_all(dir)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        tokio::fs::write(&path, json)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    .await;
+                    if let Err(error) = result {
+                        send(Action::Notice(Err(format!(
+                            "cannot keep the saved views in {}: {error}",
+                            path.display()
+                        ))));
+                    }
                 });
             }
             Effect::ClearTerminal => {}

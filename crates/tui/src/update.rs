@@ -6,26 +6,37 @@ use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
 use crate::action::{Action, AuditAction};
-use crate::app::{App, CHUNK, Dialog, Effect, Input, InventoryTab, Message, Pane};
+use crate::app::{
+    App, CHUNK, Dialog, ERROR_FOR, Effect, Input, InventoryTab, MESSAGE_FOR, Message, PROBE_EVERY,
+    Pane,
+};
 use crate::keymap::{Command, Key};
 use crate::model;
 
+mod audit;
 mod bulk;
 mod codes;
+mod dashboard;
 mod forms;
+mod goto;
 mod input;
 mod inventory;
+mod palette;
+mod picker;
 mod search;
 mod sync;
 mod triage;
 mod validate;
+mod views;
 
 use bulk::{on_bulk, open_revoke};
 pub use forms::{batch_form, decision_form, export_form, new_license_form, renewal_form};
-pub use input::palette_candidates;
 use input::{export, set_filter, text_input};
 pub use inventory::decide_blocked;
+pub use palette::{Candidate, Verb, candidates as palette_candidates};
+pub use picker::picker_rows;
 use sync::on_sync;
+pub use views::load as load_views;
 
 /// Turns a key press into an action, according to what has focus: a dialog,
 /// a text field, the help overlay, or the key map.
@@ -51,6 +62,10 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
             };
         }
         Some(Dialog::Summary { .. }) => {
+            // The dialog offers undo by its key; it closes the dialog too.
+            if app.keymap.lookup(Key::from_event(&key), Pane::Teachers) == Some(Command::Undo) {
+                return Some(Action::Run(Command::Undo));
+            }
             return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
                 .then_some(Action::Submit);
         }
@@ -69,13 +84,13 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
                 _ => None,
             };
         }
-        Some(Dialog::Access { .. }) => {
+        Some(Dialog::Access { .. } | Dialog::Detail { .. }) => {
             return matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
                 .then_some(Action::Run(Command::Back));
         }
         None => {}
     }
-    if app.input.is_some() {
+    if app.picker.is_some() || app.input.is_some() {
         return Some(match key.code {
             KeyCode::Esc => Action::Run(Command::Back),
             KeyCode::Enter => Action::Submit,
@@ -88,15 +103,23 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
             return Some(Action::Run(Command::Filter));
         }
         return match command {
-            Some(Command::Up | Command::Down | Command::Quit | Command::Help | Command::Back) => {
-                command.map(|c| {
-                    if c == Command::Quit {
-                        Action::Run(Command::Help)
-                    } else {
-                        Action::Run(c)
-                    }
-                })
-            }
+            Some(
+                Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom
+                | Command::Quit
+                | Command::Help
+                | Command::Back,
+            ) => command.map(|c| {
+                if c == Command::Quit {
+                    Action::Run(Command::Help)
+                } else {
+                    Action::Run(c)
+                }
+            }),
             _ => None,
         };
     }
@@ -112,7 +135,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Run(command) => run_command(app, command),
+        Action::Text(key) if app.picker.is_some() => picker::key(app, key),
         Action::Text(key) => text_input(app, key),
+        Action::Paste(text) => input::paste(app, &text),
         Action::Submit => submit(app),
         Action::Tick(now) => tick(app, now),
         Action::Resize { width, height } => {
@@ -186,6 +211,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             triage::on_alerts(app, result);
             Vec::new()
         }
+        Action::Probed(result) => sync::on_probe(app, result),
+        Action::Dashboard(action) => dashboard::on_dashboard(app, action),
     }
 }
 
@@ -194,6 +221,7 @@ fn notify(app: &mut App, text: String, error: bool) {
         // The status line shows one message at a time; the log keeps them all.
         tracing::warn!(%text, "shown to the user");
     }
+    app.message_until = Some(app.now + if error { ERROR_FOR } else { MESSAGE_FOR });
     app.message = Some(Message { text, error });
 }
 
@@ -205,7 +233,7 @@ fn rebuild_lists(app: &mut App) {
     model::rebuild_audit(app);
     model::rebuild_codes(app);
     let height = app.list_height();
-    let len = app.dashboard.len();
+    let len = app.dashboard.products().len();
     app.dash_list.scroll(len, height);
     let len = app.inventory.rows.len();
     app.inventory.list.scroll(len, height);
@@ -223,11 +251,19 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         return Vec::new();
     }
     if app.help.is_some() {
+        let page = app.list_height();
+        let scroll = app.help.unwrap_or(0);
         match command {
-            Command::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
-            Command::Down => app.help = app.help.map(|s| s + 1),
+            Command::Up => app.help = Some(scroll.saturating_sub(1)),
+            Command::Down => app.help = Some(scroll + 1),
+            Command::PageUp => app.help = Some(scroll.saturating_sub(page)),
+            Command::PageDown => app.help = Some(scroll + page),
+            Command::Top => app.help = Some(0),
+            // The overlay clamps the scroll to its last page.
+            Command::Bottom => app.help = Some(usize::MAX / 2),
             Command::Filter => {
                 app.input = Some(Input::HelpSearch);
+                app.caret = app.help_query.chars().count();
                 app.help = Some(0);
             }
             Command::Back if app.input == Some(Input::HelpSearch) => {
@@ -245,9 +281,15 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::Help => app.help = Some(0),
         Command::Palette => {
             app.palette.clear();
+            app.palette_pick = 0;
+            app.caret = 0;
             app.input = Some(Input::Palette);
         }
-        Command::Filter => app.input = Some(Input::Filter(app.pane)),
+        Command::Filter => {
+            let input = Input::Filter(app.pane);
+            app.caret = input::input_text(app, &input).chars().count();
+            app.input = Some(input);
+        }
         Command::Back => return back(app),
         Command::NextPane => {
             return go_pane(app, Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]);
@@ -284,8 +326,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 .collect();
             app.teachers.marks.extend(ids);
         }
-        Command::Revoke => open_revoke(app),
+        Command::Revoke => return open_revoke(app),
         Command::Undo => {
+            if matches!(app.dialog, Some(Dialog::Summary { .. })) {
+                app.dialog = None;
+            }
             if app.teachers.last_revoked.is_empty() {
                 notify(app, "nothing to undo".into(), false);
             } else {
@@ -310,7 +355,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                     effects
                 }
                 Pane::Codes => codes::reload(app),
-                Pane::Dashboard => triage::load_alerts(app),
+                Pane::Dashboard => {
+                    let mut effects = triage::load_alerts(app);
+                    effects.extend(dashboard::switch_view(app));
+                    effects
+                }
                 _ => Vec::new(),
             };
             if app.sync.in_flight {
@@ -330,7 +379,12 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::ToggleExpired => toggle_status(app, SeatStatus::Expired),
         Command::ToggleRevoked => toggle_status(app, SeatStatus::Revoked),
         Command::CycleProduct => {
-            let products: Vec<i64> = app.dashboard.iter().map(|s| s.product_id).collect();
+            let products: Vec<i64> = app
+                .dashboard
+                .products()
+                .iter()
+                .filter_map(|s| s.product_id)
+                .collect();
             let view = &mut app.claims_view;
             view.product = match view
                 .product
@@ -342,6 +396,7 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             view.list = Default::default();
             model::rebuild_claims(app);
         }
+        Command::PickAccount => picker::open(app),
         Command::CycleAccount => {
             let mut ids: Vec<i64> = app.accounts.iter().map(|(id, _)| *id).collect();
             for license in &app.licenses {
@@ -349,25 +404,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                     ids.push(license.account_id);
                 }
             }
-            app.account = match app.account.and_then(|a| ids.iter().position(|&x| x == a)) {
+            let next = match app.account.and_then(|a| ids.iter().position(|&x| x == a)) {
                 None => ids.first().copied(),
                 Some(i) => ids.get(i + 1).copied(),
             };
-            app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
-            app.dash_list = Default::default();
-            app.claims_view.list = Default::default();
-            app.claims_view.product = None;
-            app.teachers.license = None;
-            app.teachers.list = Default::default();
-            app.codes.license = None;
-            app.inventory.from_server = false;
-            rebuild_lists(app);
-            notify(app, format!("showing {}", app.account_label()), false);
-            return match app.pane {
-                Pane::Inventory => inventory::reload(app),
-                Pane::Codes => codes::enter(app),
-                _ => Vec::new(),
-            };
+            return picker::switch_to(app, next);
         }
         Command::CycleDateRange => {
             const RANGES: [Option<i64>; 5] = [None, Some(7), Some(30), Some(90), Some(365)];
@@ -415,7 +456,17 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                 _ => Vec::new(),
             };
         }
-        Command::Open => return inventory::open_codes(app),
+        Command::Open => {
+            return match app.pane {
+                Pane::Dashboard => goto::drill_down(app),
+                Pane::Audit => {
+                    audit::open(app);
+                    Vec::new()
+                }
+                _ => inventory::open_codes(app),
+            };
+        }
+        Command::OpenTeachers => return goto::inventory_teachers(app),
         Command::NewBatch => codes::open_batch_form(app),
         Command::CycleOrderStatus => return inventory::cycle_order_status(app),
         Command::CycleInventoryType => return inventory::cycle_inventory_type(app),
@@ -479,6 +530,9 @@ fn go_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
 }
 
 fn back(app: &mut App) -> Vec<Effect> {
+    if app.picker.take().is_some() {
+        return Vec::new();
+    }
     if let Some(dialog) = app.dialog.take() {
         match dialog {
             Dialog::ConfirmRevoke { .. } => {
@@ -489,7 +543,7 @@ fn back(app: &mut App) -> Vec<Effect> {
                 );
             }
             Dialog::Progress { .. } => app.dialog = Some(dialog),
-            Dialog::Summary { .. } | Dialog::Access { .. } => {}
+            Dialog::Summary { .. } | Dialog::Access { .. } | Dialog::Detail { .. } => {}
             Dialog::Form(form) => {
                 let text = if form.submitting {
                     "closed; the request was already sent and its answer will show here"
@@ -523,6 +577,10 @@ fn back(app: &mut App) -> Vec<Effect> {
     if has_filter {
         return set_filter(app, pane, String::new());
     }
+    if pane == Pane::Inventory && app.inventory.product.take().is_some() {
+        notify(app, "showing every product's licenses".into(), false);
+        return inventory::reload(app);
+    }
     if pane == Pane::Teachers && !app.teachers.marks.is_empty() {
         app.teachers.marks.clear();
         app.teachers.anchor = None;
@@ -537,7 +595,7 @@ fn move_cursor(app: &mut App, delta: isize) {
     let height = app.list_height();
     match app.pane {
         Pane::Dashboard => {
-            let len = app.dashboard.len();
+            let len = app.dashboard.products().len();
             app.dash_list.step(delta, len, height);
         }
         Pane::Claims => {
@@ -605,40 +663,60 @@ fn toggle_status(app: &mut App, status: SeatStatus) {
 }
 
 fn submit(app: &mut App) -> Vec<Effect> {
-    match app.dialog.take() {
+    if app.picker.is_some() && app.dialog.is_none() {
+        return picker::pick(app);
+    }
+    let dialog = app.dialog.take();
+    match dialog {
+        Some(Dialog::ConfirmRevoke { checking: true, .. }) => {
+            notify(
+                app,
+                "waiting for the server's dry run; Esc cancels".into(),
+                false,
+            );
+            app.dialog = dialog;
+            return Vec::new();
+        }
         Some(Dialog::ConfirmRevoke {
-            ids,
-            hidden,
-            refusals,
-            typed,
-            needs_word,
+            check_error: Some(ref error),
+            ..
         }) => {
-            if needs_word && typed.trim() != "REVOKE" {
+            let text = format!("cannot revoke without the server's dry run: {error}");
+            notify(app, text, true);
+            app.dialog = dialog;
+            return Vec::new();
+        }
+        Some(Dialog::ConfirmRevoke {
+            ref ids,
+            ref typed,
+            needs_word,
+            ..
+        }) => {
+            // The count proves the number was read; REVOKE is still taken.
+            let word = typed.trim();
+            if needs_word && word != ids.len().to_string() && word != "REVOKE" {
                 notify(
                     app,
-                    "type REVOKE (capitals) and press Enter to confirm, or Esc to cancel".into(),
+                    format!(
+                        "type {} (the number of seats) and press Enter to confirm, or Esc to cancel",
+                        ids.len()
+                    ),
                     true,
                 );
-                app.dialog = Some(Dialog::ConfirmRevoke {
-                    ids,
-                    hidden,
-                    refusals,
-                    typed,
-                    needs_word,
-                });
+                app.dialog = dialog;
                 return Vec::new();
             }
+            let chunks = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
+            let total = ids.len();
             app.bulk_running = true;
             app.teachers.pending_done.clear();
             app.teachers.pending_failures.clear();
             app.dialog = Some(Dialog::Progress {
-                title: format!("Revoking {} seats", ids.len()),
-                total: ids.len(),
+                title: format!("Revoking {total} seats"),
+                total,
                 answered: 0,
             });
-            return vec![Effect::Revoke {
-                chunks: ids.chunks(CHUNK).map(<[i64]>::to_vec).collect(),
-            }];
+            return vec![Effect::Revoke { chunks }];
         }
         Some(Dialog::Summary { .. }) => return Vec::new(),
         Some(Dialog::Form(form)) => return validate::submit(app, form),
@@ -650,21 +728,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
         None => {}
     }
     match app.input.take() {
-        Some(Input::Palette) => {
-            let text = app.palette.trim().to_string();
-            let words: Vec<&str> = text.split_whitespace().collect();
-            match palette_candidates(&text).first() {
-                Some(Command::CheckAccess) if words.len() > 1 => {
-                    if let Some(reason) = app.blocked(Command::CheckAccess) {
-                        notify(app, format!("check access: disabled ({reason})"), true);
-                        return Vec::new();
-                    }
-                    return triage::check_args(app, &words[1..]);
-                }
-                Some(command) => return update(app, Action::Run(*command)),
-                None => notify(app, format!("no command named '{text}'"), true),
-            }
-        }
+        Some(Input::Palette) => return palette::run(app),
         Some(Input::Filter(Pane::Inventory)) => {
             app.inventory.tab = InventoryTab::Licenses;
             return inventory::reload(app);
@@ -678,6 +742,11 @@ fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
     let age_before = app.cache_age();
     app.now = now;
     let mut changed = app.cache_age() != age_before;
+    if app.message_until.is_some_and(|until| now >= until) {
+        app.message = None;
+        app.message_until = None;
+        changed = true;
+    }
     if app.busy() {
         app.spinner = app.spinner.wrapping_add(1);
         changed = true;
@@ -688,6 +757,19 @@ fn tick(app: &mut App, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
         app.sync.in_flight = true;
         app.dirty = true;
         return vec![Effect::Sync];
+    }
+    // Between syncs (and while a dialog pauses them), a probe notices a
+    // lost server within seconds.
+    if !app.sync.in_flight
+        && !app.sync.probing
+        && app.sync.offline.is_none()
+        && app.dialog.is_none()
+        && app.sync.last_sync.is_some()
+        && app.sync.probe_at.is_none_or(|at| now >= at)
+    {
+        app.sync.probing = true;
+        app.sync.probe_at = Some(now + PROBE_EVERY);
+        return vec![Effect::Probe];
     }
     Vec::new()
 }

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod codes;
+mod columns;
 mod forms;
 mod hints;
 mod inventory;
@@ -58,6 +59,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(dialog) => overlays::dialog(app, dialog, frame, area),
         None => {}
     }
+    if let Some(picker) = &app.picker {
+        overlays::picker(app, picker, frame, area);
+    }
     if let Some(scroll) = app.help {
         overlays::help(app, scroll, frame, area);
     }
@@ -69,8 +73,14 @@ pub(crate) fn body_height(area: Rect) -> usize {
 }
 
 /// A table's header row: the titles in bold.
-pub(crate) fn header_row<'a>(titles: Vec<&'a str>) -> Row<'a> {
+pub(crate) fn header_row<'a, T: Into<ratatui::text::Text<'a>>>(titles: Vec<T>) -> Row<'a> {
     Row::new(titles).style(Style::default().add_modifier(Modifier::BOLD))
+}
+
+/// " 12/480 ": where the cursor is, for the bottom right of a list's border.
+pub(crate) fn list_position(list: &ListState, len: usize) -> Line<'static> {
+    let at = if len == 0 { 0 } else { list.cursor + 1 };
+    Line::from(format!(" {at}/{len} ")).right_aligned()
 }
 
 /// A UTC timestamp as its date, the way every table shows dates.
@@ -107,13 +117,20 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     if wide {
         spans.push(Span::styled(" seatdesk ", app.theme.title()));
     }
+    // Below 60 columns every tab still shows, by its number and a hint.
+    let narrow = area.width < 60;
     for (i, pane) in Pane::ALL.iter().enumerate() {
         let title = match (wide, pane) {
+            _ if narrow => &pane.title()[..2],
             (false, Pane::Dashboard) => "Dash",
             (false, Pane::Inventory) => "Inv",
             _ => pane.title(),
         };
-        let label = format!(" {} {title} ", i + 1);
+        let label = if narrow {
+            format!(" {}{title}", i + 1)
+        } else {
+            format!(" {} {title} ", i + 1)
+        };
         let style = if *pane == app.pane {
             app.theme.selected()
         } else {
@@ -138,16 +155,38 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(right).style(app.theme.dim()), r);
 }
 
-fn render_status(app: &App, frame: &mut Frame, area: Rect) {
-    let line = match &app.input {
-        Some(Input::Filter(Pane::Inventory)) => Line::from(vec![
-            Span::styled(
-                format!("/ {}: ", app.inventory.field.label()),
-                app.theme.title(),
+/// `text` with the caret of a text input drawn at `caret`: the character
+/// under it reversed, or `_` at the end.
+pub(crate) fn caret_spans(text: &str, caret: usize) -> Vec<Span<'static>> {
+    let (before, after) = crate::edit::split(text, caret);
+    let mut rest = after.chars();
+    let under = rest.next();
+    vec![
+        Span::raw(before.to_string()),
+        match under {
+            Some(c) => Span::styled(
+                c.to_string(),
+                Style::default().add_modifier(Modifier::REVERSED),
             ),
-            Span::raw(format!("{}_", app.inventory.search)),
-            Span::styled("  Tab field · Enter search · Esc clear", app.theme.dim()),
-        ]),
+            None => Span::raw("_"),
+        },
+        Span::raw(rest.as_str().to_string()),
+    ]
+}
+
+fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    let input_line = |prompt: String, text: &str, help: &str| {
+        let mut spans = vec![Span::styled(prompt, app.theme.title())];
+        spans.extend(caret_spans(text, app.caret));
+        spans.push(Span::styled(format!("  {help}"), app.theme.dim()));
+        Line::from(spans)
+    };
+    let line = match &app.input {
+        Some(Input::Filter(Pane::Inventory)) => input_line(
+            format!("/ {}: ", app.inventory.field.label()),
+            &app.inventory.search,
+            "Tab field · Enter search · Esc clear",
+        ),
         Some(Input::Filter(pane)) => {
             let text = match pane {
                 Pane::Codes => &app.codes.query,
@@ -155,22 +194,16 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 Pane::Teachers => &app.teachers.query,
                 _ => &app.audit.query,
             };
-            Line::from(vec![
-                Span::styled("/", app.theme.title()),
-                Span::raw(format!("{text}_")),
-                Span::styled("  Enter keep · Esc clear", app.theme.dim()),
-            ])
+            input_line("/".into(), text, "Enter keep · Esc clear")
         }
-        Some(Input::HelpSearch) => Line::from(vec![
-            Span::styled("help /", app.theme.title()),
-            Span::raw(format!("{}_", app.help_query)),
-            Span::styled("  Enter keep · Esc clear", app.theme.dim()),
-        ]),
-        Some(Input::Palette) => Line::from(vec![
-            Span::styled(":", app.theme.title()),
-            Span::raw(format!("{}_", app.palette)),
-            Span::styled("  Tab complete · Enter run · Esc cancel", app.theme.dim()),
-        ]),
+        Some(Input::HelpSearch) => {
+            input_line("help /".into(), &app.help_query, "Enter keep · Esc clear")
+        }
+        Some(Input::Palette) => input_line(
+            ":".into(),
+            &app.palette,
+            "Tab complete · ↑/↓ pick · Enter run · Esc cancel",
+        ),
         None => match &app.message {
             Some(message) => Line::from(Span::styled(
                 message.text.clone(),
@@ -183,15 +216,21 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             None => {
                 let keys = |c| app.keymap.keys_for(c);
                 use crate::keymap::Command as C;
+                // Offline, the line says so as the banner does: the age is
+                // of the last sync that worked.
+                let state = if app.sync.offline.is_some() {
+                    format!("OFFLINE, last {}", app.cache_age())
+                } else {
+                    app.cache_age()
+                };
                 Line::from(Span::styled(
                     format!(
-                        "{} help  {} palette  {} filter  {} refresh  {} quit   {}",
+                        "{} help  {} palette  {} filter  {} refresh  {} quit   {state}",
                         keys(C::Help),
                         keys(C::Palette),
                         keys(C::Filter),
                         keys(C::Refresh),
                         keys(C::Quit),
-                        app.cache_age()
                     ),
                     app.theme.dim(),
                 ))

@@ -1,8 +1,5 @@
-//! Batches of cache writes. Each batch also refreshes the claim counts of
-//! the licenses it touched, inside the same transaction, so the counts the
-//! dashboard paints from never disagree with the rows.
-
-use std::collections::BTreeSet;
+//! Batches of cache writes, each one transaction. The claim total the
+//! start-up load is sized by is written in the same transaction as the rows.
 
 use chrono::{DateTime, Utc};
 use seatdesk_core::api::inventory::License;
@@ -15,30 +12,20 @@ use super::set_meta;
 /// One transaction of cache writes.
 pub struct CacheWrite {
     pub(super) tx: Transaction<'static, Sqlite>,
-    /// Licenses whose claims changed; their counts are rebuilt at commit.
-    dirty: BTreeSet<i64>,
-    /// Every row went (a full reload): all counts are rebuilt at commit.
-    cleared: bool,
 }
 
 impl CacheWrite {
     pub(super) fn new(tx: Transaction<'static, Sqlite>) -> CacheWrite {
-        CacheWrite {
-            tx,
-            dirty: BTreeSet::new(),
-            cleared: false,
-        }
+        CacheWrite { tx }
     }
 
     /// Forgets every row (before a full reload).
     pub async fn clear(&mut self) -> Result<(), sqlx::Error> {
-        for table in ["claims", "licenses", "claim_counts", "claim_days"] {
+        for table in ["claims", "licenses", "dashboards"] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .execute(&mut *self.tx)
                 .await?;
         }
-        self.cleared = true;
-        self.dirty.clear();
         Ok(())
     }
 
@@ -64,16 +51,6 @@ impl CacheWrite {
     }
 
     pub async fn upsert_claim(&mut self, claim: &Claim) -> Result<(), sqlx::Error> {
-        if !self.cleared {
-            // A claim that moved licenses changes the old one's counts too.
-            let before: Option<i64> =
-                sqlx::query_scalar("SELECT license_id FROM claims WHERE id = $1")
-                    .bind(claim.id)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-            self.dirty.extend(before);
-            self.dirty.insert(claim.license_id);
-        }
         bind_claim(sqlx::query(UPSERT_CLAIM), claim)
             .execute(&mut *self.tx)
             .await?;
@@ -86,9 +63,6 @@ impl CacheWrite {
             .bind(license_id)
             .execute(&mut *self.tx)
             .await?;
-        if !self.cleared {
-            self.dirty.insert(license_id);
-        }
         Ok(())
     }
 
@@ -118,44 +92,14 @@ impl CacheWrite {
         .await
     }
 
-    /// Refreshes the counts of what changed, then commits rows and counts
-    /// together.
+    /// Records how many claims the cache holds, then commits it all.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        if self.cleared {
-            self.recount(None).await?;
-        }
-        for id in std::mem::take(&mut self.dirty) {
-            self.recount(Some(id)).await?;
-        }
+        sqlx::query(
+            "INSERT INTO meta (key, value) SELECT 'claims', COUNT(*) FROM claims WHERE true \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .execute(&mut *self.tx)
+        .await?;
         self.tx.commit().await
-    }
-
-    /// Recounts one license's claims, or every license's.
-    async fn recount(&mut self, license_id: Option<i64>) -> Result<(), sqlx::Error> {
-        let only = if license_id.is_some() {
-            "license_id = $1"
-        } else {
-            "$1 IS NULL"
-        };
-        let statements = [
-            format!("DELETE FROM claim_counts WHERE {only}"),
-            format!(
-                "INSERT INTO claim_counts (license_id, status, n) SELECT license_id, status, COUNT(*) \
-                 FROM claims WHERE {only} GROUP BY license_id, status"
-            ),
-            format!("DELETE FROM claim_days WHERE {only}"),
-            format!(
-                "INSERT INTO claim_days (license_id, day, n) SELECT license_id, claimed_at / {day}, COUNT(*) \
-                 FROM claims WHERE claimed_at IS NOT NULL AND {only} GROUP BY license_id, claimed_at / {day}",
-                day = super::stats::DAY_MICROS
-            ),
-        ];
-        for statement in &statements {
-            sqlx::query(AssertSqlSafe(statement.as_str()))
-                .bind(license_id)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::db::Conn;
 use seatdesk_core::api::ItemResult;
+use seatdesk_core::api::changes::SeatTransition;
 use seatdesk_core::{LicenseStatus, SeatStatus};
 
 use crate::audit::NewEvent;
@@ -111,17 +112,24 @@ pub async fn restore_seats(
         if previous.consumes_seat() {
             shift_teacher_counts(w, &[id], 1).await?;
         }
+        // The feed's typed payload for a status move (see core `changes`).
+        let moved = |status| {
+            serde_json::to_value(SeatTransition {
+                expired_at: None,
+                license_id: seat.license_id,
+                revoked_at: None,
+                revoked_by: None,
+                status,
+                user_id: seat.user_id,
+            })
+        };
         w.record(NewEvent {
             action: "seat.restore",
             target_type: "seat",
             target_id: id,
             org_path: seat.org_path.clone(),
-            before: Some(
-                serde_json::json!({ "status": "revoked", "license_id": seat.license_id, "user_id": seat.user_id }),
-            ),
-            after: Some(
-                serde_json::json!({ "status": previous, "license_id": seat.license_id, "user_id": seat.user_id }),
-            ),
+            before: moved(SeatStatus::Revoked).ok(),
+            after: moved(previous).ok(),
         });
         results.push(done(id));
     }

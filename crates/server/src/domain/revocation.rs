@@ -246,3 +246,43 @@ struct RevokedSeat {
     teacher_seat_id: Option<i64>,
     org_path: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use seatdesk_core::SeatStatus;
+    use seatdesk_core::api::changes::SeatTransition;
+
+    use super::*;
+
+    /// Clients read revocations through the core type: the text written by
+    /// hand must be exactly that type's JSON.
+    #[test]
+    fn the_hand_written_text_is_the_core_seat_transition() {
+        let mut json = RevokeJson::new("ops \"night\"", 1_700_000_000_123);
+        let seat = RevokedSeat {
+            id: 1,
+            license_id: 4,
+            user_id: 77,
+            status_before_revoke: "active".into(),
+            teacher_seat_id: None,
+            org_path: "/1/".into(),
+        };
+        let (before, after) = json.render(&seat);
+        let moved: SeatTransition = serde_json::from_str(after).unwrap();
+        assert_eq!(
+            moved,
+            SeatTransition {
+                expired_at: None,
+                license_id: 4,
+                revoked_at: chrono::DateTime::from_timestamp_millis(1_700_000_000_123),
+                revoked_by: Some("ops \"night\"".into()),
+                status: SeatStatus::Revoked,
+                user_id: 77,
+            }
+        );
+        assert_eq!(serde_json::to_string(&moved).unwrap(), after);
+        let was: SeatTransition = serde_json::from_str(before).unwrap();
+        assert_eq!(was.status, SeatStatus::Active);
+        assert_eq!(serde_json::to_string(&was).unwrap(), before);
+    }
+}

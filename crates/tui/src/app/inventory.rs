@@ -79,6 +79,8 @@ pub struct InventoryView {
     pub tab: InventoryTab,
     pub order_status: Option<OrderStatusFilter>,
     pub inventory_type: Option<InventoryType>,
+    /// Only this product's licenses (id, name): the Dashboard's drill-down.
+    pub product: Option<(i64, String)>,
     pub field: SearchField,
     /// The search text (edited with `/`, sent on Enter).
     pub search: String,
@@ -114,6 +116,7 @@ impl InventoryView {
         };
         LicenseQuery {
             account_id: account,
+            product_id: self.product.as_ref().map(|(id, _)| *id),
             order_number: text(SearchField::OrderNumber),
             purchase_order: text(SearchField::PurchaseOrder),
             code: text(SearchField::Code),

@@ -9,6 +9,7 @@ const CLAIMS: &[Pane] = &[Pane::Claims];
 const TEACHERS: &[Pane] = &[Pane::Teachers];
 const CODES: &[Pane] = &[Pane::Codes];
 const INVENTORY: &[Pane] = &[Pane::Inventory];
+const OPENABLE: &[Pane] = &[Pane::Dashboard, Pane::Inventory, Pane::Audit];
 const TABBED: &[Pane] = &[Pane::Codes, Pane::Inventory];
 const LICENSED: &[Pane] = &[Pane::Teachers, Pane::Codes];
 const USERS: &[Pane] = &[Pane::Claims, Pane::Teachers];
@@ -267,7 +268,15 @@ pub(super) const TABLE: &[Row] = &[
     (
         Command::CycleAccount,
         "account",
-        "switch purchasing account (org / account)",
+        "next purchasing account (org / account)",
+        Scope::Global,
+        false,
+        "",
+    ),
+    (
+        Command::PickAccount,
+        "pick_account",
+        "pick a purchasing account (org / account), type to search",
         Scope::Global,
         false,
         "o",
@@ -323,10 +332,18 @@ pub(super) const TABLE: &[Row] = &[
     (
         Command::Open,
         "open",
-        "open the license's codes",
-        Scope::Panes(INVENTORY),
+        "open: product licenses, license codes, event detail",
+        Scope::Panes(OPENABLE),
         false,
         "enter",
+    ),
+    (
+        Command::OpenTeachers,
+        "license_teachers",
+        "the license's teachers",
+        Scope::Panes(INVENTORY),
+        false,
+        "T",
     ),
     (
         Command::NewBatch,

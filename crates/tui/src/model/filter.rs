@@ -3,7 +3,7 @@
 //! display order, so its first screenful can be painted long before the
 //! rest is done on worker threads.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +28,8 @@ pub struct ClaimFilter {
     pub statuses: [bool; 4],
     pub product: Option<i64>,
     pub since: Option<DateTime<Utc>>,
+    /// Only claims assigned before this (`:older N`).
+    pub until: Option<DateTime<Utc>>,
     /// Licenses of the chosen purchasing account.
     pub scope: Option<Arc<HashSet<i64>>>,
 }
@@ -38,6 +40,7 @@ impl ClaimFilter {
         self.statuses.iter().all(|on| *on)
             && self.product.is_none()
             && self.since.is_none()
+            && self.until.is_none()
             && self.scope.is_none()
     }
 
@@ -45,6 +48,7 @@ impl ClaimFilter {
         self.statuses[claim.status.index()]
             && self.product.is_none_or(|p| claim.product_id == p)
             && self.since.is_none_or(|since| claim.assigned_at >= since)
+            && self.until.is_none_or(|until| claim.assigned_at < until)
             && self
                 .scope
                 .as_ref()
@@ -473,4 +477,68 @@ pub fn fuzzy_match_within(
 pub fn narrows(previous: &str, query: &str) -> bool {
     let plain = |q: &str| !q.contains(['!', '^', '$', '\'', '\\']);
     !previous.trim().is_empty() && query.starts_with(previous) && plain(previous) && plain(query)
+}
+
+/// Results larger than this are left in display order: ranking is for
+/// finding someone, and a query that broad finds no one in particular.
+pub const RANK_MAX: usize = 50_000;
+
+/// How well `claim` matches `query`, fzf-style: 0 when a field (name,
+/// email, school, product) equals the query, 1 when every word of the
+/// query occurs as typed in a field, 2 for a fuzzy match only.
+pub fn tier(claim: &Claim, query: &str) -> u8 {
+    let query = query.trim();
+    let fields = [
+        &*claim.user_email,
+        &*claim.user_name,
+        &*claim.org_name,
+        &*claim.product_name,
+    ];
+    if fields.iter().any(|f| f.eq_ignore_ascii_case(query)) {
+        return 0;
+    }
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| {
+            w.trim_start_matches(['\'', '^'])
+                .trim_end_matches('$')
+                .to_lowercase()
+        })
+        .collect();
+    let in_some_field = |w: &String| fields.iter().any(|f| f.to_lowercase().contains(w.as_str()));
+    if !words.is_empty() && words.iter().all(in_some_field) {
+        1
+    } else {
+        2
+    }
+}
+
+/// The exact and substring matches among `indices` (claim index → tier 0
+/// or 1); None when there are too many to rank (see [`RANK_MAX`]).
+pub fn ranks(claims: &[Claim], query: &str, indices: &[u32]) -> Option<HashMap<u32, u8>> {
+    if indices.len() > RANK_MAX || query.trim().is_empty() {
+        return None;
+    }
+    Some(
+        indices
+            .iter()
+            .filter_map(|&i| {
+                let t = tier(claims.get(i as usize)?, query);
+                (t < 2).then_some((i, t))
+            })
+            .collect(),
+    )
+}
+
+/// `rows` with the exact matches first, then the substring matches, then
+/// the rest, each group in its display order.
+pub fn ranked(rows: Vec<u32>, ranks: &HashMap<u32, u8>) -> Vec<u32> {
+    if ranks.is_empty() {
+        return rows;
+    }
+    let mut groups: [Vec<u32>; 3] = Default::default();
+    for i in rows {
+        groups[usize::from(ranks.get(&i).copied().unwrap_or(2))].push(i);
+    }
+    groups.concat()
 }

@@ -139,6 +139,12 @@ pub fn spawn(api: ApiClient, send: impl Fn(Action) + Send + 'static, effect: Eff
                 send(Action::Alerts(result));
             });
         }
+        Effect::Probe => {
+            tokio::spawn(async move {
+                let result = api.probe().await.map_err(text);
+                send(Action::Probed(result));
+            });
+        }
         other => tracing::error!(?other, "not a pane effect"),
     }
 }

@@ -1,19 +1,21 @@
 //! The bulk revocation flow: confirmation, chunked requests, summary, undo.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use seatdesk_core::SeatStatus;
-use seatdesk_core::api::ItemOutcome;
+use seatdesk_core::api::{BulkResult, ItemOutcome};
 
 use super::{cursor_seat, notify, rebuild_lists};
 use crate::action::BulkAction;
-use crate::app::{App, Dialog, Effect, Pane, TYPE_TO_CONFIRM_OVER};
+use crate::app::{App, CHUNK, Dialog, Effect, Pane, TYPE_TO_CONFIRM_OVER};
 use crate::model;
 
-pub(super) fn open_revoke(app: &mut App) {
+/// Opens the confirmation and asks the server's dry run what it would do
+/// with exactly these seats; the dialog shows its answer.
+pub(super) fn open_revoke(app: &mut App) -> Vec<Effect> {
     if app.pane != Pane::Teachers {
-        return;
+        return Vec::new();
     }
     let (ids, hidden): (Vec<i64>, usize) = if app.teachers.marks.is_empty() {
         (cursor_seat(app).into_iter().collect(), 0)
@@ -29,47 +31,55 @@ pub(super) fn open_revoke(app: &mut App) {
             "no seat to revoke: mark rows with Space first".into(),
             false,
         );
-        return;
+        return Vec::new();
     }
-    let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let by_id: HashMap<i64, &seatdesk_client::ClaimRow> = app
-        .claims
-        .iter()
-        .filter(|c| wanted.contains(&c.id))
-        .map(|c| (c.id, c))
-        .collect();
-    let refusals: Vec<(i64, String)> = ids
-        .iter()
-        .filter_map(|id| match by_id.get(id) {
-            None => Some((*id, format!("seat {id} is no longer in the cache"))),
-            Some(c) if c.status == SeatStatus::Revoked => {
-                Some((*id, format!("{} is already revoked", c.user_name)))
-            }
-            Some(c) if c.students_assigned > 0 => Some((
-                *id,
-                format!(
-                    "{} <{}> has {} student{} assigned; the teacher must remove them first",
-                    c.user_name,
-                    c.user_email,
-                    c.students_assigned,
-                    if c.students_assigned == 1 { "" } else { "s" }
-                ),
-            )),
-            Some(_) => None,
-        })
-        .collect();
-    let needs_word = ids.len() - refusals.len() > TYPE_TO_CONFIRM_OVER;
+    let chunks = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
     app.dialog = Some(Dialog::ConfirmRevoke {
+        needs_word: ids.len() > TYPE_TO_CONFIRM_OVER,
         ids,
         hidden,
-        refusals,
+        checking: true,
+        check_error: None,
+        refusals: Vec::new(),
         typed: String::new(),
-        needs_word,
     });
+    vec![Effect::RevokeDryRun { chunks }]
+}
+
+/// The dry run answered: the dialog now says what the server will do.
+fn checked(app: &mut App, result: Result<BulkResult, String>) {
+    let Some(Dialog::ConfirmRevoke {
+        ids,
+        checking,
+        check_error,
+        refusals,
+        needs_word,
+        ..
+    }) = &mut app.dialog
+    else {
+        return;
+    };
+    *checking = false;
+    match result {
+        Ok(answer) => {
+            *refusals = answer
+                .results
+                .iter()
+                .filter(|r| r.outcome == ItemOutcome::Refused)
+                .map(|r| (r.id, r.reason.clone().unwrap_or_else(|| "refused".into())))
+                .collect();
+            *needs_word = ids.len() - refusals.len() > TYPE_TO_CONFIRM_OVER;
+        }
+        Err(error) => *check_error = Some(error),
+    }
 }
 
 pub(super) fn on_bulk(app: &mut App, bulk: BulkAction) -> Vec<Effect> {
     match bulk {
+        BulkAction::RevokeChecked(result) => {
+            checked(app, result);
+            Vec::new()
+        }
         BulkAction::RevokeChunk(result) => {
             let answered = match result {
                 Ok(result) => {
@@ -160,13 +170,8 @@ pub(super) fn mark_locally(app: &mut App, ids: &[i64], status: SeatStatus) {
     let ids: HashSet<i64> = ids.iter().copied().collect();
     let claims = Arc::make_mut(&mut app.claims);
     for claim in claims.iter_mut().filter(|c| ids.contains(&c.id)) {
-        // Moves the claim between the dashboard's status counts.
-        app.stats
-            .add(claim.license_id, claim.status, claim.claimed_at, -1);
         claim.status = status;
-        app.stats.add(claim.license_id, status, claim.claimed_at, 1);
     }
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
     rebuild_lists(app);
 }
 

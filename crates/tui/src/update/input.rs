@@ -3,21 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::{App, Dialog, Effect, Input, Pane};
-use crate::keymap::Command;
+use crate::edit::{self, Edit};
 use crate::model;
-
-/// Commands whose name starts with the first word of `text`, exact match
-/// first; the rest of `text` are arguments (`check EMAIL PRODUCT`).
-pub fn palette_candidates(text: &str) -> Vec<Command> {
-    let text = text.split_whitespace().next().unwrap_or("");
-    let mut found: Vec<Command> = Command::TABLE
-        .iter()
-        .filter(|row| row.1.starts_with(text))
-        .map(|row| row.0)
-        .collect();
-    found.sort_by_key(|c| c.name() != text);
-    found
-}
 
 pub(super) fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(Dialog::Form(_)) = &app.dialog {
@@ -25,71 +12,106 @@ pub(super) fn text_input(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(Dialog::ConfirmRevoke { typed, .. }) = &mut app.dialog {
+        edit::apply(typed, &mut app.caret, key);
+        return Vec::new();
+    }
+    let Some(input) = app.input.clone() else {
+        return Vec::new();
+    };
+    if input == Input::Palette {
         match key.code {
-            KeyCode::Char(c) => typed.push(c),
-            KeyCode::Backspace => {
-                typed.pop();
+            KeyCode::Tab => {
+                if let Some(name) = super::palette::completion(app, &app.palette) {
+                    app.palette = name;
+                    app.caret = app.palette.chars().count();
+                    app.palette_pick = 0;
+                }
+                return Vec::new();
+            }
+            KeyCode::Up => {
+                app.palette_pick = app.palette_pick.saturating_sub(1);
+                return Vec::new();
+            }
+            KeyCode::Down => {
+                let last = super::palette::candidates(app, &app.palette)
+                    .len()
+                    .saturating_sub(1);
+                app.palette_pick = (app.palette_pick + 1).min(last);
+                return Vec::new();
             }
             _ => {}
         }
+    }
+    if input == Input::Filter(Pane::Inventory)
+        && matches!(key.code, KeyCode::Tab | KeyCode::BackTab)
+    {
+        app.inventory.field = app.inventory.field.next();
         return Vec::new();
     }
-    match app.input.clone() {
-        Some(Input::Palette) => {
-            match key.code {
-                KeyCode::Char(c) => app.palette.push(c),
-                KeyCode::Backspace => {
-                    app.palette.pop();
-                }
-                KeyCode::Tab if !app.palette.contains(' ') => {
-                    if let Some(command) = palette_candidates(&app.palette).first() {
-                        app.palette = command.name().to_string();
-                    }
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Some(Input::HelpSearch) => {
-            match key.code {
-                KeyCode::Char(c) => app.help_query.push(c),
-                KeyCode::Backspace => {
-                    app.help_query.pop();
-                }
-                _ => {}
-            }
-            Vec::new()
-        }
-        Some(Input::Filter(Pane::Inventory)) => {
-            // Sent on Enter: the server searches, so not on every key.
-            match key.code {
-                KeyCode::Char(c) => app.inventory.search.push(c),
-                KeyCode::Backspace => {
-                    app.inventory.search.pop();
-                }
-                KeyCode::Tab | KeyCode::BackTab => app.inventory.field = app.inventory.field.next(),
-                _ => {}
-            }
-            Vec::new()
-        }
-        Some(Input::Filter(pane)) => {
-            let mut text = match pane {
-                Pane::Claims => app.claims_view.query.clone(),
-                Pane::Teachers => app.teachers.query.clone(),
-                Pane::Codes => app.codes.query.clone(),
-                _ => app.audit.query.clone(),
-            };
-            match key.code {
-                KeyCode::Char(c) => text.push(c),
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                _ => return Vec::new(),
-            }
-            set_filter(app, pane, text)
-        }
-        None => Vec::new(),
+    let mut text = input_text(app, &input).to_string();
+    let mut caret = app.caret;
+    let result = edit::apply(&mut text, &mut caret, key);
+    app.caret = caret;
+    if result == Edit::Changed {
+        return replace_text(app, &input, text);
     }
+    Vec::new()
+}
+
+/// The text of `input` as it stands.
+pub(super) fn input_text<'a>(app: &'a App, input: &Input) -> &'a str {
+    match input {
+        Input::Palette => &app.palette,
+        Input::HelpSearch => &app.help_query,
+        Input::Filter(Pane::Inventory) => &app.inventory.search,
+        Input::Filter(Pane::Claims) => &app.claims_view.query,
+        Input::Filter(Pane::Teachers) => &app.teachers.query,
+        Input::Filter(Pane::Codes) => &app.codes.query,
+        Input::Filter(_) => &app.audit.query,
+    }
+}
+
+/// Puts edited `text` into `input`; a filter re-filters at once (the
+/// Inventory's is sent to the server on Enter only).
+fn replace_text(app: &mut App, input: &Input, text: String) -> Vec<Effect> {
+    match input {
+        Input::Palette => {
+            app.palette = text;
+            app.palette_pick = 0;
+        }
+        Input::HelpSearch => app.help_query = text,
+        Input::Filter(Pane::Inventory) => app.inventory.search = text,
+        Input::Filter(pane) => return set_filter(app, *pane, text),
+    }
+    Vec::new()
+}
+
+/// Text pasted into whatever takes text: the focused input, the
+/// confirmation word, or a form field (key by key).
+pub(super) fn paste(app: &mut App, pasted: &str) -> Vec<Effect> {
+    if let Some(Dialog::Form(_)) = &app.dialog {
+        for c in pasted.chars().filter(|c| !c.is_control()) {
+            super::forms::form_key(
+                app,
+                KeyEvent::new(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE),
+            );
+        }
+        return Vec::new();
+    }
+    if let Some(Dialog::ConfirmRevoke { typed, .. }) = &mut app.dialog {
+        edit::paste(typed, &mut app.caret, pasted);
+        return Vec::new();
+    }
+    let Some(input) = app.input.clone() else {
+        return Vec::new();
+    };
+    let mut text = input_text(app, &input).to_string();
+    let mut caret = app.caret;
+    if !edit::paste(&mut text, &mut caret, pasted) {
+        return Vec::new();
+    }
+    app.caret = caret;
+    replace_text(app, &input, text)
 }
 
 pub(super) fn set_filter(app: &mut App, pane: Pane, text: String) -> Vec<Effect> {
@@ -161,26 +183,13 @@ pub(super) fn export(app: &mut App) -> Vec<Effect> {
         Pane::Teachers => app.teachers.rows.clone(),
         _ => return Vec::new(),
     };
-    let mut csv = String::from(
-        "seat_id,license_id,product,name,email,status,assigned_at,claimed_at,redemption_code,students_assigned\n",
-    );
-    for i in rows {
-        let c = &app.claims[i as usize];
-        let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            c.id,
-            c.license_id,
-            field(&c.product_name),
-            field(&c.user_name),
-            field(&c.user_email),
-            c.status,
-            c.assigned_at.to_rfc3339(),
-            c.claimed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            field(c.redemption_code.as_deref().unwrap_or("")),
-            c.students_assigned
-        ));
-    }
+    let csv = match claims_csv(app, &rows) {
+        Ok(csv) => csv,
+        Err(error) => {
+            super::notify(app, format!("export failed: {error}"), true);
+            return Vec::new();
+        }
+    };
     let name = format!(
         "seatdesk-{}-{}.csv",
         app.pane.title().to_lowercase(),
@@ -190,4 +199,42 @@ pub(super) fn export(app: &mut App) -> Vec<Effect> {
         path: app.export_dir.join(name),
         csv,
     }]
+}
+
+/// The rows as CSV, through the csv crate's writer (quoting) and the
+/// spreadsheet guard every export shares (`seatdesk_core::sheet`).
+fn claims_csv(app: &App, rows: &[u32]) -> Result<String, csv::Error> {
+    use seatdesk_core::sheet::defuse;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "seat_id",
+        "license_id",
+        "product",
+        "name",
+        "email",
+        "status",
+        "assigned_at",
+        "claimed_at",
+        "redemption_code",
+        "students_assigned",
+    ])?;
+    for &i in rows {
+        let c = &app.claims[i as usize];
+        writer.write_record([
+            c.id.to_string().as_str(),
+            &c.license_id.to_string(),
+            &defuse(&c.product_name),
+            &defuse(&c.user_name),
+            &defuse(&c.user_email),
+            c.status.as_str(),
+            &c.assigned_at.to_rfc3339(),
+            &c.claimed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            &defuse(c.redemption_code.as_deref().unwrap_or("")),
+            &c.students_assigned.to_string(),
+        ])?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -240,7 +240,6 @@ fn replace_license(app: &mut App, license: &License) {
     {
         *slot = license.clone();
     }
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
 }
 
 pub(super) fn on_inventory(app: &mut App, action: InventoryAction) -> Vec<Effect> {

@@ -57,10 +57,13 @@ pub(super) fn on_search(app: &mut App, search: SearchAction) {
             indices,
         } => {
             if generation == view.generation {
+                let ranks = model::ranks(&app.claims, &view.query, &indices).map(Arc::new);
+                let view = &mut app.claims_view;
                 view.matched = Some(Matched {
                     query: view.query.clone(),
                     indices: Arc::new(indices),
                     order: view.search_order,
+                    ranks,
                 });
                 view.searching = false;
                 view.partial = None;

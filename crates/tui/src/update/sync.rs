@@ -4,12 +4,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use seatdesk_client::{ClaimRow, ClaimStats, Interner};
+use seatdesk_client::{ClaimRow, Interner};
 
-use super::{bulk, codes, inventory, notify, rebuild_lists, search, triage};
+use super::{bulk, codes, dashboard, inventory, notify, rebuild_lists, search, triage};
 use crate::action::SyncAction;
 use crate::app::{App, ClaimsLoad, Effect, Matched, Pane, RETRY_EVERY, SYNC_EVERY};
-use crate::model;
 
 pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
     match sync {
@@ -27,10 +26,10 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             });
             let mut effects = replace_data(app, head.last_sync, |app| {
                 app.licenses = head.licenses;
-                app.stats = head.stats;
                 app.claims = Arc::new(Vec::new());
             });
             effects.push(Effect::LoadClaims { generation });
+            effects.extend(dashboard::switch_view(app));
             effects
         }
         SyncAction::Claims { generation, chunk } => {
@@ -56,7 +55,6 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             }
             replace_data(app, None, |app| {
                 app.claims = Arc::new(load.rows);
-                app.stats = ClaimStats::from_rows(app.claims.iter());
             })
         }
         SyncAction::CacheRebuilt(why) => {
@@ -75,7 +73,6 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             app.claims_load = None;
             replace_data(app, snapshot.last_sync, |app| {
                 app.licenses = snapshot.licenses;
-                app.stats = ClaimStats::from_claims(&snapshot.claims);
                 app.claims = Arc::new(ClaimRow::from_claims(&snapshot.claims));
             })
         }
@@ -97,6 +94,14 @@ pub(super) fn on_sync(app: &mut App, sync: SyncAction) -> Vec<Effect> {
             }
             if app.accounts.is_empty() {
                 effects.push(Effect::LoadAccounts);
+            }
+            // The figures follow every change, and arrive once after a start
+            // or an outage (the cache's copy may be old).
+            if changed > 0
+                || app.dashboard.from_cache
+                || !app.dashboard.shows(&app.dashboard_query())
+            {
+                effects.extend(dashboard::load(app));
             }
             if triage::alerts_due(app, changed) {
                 effects.extend(triage::load_alerts(app));
@@ -156,7 +161,6 @@ fn replace_data(
         app.sync.last_sync = last_sync;
     }
     app.sync.loaded = true;
-    app.dashboard = model::summarize(&app.scoped_licenses(), &app.stats, app.now);
     if !app.teachers.marks.is_empty() {
         // Only with marks to check: a set of every live seat is a pass and
         // a million inserts at start-up.
@@ -171,17 +175,19 @@ fn replace_data(
     // The last result, mapped by claim id to the new rows, stays on screen
     // until the query has been searched again over them.
     if let Some((query, ids)) = matched_ids {
-        let indices = app
+        let indices: Vec<u32> = app
             .claims
             .iter()
             .enumerate()
             .filter(|(_, c)| ids.contains(&c.id))
             .map(|(i, _)| i as u32)
             .collect();
+        let ranks = crate::model::ranks(&app.claims, &query, &indices).map(Arc::new);
         app.claims_view.matched = Some(Matched {
             query,
             indices: Arc::new(indices),
             order: 0,
+            ranks,
         });
     }
     // Any running search read the old rows: its indices mean nothing now.
@@ -212,10 +218,7 @@ fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
     if app.claims_load.is_some() {
         // The load still streaming reads the cache after this delta was
         // written (one connection: the sync and the load take turns), so
-        // its rows already hold these changes; the counts are the cache's.
-        if let Some(stats) = patch.stats {
-            app.stats = stats;
-        }
+        // its rows already hold these changes.
         return;
     }
     let replaced: HashSet<i64> = patch
@@ -241,8 +244,24 @@ fn apply_patch(app: &mut App, patch: seatdesk_client::Patch) {
     let mut added: Vec<_> = incoming.into_values().collect();
     added.sort_by_key(|c| c.id);
     claims.extend(added);
-    app.stats = match patch.stats {
-        Some(stats) => stats,
-        None => ClaimStats::from_rows(app.claims.iter()),
-    };
+}
+
+/// The liveness probe answered: a lost server shows as offline at once; a
+/// server back syncs at once.
+pub(super) fn on_probe(app: &mut App, result: Result<(), String>) -> Vec<Effect> {
+    app.sync.probing = false;
+    match result {
+        Err(error) => {
+            if app.sync.offline.is_none() {
+                tracing::warn!(%error, "server probe failed");
+                app.sync.offline = Some(error);
+            }
+        }
+        Ok(()) => {
+            if app.sync.offline.is_some() && !app.sync.in_flight {
+                app.sync.next_at = Some(app.now);
+            }
+        }
+    }
+    Vec::new()
 }

@@ -26,12 +26,7 @@ pub(super) fn check_row(app: &mut App) -> Vec<Effect> {
     };
     match row.and_then(|&i| app.claims.get(i as usize)) {
         Some(claim) => {
-            // The SKU reads better than the id; both are accepted.
-            let product = app
-                .licenses
-                .iter()
-                .find(|l| l.product_id == claim.product_id)
-                .map_or_else(|| claim.product_id.to_string(), |l| l.product_sku.clone());
+            let product = product_name(app, claim.product_id);
             check(app, claim.user_email.to_string(), product)
         }
         None => {
@@ -45,10 +40,59 @@ pub(super) fn check_row(app: &mut App) -> Vec<Effect> {
     }
 }
 
-/// The palette's `check EMAIL PRODUCT`.
+/// How the access check names a product: the SKU reads better than the
+/// id; both are accepted.
+fn product_name(app: &App, product_id: i64) -> String {
+    app.licenses
+        .iter()
+        .find(|l| l.product_id == product_id)
+        .map_or_else(|| product_id.to_string(), |l| l.product_sku.clone())
+}
+
+/// `:user EMAIL [PRODUCT]` (or an email alone in the palette): the Claims
+/// filtered to that user, their exact matches ranked first, and the access
+/// check of the product given or of their most relevant claim (a live
+/// seat before an ended one, the newest first).
+pub(super) fn find_user(app: &mut App, args: &[&str]) -> Vec<Effect> {
+    let Some(email) = args.first().map(|e| e.trim_matches(['<', '>', ',', ';'])) else {
+        notify(app, "usage: user EMAIL [PRODUCT]".into(), true);
+        return Vec::new();
+    };
+    let email = email.to_string();
+    let mut effects = super::goto::open(app, Pane::Claims, &email);
+    let best = app
+        .claims
+        .iter()
+        .filter(|c| c.user_email.eq_ignore_ascii_case(&email))
+        .max_by_key(|c| (c.status.consumes_seat(), c.assigned_at, c.id))
+        .map(|c| c.product_id);
+    let product = match (args.get(1), best) {
+        (Some(product), _) => (*product).to_string(),
+        (None, Some(id)) => product_name(app, id),
+        (None, None) => {
+            notify(
+                app,
+                format!(
+                    "{email} holds no seat in the cached claims; :user {email} PRODUCT checks one product"
+                ),
+                true,
+            );
+            return effects;
+        }
+    };
+    if let Some(reason) = app.blocked(crate::keymap::Command::CheckAccess) {
+        notify(app, format!("check access: disabled ({reason})"), true);
+        return effects;
+    }
+    effects.extend(check(app, email, product));
+    effects
+}
+
+/// The palette's `check EMAIL PRODUCT` (`check EMAIL`: as `user EMAIL`).
 pub(super) fn check_args(app: &mut App, args: &[&str]) -> Vec<Effect> {
     match args {
         [] => check_row(app),
+        [_] => find_user(app, args),
         [user, product] => check(app, (*user).to_string(), (*product).to_string()),
         _ => {
             notify(

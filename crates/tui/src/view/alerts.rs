@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
-use seatdesk_core::api::alerts::{Alert, AlertSeverity};
+use seatdesk_core::api::alerts::{Alert, AlertKind, AlertSeverity};
 
 use crate::app::App;
 
@@ -37,6 +37,39 @@ fn tag(severity: AlertSeverity) -> &'static str {
     }
 }
 
+/// The alert in one short line that leads with its figures ("ends in 19
+/// days (2026-03-20)"), then says which license: at 80 columns the server's
+/// full sentence would be cut before its point, and a cut falls on the
+/// names, not the numbers.
+fn headline(a: &Alert) -> String {
+    let f = &a.figures;
+    let what = match a.kind {
+        AlertKind::LicenseExpiring => f.remaining_days.map(|days| {
+            let on = f.finish_date.map(|d| format!(" ({d})")).unwrap_or_default();
+            format!("ends in {days} days{on}")
+        }),
+        AlertKind::LicenseInGrace => f.grace_until.map(|until| format!("grace ends {until}")),
+        AlertKind::PoolNearlyFull => match (f.seats_used, f.seats_purchased) {
+            (Some(used), Some(purchased)) => Some(format!("{used} of {purchased} seats used")),
+            _ => None,
+        },
+        AlertKind::CodeRedeemedFast => match (f.redemptions, f.window_minutes) {
+            (Some(n), Some(minutes)) => Some(format!(
+                "{n} seats in {minutes} min from code {}",
+                a.code.as_deref().unwrap_or("?")
+            )),
+            _ => None,
+        },
+    };
+    match what {
+        Some(what) => format!(
+            "{what} · {} license {} · {}",
+            a.product, a.license_id, a.org
+        ),
+        None => a.message.clone(),
+    }
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
@@ -52,9 +85,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 AlertSeverity::Warning => app.theme.warn(),
                 AlertSeverity::Info => Style::default(),
             };
+            let text = super::columns::ellipsize(&headline(a), area.width.saturating_sub(9));
             Line::from(vec![
                 Span::styled(format!("{} ", tag(a.severity)), style),
-                Span::raw(a.message.clone()),
+                Span::raw(text),
             ])
         })
         .collect();

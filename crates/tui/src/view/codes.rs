@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use seatdesk_core::Permission;
 
+use super::columns::{self, Col};
 use super::hints::{Hint, hint_lines};
-use super::{body_height, day, header_row, window};
+use super::{body_height, day, list_position, window};
 use crate::app::{App, CodeTab};
 use crate::keymap::Command;
 
@@ -125,58 +126,55 @@ fn title(app: &App, what: &str, shown: usize, total: usize) -> String {
 
 fn codes(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.codes;
-    let wide = area.width >= 120;
     let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
-    let rows: Vec<Row> = v.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &index)| {
-            let c = v.codes.get(index)?;
-            let style = if range.start + i == v.list.cursor {
-                app.theme.selected()
-            } else {
-                Style::default()
-            };
-            let about = c
-                .subject
-                .clone()
-                .or_else(|| c.user_email.clone())
-                .unwrap_or_else(|| "-".into());
-            let mut cells = vec![
-                Cell::from(c.code.clone()),
-                Cell::from(about),
-                Cell::from(match c.max_uses {
-                    Some(max) => format!("{}/{max}", c.uses),
-                    None => c.uses.to_string(),
-                }),
-                Cell::from(day(c.created_at)),
-            ];
-            if wide {
-                cells.push(Cell::from(c.expires_at.map_or("-".into(), day)));
-                cells.push(Cell::from(c.seat_id.map_or("-".into(), |s| s.to_string())));
-            }
-            Some(Row::new(cells).style(style))
-        })
-        .collect();
     let about = match v.tab {
         CodeTab::Resource => "Subject",
         _ => "Teacher / user",
     };
-    let mut header = vec!["Code", about, "Uses", "Created"];
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Min(16),
-        Constraint::Length(9),
-        Constraint::Length(10),
+    let mut cols = [
+        Col::fixed("Code", 0),
+        Col::text(about, 8, 1),
+        Col::fixed("Uses", 0),
+        Col::fixed("Created", 2),
+        Col::fixed("Expires", 3),
+        Col::number("Seat", 4),
     ];
-    if wide {
-        header.extend(["Expires", "Seat"]);
-        widths.extend([Constraint::Length(10), Constraint::Length(8)]);
+    let shown: Vec<_> = v.rows[range.clone()]
+        .iter()
+        .filter_map(|&index| v.codes.get(index))
+        .collect();
+    for c in &shown {
+        let cells = [
+            c.code.clone(),
+            c.subject
+                .clone()
+                .or_else(|| c.user_email.clone())
+                .unwrap_or_else(|| "-".into()),
+            match c.max_uses {
+                Some(max) => format!("{}/{max}", c.uses),
+                None => c.uses.to_string(),
+            },
+            day(c.created_at),
+            c.expires_at.map_or("-".into(), day),
+            c.seat_id.map_or("-".into(), |s| s.to_string()),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
     }
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(Block::bordered().title(title(app, v.tab.title(), v.rows.len(), v.codes.len())));
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| {
+        if range.start + i == v.list.cursor {
+            app.theme.selected()
+        } else {
+            Style::default()
+        }
+    })
+    .block(
+        Block::bordered()
+            .title(title(app, v.tab.title(), v.rows.len(), v.codes.len()))
+            .title_bottom(list_position(&v.list, v.rows.len())),
+    );
     frame.render_widget(table, area);
 }
 
@@ -189,86 +187,83 @@ fn batches(app: &App, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 120;
     let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
-    let rows: Vec<Row> = v.rows[range.clone()]
+    let mut cols = [
+        Col::number("Batch", 0),
+        Col::number("Codes", 0),
+        Col::number("Users", 2),
+        Col::number("Days", 3),
+        Col::fixed("Redeemed", 0),
+        Col::fixed("Options", 1),
+        Col::fixed("Until", 4),
+        Col::text("Codes Created By", 8, 6),
+        Col::fixed("Created", 5),
+    ];
+    let mut styles = Vec::new();
+    for (i, b) in v.rows[range.clone()]
         .iter()
+        .filter_map(|&index| v.batches.get(index))
         .enumerate()
-        .filter_map(|(i, &index)| {
-            let b = v.batches.get(index)?;
-            let style = if range.start + i == v.list.cursor {
-                app.theme.selected()
-            } else if b.expires_at < app.now {
-                app.theme.dim()
+    {
+        styles.push(if range.start + i == v.list.cursor {
+            app.theme.selected()
+        } else if b.expires_at < app.now {
+            app.theme.dim()
+        } else {
+            Style::default()
+        });
+        let o = &b.options;
+        let options = if wide {
+            [
+                flag(o.enable_benchmark, "benchmark"),
+                flag(o.enable_exercises, "exercises"),
+                flag(o.enable_badges, "badges"),
+                flag(o.require_teacher_link, "teacher link"),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+        } else {
+            [
+                flag(o.enable_benchmark, "B"),
+                flag(o.enable_exercises, "E"),
+                flag(o.enable_badges, "G"),
+                flag(o.require_teacher_link, "T"),
+            ]
+            .concat()
+        };
+        let cells = [
+            b.id.to_string(),
+            b.code_count.to_string(),
+            b.users_per_code.to_string(),
+            b.duration_days.to_string(),
+            format!("{}/{}", b.uses, b.code_count * b.users_per_code),
+            if options.is_empty() {
+                "-".into()
             } else {
-                Style::default()
-            };
-            let o = &b.options;
-            let options = if wide {
-                [
-                    flag(o.enable_benchmark, "benchmark"),
-                    flag(o.enable_exercises, "exercises"),
-                    flag(o.enable_badges, "badges"),
-                    flag(o.require_teacher_link, "teacher link"),
-                ]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ")
-            } else {
-                [
-                    flag(o.enable_benchmark, "B"),
-                    flag(o.enable_exercises, "E"),
-                    flag(o.enable_badges, "G"),
-                    flag(o.require_teacher_link, "T"),
-                ]
-                .concat()
-            };
-            let mut cells = vec![
-                Cell::from(b.id.to_string()),
-                Cell::from(b.code_count.to_string()),
-                Cell::from(b.users_per_code.to_string()),
-                Cell::from(b.duration_days.to_string()),
-                Cell::from(format!("{}/{}", b.uses, b.code_count * b.users_per_code)),
-                Cell::from(if options.is_empty() {
-                    "-".into()
-                } else {
-                    options
-                }),
-                Cell::from(day(b.expires_at)),
-            ];
-            if wide {
-                cells.push(Cell::from(b.created_by.clone()));
-                cells.push(Cell::from(day(b.created_at)));
-            }
-            Some(Row::new(cells).style(style))
-        })
-        .collect();
-    let mut header = vec![
-        "Batch", "Codes", "Users", "Days", "Redeemed", "Options", "Until",
-    ];
-    let mut widths = vec![
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(9),
-        Constraint::Length(if wide { 38 } else { 7 }),
-        Constraint::Length(10),
-    ];
-    if wide {
-        header.extend(["Codes Created By", "Created"]);
-        widths.extend([Constraint::Length(24), Constraint::Length(10)]);
+                options
+            },
+            day(b.expires_at),
+            b.created_by.clone(),
+            day(b.created_at),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
     }
-    let mut block = Block::bordered().title(title(
-        app,
-        "Activation batches",
-        v.rows.len(),
-        v.batches.len(),
-    ));
+    let mut block = Block::bordered()
+        .title(title(
+            app,
+            "Activation batches",
+            v.rows.len(),
+            v.batches.len(),
+        ))
+        .title_bottom(list_position(&v.list, v.rows.len()));
     if !wide {
-        block = block.title_bottom(" B benchmark  E exercises  G badges  T teacher link ");
+        block = block.title_bottom(
+            Line::from(" B benchmark  E exercises  G badges  T teacher link ").left_aligned(),
+        );
     }
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(block);
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| styles[i]).block(block);
     frame.render_widget(table, area);
 }

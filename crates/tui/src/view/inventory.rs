@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use seatdesk_core::{InventoryType, LicenseStatus, Permission};
 
+use super::columns::{self, Col};
 use super::hints::{Hint, hint_lines};
-use super::{body_height, header_row, window};
+use super::{body_height, list_position, window};
 use crate::app::{App, InventoryTab, inventory_type_label, order_status_label};
 use crate::keymap::Command;
 
@@ -63,14 +64,20 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             app.theme.dim(),
         ),
     ]);
-    let second = Line::from(vec![
+    let mut second = vec![
         Span::styled("Status ", app.theme.dim()),
         Span::styled(status.to_string(), app.theme.title()),
         Span::styled(" | Type ", app.theme.dim()),
         Span::styled(kind.to_string(), app.theme.title()),
         Span::styled(" | Search ", app.theme.dim()),
         Span::styled(search, app.theme.warn()),
-    ]);
+    ];
+    // The Dashboard's drill-down: one product's licenses (Esc: all).
+    if let Some((_, name)) = &v.product {
+        second.push(Span::styled(" | Product ", app.theme.dim()));
+        second.push(Span::styled(name.clone(), app.theme.warn()));
+    }
+    let second = Line::from(second);
     let hints: Vec<Hint> = match v.tab {
         InventoryTab::Licenses => vec![
             Hint::new(app, Command::CycleOrderStatus, "status"),
@@ -80,6 +87,8 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             Hint::new(app, Command::ToggleLicense, "(de)activate"),
             Hint::new(app, Command::Renew, "renew"),
             Hint::new(app, Command::RequestLicense, "new"),
+            // Last: the first to go when the line is too narrow.
+            Hint::new(app, Command::OpenTeachers, "teachers"),
         ],
         InventoryTab::Requests => {
             let own = crate::update::decide_blocked(app)
@@ -114,131 +123,76 @@ fn title(app: &App) -> String {
     title
 }
 
-fn yes_no(value: bool) -> &'static str {
-    if value { "Yes" } else { "No" }
-}
-
 fn licenses(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.inventory;
     let wide = area.width >= 120;
     let height = body_height(area);
     let range = window(&v.list, v.rows.len(), height);
-    let rows: Vec<Row> = v.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let toggling = v.toggling.contains(&l.id);
-            let style = if range.start + i == v.list.cursor {
-                app.theme.selected()
-            } else if l.status != LicenseStatus::Active {
-                app.theme.dim()
-            } else if l.remaining_days < 0 {
-                app.theme.danger()
-            } else if l.remaining_days <= 30 {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            let status = if toggling {
-                "...".to_string()
-            } else {
-                l.status.to_string()
-            };
-            let renewal = match (l.renewal_requested, l.renewed) {
-                (_, true) => "done",
-                (true, false) => "req",
-                (false, false) => "-",
-            };
-            let mut cells = vec![
-                Cell::from(l.order_number.clone()),
-                Cell::from(l.purchase_order.clone()),
-                Cell::from(inventory_type_label(l.inventory_type, wide)),
-            ];
-            if wide {
-                cells.extend([
-                    Cell::from(l.product_name.clone()),
-                    Cell::from(l.teacher_code.clone().unwrap_or_else(|| "-".into())),
-                    Cell::from(l.start_date.to_string()),
-                ]);
-            }
-            cells.extend([
-                Cell::from(l.finish_date.to_string()),
-                Cell::from(l.remaining_days.to_string()),
-                Cell::from(l.teachers.to_string()),
-                Cell::from(l.students.to_string()),
-                Cell::from(status),
-            ]);
-            if wide {
-                cells.extend([
-                    Cell::from(yes_no(l.renewal_requested)),
-                    Cell::from(yes_no(l.renewed)),
-                ]);
-            } else {
-                cells.push(Cell::from(renewal));
-            }
-            Row::new(cells).style(style)
-        })
-        .collect();
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "Order #",
-                "Purchase Order",
-                "Inventory Type",
-                "Product",
-                "Teacher Code",
-                "Start",
-                "Finish",
-                "Days",
-                "Teachers",
-                "Students",
-                "Status",
-                "Renew req",
-                "Renewed",
-            ],
-            vec![
-                Constraint::Length(8),
-                Constraint::Min(13),
-                Constraint::Length(21),
-                Constraint::Min(18),
-                Constraint::Length(15),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(11),
-                Constraint::Length(9),
-                Constraint::Length(7),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "Order", "PO", "Type", "Finish", "Days", "Tch", "Stu", "Status", "Renew",
-            ],
-            vec![
-                Constraint::Length(8),
-                Constraint::Min(8),
-                Constraint::Length(6),
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(4),
-                Constraint::Length(5),
-                Constraint::Length(11),
-                Constraint::Length(6),
-            ],
-        )
-    };
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(Block::bordered().title(title(app)));
+    let mut cols = [
+        Col::fixed("Order #", 0),
+        Col::text("Purchase Order", 6, 4),
+        Col::fixed("Inventory Type", 6),
+        Col::text("Product", 10, 2),
+        Col::fixed("Teacher Code", 8),
+        Col::fixed("Start", 7),
+        Col::fixed("Finish", 1),
+        Col::number("Days", 0),
+        Col::number("Teachers", 3),
+        Col::number("Students", 3),
+        Col::fixed("Status", 0),
+        Col::fixed("Renewal", 5),
+    ];
+    let mut styles = Vec::new();
+    for (i, l) in v.rows[range.clone()].iter().enumerate() {
+        styles.push(if range.start + i == v.list.cursor {
+            app.theme.selected()
+        } else if l.status != LicenseStatus::Active {
+            app.theme.dim()
+        } else if l.remaining_days < 0 {
+            app.theme.danger()
+        } else if l.remaining_days <= 30 {
+            app.theme.warn()
+        } else {
+            Style::default()
+        });
+        let status = if v.toggling.contains(&l.id) {
+            "...".to_string()
+        } else {
+            l.status.to_string()
+        };
+        let renewal = match (l.renewal_requested, l.renewed) {
+            (_, true) => "renewed",
+            (true, false) => "requested",
+            (false, false) => "-",
+        };
+        let cells = [
+            l.order_number.clone(),
+            l.purchase_order.clone(),
+            inventory_type_label(l.inventory_type, wide).to_string(),
+            l.product_name.clone(),
+            l.teacher_code.clone().unwrap_or_else(|| "-".into()),
+            l.start_date.to_string(),
+            l.finish_date.to_string(),
+            l.remaining_days.to_string(),
+            l.teachers.to_string(),
+            l.students.to_string(),
+            status,
+            renewal.to_string(),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+    }
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(title(app))
+            .title_bottom(list_position(&v.list, v.rows.len())),
+    );
     frame.render_widget(table, area);
 }
 
 fn requests(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.inventory;
-    let wide = area.width >= 120;
     let mut title = format!(" Pending requests ({})", v.requests.len());
     if v.requests_loading {
         title.push_str(" loading...");
@@ -250,59 +204,51 @@ fn requests(app: &App, frame: &mut Frame, area: Rect) {
     let height = body_height(area);
     let range = window(&v.requests_list, v.requests.len(), height);
     let own_org = app.me.as_ref().map(|m| m.org_id);
-    let rows: Vec<Row> = v.requests[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let style = if range.start + i == v.requests_list.cursor {
-                app.theme.selected()
-            } else if Some(r.org_id) == own_org {
-                app.theme.dim()
-            } else {
-                Style::default()
-            };
-            let mut cells = vec![
-                Cell::from(r.id.to_string()),
-                Cell::from(match r.kind {
-                    seatdesk_core::RequestKind::Renewal => "renewal",
-                    seatdesk_core::RequestKind::NewLicense => "new",
-                }),
-                Cell::from(r.org_name.clone()),
-                Cell::from(r.product_name.clone().unwrap_or_else(|| "-".into())),
-                Cell::from(r.students.map_or("-".into(), |s| s.to_string())),
-            ];
-            if wide {
-                cells.extend([
-                    Cell::from(r.start_date.map_or("-".into(), |d| d.to_string())),
-                    Cell::from(r.finish_date.map_or("-".into(), |d| d.to_string())),
-                    Cell::from(r.purchase_order.clone()),
-                    Cell::from(r.created_by.clone()),
-                    Cell::from(r.comments.clone()),
-                ]);
-            }
-            Row::new(cells).style(style)
-        })
-        .collect();
-    let mut header = vec!["Id", "Kind", "Requested by", "Product", "Students"];
-    let mut widths = vec![
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Min(14),
-        Constraint::Min(14),
-        Constraint::Length(8),
+    let mut cols = [
+        Col::number("Id", 0),
+        Col::fixed("Kind", 0),
+        Col::text("Requested by", 10, 0),
+        Col::text("Product", 10, 1),
+        Col::number("Students", 2),
+        Col::fixed("Start", 5),
+        Col::fixed("Finish", 4),
+        Col::text("PO", 6, 6),
+        Col::text("By", 6, 7),
+        Col::text("Comments", 8, 3),
     ];
-    if wide {
-        header.extend(["Start", "Finish", "PO", "By", "Comments"]);
-        widths.extend([
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(12),
-            Constraint::Length(12),
-            Constraint::Min(16),
-        ]);
+    let mut styles = Vec::new();
+    for (i, r) in v.requests[range.clone()].iter().enumerate() {
+        styles.push(if range.start + i == v.requests_list.cursor {
+            app.theme.selected()
+        } else if Some(r.org_id) == own_org {
+            app.theme.dim()
+        } else {
+            Style::default()
+        });
+        let cells = [
+            r.id.to_string(),
+            match r.kind {
+                seatdesk_core::RequestKind::Renewal => "renewal",
+                seatdesk_core::RequestKind::NewLicense => "new",
+            }
+            .to_string(),
+            r.org_name.clone(),
+            r.product_name.clone().unwrap_or_else(|| "-".into()),
+            r.students.map_or("-".into(), |s| s.to_string()),
+            r.start_date.map_or("-".into(), |d| d.to_string()),
+            r.finish_date.map_or("-".into(), |d| d.to_string()),
+            r.purchase_order.clone(),
+            r.created_by.clone(),
+            r.comments.clone(),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
     }
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(Block::bordered().title(title));
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(title)
+            .title_bottom(list_position(&v.requests_list, v.requests.len())),
+    );
     frame.render_widget(table, area);
 }

@@ -73,22 +73,20 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
         Dialog::ConfirmRevoke {
             ids,
             hidden,
+            checking,
+            check_error,
             refusals,
             typed,
             needs_word,
         } => {
-            let will = ids.len() - refusals.len();
-            let mut lines = vec![
-                Line::from(Span::styled(
-                    format!(
-                        "Revoke {} marked seat{}?",
-                        ids.len(),
-                        if ids.len() == 1 { "" } else { "s" }
-                    ),
-                    Style::default().add_modifier(Modifier::BOLD),
-                )),
-                Line::from(format!("{will} will be revoked.")),
-            ];
+            let mut lines = vec![Line::from(Span::styled(
+                format!(
+                    "Revoke {} marked seat{}?",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" }
+                ),
+                Style::default().add_modifier(Modifier::BOLD),
+            ))];
             if *hidden > 0 {
                 lines.push(Line::from(Span::styled(
                     format!(
@@ -97,16 +95,37 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                     app.theme.warn(),
                 )));
             }
-            if !refusals.is_empty() {
-                lines.push(Line::from(format!("{} will be refused:", refusals.len())));
-                lines.extend(list_lines(app, refusals));
+            if *checking {
+                lines.push(Line::from(format!(
+                    "{} asking the server what it would do (dry run)...",
+                    super::SPINNER[app.spinner % super::SPINNER.len()]
+                )));
+            } else if let Some(error) = check_error {
+                lines.push(Line::from(Span::styled(
+                    format!("The server's dry run failed: {error}"),
+                    app.theme.danger(),
+                )));
+                lines.push(Line::from("Nothing can be revoked until it answers."));
+            } else {
+                let will = ids.len() - refusals.len();
+                lines.push(Line::from(format!(
+                    "The server's dry run: {will} will be revoked."
+                )));
+                if !refusals.is_empty() {
+                    lines.push(Line::from(format!("{} will be refused:", refusals.len())));
+                    lines.extend(list_lines(app, refusals));
+                }
             }
             lines.push(Line::from(""));
-            if *needs_word {
-                lines.push(Line::from(vec![
-                    Span::styled("Type REVOKE to confirm: ", app.theme.danger()),
-                    Span::raw(format!("{typed}_")),
-                ]));
+            if *checking || check_error.is_some() {
+                lines.push(Line::from(Span::styled("Esc/n cancel", app.theme.dim())));
+            } else if *needs_word {
+                let mut prompt = vec![Span::styled(
+                    format!("Type {} (the number of seats) to confirm: ", ids.len()),
+                    app.theme.danger(),
+                )];
+                prompt.extend(super::caret_spans(typed, app.caret));
+                lines.push(Line::from(prompt));
                 lines.push(Line::from(Span::styled(
                     "Enter confirm · Esc cancel",
                     app.theme.dim(),
@@ -180,6 +199,21 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
             let height = wrapped_height(&lines, width);
             boxed(frame, centered(area, width, height), title, lines);
         }
+        Dialog::Detail { title, lines } => {
+            let lines: Vec<Line> = lines.iter().map(|l| Line::from(l.as_str())).collect();
+            let height = (lines.len() as u16 + 3).min(area.height);
+            let mut shown = lines;
+            let room = usize::from(height.saturating_sub(3));
+            if shown.len() > room {
+                shown.truncate(room.saturating_sub(1));
+                shown.push(Line::from("  ..."));
+            }
+            shown.push(Line::from(Span::styled(
+                "Enter/Esc closes",
+                app.theme.dim(),
+            )));
+            boxed(frame, centered(area, width, height), title, shown);
+        }
         // Drawn by `view::forms`.
         Dialog::Form(_) | Dialog::Access { .. } | Dialog::Confirm { .. } => {}
     }
@@ -196,7 +230,15 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         )));
     }
     let query = app.help_query.to_lowercase();
-    for (command, _) in &app.keymap.bindings {
+    // This pane's own keys first, then those that work everywhere.
+    let mut bindings: Vec<Command> = app.keymap.bindings.iter().map(|(c, _)| *c).collect();
+    bindings.sort_by_key(|c| match c.scope() {
+        Scope::Panes(panes) if panes.contains(&app.pane) => 0,
+        Scope::Global => 1,
+        Scope::Panes(_) => 2,
+    });
+    let mut heading = None;
+    for command in &bindings {
         let keys = app.keymap.keys_for(*command);
         if keys.is_empty() {
             continue;
@@ -205,6 +247,22 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             format!("{keys} {} {}", command.name(), command.description()).to_lowercase();
         if !query.is_empty() && !searched.contains(&query) {
             continue;
+        }
+        let group = match command.scope() {
+            Scope::Panes(panes) if panes.contains(&app.pane) => 0,
+            Scope::Global => 1,
+            Scope::Panes(_) => 2,
+        };
+        if heading != Some(group) {
+            heading = Some(group);
+            lines.push(Line::from(Span::styled(
+                match group {
+                    0 => format!("{} pane", app.pane.title()),
+                    1 => "Everywhere".to_string(),
+                    _ => "Other panes".to_string(),
+                },
+                Style::default().add_modifier(Modifier::BOLD),
+            )));
         }
         let scope = match command.scope() {
             Scope::Global => String::new(),
@@ -253,37 +311,106 @@ pub fn help(app: &App, scroll: usize, frame: &mut Frame, area: Rect) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(shown).block(
-            Block::bordered().title(" Help - keys in force (/ search, j/k scroll, Esc closes) "),
+            Block::bordered()
+                .title(" Help - keys in force (/ search, j/k PgUp/PgDn scroll, Esc closes) "),
         ),
         rect,
     );
 }
 
 pub fn palette(app: &App, frame: &mut Frame, body: Rect) {
-    let candidates = crate::update::palette_candidates(&app.palette);
+    let candidates = crate::update::palette_candidates(app, &app.palette);
+    let room = usize::from(body.height.saturating_sub(2)).clamp(1, 10);
+    let pick = app.palette_pick.min(candidates.len().saturating_sub(1));
+    // Scrolls to keep the highlighted entry in view.
+    let offset = (pick + 1).saturating_sub(room);
     let lines: Vec<Line> = candidates
         .iter()
-        .take(8)
-        .map(|c| {
+        .enumerate()
+        .skip(offset)
+        .take(room)
+        .map(|(i, c)| {
             let mut spans = vec![
-                Span::styled(format!("{:<16}", c.name()), app.theme.title()),
-                Span::raw(c.description()),
+                Span::styled(format!("{:<16} ", c.name), app.theme.title()),
+                Span::raw(c.help.clone()),
             ];
-            if let Some(reason) = app.blocked(*c) {
+            if let crate::update::Verb::Command(command) = c.verb
+                && let Some(reason) = app.blocked(command)
+            {
                 spans.push(Span::styled(
                     format!(" (disabled: {reason})"),
                     app.theme.dim(),
                 ));
             }
-            Line::from(spans)
+            let line = Line::from(spans);
+            if i == pick {
+                line.style(app.theme.selected())
+            } else {
+                line
+            }
         })
         .collect();
     let height = (lines.len() as u16 + 2).min(body.height);
     let rect = Rect {
         x: body.x,
         y: body.y + body.height - height,
-        width: body.width.min(80),
+        width: body.width.min(100),
         height,
     };
-    boxed(frame, rect, "Commands", lines);
+    let title = format!(
+        "Commands {}/{} (↑/↓ pick, Tab complete)",
+        if candidates.is_empty() { 0 } else { pick + 1 },
+        candidates.len()
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
+        rect,
+    );
+}
+
+/// The purchasing-account picker over the panes.
+pub fn picker(app: &App, picker: &crate::app::Picker, frame: &mut Frame, area: Rect) {
+    let rows = crate::update::picker_rows(app, &picker.query);
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(90),
+        area.height.saturating_sub(2).min(rows.len() as u16 + 3),
+    );
+    let room = usize::from(rect.height.saturating_sub(3)).max(1);
+    let pick = picker.pick.min(rows.len().saturating_sub(1));
+    let offset = (pick + 1).saturating_sub(room);
+    let (before, after) = crate::edit::split(&picker.query, app.caret);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("search: ", app.theme.title()),
+        Span::raw(format!("{before}_{after}")),
+    ])];
+    lines.extend(
+        rows.iter()
+            .enumerate()
+            .skip(offset)
+            .take(room)
+            .map(|(i, (id, label))| {
+                let current = if *id == app.account {
+                    " (shown now)"
+                } else {
+                    ""
+                };
+                let line = Line::from(format!("{label}{current}"));
+                if i == pick {
+                    line.style(app.theme.selected())
+                } else {
+                    line
+                }
+            }),
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(
+            " Purchasing account {}/{} (type to search, ↑/↓, Enter, Esc) ",
+            if rows.is_empty() { 0 } else { pick + 1 },
+            rows.len()
+        ))),
+        rect,
+    );
 }

@@ -4,34 +4,66 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Wrap};
 use seatdesk_core::SeatStatus;
 use seatdesk_core::api::seats::ClaimSort;
 
 use crate::app::{App, LONG_PENDING_DAYS};
-use crate::model::{self, ProductSummary, TREND_WEEKS};
+use seatdesk_core::api::dashboard::ProductSummary;
 
-use super::{body_height, day, header_row, window};
+use crate::model;
+
+use super::columns::{self, Col};
+use super::{body_height, day, list_position, window};
 
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
     format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
 }
 
+/// "IN GRACE EXPIRING" for a product with licenses in either state.
+fn flags(s: &ProductSummary) -> String {
+    let mut flags = Vec::new();
+    if s.in_grace > 0 {
+        flags.push("IN GRACE");
+    }
+    if s.expiring_30 > 0 {
+        flags.push("EXPIRING");
+    }
+    flags.join(" ")
+}
+
+fn or_dash<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
 pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
-    if app.dashboard.is_empty() {
-        let text = if app.sync.loaded {
-            "No licenses in this token's organization yet."
+    let view = &app.dashboard;
+    let products = view.products();
+    if !view.shows(&app.dashboard_query()) || products.is_empty() {
+        let text = if view.shows(&app.dashboard_query()) {
+            "No licenses in this view.".to_string()
+        } else if let Some(error) = &view.error {
+            format!("The server could not compute the dashboard: {error}")
+        } else if app.sync.offline.is_some() {
+            "No dashboard cached for this view; it will load when the server answers.".to_string()
         } else {
-            "Loading licenses from the cache..."
+            "Loading the dashboard from the server...".to_string()
         };
+        // Alerts come from their own request: they show whatever the figures do.
+        let alert_rows = super::alerts::rows(app, area.height);
+        let [top, alerts] =
+            Layout::vertical([Constraint::Length(4), Constraint::Length(alert_rows)]).areas(area);
         frame.render_widget(
-            Paragraph::new(text).block(Block::bordered().title(" Products ")),
-            area,
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(format!(" Products - {} ", app.account_label()))),
+            top,
         );
+        super::alerts::render(app, frame, alerts);
         return;
     }
-    let table_rows = (app.dashboard.len() as u16 + 3).min(area.height / 2).max(4);
+    let table_rows = (products.len() as u16 + 3).min(area.height / 2).max(4);
     let alert_rows = super::alerts::rows(app, area.height);
     let [top, alerts, bottom] = Layout::vertical([
         Constraint::Length(table_rows),
@@ -40,76 +72,56 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     super::alerts::render(app, frame, alerts);
-    let wide = area.width >= 120;
     let height = body_height(top);
-    let range = window(&app.dash_list, app.dashboard.len(), height);
-    let rows: Vec<Row> = app.dashboard[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut flags = Vec::new();
-            if s.in_grace {
-                flags.push("IN GRACE");
-            }
-            if s.expiring_soon {
-                flags.push("EXPIRING");
-            }
-            let style = if range.start + i == app.dash_list.cursor {
-                app.theme.selected()
-            } else if s.in_grace {
-                app.theme.danger()
-            } else if s.expiring_soon {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            let mut cells = vec![
-                Cell::from(s.name.clone()),
-                Cell::from(s.purchased.to_string()),
-                Cell::from(s.consumed.to_string()),
-                Cell::from(s.available.to_string()),
-                Cell::from(format!(
-                    "{} {:>3.0}%",
-                    bar(s.usage_percent, 8),
-                    s.usage_percent
-                )),
-                Cell::from(s.remaining_days.to_string()),
-                Cell::from(flags.join(" ")),
-            ];
-            if wide {
-                cells.insert(5, Cell::from(s.start.to_string()));
-                cells.insert(6, Cell::from(s.finish.to_string()));
-            }
-            Row::new(cells).style(style)
-        })
-        .collect();
-    let mut header = vec![
-        "Product", "Purch", "Used", "Avail", "Usage", "Days", "Flags",
+    let range = window(&app.dash_list, products.len(), height);
+    let shown = &products[range.clone()];
+    // Drop order when narrow: flags, dates, usage bar go before the figures.
+    let mut cols = [
+        Col::text("Product", 10, 0),
+        Col::number("Purch", 0),
+        Col::number("Used", 0),
+        Col::number("Avail", 0),
+        Col::fixed("Usage", 4),
+        Col::number("Days", 1),
+        Col::fixed("Start", 6),
+        Col::fixed("Finish", 5),
+        Col::fixed("Flags", 3),
     ];
-    let mut widths = vec![
-        Constraint::Min(14),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(13),
-        Constraint::Length(5),
-        Constraint::Length(17),
-    ];
-    if wide {
-        header.insert(5, "Start");
-        header.insert(6, "Finish");
-        widths.insert(5, Constraint::Length(10));
-        widths.insert(6, Constraint::Length(10));
+    for s in shown {
+        let cells = [
+            s.name.clone(),
+            s.seats.purchased.to_string(),
+            s.seats.consumed.to_string(),
+            s.seats_available.to_string(),
+            format!("{} {:>3.0}%", bar(s.usage_percent, 8), s.usage_percent),
+            or_dash(s.min_remaining_days),
+            or_dash(s.earliest_start),
+            or_dash(s.latest_finish),
+            flags(s),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.cells.push(cell);
+        }
     }
-    let table = Table::new(rows, widths)
-        .header(header_row(header))
-        .block(Block::bordered().title(format!(
-            " Products ({}) - {} ",
-            app.dashboard.len(),
-            app.account_label()
-        )));
+    let table = columns::table(&cols, top.width.saturating_sub(2), |i| {
+        let s = &shown[i];
+        if range.start + i == app.dash_list.cursor {
+            app.theme.selected()
+        } else if s.in_grace > 0 {
+            app.theme.danger()
+        } else if s.expiring_30 > 0 {
+            app.theme.warn()
+        } else {
+            Style::default()
+        }
+    })
+    .block(
+        Block::bordered()
+            .title(format!(" Products - {} ", app.account_label()))
+            .title_bottom(list_position(&app.dash_list, products.len())),
+    );
     frame.render_widget(table, top);
-    if let Some(summary) = app.dashboard.get(app.dash_list.cursor) {
+    if let Some(summary) = products.get(app.dash_list.cursor) {
         product_detail(app, summary, frame, bottom);
     }
 }
@@ -127,44 +139,64 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
         Constraint::Min(0),
     ])
     .areas(inner);
+    let handed_down = if s.seats.allocated > 0 {
+        format!(", {} handed down", s.seats.allocated)
+    } else {
+        String::new()
+    };
     frame.render_widget(
         Gauge::default()
             .gauge_style(app.theme.gauge())
             .ratio((s.usage_percent / 100.0).clamp(0.0, 1.0))
             .label(format!(
-                "{} of {} seats used ({:.0}%), {} available",
-                s.consumed, s.purchased, s.usage_percent, s.available
+                "{} of {} seats used ({:.0}%){handed_down}, {} available",
+                s.seats.consumed, s.seats.purchased, s.usage_percent, s.seats_available
             )),
         gauge,
     );
+    let claims = &s.claims;
+    let counts = [
+        claims.pending,
+        claims.active,
+        claims.expired,
+        claims.revoked,
+    ];
     let statuses: Vec<String> = SeatStatus::ALL
         .iter()
-        .map(|st| format!("{} {}", st, s.by_status[st.index()]))
+        .zip(counts)
+        .map(|(st, n)| format!("{st} {n}"))
         .collect();
-    let standing = if s.in_grace {
+    let standing = if s.in_grace > 0 {
         " - IN GRACE PERIOD"
-    } else if s.expiring_soon {
+    } else if s.expiring_30 > 0 {
         " - EXPIRING SOON"
     } else {
         ""
     };
+    let soonest = match s.min_remaining_days {
+        Some(days) => format!("soonest finish in {days} days{standing}"),
+        None => "no live license".to_string(),
+    };
     let lines = vec![
         Line::from(format!(
-            "{} license(s), {} to {}, {} days left{standing}",
-            s.licenses, s.start, s.finish, s.remaining_days
+            "{} license(s), {} to {}, {soonest}",
+            s.licenses,
+            or_dash(s.earliest_start),
+            or_dash(s.latest_finish),
         )),
         Line::from(format!("Claims: {}", statuses.join(" · "))),
     ];
-    frame.render_widget(Paragraph::new(lines), info);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), info);
     if chart.height >= 3 {
+        let weeks = s.activations_per_week.len();
         let bars: Vec<Bar> = s
-            .weekly_activations
+            .activations_per_week
             .iter()
             .enumerate()
-            .map(|(i, v)| {
-                let weeks_ago = TREND_WEEKS - 1 - i;
+            .map(|(i, week)| {
+                let weeks_ago = weeks - 1 - i;
                 Bar::default()
-                    .value(*v)
+                    .value(u64::try_from(week.count).unwrap_or(0))
                     .label(Line::from(if weeks_ago == 0 {
                         "now".to_string()
                     } else {
@@ -172,11 +204,17 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
                     }))
             })
             .collect();
-        let bar_width =
-            (chart.width.saturating_sub(TREND_WEEKS as u16) / TREND_WEEKS as u16).clamp(1, 6);
+        let weeks = weeks.max(1) as u16;
+        let bar_width = (chart.width.saturating_sub(weeks) / weeks).clamp(1, 6);
         frame.render_widget(
             BarChart::default()
-                .block(Block::new().title("Activations per week"))
+                .block(Block::new().title(match &app.dashboard.data {
+                    Some(d) if app.dashboard.from_cache => format!(
+                        "Activations per week (cached {})",
+                        crate::model::humanize_age(app.now - d.fetched_at)
+                    ),
+                    _ => "Activations per week".to_string(),
+                }))
                 .data(BarGroup::default().bars(&bars))
                 .bar_width(bar_width)
                 .bar_gap(1)
@@ -218,11 +256,19 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     }
     let product = view
         .product
-        .and_then(|p| app.dashboard.iter().find(|s| s.product_id == p))
+        .and_then(|p| {
+            app.dashboard
+                .products()
+                .iter()
+                .find(|s| s.product_id == Some(p))
+        })
         .map_or("all".to_string(), |s| s.name.clone());
-    let range = view
-        .assigned_within
-        .map_or("any time".to_string(), |d| format!("last {d}d"));
+    let range = match (view.assigned_within, view.older_than) {
+        (None, None) => "any time".to_string(),
+        (Some(d), None) => format!("last {d}d"),
+        (None, Some(d)) => format!("over {d}d ago"),
+        (Some(w), Some(o)) => format!("last {w}d, over {o}d ago"),
+    };
     let sort = match view.sort {
         ClaimSort::ClaimedAt => "claim date",
         _ => "assignment date",
@@ -248,63 +294,60 @@ pub fn claims(app: &App, frame: &mut Frame, area: Rect) {
     let height = body_height(list);
     let range = window(&view.list, view.rows.len(), height);
     let long_ago = app.now - chrono::Duration::days(LONG_PENDING_DAYS);
-    let rows: Vec<Row> = view.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let c = &app.claims[index as usize];
-            let long_pending = c.status == SeatStatus::Pending && c.assigned_at < long_ago;
-            let style = if range.start + i == view.list.cursor {
-                app.theme.selected()
-            } else if long_pending {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(if long_pending { "!" } else { " " }),
-                Cell::from(&*c.user_name),
-                Cell::from(&*c.user_email),
-                Cell::from(&*c.product_name),
-                Cell::from(c.status.as_str()),
-                Cell::from(day(c.assigned_at)),
-                Cell::from(c.claimed_at.map(day).unwrap_or_else(|| "-".into())),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Min(12),
-            Constraint::Min(16),
-            Constraint::Min(10),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(10),
-        ],
-    )
-    .header(header_row(vec![
-        "", "Name", "Email", "Product", "Status", "Assigned", "Claimed",
-    ]))
-    .block(Block::bordered().title(match loading(app) {
-        Some(progress) => format!(" Claims: {progress} "),
-        None => format!(
-            " Claims {} of {}{} (! pending > {LONG_PENDING_DAYS} days) ",
-            match (view.searching, &view.partial) {
-                // Only a first screen so far: the count is still growing.
-                (true, Some(_)) => view.found.max(view.rows.len()),
-                _ => view.rows.len(),
-            },
-            app.claims.len(),
-            if view.searching && view.partial.is_some() {
-                " so far, searching..."
-            } else {
-                ""
-            },
-        ),
-    }));
+    let mut cols = [
+        Col::fixed("", 0),
+        Col::text("Name", 8, 0),
+        Col::text("Email", 10, 0),
+        Col::text("Product", 8, 1),
+        Col::fixed("Status", 0),
+        Col::fixed("Assigned", 2),
+        Col::fixed("Claimed", 3),
+    ];
+    let mut styles = Vec::new();
+    for (i, &index) in view.rows[range.clone()].iter().enumerate() {
+        let c = &app.claims[index as usize];
+        let long_pending = c.status == SeatStatus::Pending && c.assigned_at < long_ago;
+        styles.push(if range.start + i == view.list.cursor {
+            app.theme.selected()
+        } else if long_pending {
+            app.theme.warn()
+        } else {
+            Style::default()
+        });
+        let cells = [
+            if long_pending { "!" } else { " " }.to_string(),
+            c.user_name.to_string(),
+            c.user_email.to_string(),
+            c.product_name.to_string(),
+            c.status.as_str().to_string(),
+            day(c.assigned_at),
+            c.claimed_at.map(day).unwrap_or_else(|| "-".into()),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+    }
+    let table = columns::table(&cols, list.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(match loading(app) {
+                Some(progress) => format!(" Claims: {progress} "),
+                None => format!(
+                    " Claims {} of {}{} (! pending > {LONG_PENDING_DAYS} days) ",
+                    match (view.searching, &view.partial) {
+                        // Only a first screen so far: the count is still growing.
+                        (true, Some(_)) => view.found.max(view.rows.len()),
+                        _ => view.rows.len(),
+                    },
+                    app.claims.len(),
+                    if view.searching && view.partial.is_some() {
+                        " so far, searching..."
+                    } else {
+                        ""
+                    },
+                ),
+            })
+            .title_bottom(list_position(&view.list, view.rows.len())),
+    );
     frame.render_widget(table, list);
 }
 
@@ -313,7 +356,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let [info, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     let ids = app.license_ids();
     let license = t.license.and_then(|id| app.license(id));
-    let position = t
+    let license_at = t
         .license
         .and_then(|l| ids.iter().position(|&x| x == l))
         .map_or(0, |p| p + 1);
@@ -321,7 +364,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
     let next = app.keymap.keys_for(crate::keymap::Command::NextLicense);
     let head = match license {
         Some(l) => format!(
-            "License {position} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
+            "License {license_at} of {} ({prev} {next} switch): {} {} - PO {} - {} of {} seats used",
             ids.len(),
             l.order_number,
             l.product_name,
@@ -355,108 +398,138 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.dim(),
         ));
     }
+    // One line each, never wrapped: a long license name must not push the
+    // marked count off the screen.
+    let head = columns::ellipsize(&head, info.width);
     frame.render_widget(
-        Paragraph::new(vec![Line::from(head), Line::from(marks)]).wrap(Wrap { trim: false }),
+        Paragraph::new(vec![Line::from(head), Line::from(marks)]),
         info,
     );
     let height = body_height(list);
     let range = window(&t.list, t.rows.len(), height);
-    let rows: Vec<Row> = t.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let c = &app.claims[index as usize];
-            let marked = t.marks.contains(&c.id);
-            let style = if range.start + i == t.list.cursor {
-                app.theme.selected()
-            } else if marked {
-                app.theme.marked()
-            } else if c.students_assigned > 0 {
-                app.theme.warn()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(if marked { "*" } else { " " }),
-                Cell::from(&*c.user_name),
-                Cell::from(&*c.user_email),
-                Cell::from(c.status.as_str()),
-                Cell::from(c.redemption_code.as_deref().unwrap_or("-")),
-                Cell::from(c.students_assigned.to_string()),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Min(12),
-            Constraint::Min(16),
-            Constraint::Length(8),
-            Constraint::Length(16),
-            Constraint::Length(8),
-        ],
-    )
-    .header(header_row(vec![
-        "",
-        "Teacher",
-        "Email",
-        "Status",
-        "Redemption code",
-        "Students",
-    ]))
-    .block(Block::bordered().title(match loading(app) {
-        Some(progress) => format!(" Teachers: {progress} "),
-        None => format!(" Teachers ({}) ", t.rows.len()),
-    }));
+    let mut cols = [
+        Col::fixed("", 0),
+        Col::text("Teacher", 8, 0),
+        Col::text("Email", 10, 0),
+        Col::fixed("Status", 0),
+        Col::fixed("Redemption code", 2),
+        Col::number("Students", 1),
+    ];
+    let mut styles = Vec::new();
+    for (i, &index) in t.rows[range.clone()].iter().enumerate() {
+        let c = &app.claims[index as usize];
+        let marked = t.marks.contains(&c.id);
+        styles.push(if range.start + i == t.list.cursor {
+            app.theme.selected()
+        } else if marked {
+            app.theme.marked()
+        } else if c.students_assigned > 0 {
+            app.theme.warn()
+        } else {
+            Style::default()
+        });
+        let cells = [
+            if marked { "*" } else { " " }.to_string(),
+            c.user_name.to_string(),
+            c.user_email.to_string(),
+            c.status.as_str().to_string(),
+            c.redemption_code.as_deref().unwrap_or("-").to_string(),
+            c.students_assigned.to_string(),
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+    }
+    let table = columns::table(&cols, list.width.saturating_sub(2), |i| styles[i]).block(
+        Block::bordered()
+            .title(match loading(app) {
+                Some(progress) => format!(" Teachers: {progress} "),
+                None => format!(" Teachers ({}) ", t.rows.len()),
+            })
+            .title_bottom(list_position(&t.list, t.rows.len())),
+    );
     frame.render_widget(table, list);
 }
 
 pub fn audit(app: &App, frame: &mut Frame, area: Rect) {
+    use crate::app::AuditRow;
     let a = &app.audit;
     let title = if a.loading {
         " Audit log (loading...) ".to_string()
     } else if let Some(error) = &a.error {
         format!(" Audit log - {error} ")
     } else {
-        format!(" Audit log, newest first ({}) ", a.rows.len())
+        " Audit log, newest first (Enter opens) ".to_string()
     };
     let height = body_height(area);
     let range = window(&a.list, a.rows.len(), height);
-    let rows: Vec<Row> = a.rows[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let e = &a.events[index];
-            let style = if range.start + i == a.list.cursor {
-                app.theme.selected()
-            } else {
-                Style::default()
-            };
-            Row::new(vec![
-                Cell::from(e.seq.to_string()),
-                Cell::from(e.at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(format!("{} {}", e.target_type, e.target_id)),
-            ])
-            .style(style)
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(6),
-            Constraint::Length(16),
-            Constraint::Min(10),
-            Constraint::Min(16),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header_row(vec![
-        "Seq", "At (UTC)", "Actor", "Action", "Target",
-    ]))
-    .block(Block::bordered().title(title));
+    let mut cols = [
+        Col::number("Seq", 2),
+        Col::fixed("At (UTC)", 1),
+        Col::text("Actor", 6, 3),
+        Col::fixed("Action", 0),
+        Col::text("Target", 8, 0),
+    ];
+    let mut items = Vec::new();
+    for row in &a.rows[range.clone()] {
+        // A bulk operation (one request) is one row: "+" folded, "-" open.
+        let (index, action, target, item) = match row {
+            AuditRow::Event { index, item } => {
+                let Some(e) = a.events.get(*index) else {
+                    continue;
+                };
+                let action = if *item {
+                    format!("  {}", e.action)
+                } else {
+                    e.action.clone()
+                };
+                (
+                    *index,
+                    action,
+                    format!("{} {}", e.target_type, e.target_id),
+                    *item,
+                )
+            }
+            AuditRow::Group {
+                first, count, open, ..
+            } => {
+                let Some(e) = a.events.get(*first) else {
+                    continue;
+                };
+                (
+                    *first,
+                    format!("{} {} x{count}", if *open { "-" } else { "+" }, e.action),
+                    format!("{count} {}s", e.target_type),
+                    false,
+                )
+            }
+        };
+        let e = &a.events[index];
+        let cells = [
+            e.seq.to_string(),
+            e.at.format("%Y-%m-%d %H:%M").to_string(),
+            e.actor.clone(),
+            action,
+            target,
+        ];
+        for (col, cell) in cols.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+        items.push(item);
+    }
+    let table = columns::table(&cols, area.width.saturating_sub(2), |i| {
+        if range.start + i == a.list.cursor {
+            app.theme.selected()
+        } else if items.get(i).copied().unwrap_or(false) {
+            app.theme.dim()
+        } else {
+            Style::default()
+        }
+    })
+    .block(
+        Block::bordered()
+            .title(title)
+            .title_bottom(list_position(&a.list, a.rows.len())),
+    );
     frame.render_widget(table, area);
 }

@@ -1,0 +1,21 @@
+//! The server's integration suite, one test binary: each module is one area
+//! of the API driven over real HTTP, and `helpers` is the one harness they
+//! share (a real server on a loopback port over a fresh SQLite database, and
+//! a fresh PostgreSQL database too when `SEATDESK_TEST_PG_URL` is set).
+
+mod helpers;
+
+mod alerts;
+mod auth_matrix;
+mod bulk_audit;
+mod codes;
+mod concurrency;
+mod demo;
+mod feed;
+mod fuzz_bodies;
+mod insights;
+mod oneroster;
+mod requests;
+mod seats;
+mod users;
+mod webhooks;

@@ -1,0 +1,108 @@
+//! `seatdesk` as a child process: a server that tests SIGKILL, the
+//! `token create` command that seeds its database, and plain JSON posts to it.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::BIN;
+
+/// A loopback port free a moment ago (the OS picks it; nothing holds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the child when the test ends, however it ends.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `seatdesk serve` on `port` over `db_url`, up once `/healthz` answers.
+pub struct ServerProcess {
+    child: Running,
+    pub url: String,
+}
+
+impl ServerProcess {
+    pub async fn start(port: u16, db_url: &str) -> ServerProcess {
+        let child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--db",
+                db_url,
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start seatdesk serve");
+        let child = Running(child);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(format!("{url}/healthz")).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "server did not come up on port {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ServerProcess { child, url }
+    }
+
+    /// SIGKILL: no shutdown code runs, and every connection it held is gone at once.
+    pub fn kill(mut self) {
+        self.child.0.kill().unwrap();
+        self.child.0.wait().unwrap();
+    }
+}
+
+/// A system_admin token of a new root org `org`, made by `seatdesk token create`.
+pub fn cli_token(db_url: &str, org: &str) -> String {
+    let out = Command::new(BIN)
+        .args([
+            "token",
+            "create",
+            "--db",
+            db_url,
+            "--org",
+            org,
+            "--role",
+            "system_admin",
+        ])
+        .output()
+        .expect("token create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// POSTs `body` to `url` and returns the JSON answer, which must be a success.
+pub async fn post_ok(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
+    let response = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "POST {url}: {status} {body}");
+    body
+}

@@ -1,0 +1,17 @@
+//! The end-to-end suite of the `seatdesk` binary, one test binary: the
+//! command line against a real server (`cli_*`, `demo_cli`), server
+//! processes killed mid-request (`faults`, `offline`), and the dashboard in
+//! a real terminal (`tui_e2e`). `helpers` is the one harness they share.
+
+mod helpers;
+
+mod cli_bulk;
+mod cli_codes;
+mod cli_errors;
+mod cli_import;
+mod cli_listings;
+mod cli_triage;
+mod demo_cli;
+mod faults;
+mod offline;
+mod tui_e2e;
