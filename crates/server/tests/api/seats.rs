@@ -719,3 +719,57 @@ async fn a_teacher_is_released_once_their_students_leave() {
         server.assert_counts_match_rows().await;
     }
 }
+
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(2, "teacher").await;
+        let seat = server.assign_many(&fx, 1, "teacher").await[0];
+        // The test client fails on any 5xx; these requests expect one.
+        let status = async |path: &str| {
+            let admin = &server.admin;
+            let url = format!("{}{path}", admin.base);
+            let reply = admin.http.get(url).bearer_auth(&admin.token).send();
+            reply.await.unwrap().status()
+        };
+        let path = format!("/v1/licenses/{}", fx.license_id);
+        assert_eq!(status(&path).await, StatusCode::OK);
+        // Once read as "deactivated" and 1970-01-01; now a refusal.
+        for (column, value) in [("status", "bogus"), ("finish_date", "not a date")] {
+            let original: String = seatdesk_server::db::query_scalar(format!(
+                "SELECT {column} FROM licenses WHERE id = $1"
+            ))
+            .bind(fx.license_id)
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+            let set = format!("UPDATE licenses SET {column} = $1 WHERE id = $2");
+            seatdesk_server::db::query(set.clone())
+                .bind(value)
+                .bind(fx.license_id)
+                .execute(&server.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(
+                status(&path).await,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{column}"
+            );
+            seatdesk_server::db::query(set)
+                .bind(original)
+                .bind(fx.license_id)
+                .execute(&server.db.pool)
+                .await
+                .unwrap();
+        }
+        // A seat whose stored status is unknown is not shown as revoked.
+        seatdesk_server::db::query("UPDATE seats SET status = 'lost' WHERE id = $1")
+            .bind(seat)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let claims = format!("/v1/claims?license_id={}", fx.license_id);
+        assert_eq!(status(&claims).await, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
