@@ -3,6 +3,7 @@
 //! `Idempotency-Key` header.
 
 pub mod auth;
+pub mod hostile;
 pub mod retry;
 
 use axum::extract::{FromRequest, FromRequestParts};

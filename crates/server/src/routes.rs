@@ -95,6 +95,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::http::retry::retry_transient,
         ))
+        // Outside the retry: a refused request is read once, never replayed.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::hostile::refuse_nul,
+        ))
         // A bug must still answer problem+json, not drop the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

@@ -110,6 +110,8 @@ pub enum CodesAction {
         result: Result<(CodesData, bool), String>,
     },
     BatchCreated(Result<CodeBatch, String>),
+    /// A batch's options changed (or why not).
+    BatchUpdated(Result<CodeBatch, String>),
     /// An export finished: the message names the file, or why it failed.
     Exported(Result<String, String>),
 }

@@ -416,6 +416,11 @@ pub enum Effect {
         license_id: i64,
         tab: CodeTab,
     },
+    /// Change a batch's options.
+    PatchBatch {
+        batch_id: i64,
+        patch: seatdesk_core::api::codes::CodeBatchPatch,
+    },
     CreateBatch {
         license_id: i64,
         batch: NewCodeBatch,

@@ -15,6 +15,15 @@ pub enum FormKind {
     Export {
         batch_id: i64,
     },
+    /// The seed's Edit Order window: the order's facts read-only (the API
+    /// changes none of them) and Active License, which it can change.
+    EditOrder {
+        license_id: i64,
+    },
+    /// Change a created batch's options (the seed's checkboxes).
+    BatchOptions {
+        batch_id: i64,
+    },
     Renewal {
         license_id: i64,
     },
@@ -125,6 +134,9 @@ pub struct Form {
     pub error: Option<String>,
     /// Sent, waiting for the server: keys other than Esc do nothing.
     pub submitting: bool,
+    /// Caret in the focused text field, in characters (past the end: at
+    /// the end, where a field gains focus).
+    pub caret: usize,
 }
 
 impl Form {
@@ -138,6 +150,7 @@ impl Form {
             focus,
             error: None,
             submitting: false,
+            caret: usize::MAX,
         }
     }
 
@@ -209,6 +222,7 @@ impl Form {
             };
             if self.fields[at].focusable() {
                 self.focus = at;
+                self.caret = usize::MAX;
                 return;
             }
         }
@@ -231,15 +245,14 @@ impl Form {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return false;
         };
+        if let FieldKind::Text { value, .. } = &mut field.kind {
+            let edited = crate::edit::apply(value, &mut self.caret, key);
+            if edited == crate::edit::Edit::Changed {
+                field.error = None;
+            }
+            return false;
+        }
         match (&mut field.kind, key.code) {
-            (FieldKind::Text { value, .. }, KeyCode::Char(c)) => {
-                value.push(c);
-                field.error = None;
-            }
-            (FieldKind::Text { value, .. }, KeyCode::Backspace) => {
-                value.pop();
-                field.error = None;
-            }
             (FieldKind::Check { checked }, KeyCode::Char(' ')) => {
                 *checked = !*checked;
                 field.error = None;
@@ -302,5 +315,26 @@ mod tests {
         assert_eq!(form.focused_key(), "a", "wraps past the note");
         form.key(key(KeyCode::BackTab));
         assert_eq!(form.focused_key(), "c");
+    }
+
+    #[test]
+    fn text_fields_edit_at_the_caret() {
+        let mut form = Form::new(
+            FormKind::NewLicense,
+            "t",
+            "go",
+            vec![Field::text("po", "PO", "PO-17", "")],
+        );
+        form.key(key(KeyCode::Home));
+        form.key(key(KeyCode::Char('X')));
+        form.key(key(KeyCode::End));
+        form.key(key(KeyCode::Left));
+        form.key(key(KeyCode::Backspace));
+        assert_eq!(form.value("po"), "XPO-7");
+        form.key(KeyEvent::new(
+            KeyCode::Char('w'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ));
+        assert_eq!(form.value("po"), "7");
     }
 }

@@ -64,6 +64,8 @@ pub enum Command {
     Open,
     OpenTeachers,
     NewBatch,
+    EditBatch,
+    EditOrder,
     CycleOrderStatus,
     CycleInventoryType,
     ToggleLicense,
@@ -123,7 +125,7 @@ impl Command {
     pub fn permission(self) -> Option<Permission> {
         match self {
             Command::Revoke | Command::Undo => Some(Permission::ManageSeats),
-            Command::NewBatch => Some(Permission::ManageCodes),
+            Command::NewBatch | Command::EditBatch => Some(Permission::ManageCodes),
             Command::ToggleLicense => Some(Permission::ToggleLicense),
             Command::RequestLicense | Command::Renew => Some(Permission::SubmitRequest),
             Command::Approve | Command::Reject => Some(Permission::DecideRequest),

@@ -30,7 +30,10 @@ mod validate;
 mod views;
 
 use bulk::{on_bulk, open_revoke};
-pub use forms::{batch_form, decision_form, export_form, new_license_form, renewal_form};
+pub use forms::{
+    batch_form, batch_options_form, decision_form, edit_order_form, export_form, new_license_form,
+    renewal_form,
+};
 use input::{export, set_filter, text_input};
 pub use inventory::decide_blocked;
 pub use palette::{Candidate, Verb, candidates as palette_candidates};
@@ -468,6 +471,8 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::OpenTeachers => return goto::inventory_teachers(app),
         Command::NewBatch => codes::open_batch_form(app),
+        Command::EditBatch => codes::open_batch_options(app),
+        Command::EditOrder => inventory::open_edit_order(app),
         Command::CycleOrderStatus => return inventory::cycle_order_status(app),
         Command::CycleInventoryType => return inventory::cycle_inventory_type(app),
         Command::ToggleLicense => inventory::toggle(app),

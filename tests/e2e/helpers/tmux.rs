@@ -70,15 +70,20 @@ impl Tmux {
     /// Waits until the screen shows `text`, and returns the screen. Blocks
     /// the thread: from async code, call it inside `block_in_place`.
     pub fn wait_for(&self, text: &str) -> String {
+        self.wait_for_any(&[text])
+    }
+
+    /// Waits until the screen shows one of `texts`, and returns the screen.
+    pub fn wait_for_any(&self, texts: &[&str]) -> String {
         let started = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if texts.iter().any(|text| screen.contains(text)) {
                 return screen;
             }
             assert!(
                 started.elapsed() < PATIENCE,
-                "'{text}' never appeared; the screen was:\n{screen}"
+                "none of {texts:?} appeared; the screen was:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -4,8 +4,8 @@
 use reqwest::Method;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::codes::{
-    Code, CodeBatch, CodeBatchDetail, CodeQuery, ExportFormat, ExportQuery, NewCodeBatch,
-    PageQuery, Redeem, Redemption,
+    Code, CodeBatch, CodeBatchDetail, CodeBatchPatch, CodeQuery, ExportFormat, ExportQuery,
+    NewCodeBatch, PageQuery, Redeem, Redemption,
 };
 
 use super::ApiClient;
@@ -45,6 +45,22 @@ impl ApiClient {
         self.post(
             &format!("/v1/licenses/{license_id}/code-batches"),
             batch,
+            key,
+        )
+        .await
+    }
+
+    /// Changes a batch's options after its codes were created.
+    pub async fn patch_code_batch(
+        &self,
+        batch_id: i64,
+        patch: &CodeBatchPatch,
+        key: &str,
+    ) -> Result<CodeBatch, ClientError> {
+        self.mutate(
+            Method::PATCH,
+            &format!("/v1/code-batches/{batch_id}"),
+            Some(patch),
             key,
         )
         .await

@@ -81,13 +81,9 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?
             .to_str()
             .map_err(|_| ApiError::unauthorized("the Authorization header is not readable"))?;
-        let secret = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
-            })?;
+        let secret = bearer_secret(header).ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+        })?;
         let row: Option<(i64, String, String, i64, String, i64)> = crate::db::query_as(
             "SELECT t.id, t.name, t.role, t.org_id, o.path, \
              (SELECT seq FROM audit_head WHERE id = 1) FROM tokens t \
@@ -110,5 +106,28 @@ impl FromRequestParts<AppState> for Auth {
             scope: Scope::new(&org_path)?,
             feed_head,
         })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme name
+/// is case-insensitive (RFC 7235 section 2.1), so `bearer x` is accepted.
+fn bearer_secret(header: &str) -> Option<&str> {
+    let (scheme, secret) = header.trim().split_once(char::is_whitespace)?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    use super::bearer_secret;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_the_token_is_required() {
+        for header in ["Bearer abc", "bearer abc", "BEARER  abc ", " Bearer\tabc"] {
+            assert_eq!(bearer_secret(header), Some("abc"), "{header:?}");
+        }
+        for header in ["Basic abc", "Bearer", "Bearer   ", "Bearerabc", ""] {
+            assert_eq!(bearer_secret(header), None, "{header:?}");
+        }
     }
 }

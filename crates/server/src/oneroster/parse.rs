@@ -347,10 +347,11 @@ impl Table {
             )));
         }
         let mut rows = Vec::new();
+        let mut lines = LineCounter::new(text);
         for record in reader.records() {
             match record {
                 Ok(record) => {
-                    let line = record.position().map_or(0, |p| p.line());
+                    let line = record.position().map_or(0, |p| lines.at(p.byte()));
                     let fields = ALL_COLUMNS
                         .iter()
                         .map(|c| {
@@ -364,7 +365,7 @@ impl Table {
                     rows.push(Row { line, fields });
                 }
                 Err(error) => {
-                    let line = error.position().map_or(0, |p| p.line());
+                    let line = error.position().map_or(0, |p| lines.at(p.byte()));
                     let reason = match error.kind() {
                         csv::ErrorKind::UnequalLengths {
                             expected_len, len, ..
@@ -380,6 +381,47 @@ impl Table {
             }
         }
         Ok(Table { columns, rows })
+    }
+}
+
+/// Physical line numbers from byte offsets. The csv reader's own line
+/// count is one short in CRLF files, so lines are counted here, in one pass
+/// over the text as the reader moves forward.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the reader says starts at byte `offset`
+    /// (offsets only move forward). With CRLF endings the reader's offset
+    /// can fall on the terminator's `\n`; a record never starts with a line
+    /// break, so those are stepped over first.
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset > self.byte {
+            let newlines = self.text[self.byte..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.byte = offset;
+        }
+        self.line
     }
 }
 
@@ -738,6 +780,35 @@ mod tests {
         assert_eq!(user.status, UserStatus::Active);
         assert_eq!(roster.users_mode, FileMode::Bulk);
         assert_eq!(roster.orgs_mode, FileMode::Absent);
+    }
+
+    #[test]
+    fn line_numbers_are_physical_lines_with_crlf_endings_too() {
+        for newline in ["\n", "\r\n"] {
+            let users = [
+                "sourcedId,status,enabledUser,orgSourcedIds,role,username,givenName,familyName,email",
+                "u1,,true,o1,student,a,Ann,Lee,ann@example.org",
+                "\"u5\",,true,o1,student,\"multi",
+                "line\",Cy,Lee,cy@example.org",
+                "u1,,true,o1,student,b,Bo,Lee,bo@example.org",
+                "u2,gone,maybe,,wizard,c,,Lee,nope",
+            ]
+            .join(newline);
+            let manifest = MANIFEST_USERS.replace('\n', newline);
+            let roster = parse(&files(&[
+                ("manifest.csv", manifest.as_str()),
+                ("users.csv", users.as_str()),
+            ]))
+            .unwrap();
+            let lines: Vec<u64> = roster.bad_rows.iter().map(|r| r.line).collect();
+            // The quoted field spans lines 3-4: the next rows are on 5 and 6.
+            assert_eq!(lines, vec![5, 6], "{newline:?}: {:?}", roster.bad_rows);
+            assert!(
+                roster.bad_rows[0].reason.contains("first on line 2"),
+                "{:?}",
+                roster.bad_rows[0]
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod concurrency;
 mod demo;
 mod feed;
 mod fuzz_bodies;
+mod hostile;
 mod insights;
 mod oneroster;
 mod requests;

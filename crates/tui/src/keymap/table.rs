@@ -354,6 +354,22 @@ pub(super) const TABLE: &[Row] = &[
         "n",
     ),
     (
+        Command::EditBatch,
+        "edit_batch",
+        "change the batch's options",
+        Scope::Panes(CODES),
+        true,
+        "E",
+    ),
+    (
+        Command::EditOrder,
+        "edit_order",
+        "the order's details (Edit Order): facts, comments, Active License",
+        Scope::Panes(INVENTORY),
+        false,
+        "E",
+    ),
+    (
         Command::CycleOrderStatus,
         "order_status",
         "next order status filter",

@@ -62,6 +62,15 @@ pub fn spawn(api: ApiClient, send: impl Fn(Action) + Send + 'static, effect: Eff
                 send(Action::Codes(CodesAction::BatchCreated(result)));
             });
         }
+        Effect::PatchBatch { batch_id, patch } => {
+            tokio::spawn(async move {
+                let result = api
+                    .patch_code_batch(batch_id, &patch, &new_idempotency_key())
+                    .await
+                    .map_err(text);
+                send(Action::Codes(CodesAction::BatchUpdated(result)));
+            });
+        }
         Effect::ExportBatch {
             batch_id,
             format,

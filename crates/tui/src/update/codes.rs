@@ -79,6 +79,20 @@ pub(super) fn switch_license(app: &mut App, forward: bool) -> Vec<Effect> {
 }
 
 /// `n`: the form to generate an activation-code batch.
+/// `E` on a batch: its options, to change (`PATCH /v1/code-batches/{id}`).
+pub(super) fn open_batch_options(app: &mut App) {
+    match app.codes.selected_batch().cloned() {
+        Some(batch) => {
+            app.dialog = Some(Dialog::Form(super::forms::batch_options_form(&batch)));
+        }
+        None => notify(
+            app,
+            "edit batch: pick a batch on the Batches tab first".into(),
+            true,
+        ),
+    }
+}
+
 pub(super) fn open_batch_form(app: &mut App) {
     let Some(license) = app
         .codes
@@ -202,6 +216,17 @@ pub(super) fn on_codes(app: &mut App, action: CodesAction) -> Vec<Effect> {
             let mut effects = reload(app);
             effects.extend(resync(app));
             effects
+        }
+        CodesAction::BatchUpdated(result) => {
+            let batch = result.as_ref().ok().cloned();
+            let text = result.map(|b| format!("saved the options of batch {}", b.id));
+            if super::validate::answered(app, text, |k| matches!(k, FormKind::BatchOptions { .. }))
+                && let Some(batch) = batch
+                && let Some(slot) = app.codes.batches.iter_mut().find(|b| b.id == batch.id)
+            {
+                *slot = batch;
+            }
+            Vec::new()
         }
         CodesAction::Exported(result) => {
             app.codes.exporting = false;

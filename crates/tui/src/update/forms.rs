@@ -4,6 +4,7 @@
 use chrono::Days;
 use crossterm::event::KeyEvent;
 use seatdesk_core::InventoryType;
+use seatdesk_core::api::codes::CodeBatch;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::requests::LicenseRequest;
 
@@ -52,6 +53,146 @@ fn dash(text: &str) -> &str {
 
 /// The path prompt of an export, with `~/seatdesk-batch-<id>.xlsx` (or the
 /// export directory without a home) filled in.
+/// The seed's Edit Order window for `license`: what the order says, who
+/// it came from and went to, the comments of the request it came from
+/// (when the Requests tab has loaded it), its products (courses); only
+/// Active License can change, and only for a token that may toggle it.
+pub fn edit_order_form(app: &App, license: &License) -> Form {
+    let label = |account: i64| {
+        app.accounts
+            .iter()
+            .find(|(id, _)| *id == account)
+            .map_or_else(|| format!("account {account}"), |(_, l)| l.clone())
+    };
+    let assigned_by = license
+        .parent_license_id
+        .and_then(|p| app.find_license(p))
+        .map_or_else(
+            || "the catalogue's seller (no parent order)".to_string(),
+            |parent| {
+                format!(
+                    "{} (order {})",
+                    label(parent.account_id),
+                    parent.order_number
+                )
+            },
+        );
+    let request = app
+        .inventory
+        .requests
+        .iter()
+        .find(|r| r.result_license_id == Some(license.id) || r.license_id == Some(license.id));
+    let live = matches!(
+        license.status,
+        seatdesk_core::LicenseStatus::Active | seatdesk_core::LicenseStatus::Depleted
+    );
+    let may_toggle = license.status != seatdesk_core::LicenseStatus::Requested
+        && app.blocked(crate::keymap::Command::ToggleLicense).is_none();
+    let mut fields = vec![
+        Field::note(&format!("Order Number: {}", license.order_number)),
+        Field::note(&format!(
+            "Purchase Order: {}",
+            dash(&license.purchase_order)
+        )),
+        Field::note(&format!(
+            "Order Status: {} ({})",
+            license.status,
+            match license.standing {
+                seatdesk_core::seats::DateStanding::InGrace => "in its grace period",
+                seatdesk_core::seats::DateStanding::Lapsed => "past its grace period",
+                seatdesk_core::seats::DateStanding::NotStarted => "not started",
+                _ => "in date",
+            }
+        )),
+        Field::note(&format!("Assigned By: {assigned_by}")),
+        Field::note(&format!("Assigned To: {}", label(license.account_id))),
+        Field::note(&format!(
+            "Teacher Code: {}",
+            license.teacher_code.as_deref().unwrap_or("-")
+        )),
+        Field::note(&format!(
+            "Inventory Type: {}",
+            crate::app::inventory_type_label(license.inventory_type, true)
+        )),
+        Field::note(&format!(
+            "Start Date: {}   Finish Date: {}   Grace: {} days",
+            license.start_date, license.finish_date, license.grace_days
+        )),
+        Field::note(&format!(
+            "Seats: {} purchased, {} used, {} available; Students: {}",
+            license.seats.purchased,
+            license.seats.consumed,
+            license.seats_available,
+            license.students
+        )),
+    ];
+    fields.push(if may_toggle {
+        Field::check("active", "Active License", live)
+    } else {
+        Field::fixed("Active License", live)
+    });
+    fields.push(Field::note(&format!(
+        "Requester Comments: {}",
+        request.map_or("-", |r| dash(&r.comments))
+    )));
+    fields.push(Field::note(&format!(
+        "Approval Comments: {}",
+        request.map_or("-", |r| dash(&r.approval_comments))
+    )));
+    fields.push(Field::note(&format!(
+        "Products Information: {} ({}){}",
+        license.product_name,
+        license.product_sku,
+        if license.courses.is_empty() {
+            String::new()
+        } else {
+            format!("; courses: {}", license.courses.join(", "))
+        }
+    )));
+    Form::new(
+        FormKind::EditOrder {
+            license_id: license.id,
+        },
+        &format!("Edit Order {}", license.order_number),
+        "Save",
+        fields,
+    )
+}
+
+/// The options of batch `batch`, as the seed's User Activation Codes
+/// window shows them once the codes exist: the counts are fixed, the
+/// checkboxes can change (`PATCH /v1/code-batches/{id}`).
+pub fn batch_options_form(batch: &CodeBatch) -> Form {
+    let o = &batch.options;
+    Form::new(
+        FormKind::BatchOptions { batch_id: batch.id },
+        &format!("Batch {} options", batch.id),
+        "Save",
+        vec![
+            Field::note(&format!(
+                "{} codes x {} user(s), {} days; created by {} on {}",
+                batch.code_count,
+                batch.users_per_code,
+                batch.duration_days,
+                batch.created_by,
+                batch.created_at.format("%Y-%m-%d")
+            )),
+            Field::check("enable_benchmark", "Enable Benchmark", o.enable_benchmark),
+            Field::check(
+                "enable_exercises",
+                "Enable Creative and Validation Exercises",
+                o.enable_exercises,
+            ),
+            Field::check("enable_badges", "Enable Badges Assignment", o.enable_badges),
+            Field::check(
+                "require_teacher_link",
+                "The student must be linked to a teacher before starting the course",
+                o.require_teacher_link,
+            ),
+        ],
+    )
+}
+
 pub fn export_form(app: &App, batch_id: i64) -> Form {
     let name = format!("seatdesk-batch-{batch_id}.xlsx");
     let default = match &app.home {

@@ -117,6 +117,43 @@ pub(super) fn switch_tab(app: &mut App) -> Vec<Effect> {
 }
 
 /// `a`: asks before activating or deactivating the selected license.
+/// `E` on a license: the seed's Edit Order window.
+pub(super) fn open_edit_order(app: &mut App) {
+    let license = (app.inventory.tab == InventoryTab::Licenses)
+        .then(|| app.inventory.selected().cloned())
+        .flatten();
+    match license {
+        Some(license) => {
+            app.dialog = Some(Dialog::Form(super::forms::edit_order_form(app, &license)));
+        }
+        None => notify(
+            app,
+            "edit order: pick a license on the Licenses tab".into(),
+            true,
+        ),
+    }
+}
+
+/// Save in the Edit Order window: Active License is the one thing the API
+/// changes; a change goes through the same confirmation as `a`.
+pub(super) fn save_edit_order(app: &mut App, form: &crate::form::Form, license_id: i64) {
+    let Some(license) = app.find_license(license_id).cloned() else {
+        return notify(app, "the order is no longer listed".into(), true);
+    };
+    let live = matches!(
+        license.status,
+        LicenseStatus::Active | LicenseStatus::Depleted
+    );
+    if form.field("active").is_none() || form.checked("active") == live {
+        return notify(
+            app,
+            format!("order {}: nothing changed", license.order_number),
+            false,
+        );
+    }
+    toggle(app);
+}
+
 pub(super) fn toggle(app: &mut App) {
     if app.inventory.tab != InventoryTab::Licenses {
         return notify(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use seatdesk_core::InventoryType;
-use seatdesk_core::api::codes::{ExportFormat, NewCodeBatch};
+use seatdesk_core::api::codes::{CodeBatchPatch, ExportFormat, NewCodeBatch};
 use seatdesk_core::api::requests::{NewLicenseRequest, NewRenewal, NewRequest};
 
 use super::forms::product_options;
@@ -121,6 +121,17 @@ fn validate(app: &App, form: &mut Form) -> Option<Effect> {
             }
             Effect::CreateBatch { license_id, batch }
         }
+        // Saved without validation (see `submit`): nothing to check.
+        FormKind::EditOrder { .. } => return None,
+        FormKind::BatchOptions { batch_id } => Effect::PatchBatch {
+            batch_id,
+            patch: CodeBatchPatch {
+                enable_benchmark: Some(form.checked("enable_benchmark")),
+                enable_exercises: Some(form.checked("enable_exercises")),
+                enable_badges: Some(form.checked("enable_badges")),
+                require_teacher_link: Some(form.checked("require_teacher_link")),
+            },
+        },
         FormKind::Export { batch_id } => {
             let typed = form.value("path");
             let lower = typed.to_lowercase();
@@ -229,11 +240,16 @@ pub(super) fn submit(app: &mut App, mut form: Form) -> Vec<Effect> {
         app.dialog = Some(Dialog::Form(form));
         return Vec::new();
     }
+    if let FormKind::EditOrder { license_id } = form.kind {
+        super::inventory::save_edit_order(app, &form, license_id);
+        return Vec::new();
+    }
     let effect = validate(app, &mut form);
     let Some(effect) = effect else {
         // Straight to the first thing to fix.
         if let Some(at) = form.fields.iter().position(|f| f.error.is_some()) {
             form.focus = at;
+            form.caret = usize::MAX;
         }
         app.dialog = Some(Dialog::Form(form));
         return Vec::new();

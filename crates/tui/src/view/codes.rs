@@ -74,7 +74,7 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let export_blocked = (v.tab == CodeTab::Batches)
         .then(|| app.lacks(Permission::ManageCodes))
         .flatten();
-    let hints = vec![
+    let mut hints = vec![
         Hint::new(app, Command::NextTab, "kind"),
         Hint::new(app, Command::NewBatch, "new batch"),
         Hint::new(
@@ -89,6 +89,9 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         .or_blocked(export_blocked),
         Hint::new(app, Command::Filter, "filter"),
     ];
+    if v.tab == CodeTab::Batches {
+        hints.push(Hint::new(app, Command::EditBatch, "options"));
+    }
     let mut lines = vec![
         Line::from(head),
         Line::from(Span::styled(about, app.theme.dim())),

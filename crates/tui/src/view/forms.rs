@@ -59,10 +59,11 @@ fn form_lines(app: &App, form: &Form) -> (Vec<Line<'static>>, usize) {
                 let mut spans = vec![
                     Span::raw(marker),
                     Span::styled(format!("{:<pad$} ", field.label), label_style),
-                    Span::raw(value.clone()),
                 ];
                 if focused {
-                    spans.push(Span::raw("_"));
+                    spans.extend(super::caret_spans(value, form.caret));
+                } else {
+                    spans.push(Span::raw(value.clone()));
                 }
                 if value.is_empty() && !placeholder.is_empty() {
                     spans.push(Span::styled(format!(" ({placeholder})"), app.theme.dim()));

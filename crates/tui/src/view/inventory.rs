@@ -89,6 +89,7 @@ fn info_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             Hint::new(app, Command::RequestLicense, "new"),
             // Last: the first to go when the line is too narrow.
             Hint::new(app, Command::OpenTeachers, "teachers"),
+            Hint::new(app, Command::EditOrder, "order"),
         ],
         InventoryTab::Requests => {
             let own = crate::update::decide_blocked(app)

@@ -345,3 +345,92 @@ fn messages_expire_and_a_lost_server_shows_within_a_probe() {
     assert!(screen.contains("OFFLINE: cached data"), "{screen}");
     assert!(screen.contains("OFFLINE, last synced"), "{screen}");
 }
+
+#[test]
+fn the_edit_order_window_shows_the_order_and_changes_only_active_license() {
+    let mut app = app((80, 24));
+    cmd(&mut app, Command::GoPane(Pane::Inventory.index()));
+    let generation = app.inventory.generation;
+    helpers::inventory_page(&mut app, generation, helpers::inventory());
+    let license = app.inventory.rows[0].clone();
+    cmd(&mut app, Command::EditOrder);
+    let Some(Dialog::Form(form)) = &app.dialog else {
+        panic!("{:?}", app.dialog)
+    };
+    let labels: Vec<&str> = form.fields.iter().map(|f| f.label.as_str()).collect();
+    let has = |text: &str| labels.iter().any(|l| l.contains(text));
+    assert!(
+        has(&format!("Order Number: {}", license.order_number)),
+        "{labels:?}"
+    );
+    assert!(has("Assigned To: Lincoln USD / Main (PA-1)"), "{labels:?}");
+    assert!(has("Requester Comments:") && has("Approval Comments:"));
+    assert!(has("Products Information:"));
+    // Saved unchanged: nothing is sent.
+    assert!(run(&mut app, Action::Submit).is_empty());
+    assert!(app.dialog.is_none());
+    assert_message(&app, "nothing changed");
+    // Active License unticked: the deactivation confirmation of `a`.
+    cmd(&mut app, Command::EditOrder);
+    key(&mut app, KeyCode::Char(' '));
+    run(&mut app, Action::Submit);
+    assert!(
+        matches!(
+            &app.dialog,
+            Some(Dialog::Confirm {
+                confirm: seatdesk_tui::app::Confirmed::SetLicenseActive { active: false, license_id },
+                ..
+            }) if *license_id == license.id
+        ),
+        "{:?}",
+        app.dialog
+    );
+}
+
+#[test]
+fn a_reporter_sees_the_order_but_cannot_tick_active_license() {
+    let mut app = helpers::app_with(
+        (80, 24),
+        false,
+        seatdesk_core::Role::Reporter,
+        seatdesk_tui::keymap::KeyMap::default(),
+    );
+    cmd(&mut app, Command::GoPane(Pane::Inventory.index()));
+    let generation = app.inventory.generation;
+    helpers::inventory_page(&mut app, generation, helpers::inventory());
+    cmd(&mut app, Command::EditOrder);
+    let Some(Dialog::Form(form)) = &app.dialog else {
+        panic!("{:?}", app.dialog)
+    };
+    assert!(form.field("active").is_none(), "read-only for a reporter");
+}
+
+#[test]
+fn csv_from_the_tui_defuses_spreadsheet_formulas_and_quotes_by_the_csv_writer() {
+    let mut app = app((80, 24));
+    let mut snapshot = helpers::snapshot();
+    snapshot.claims[0].user_name = "=HYPERLINK(\"http://x\",\"a, b\")".into();
+    snapshot.claims[0].user_email = "@evil.test".into();
+    run(
+        &mut app,
+        Action::Sync(SyncAction::Loaded(Box::new(snapshot))),
+    );
+    cmd(&mut app, Command::GoPane(Pane::Claims.index()));
+    let effects = cmd(&mut app, Command::Export);
+    let [Effect::Export { csv, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), app.claims_view.rows.len());
+    let evil = rows
+        .iter()
+        .find(|r| r.get(4) == Some("'@evil.test"))
+        .expect("the email is defused");
+    assert_eq!(evil.get(3), Some("'=HYPERLINK(\"http://x\",\"a, b\")"));
+    // Numbers keep their form.
+    assert!(
+        rows.iter()
+            .all(|r| r.get(0).unwrap().parse::<i64>().is_ok())
+    );
+}

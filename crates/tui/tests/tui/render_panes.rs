@@ -231,6 +231,25 @@ fn batch_form_and_its_errors() {
 }
 
 #[test]
+fn edit_order_window() {
+    each_size("edit_order", |app| {
+        inventory(app);
+        cmd(app, Command::EditOrder);
+    });
+}
+
+#[test]
+fn batch_options_form() {
+    each_size("batch_options_form", |app| {
+        cmd(app, Command::GoPane(Pane::Codes.index()));
+        cmd(app, Command::PrevTab);
+        answer_codes(app, CodesData::Batches(helpers::batches(1)));
+        cmd(app, Command::EditBatch);
+        keys(app, &[KeyCode::Tab, KeyCode::Char(' ')]);
+    });
+}
+
+#[test]
 fn export_prompt() {
     each_size("export_prompt", |app| {
         cmd(app, Command::GoPane(Pane::Codes.index()));

@@ -260,6 +260,25 @@ async fn inventory_codes_requests_and_triage_against_a_real_server() {
     h.until("the second export", |a| !a.codes.exporting).await;
     assert!(h.message().contains("already exists"), "{}", h.message());
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // The batch's options change after its codes exist (PATCH), and a
+    // reload from the server shows the change.
+    let benchmark = batch.options.enable_benchmark;
+    h.cmd(Command::EditBatch);
+    h.key(KeyCode::Char(' '));
+    h.act(Action::Submit);
+    h.until("the options saved", |a| a.dialog.is_none()).await;
+    assert!(h.message().contains("saved the options"), "{}", h.message());
+    h.cmd(Command::Refresh);
+    h.until("the batches again", |a| !a.codes.loading).await;
+    let saved = h
+        .app
+        .codes
+        .batches
+        .iter()
+        .find(|b| b.id == batch.id)
+        .unwrap();
+    assert_eq!(saved.options.enable_benchmark, !benchmark);
+    assert_eq!(saved.code_count, batch.code_count);
 
     // The access check of a user who holds a seat.
     let claim = h
