@@ -151,6 +151,22 @@ pub fn unusable_reason(license: &License) -> Option<String> {
     }
 }
 
+/// Appends the SQL form of [`unusable_reason`] finding nothing, seat
+/// counts aside (callers take seats with the conditional UPDATE, which is
+/// the seat-limit check): the license aliased `alias` is stored active (or
+/// depleted), has started and is not past grace on `today`.
+pub fn push_usable(sql: &mut Sql, alias: &str, today: NaiveDate) {
+    let today = today.to_string();
+    sql.push(&format!(
+        "{alias}.status IN ('{}', '{}') AND {alias}.start_date <= ",
+        LicenseStatus::Active.as_str(),
+        LicenseStatus::Depleted.as_str()
+    ))
+    .bind(today.clone())
+    .push(&format!(" AND {alias}.grace_until >= "))
+    .bind(today);
+}
+
 /// Dates the API stores: four-digit years keep the text comparisons on
 /// stored dates right and date arithmetic far from overflow.
 pub fn check_date(name: &str, date: NaiveDate) -> Result<(), String> {
