@@ -131,6 +131,19 @@ pub struct ServeArgs {
     /// Seat usage (percent of purchased) at which a pool is reported nearly full.
     #[arg(long, default_value_t = 90.0)]
     pub alert_usage_percent: f64,
+    /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 30, env = "SEATDESK_SHUTDOWN_GRACE")]
+    pub shutdown_grace: u64,
+    /// Log lines on stderr: `text` (coloured only on a terminal) or `json`
+    /// (one object per line, for log shippers). `RUST_LOG` sets the level.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "SEATDESK_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -118,6 +118,7 @@ mod tests {
             status,
             detail: "d".into(),
             errors: vec![],
+            request_id: None,
         })
         .into()
     }

@@ -7,16 +7,11 @@ use anyhow::Context;
 use seatdesk_core::api::alerts::AlertThresholds;
 use seatdesk_server::{AppState, Db, ServerConfig};
 
-use crate::cli::ServeArgs;
+use crate::cli::{LogFormat, ServeArgs};
 use crate::paths::default_db_url;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(args.log_format);
     let url = args.db.unwrap_or_else(default_db_url);
     let db = Db::connect(&url)
         .await
@@ -42,13 +37,65 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "alert thresholds: {}",
         problems.join("; ")
     );
-    let mut server = seatdesk_server::spawn(AppState::new(db, config), args.listen)
+    let mut server = seatdesk_server::spawn(AppState::new(db.clone(), config), args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(url = %server.url(), database = %url, "seatdesk server listening");
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-        _ = &mut server.handle => {}
+        why = stop_signal() => tracing::info!(
+            signal = why?,
+            grace_seconds = args.shutdown_grace,
+            "shutting down: no new connections; finishing the requests in flight"
+        ),
+        _ = &mut server.handle => return Ok(ExitCode::FAILURE),
     }
-    Ok(ExitCode::SUCCESS)
+    let finished = server
+        .shutdown(Duration::from_secs(args.shutdown_grace))
+        .await;
+    db.pool.close().await;
+    if finished {
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        tracing::warn!("requests still running after the grace period were cut off");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Logs to stderr: text (coloured only on a terminal) or JSON lines, one
+/// object per event with its fields at the top level (the access line has
+/// request_id, method, route, status, latency_ms and actor).
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal as _;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what systemd and
+/// container runtimes send); names the one that came.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map(|()| "interrupt").map_err(Into::into),
+            _ = term.recv() => Ok("terminate"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("interrupt")
+    }
 }

@@ -5,7 +5,7 @@
 //! the user's home); `seatdesk serve` as a child process for the tests that
 //! kill it; and tmux for what only a terminal shows.
 
-mod process;
+pub mod process;
 pub mod tmux;
 
 pub use process::{Running, ServerProcess, cli_token, free_port, post_ok};

@@ -13,5 +13,7 @@ mod cli_listings;
 mod cli_triage;
 mod demo_cli;
 mod faults;
+mod logs;
 mod offline;
+mod shutdown;
 mod tui_e2e;

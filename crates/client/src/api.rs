@@ -404,6 +404,7 @@ fn problem_error(status: StatusCode, text: &str) -> ClientError {
         status: status.as_u16(),
         detail: text.chars().take(300).collect(),
         errors: Vec::new(),
+        request_id: None,
     });
     if status == StatusCode::UNAUTHORIZED {
         ClientError::Unauthorized(problem)

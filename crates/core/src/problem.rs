@@ -17,6 +17,12 @@ pub struct Problem {
     /// Per-field or per-item explanations, when there are several.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// The id of the request that failed, also in the `X-Request-Id` header
+    /// and the server's log line for it.
+    /// (Boxed: clients carry problems inside their error types, kept small.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub request_id: Option<Box<str>>,
 }
 
 /// The stable `type` suffixes (after `urn:seatdesk:problem:`).
@@ -49,7 +55,7 @@ impl Problem {
 }
 
 /// One line: `Title (status): detail`, then any per-item explanations the
-/// detail does not already say. A 422 with one field carries the same text
+/// detail does not already say, and for a server fault the request's id. A 422 with one field carries the same text
 /// in `detail` and `errors`, and a non-JSON answer may span lines.
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,6 +69,10 @@ impl std::fmt::Display for Problem {
             if !error.is_empty() && error != detail {
                 write!(f, "; {error}")?;
             }
+        }
+        // A server fault is looked up in the server's log by this id.
+        if let Some(id) = self.request_id.as_deref().filter(|_| self.status >= 500) {
+            write!(f, " [request {id}]")?;
         }
         Ok(())
     }
@@ -84,6 +94,7 @@ mod tests {
             status,
             detail: detail.into(),
             errors: errors.iter().map(|e| e.to_string()).collect(),
+            request_id: None,
         }
     }
 

@@ -112,6 +112,8 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            // Added on the way out by `http::request_log`.
+            request_id: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod hostile;
+pub mod request_log;
 pub mod retry;
 
 use axum::extract::{FromRequest, FromRequestParts};

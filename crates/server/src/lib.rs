@@ -101,6 +101,8 @@ pub fn app(state: AppState) -> Router {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub handle: tokio::task::JoinHandle<()>,
+    /// Starts a graceful shutdown when sent to (see [`RunningServer::shutdown`]).
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The webhook worker; aborted with the server.
     pub worker: tokio::task::JoinHandle<()>,
     /// The alert sweeper; aborted with the server.
@@ -118,6 +120,20 @@ impl RunningServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// Stops accepting connections and lets the requests in flight finish,
+    /// for at most `grace`; then stops the background workers. True when
+    /// everything in flight finished in time (else it was cut off).
+    pub async fn shutdown(mut self, grace: Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let finished = tokio::time::timeout(grace, &mut self.handle).await.is_ok();
+        if !finished {
+            self.handle.abort();
+        }
+        finished
+    }
 }
 
 /// Binds `listen` (use port 0 for an ephemeral port) and serves in a task.
@@ -127,14 +143,25 @@ pub async fn spawn(state: AppState, listen: SocketAddr) -> std::io::Result<Runni
     let worker = tokio::spawn(webhooks::run_worker(state.clone()));
     let sweeper = tokio::spawn(alerts::sweep::run_sweeper(state.clone()));
     let router = app(state);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).await {
+        let signal = async move {
+            // Only an explicit stop: dropping the handle leaves it serving.
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(signal)
+            .await
+        {
             tracing::error!(%error, "server stopped");
         }
     });
     Ok(RunningServer {
         addr,
         handle,
+        stop: Some(stop),
         worker,
         sweeper,
     })

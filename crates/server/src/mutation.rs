@@ -123,10 +123,11 @@ where
             return replay(&mut tx, auth.token_id, key, &fingerprint).await;
         }
     }
-    let request_id = key
-        .0
-        .clone()
-        .unwrap_or_else(|| format!("req-{}", crate::tokens::new_secret()[3..19].to_lowercase()));
+    // The audit events carry the id the answer and the access log carry.
+    let request_id = key.0.clone().unwrap_or_else(|| {
+        crate::http::request_log::current_id()
+            .unwrap_or_else(|| format!("req-{}", crate::tokens::new_secret()[3..19].to_lowercase()))
+    });
     let mut w = Work {
         tx,
         actor: auth.actor(),

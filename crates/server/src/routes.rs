@@ -100,6 +100,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::http::hostile::refuse_nul,
         ))
+        // Outermost but for panics: every answer, refusals included, carries
+        // the request's id and is logged once.
+        .layer(axum::middleware::from_fn(
+            crate::http::request_log::request_log,
+        ))
         // A bug must still answer problem+json, not drop the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

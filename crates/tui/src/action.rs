@@ -23,7 +23,7 @@ use crate::keymap::Command;
 pub enum Action {
     /// A command from the key map or the palette.
     Run(Command),
-    /// A key typed while a text field (filter, palette, REVOKE prompt) has focus.
+    /// A key typed while a text field (filter, palette, confirmation) has focus.
     Text(KeyEvent),
     /// Text pasted into the terminal (bracketed paste), whole.
     Paste(String),

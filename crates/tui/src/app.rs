@@ -332,7 +332,7 @@ pub enum Dialog {
         check_error: Option<String>,
         /// Rows the server's dry run refused, with the reason it gave.
         refusals: Vec<(i64, String)>,
-        /// What the user typed, when the word REVOKE is required.
+        /// What the user typed, when a confirmation word is required.
         typed: String,
         needs_word: bool,
     },
@@ -351,7 +351,7 @@ pub enum Dialog {
     },
 }
 
-/// Revocations above this many seats ask for the word REVOKE.
+/// Revocations above this many seats ask to type the seat count.
 pub const TYPE_TO_CONFIRM_OVER: usize = 50;
 /// Seat ids per revoke request.
 pub const CHUNK: usize = 500;

@@ -237,7 +237,7 @@ impl TeacherFilter {
 
 /// Whether `text` contains `lowered` (already lowercase) ignoring case,
 /// without allocating for ASCII text.
-fn contains_folded(text: &str, lowered: &str) -> bool {
+pub(crate) fn contains_folded(text: &str, lowered: &str) -> bool {
     if text.is_ascii() && lowered.is_ascii() {
         let (text, needle) = (text.as_bytes(), lowered.as_bytes());
         needle.is_empty()

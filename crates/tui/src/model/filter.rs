@@ -505,7 +505,9 @@ pub fn tier(claim: &Claim, query: &str) -> u8 {
                 .to_lowercase()
         })
         .collect();
-    let in_some_field = |w: &String| fields.iter().any(|f| f.to_lowercase().contains(w.as_str()));
+    // Ranking runs over up to RANK_MAX rows on the update thread: no
+    // allocation per field for ASCII text.
+    let in_some_field = |w: &String| fields.iter().any(|f| super::contains_folded(f, w));
     if !words.is_empty() && words.iter().all(in_some_field) {
         1
     } else {

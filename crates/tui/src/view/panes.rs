@@ -412,6 +412,8 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
         Col::text("Teacher", 8, 0),
         Col::text("Email", 10, 0),
         Col::fixed("Status", 0),
+        // The school the filter matches too (dropped first when narrow).
+        Col::text("School", 8, 3),
         Col::fixed("Redemption code", 2),
         Col::number("Students", 1),
     ];
@@ -433,6 +435,7 @@ pub fn teachers(app: &App, frame: &mut Frame, area: Rect) {
             c.user_name.to_string(),
             c.user_email.to_string(),
             c.status.as_str().to_string(),
+            c.org_name.to_string(),
             c.redemption_code.as_deref().unwrap_or("-").to_string(),
             c.students_assigned.to_string(),
         ];

@@ -426,9 +426,10 @@ async fn the_dashboard_shows_the_servers_figures_for_every_view_and_keeps_them_o
     h.until("the dashboard again", shown(DashboardQuery::default()))
         .await;
 
-    // The server goes away: a new start paints the cached figures.
-    server.handle.abort();
-    drop(server);
+    // The server goes away: a new start paints the cached figures. A
+    // shutdown, not an abort: aborting the accept loop leaves the client's
+    // kept-alive connection served.
+    server.shutdown(std::time::Duration::from_secs(5)).await;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let cache = h.runner.cache.clone();
     let mut offline = Harness {
