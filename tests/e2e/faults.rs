@@ -20,9 +20,8 @@ async fn fresh_db(backend: &str) -> (String, Option<tempfile::TempDir>) {
         )
     } else {
         let base = std::env::var(PG_ENV).unwrap();
-        sqlx::any::install_default_drivers();
         let name = format!("seatdesk_fault_{}_{}", std::process::id(), free_port());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
             .await
             .unwrap();
         sqlx::Executor::execute(
@@ -109,31 +108,31 @@ async fn seed_seats(
             .iter()
             .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@fault.example', 'User{i}', 'Fault', 'teacher', '', 'active', 1, 1)"))
             .collect();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        seatdesk_server::db::query(format!(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) VALUES {}",
             values.join(", ")
-        )))
-        .execute(&mut *tx.tx)
+        ))
+        .execute(&mut tx.tx)
         .await
         .unwrap();
     }
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    seatdesk_server::db::query(format!(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, updated_at) \
          SELECT {license_id}, id, 'pending', 'seed', 1, 'seed', 1 FROM users WHERE email LIKE '%-{tag}@fault.example'"
-    )))
-    .execute(&mut *tx.tx)
+    ))
+    .execute(&mut tx.tx)
     .await
     .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    seatdesk_server::db::query(format!(
         "UPDATE licenses SET seats_consumed = {n} WHERE id = {license_id}"
-    )))
-    .execute(&mut *tx.tx)
+    ))
+    .execute(&mut tx.tx)
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let ids: Vec<i64> = seatdesk_server::db::query_scalar(format!(
         "SELECT id FROM seats WHERE license_id = {license_id} ORDER BY id"
-    )))
+    ))
     .fetch_all(&db.pool)
     .await
     .unwrap();
@@ -144,30 +143,30 @@ async fn seed_seats(
 /// Every seat of the license is either revoked with exactly one revoke event,
 /// or untouched with none; the counter equals the live rows.
 async fn assert_consistent(db: &Db, license_id: i64) -> (i64, i64) {
-    let (revoked, pending): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let (revoked, pending): (i64, i64) = seatdesk_server::db::query_as(format!(
         "SELECT COALESCE(SUM(CASE WHEN status = 'revoked' THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM seats WHERE license_id = {license_id}"
-    )))
+    ))
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    let events: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let events: i64 = seatdesk_server::db::query_scalar(format!(
         "SELECT COUNT(*) FROM audit_events e JOIN seats s ON s.id = e.target_id \
          WHERE e.target_type = 'seat' AND e.action = 'seat.revoke' AND s.license_id = {license_id}"
-    )))
+    ))
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    let unevented: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let unevented: i64 = seatdesk_server::db::query_scalar(format!(
         "SELECT COUNT(*) FROM seats s WHERE s.license_id = {license_id} AND s.status = 'revoked' AND \
          (SELECT COUNT(*) FROM audit_events e WHERE e.target_type = 'seat' AND e.target_id = s.id AND e.action = 'seat.revoke') <> 1"
-    )))
+    ))
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    let consumed: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let consumed: i64 = seatdesk_server::db::query_scalar(format!(
         "SELECT seats_consumed FROM licenses WHERE id = {license_id}"
-    )))
+    ))
     .fetch_one(&db.pool)
     .await
     .unwrap();
@@ -292,7 +291,7 @@ async fn drop_pg(backend: &str, db_url: &str) {
     }
     let base = std::env::var(PG_ENV).unwrap();
     let (_, name) = db_url.rsplit_once('/').unwrap();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
         .await
         .unwrap();
     let _ = sqlx::Executor::execute(
@@ -379,11 +378,12 @@ async fn a_connection_dropped_mid_response_is_retried_without_applying_twice() {
             reply["done"], 50,
             "the retry gets the first answer, not 'already revoked'"
         );
-        let events: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'seat.revoke'")
-                .fetch_one(&db.pool)
-                .await
-                .unwrap();
+        let events: i64 = seatdesk_server::db::query_scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'seat.revoke'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
         assert_eq!(events, 50, "applied once");
         drop(server);
         db.pool.close().await;

@@ -74,7 +74,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     }))
     .await;
     let license_id = license["id"].as_i64().unwrap();
-    let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
+    let path: String = seatdesk_server::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
         .bind(org_id)
         .fetch_one(&db.pool)
         .await
@@ -92,7 +92,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     let mut seats = Vec::new();
     for (given, family) in people {
         let email = format!("{}@lincoln.test", given.to_lowercase());
-        let user: i64 = sqlx::query_scalar(
+        let user: i64 = seatdesk_server::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 'teacher', '', 'active', 1, 1) RETURNING id",
         )
@@ -115,7 +115,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     }
     // Cy Smith still has students: that revocation must be refused.
     let cy = seats[2].1;
-    sqlx::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
+    seatdesk_server::db::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
         .bind(cy)
         .execute(&db.pool)
         .await

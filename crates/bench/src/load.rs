@@ -196,11 +196,11 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
                 &[file.display().to_string(), args.threads.to_string(), tag],
             )),
         )?;
-        let revoked: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let revoked: i64 = seatdesk_server::db::query_scalar(format!(
             "SELECT COUNT(*) FROM seats WHERE status = 'revoked' AND license_id = \
              (SELECT license_id FROM seats WHERE id = {})",
             ids[0]
-        )))
+        ))
         .fetch_one(&bed.db.pool)
         .await?;
         anyhow::ensure!(

@@ -37,9 +37,8 @@ impl Scratch {
                 })
             }
             Some(base) => {
-                sqlx::any::install_default_drivers();
                 let name = format!("seatdesk_bench_{tag}_{}", std::process::id());
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base).await?;
                 sqlx::Executor::execute(
                     &mut conn,
                     AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
@@ -65,7 +64,7 @@ impl Scratch {
     /// Drops a PostgreSQL scratch database (its pools must be closed).
     pub async fn drop_database(&self) -> anyhow::Result<()> {
         if let Some((base, name)) = &self.pg {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base).await?;
             sqlx::Executor::execute(
                 &mut conn,
                 AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
@@ -155,19 +154,19 @@ pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Resul
     let org = bed.org;
     let path = format!("/{org}/");
     let mut tx = bed.db.begin_write().await?;
-    let account: i64 = sqlx::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, 1) RETURNING id")
+    let account: i64 = seatdesk_server::db::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, 1) RETURNING id")
         .bind(org)
         .bind(tag.to_string())
         .bind(format!("PA-{tag}"))
-        .fetch_one(&mut *tx.tx)
+        .fetch_one(&mut tx.tx)
         .await?;
-    let product: i64 = sqlx::query_scalar(
+    let product: i64 = seatdesk_server::db::query_scalar(
         "INSERT INTO products (sku, name, family, edition, module) VALUES ($1, 'ConnectED', 'ConnectED', 'teacher', 'none') RETURNING id",
     )
     .bind(format!("SKU-{tag}"))
-    .fetch_one(&mut *tx.tx)
+    .fetch_one(&mut tx.tx)
     .await?;
-    let license: i64 = sqlx::query_scalar(
+    let license: i64 = seatdesk_server::db::query_scalar(
         "INSERT INTO licenses (account_id, org_id, org_path, product_id, order_number, inventory_type, seats_purchased, \
          seats_consumed, start_date, finish_date, grace_until, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'seat_pool', $6, $6, '2020-01-01', '2099-01-01', '2099-01-01', 'active', 1, 1) RETURNING id",
@@ -178,30 +177,30 @@ pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Resul
     .bind(product)
     .bind(tag.to_string())
     .bind(n as i64)
-    .fetch_one(&mut *tx.tx)
+    .fetch_one(&mut tx.tx)
     .await?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let values: Vec<String> = chunk
             .iter()
             .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@bench.example', 'User{i}', 'Bench', 'teacher', '', 'active', 1, 1)"))
             .collect();
-        sqlx::query(AssertSqlSafe(format!(
+        seatdesk_server::db::query(format!(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) VALUES {}",
             values.join(", ")
-        )))
-        .execute(&mut *tx.tx)
+        ))
+        .execute(&mut tx.tx)
         .await?;
     }
-    sqlx::query(AssertSqlSafe(format!(
+    seatdesk_server::db::query(format!(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, updated_at) \
          SELECT {license}, id, 'pending', 'seed', 1, 'seed', 1 FROM users WHERE email LIKE '%-{tag}@bench.example'"
-    )))
-    .execute(&mut *tx.tx)
+    ))
+    .execute(&mut tx.tx)
     .await?;
     tx.commit().await?;
-    let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+    let ids: Vec<i64> = seatdesk_server::db::query_scalar(format!(
         "SELECT id FROM seats WHERE license_id = {license} ORDER BY id"
-    )))
+    ))
     .fetch_all(&bed.db.pool)
     .await?;
     Ok((license, ids))

@@ -12,7 +12,6 @@ use seatdesk_core::SeatStatus;
 use seatdesk_core::api::MAX_PAGE_SIZE;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
-use sqlx::AssertSqlSafe;
 
 use crate::seed::demo_bed;
 use crate::util::{median, ms};
@@ -188,15 +187,15 @@ async fn bare_insert(cache: &Cache, licenses: &[License], claims: &[Claim]) -> a
 /// `n` live seats of students (never refused: no students hang off them),
 /// spread evenly over the seat ids and so over the licenses.
 async fn revocable(bed: &crate::seed::Bed, n: usize) -> anyhow::Result<Vec<i64>> {
-    let seats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seats")
+    let seats: i64 = seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM seats")
         .fetch_one(&bed.db.pool)
         .await?;
     let stride = (seats / (n as i64 * 4)).max(1);
-    let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+    let ids: Vec<i64> = seatdesk_server::db::query_scalar(format!(
         "SELECT s.id FROM seats s JOIN users u ON u.id = s.user_id \
          WHERE s.status IN ('pending', 'active') AND u.kind = 'student' AND s.id % {stride} = 0 \
          ORDER BY s.id LIMIT {n}"
-    )))
+    ))
     .fetch_all(&bed.db.pool)
     .await?;
     anyhow::ensure!(ids.len() == n, "only {} revocable seats", ids.len());

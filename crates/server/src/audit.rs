@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
+use crate::db::Conn;
 use serde_json::Value;
-use sqlx::AnyConnection;
 
 use crate::db::Backend;
 use crate::db::sql::Sql;
@@ -152,7 +152,7 @@ pub fn push_json_string(out: &mut String, text: &str) {
 
 /// Allocates seq numbers and inserts `events`; returns the last seq.
 pub async fn append(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     events: &[NewEvent],
     actor: &str,
     request_id: &str,
@@ -167,7 +167,7 @@ pub async fn append(
 
 /// Allocates seq numbers and inserts `rows`, in order; returns the last seq.
 pub async fn append_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rows: &EventRows,
     actor: &str,
     request_id: &str,
@@ -178,11 +178,11 @@ pub async fn append_rows(
     }
     let count = rows.len() as i64;
     let last: i64 =
-        sqlx::query_scalar("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
+        crate::db::query_scalar("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
             .bind(count)
             .fetch_one(&mut *conn)
             .await?;
-    match Backend::of(conn) {
+    match conn.backend() {
         Backend::Sqlite => insert_values(conn, rows, actor, request_id, at, last - count).await,
         Backend::Postgres => insert_json(conn, rows, actor, request_id, at, last - count).await,
     }?;
@@ -197,7 +197,7 @@ const CHUNK: usize = 1_000;
 /// expanding one JSON parameter with `json_each` (as PostgreSQL does
 /// below), this was as fast or faster: SQLite binds values cheaply.
 async fn insert_values(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rows: &EventRows,
     actor: &str,
     request_id: &str,
@@ -242,7 +242,7 @@ async fn insert_values(
 /// cost most of a 10,000-seat revocation's audit append; one parameter
 /// costs a parse.
 async fn insert_json(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rows: &EventRows,
     actor: &str,
     request_id: &str,
@@ -250,7 +250,7 @@ async fn insert_json(
     before_first: i64,
 ) -> Result<(), sqlx::Error> {
     // WITH ORDINALITY numbers the elements from 1, in array order.
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
          org_path, before_json, after_json, request_id) \
          SELECT $1 + e.n, $2, $3, e.value ->> 0, e.value ->> 1, \

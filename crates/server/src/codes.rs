@@ -9,9 +9,9 @@
 
 use std::collections::HashSet;
 
+use crate::db::Conn;
 use seatdesk_core::CodeKind;
 use seatdesk_core::codes::{CodeShape, generate};
-use sqlx::AnyConnection;
 
 use crate::db::sql::Sql;
 use crate::error::{ApiError, ApiResult};
@@ -47,10 +47,7 @@ fn draw(count: usize, shape: CodeShape) -> Vec<String> {
 }
 
 /// Which of `candidates` are already taken anywhere (codes or teacher codes).
-async fn taken_among(
-    conn: &mut AnyConnection,
-    candidates: &[String],
-) -> ApiResult<HashSet<String>> {
+async fn taken_among(conn: &mut Conn, candidates: &[String]) -> ApiResult<HashSet<String>> {
     let mut taken = HashSet::new();
     for chunk in candidates.chunks(INSERT_CHUNK) {
         let mut sql = Sql::new("SELECT code FROM codes WHERE code IN (");
@@ -64,7 +61,7 @@ async fn taken_among(
 }
 
 /// A teacher code (`XXXXX-XXXX-XXXX`) no license or code uses yet.
-pub async fn unused_teacher_code(conn: &mut AnyConnection) -> ApiResult<String> {
+pub async fn unused_teacher_code(conn: &mut Conn) -> ApiResult<String> {
     for _ in 0..MAX_DRAWS {
         let candidate = draw(1, CodeShape::Grouped);
         if taken_among(conn, &candidate).await?.is_empty() {
@@ -88,7 +85,7 @@ pub struct CodeFields {
 
 /// Inserts one fresh code of `kind`; returns its id and display form.
 pub async fn insert_code(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     kind: CodeKind,
     fields: &CodeFields,
     now: i64,
@@ -99,7 +96,7 @@ pub async fn insert_code(
             continue;
         }
         let code = candidate.into_iter().next().unwrap_or_default();
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = crate::db::query_scalar(
             "INSERT INTO codes (code, kind, license_id, batch_id, seat_id, subject, max_uses, \
              uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) \
              ON CONFLICT (code) DO NOTHING RETURNING id",
@@ -127,7 +124,7 @@ pub async fn insert_code(
 /// Inserts `count` fresh activation codes of a batch, all distinct and
 /// unused anywhere, in multi-row statements.
 pub async fn insert_activation_codes(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     fields: &CodeFields,
     count: usize,
     now: i64,

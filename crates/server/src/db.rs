@@ -1,18 +1,24 @@
-//! The database handle: one sqlx `Any` pool over SQLite or PostgreSQL, chosen
+//! The database handle: a typed sqlx pool, `SqlitePool` or `PgPool`, chosen
 //! by URL scheme, with the matching embedded migrations applied at start.
 //!
-//! Queries are written once with `$N` placeholders, which both drivers accept;
-//! values cross the boundary as `i64`, `String` and `f64` only (timestamps
-//! are unix milliseconds, dates ISO text, flags 0/1).
+//! Queries are written once with `$N` placeholders, which both drivers
+//! accept, and run through [`sql`] on whichever typed driver the handle
+//! holds; rows decode with each driver's own type checks. (Timestamps are
+//! still unix milliseconds, dates ISO text and flags 0/1 in both schemas.)
 
 pub mod sql;
+pub mod types;
+
+pub use sql::{query, query_as, query_scalar};
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Executor, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +28,6 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backend a pooled connection speaks.
-    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -54,10 +51,89 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A typed pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A connection from the pool, returned to it when dropped.
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A transaction (for reads that must see one snapshot; writers use
+    /// [`Db::begin_write`]).
+    pub async fn begin(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::SqliteTx(pool.begin().await?),
+            Pool::Postgres(pool) => Conn::PostgresTx(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// One connection of either backend: pooled, or inside a transaction.
+/// Everything that runs SQL on a connection takes `&mut Conn`.
+#[derive(Debug)]
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    PostgresTx(Transaction<'static, Postgres>),
+}
+
+impl Conn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) | Conn::SqliteTx(_) => Backend::Sqlite,
+            Conn::Postgres(_) | Conn::PostgresTx(_) => Backend::Postgres,
+        }
+    }
+
+    /// Commits a transaction; a plain connection has nothing to commit.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::SqliteTx(tx) => tx.commit().await,
+            Conn::PostgresTx(tx) => tx.commit().await,
+            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Runs statements that take no values (several, `;`-separated, on SQLite).
+    pub async fn execute_raw(&mut self, statements: &str) -> Result<(), sqlx::Error> {
+        let statements = sqlx::AssertSqlSafe(statements.to_string());
+        match self {
+            Conn::Sqlite(conn) => conn.execute(statements).await.map(drop),
+            Conn::SqliteTx(tx) => tx.execute(statements).await.map(drop),
+            Conn::Postgres(conn) => conn.execute(statements).await.map(drop),
+            Conn::PostgresTx(tx) => tx.execute(statements).await.map(drop),
+        }
+    }
+}
+
 /// A cloneable handle to the pool.
 #[derive(Clone)]
 pub struct Db {
-    pub pool: AnyPool,
+    pub pool: Pool,
     pub backend: Backend,
     /// SQLite allows one writer at a time; queueing writers here avoids
     /// busy-wait polling inside one process. Other processes still meet the
@@ -67,12 +143,12 @@ pub struct Db {
 
 /// A write transaction, holding the in-process writer slot on SQLite.
 pub struct WriteTx {
-    pub tx: Transaction<'static, Any>,
+    pub tx: Conn,
     _writer: Option<OwnedSemaphorePermit>,
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = Transaction<'static, Any>;
+    type Target = Conn;
     fn deref(&self) -> &Self::Target {
         &self.tx
     }
@@ -97,7 +173,6 @@ impl Db {
     /// Connects, creating a SQLite file (and its directory) if needed, and
     /// applies the embedded migrations.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -109,35 +184,40 @@ impl Db {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
         };
-        let options: AnyConnectOptions = url.parse().map_err(DbError::Connect)?;
-        let pool_options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(30))
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            });
-        let pool_options = if backend == Backend::Sqlite {
-            pool_options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-        } else {
-            pool_options
+        let pool = match backend {
+            Backend::Sqlite => {
+                let options: SqliteConnectOptions = url.parse().map_err(DbError::Connect)?;
+                let pool = SqlitePoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(DbError::Connect)?;
+                SQLITE_MIGRATIONS.run(&pool).await?;
+                Pool::Sqlite(pool)
+            }
+            Backend::Postgres => {
+                let options: PgConnectOptions = url.parse().map_err(DbError::Connect)?;
+                let pool = PgPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await
+                    .map_err(DbError::Connect)?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                Pool::Postgres(pool)
+            }
         };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(DbError::Connect)?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
         Ok(Db {
             pool,
             backend,
@@ -159,9 +239,9 @@ impl Db {
             ),
             None => None,
         };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let tx = match &self.pool {
+            Pool::Sqlite(pool) => Conn::SqliteTx(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Conn::PostgresTx(pool.begin().await?),
         };
         Ok(WriteTx {
             tx,
@@ -199,10 +279,6 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
 /// Current time as stored: unix milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 pub fn flag(value: i64) -> bool {

@@ -22,12 +22,12 @@ mod tree;
 
 use std::time::{Duration, Instant};
 
+use crate::db::Conn;
 use chrono::NaiveDate;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use seatdesk_core::SeatStatus;
 use serde::Serialize;
-use sqlx::AnyConnection;
 
 use crate::audit::{self, NewEvent};
 use crate::db::{Backend, Db, now_ms};
@@ -199,17 +199,17 @@ const ID_TABLES: &[&str] = &[
     "role_rules",
 ];
 
-async fn next_id(conn: &mut AnyConnection, table: &str) -> Result<NextId, sqlx::Error> {
-    let max: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+async fn next_id(conn: &mut Conn, table: &str) -> Result<NextId, sqlx::Error> {
+    let max: i64 = crate::db::query_scalar(format!(
         "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
-    )))
+    ))
     .fetch_one(conn)
     .await?;
     Ok(NextId(max + 1))
 }
 
 impl Ids {
-    async fn read(conn: &mut AnyConnection) -> Result<Ids, sqlx::Error> {
+    async fn read(conn: &mut Conn) -> Result<Ids, sqlx::Error> {
         Ok(Ids {
             org: next_id(conn, "orgs").await?,
             account: next_id(conn, "accounts").await?,
@@ -227,9 +227,9 @@ impl Ids {
 
 /// Refuses unless the database holds no licenses, users or products (orgs
 /// and tokens made to bootstrap are fine: the demo hangs under the root).
-async fn ensure_fresh(conn: &mut AnyConnection) -> Result<(), DemoError> {
-    let count = async |conn: &mut AnyConnection, table: &str| -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+async fn ensure_fresh(conn: &mut Conn) -> Result<(), DemoError> {
+    let count = async |conn: &mut Conn, table: &str| -> Result<i64, sqlx::Error> {
+        crate::db::query_scalar(format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(conn)
             .await
     };
@@ -247,10 +247,8 @@ async fn ensure_fresh(conn: &mut AnyConnection) -> Result<(), DemoError> {
 }
 
 /// The oldest root org, if any: the demo hangs under it.
-async fn existing_root(
-    conn: &mut AnyConnection,
-) -> Result<Option<tree::ExistingRoot>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
+async fn existing_root(conn: &mut Conn) -> Result<Option<tree::ExistingRoot>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = crate::db::query_as(
         "SELECT id, name, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
     )
     .fetch_optional(conn)
@@ -267,12 +265,14 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     }
     let started = Instant::now();
     let mut tx = db.begin_write().await?;
-    let conn: &mut AnyConnection = &mut tx.tx;
+    let conn: &mut Conn = &mut tx.tx;
     ensure_fresh(conn).await?;
     if db.backend == Backend::Sqlite {
         // Seats carry six indexes; a page cache that holds them turns
         // random index inserts from disk reads into memory writes.
-        sqlx::query(LOAD_CACHE_PRAGMA).execute(&mut *conn).await?;
+        crate::db::query(LOAD_CACHE_PRAGMA)
+            .execute(&mut *conn)
+            .await?;
     }
     let root = existing_root(conn).await?;
     let mut ids = Ids::read(conn).await?;
@@ -381,7 +381,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     )
     .await?;
     if db.backend == Backend::Sqlite {
-        sqlx::query(DEFAULT_CACHE_PRAGMA)
+        crate::db::query(DEFAULT_CACHE_PRAGMA)
             .execute(&mut *conn)
             .await?;
     }
@@ -391,7 +391,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         // the claims report as a join and sort of every seat (seconds a
         // page at 100,000 claims) instead of an index walk, until
         // autovacuum gets round to analysing them.
-        sqlx::query("ANALYZE").execute(&db.pool).await?;
+        crate::db::query("ANALYZE").execute(&db.pool).await?;
     }
     Ok(DemoSummary {
         summary,
@@ -401,11 +401,11 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
 
 /// Ids were written explicitly; PostgreSQL identity sequences must be moved
 /// past them or the next ordinary insert would collide.
-async fn advance_sequences(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+async fn advance_sequences(conn: &mut Conn) -> Result<(), sqlx::Error> {
     for table in ID_TABLES {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        crate::db::query(format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} HAVING MAX(id) IS NOT NULL"
-        )))
+        ))
         .execute(&mut *conn)
         .await?;
     }

@@ -17,6 +17,7 @@ pub mod claims;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
+pub mod redemption;
 pub mod restore;
 pub mod revocation;
 pub mod role_rules;

@@ -15,10 +15,8 @@ use std::sync::Mutex;
 
 /// The current audit feed head: the seq of the last committed event (or,
 /// inside a write transaction, of the last event that transaction saw).
-pub async fn head<'e>(
-    conn: impl sqlx::Executor<'e, Database = sqlx::Any>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+pub async fn head<'c>(conn: impl Into<crate::db::sql::Target<'c>>) -> Result<i64, sqlx::Error> {
+    crate::db::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(conn)
         .await
 }

@@ -4,10 +4,10 @@
 //! the stored answer and changes nothing; a crash before commit leaves
 //! nothing behind, so the retry then does the work once.
 
+use crate::db::Conn;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sqlx::AnyConnection;
 
 use crate::AppState;
 use crate::audit::{self, EventRows, NewEvent};
@@ -36,7 +36,7 @@ impl Work {
         self.secret_answer = Some(explanation.into());
     }
 
-    pub fn conn(&mut self) -> &mut AnyConnection {
+    pub fn conn(&mut self) -> &mut Conn {
         &mut self.tx.tx
     }
 
@@ -108,7 +108,7 @@ where
         Mode::DryRun => IdempotencyKey(None),
     };
     if let Some(key) = &key.0 {
-        let claimed = sqlx::query(
+        let claimed = crate::db::query(
             "INSERT INTO idempotency_keys (token_id, idem_key, fingerprint, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
@@ -116,7 +116,7 @@ where
         .bind(key.clone())
         .bind(fingerprint.clone())
         .bind(now)
-        .execute(&mut *tx.tx)
+        .execute(&mut tx.tx)
         .await?
         .rows_affected();
         if claimed == 0 {
@@ -164,12 +164,12 @@ where
             ),
             None => (status, body.clone()),
         };
-        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idem_key = $4")
+        crate::db::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idem_key = $4")
             .bind(i64::from(stored_status.as_u16()))
             .bind(stored_body)
             .bind(auth.token_id)
             .bind(key.clone())
-            .execute(&mut *tx.tx)
+            .execute(&mut tx.tx)
             .await?;
     }
     // Last: takes the audit_head row lock, held only until the commit below.
@@ -184,12 +184,12 @@ async fn replay(
     key: &str,
     fingerprint: &str,
 ) -> Result<Response, ApiError> {
-    let (stored_fingerprint, status, body): (String, Option<i64>, Option<String>) = sqlx::query_as(
+    let (stored_fingerprint, status, body): (String, Option<i64>, Option<String>) = crate::db::query_as(
         "SELECT fingerprint, status, body FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2",
     )
     .bind(token_id)
     .bind(key.to_string())
-    .fetch_one(&mut *tx.tx)
+    .fetch_one(&mut tx.tx)
     .await?;
     if stored_fingerprint != fingerprint {
         return Err(ApiError::new(

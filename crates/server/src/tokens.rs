@@ -33,13 +33,13 @@ pub enum TokenError {
 
 /// Inserts a token for `org_id` and returns `(id, secret)`.
 pub async fn insert_token(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     name: &str,
     role: Role,
     org_id: i64,
 ) -> Result<(i64, String), sqlx::Error> {
     let secret = new_secret();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO tokens (name, secret_hash, role, org_id, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -57,13 +57,13 @@ pub async fn insert_token(
 pub async fn resolve_org(db: &Db, org: &str) -> Result<i64, TokenError> {
     let found: Option<i64> = match org.parse::<i64>() {
         Ok(id) => {
-            sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
+            crate::db::query_scalar("SELECT id FROM orgs WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&db.pool)
                 .await?
         }
         Err(_) => {
-            sqlx::query_scalar("SELECT id FROM orgs WHERE name = $1 ORDER BY id LIMIT 1")
+            crate::db::query_scalar("SELECT id FROM orgs WHERE name = $1 ORDER BY id LIMIT 1")
                 .bind(org.to_string())
                 .fetch_optional(&db.pool)
                 .await?
@@ -79,19 +79,19 @@ pub async fn create_root_org(
     kind: seatdesk_core::OrgKind,
 ) -> Result<i64, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO orgs (parent_id, kind, name, path, created_at) VALUES (NULL, $1, $2, '', $3) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(name.to_string())
     .bind(now_ms())
-    .fetch_one(&mut *tx.tx)
+    .fetch_one(&mut tx.tx)
     .await?;
     let path = format!("/{id}/");
-    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+    crate::db::query("UPDATE orgs SET path = $1 WHERE id = $2")
         .bind(path.clone())
         .bind(id)
-        .execute(&mut *tx.tx)
+        .execute(&mut tx.tx)
         .await?;
     let event = crate::audit::NewEvent {
         action: "org.create",
@@ -107,7 +107,7 @@ pub async fn create_root_org(
 }
 
 pub async fn org_count(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+    crate::db::query_scalar("SELECT COUNT(*) FROM orgs")
         .fetch_one(&db.pool)
         .await
 }

@@ -63,13 +63,13 @@ impl Harness {
     }
 
     pub async fn insert_user(&self, org: i64, email: &str, kind: &str) -> i64 {
-        let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
+        let path: String = seatdesk_server::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
             .bind(org)
             .fetch_one(&self.db.pool)
             .await
             .unwrap();
         let given = email.split('@').next().unwrap().to_string();
-        sqlx::query_scalar(
+        seatdesk_server::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 'Tester', $5, '', 'active', 1, 1) RETURNING id",
         )

@@ -15,7 +15,7 @@ async fn full_sync_then_deltas_follow_revocations_and_restores() {
     let h = start().await;
     let (license_id, seats) = h.license_with_teachers(6).await;
     // The second teacher has students: the server must refuse that seat.
-    sqlx::query("UPDATE seats SET students_assigned = 3 WHERE id = $1")
+    seatdesk_server::db::query("UPDATE seats SET students_assigned = 3 WHERE id = $1")
         .bind(seats[1])
         .execute(&h.db.pool)
         .await

@@ -3,6 +3,7 @@
 //! left in Rust is deciding the threshold, severity and sentence with the
 //! rules in `seatdesk_core::api::alerts`.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use seatdesk_core::CodeKind;
 use seatdesk_core::api::alerts::{
@@ -11,11 +12,10 @@ use seatdesk_core::api::alerts::{
     usage_severity,
 };
 use seatdesk_core::seats::{SeatCounts, remaining_days};
-use sqlx::{AnyConnection, AnyPool};
 
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
-use crate::domain::licenses::{account_in_scope, parse_date};
+use crate::db::types::{Day, Stamp};
+use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::ApiResult;
@@ -47,7 +47,7 @@ impl AlertView {
     /// The caller's subtree narrowed by the filters; an account or org
     /// outside it (or unknown) is a 404.
     pub async fn resolve(
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         auth: &Auth,
         account_id: Option<i64>,
         org_id: Option<i64>,
@@ -104,7 +104,7 @@ pub struct Found {
 /// The alerts of `view` (of `kind` only, when given) on `today`, most
 /// severe first, at most `limit`, and whether more matched.
 pub async fn find_alerts(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &AlertView,
     thresholds: &AlertThresholds,
     kind: Option<AlertKind>,
@@ -174,8 +174,8 @@ struct LicenseRow {
     org_name: String,
     account_id: i64,
     org_path: String,
-    finish_date: String,
-    grace_until: String,
+    finish_date: Day,
+    grace_until: Day,
     seats_purchased: i64,
     seats_consumed: i64,
     seats_allocated: i64,
@@ -191,7 +191,7 @@ const LICENSE_COLUMNS: &str = "SELECT l.id AS id, p.sku AS sku, l.org_id AS org_
 
 /// Runs a license query with `LIMIT limit + 1`; the extra row only says "more".
 async fn licenses(
-    pool: &AnyPool,
+    pool: &Pool,
     mut sql: Sql,
     view: &AlertView,
     order: &str,
@@ -230,7 +230,7 @@ fn license_alert(row: &LicenseRow, kind: AlertKind, severity: AlertSeverity) -> 
 /// Live licenses finishing within the largest threshold; each reports the
 /// smallest threshold it has crossed.
 async fn expiring(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &AlertView,
     thresholds: &AlertThresholds,
     today: NaiveDate,
@@ -247,7 +247,7 @@ async fn expiring(
     let found = rows
         .iter()
         .filter_map(|row| {
-            let finish = parse_date(&row.finish_date);
+            let finish = row.finish_date.0;
             let remaining = remaining_days(finish, today);
             let threshold = crossed_expiry_threshold(&days, remaining)?;
             let mut alert = license_alert(
@@ -279,7 +279,7 @@ async fn expiring(
 
 /// Active licenses past their finish date whose grace has not ended.
 async fn in_grace(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &AlertView,
     today: NaiveDate,
     limit: usize,
@@ -293,8 +293,7 @@ async fn in_grace(
     let found = rows
         .iter()
         .map(|row| {
-            let finish = parse_date(&row.finish_date);
-            let grace_until = parse_date(&row.grace_until);
+            let (finish, grace_until) = (row.finish_date.0, row.grace_until.0);
             let mut alert = license_alert(row, AlertKind::LicenseInGrace, AlertSeverity::Critical);
             alert.message = grace_message(row.id, &row.sku, &row.org_name, finish, grace_until);
             alert.figures = AlertFigures {
@@ -318,7 +317,7 @@ async fn in_grace(
 
 /// Usable licenses whose consumed + allocated seats reach the usage threshold.
 async fn nearly_full(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &AlertView,
     thresholds: &AlertThresholds,
     today: NaiveDate,
@@ -386,7 +385,7 @@ struct FastCodeRow {
     account_id: i64,
     org_path: String,
     redemptions: i64,
-    first_at: i64,
+    first_at: Stamp,
 }
 
 /// Activation codes from which more than `fast_redemptions` seats were
@@ -394,7 +393,7 @@ struct FastCodeRow {
 /// window. Only activation codes: a teacher's redemption code is meant to
 /// be redeemed by a whole class in one lesson.
 async fn redeemed_fast(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &AlertView,
     thresholds: &AlertThresholds,
     now_ms: i64,
@@ -449,7 +448,7 @@ async fn redeemed_fast(
                     window_minutes: Some(thresholds.fast_window_minutes),
                     ..AlertFigures::default()
                 },
-                since: Some(ms_to_time(row.first_at)),
+                since: Some(row.first_at.0),
             };
             Found {
                 alert,

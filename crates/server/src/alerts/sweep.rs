@@ -43,7 +43,7 @@ pub async fn run_sweeper(state: AppState) {
 /// One sweep over every license, slice by slice; returns how many alerts
 /// this process raised.
 pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM licenses")
+    let last: Option<i64> = crate::db::query_scalar("SELECT MAX(id) FROM licenses")
         .fetch_one(&state.db.pool)
         .await?;
     let mut count = 0;
@@ -118,7 +118,7 @@ async fn already_raised(state: &AppState, found: &[Found]) -> Result<HashSet<Key
 /// when another process got there first (nothing is written then).
 async fn raise(state: &AppState, found: &Found, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = state.db.begin_write().await?;
-    let inserted = sqlx::query(
+    let inserted = crate::db::query(
         "INSERT INTO alert_marks (kind, target_type, target_id, mark, raised_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
@@ -127,7 +127,7 @@ async fn raise(state: &AppState, found: &Found, now: i64) -> Result<bool, sqlx::
     .bind(found.target_id)
     .bind(found.mark.clone())
     .bind(now)
-    .execute(&mut *tx.tx)
+    .execute(&mut tx.tx)
     .await?
     .rows_affected();
     if inserted == 0 {

@@ -7,17 +7,52 @@
 //! with `sqlite3_bind_parameter_name`, a linear scan), which made a 4,000
 //! value INSERT take tens of milliseconds. Bulk statements use it.
 
-use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, AssertSqlSafe};
+use std::marker::PhantomData;
 
-use super::Backend;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, AssertSqlSafe, FromRow};
+
+use super::{Backend, Conn, Db, Pool};
+
+/// A bound value. Three kinds are all the schemas use; each typed driver
+/// encodes them natively (`BIGINT`/`INTEGER`, `DOUBLE PRECISION`/`REAL`,
+/// `TEXT`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+}
+
+macro_rules! value_from {
+    ($($t:ty => |$v:ident| $e:expr),+ $(,)?) => {
+        $(impl From<$t> for Value {
+            fn from($v: $t) -> Value {
+                $e
+            }
+        })+
+    };
+}
+
+value_from!(
+    i64 => |v| Value::Int(Some(v)),
+    Option<i64> => |v| Value::Int(v),
+    i32 => |v| Value::Int(Some(i64::from(v))),
+    f64 => |v| Value::Real(Some(v)),
+    Option<f64> => |v| Value::Real(v),
+    String => |v| Value::Text(Some(v)),
+    Option<String> => |v| Value::Text(v),
+    &str => |v| Value::Text(Some(v.to_string())),
+    &String => |v| Value::Text(Some(v.clone())),
+    Option<&str> => |v| Value::Text(v.map(str::to_string)),
+);
 
 /// SQL text plus its bound values, built up in order.
-#[derive(Default)]
+#[derive(Default, Debug, Clone)]
 pub struct Sql {
     text: String,
-    args: AnyArguments,
-    count: usize,
+    args: Vec<Value>,
     /// Writes `?` rather than `$N` (SQLite only).
     anonymous: bool,
     /// Set by [`Sql::new_for`]; [`Sql::bind_id_set`] needs it.
@@ -32,9 +67,9 @@ pub struct Sql {
 const SMALL_ID_SET: usize = 64;
 
 impl Sql {
-    pub fn new(text: &str) -> Sql {
+    pub fn new(text: impl Into<String>) -> Sql {
         Sql {
-            text: text.to_string(),
+            text: text.into(),
             ..Sql::default()
         }
     }
@@ -51,11 +86,11 @@ impl Sql {
 
     /// Values bound so far.
     pub fn len(&self) -> usize {
-        self.count
+        self.args.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.args.is_empty()
     }
 
     /// Appends literal SQL (never user input).
@@ -65,27 +100,19 @@ impl Sql {
     }
 
     /// Appends a placeholder for `value`.
-    pub fn bind<T>(&mut self, value: T) -> &mut Self
-    where
-        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
-    {
-        self.count += 1;
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.args.push(value.into());
         if self.anonymous {
             self.text.push('?');
         } else {
             self.text.push('$');
-            self.text.push_str(&self.count.to_string());
+            self.text.push_str(&self.args.len().to_string());
         }
-        // Encoding i64/String/f64 into AnyArguments cannot fail.
-        let _ = self.args.add(value);
         self
     }
 
     /// Appends `$a, $b, …` for each value.
-    pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
-    where
-        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
-    {
+    pub fn bind_list<T: Into<Value>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
                 self.text.push_str(", ");
@@ -142,27 +169,223 @@ impl Sql {
         &self.text
     }
 
-    pub fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
-        let persistent = !self.one_shot;
-        sqlx::query_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
+    /// As a statement whose rows are not read.
+    pub fn query(self) -> Query {
+        Query(self)
     }
 
-    pub fn query_as<T>(self) -> sqlx::query::QueryAs<'static, Any, T, AnyArguments>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-    {
-        let persistent = !self.one_shot;
-        sqlx::query_as_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
+    /// As a statement read into rows of `T`.
+    pub fn query_as<T>(self) -> QueryAs<T> {
+        QueryAs(self, PhantomData)
     }
 
-    pub fn query_scalar<T>(self) -> sqlx::query::QueryScalar<'static, Any, T, AnyArguments>
-    where
-        T: sqlx::Type<Any> + for<'r> sqlx::Decode<'r, Any>,
-        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-    {
-        let persistent = !self.one_shot;
-        sqlx::query_scalar_with(AssertSqlSafe(self.text), self.args).persistent(persistent)
+    /// As a statement read into its first column, a `T`.
+    pub fn query_scalar<T>(self) -> QueryScalar<T> {
+        QueryScalar(self, PhantomData)
     }
+}
+
+/// `sqlx::query`, on whichever typed driver runs it.
+pub fn query(text: impl Into<String>) -> Query {
+    Sql::new(text).query()
+}
+
+/// `sqlx::query_as`, on whichever typed driver runs it.
+pub fn query_as<T>(text: impl Into<String>) -> QueryAs<T> {
+    Sql::new(text).query_as()
+}
+
+/// `sqlx::query_scalar`, on whichever typed driver runs it.
+pub fn query_scalar<T>(text: impl Into<String>) -> QueryScalar<T> {
+    Sql::new(text).query_scalar()
+}
+
+/// Where a statement runs: on the pool, or on one connection.
+pub enum Target<'c> {
+    Pool(&'c Pool),
+    Conn(&'c mut Conn),
+}
+
+impl<'c> From<&'c Pool> for Target<'c> {
+    fn from(pool: &'c Pool) -> Self {
+        Target::Pool(pool)
+    }
+}
+
+impl<'c> From<&'c Db> for Target<'c> {
+    fn from(db: &'c Db) -> Self {
+        Target::Pool(&db.pool)
+    }
+}
+
+impl<'c> From<&'c mut Conn> for Target<'c> {
+    fn from(conn: &'c mut Conn) -> Self {
+        Target::Conn(conn)
+    }
+}
+
+impl<'c> From<&'c mut super::WriteTx> for Target<'c> {
+    fn from(tx: &'c mut super::WriteTx) -> Self {
+        Target::Conn(&mut tx.tx)
+    }
+}
+
+fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, sqlx::Error> {
+    let mut args = SqliteArguments::default();
+    for value in values {
+        match value {
+            Value::Int(v) => args.add(v),
+            Value::Real(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
+fn pg_args(values: Vec<Value>) -> Result<PgArguments, sqlx::Error> {
+    let mut args = PgArguments::default();
+    for value in values {
+        match value {
+            Value::Int(v) => args.add(v),
+            Value::Real(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
+/// Runs `$run` with `$q` the statement built for the target's driver (by
+/// `$make`, e.g. `sqlx::query_with`) and `$e` its executor.
+macro_rules! dispatch {
+    ($sql:expr, $target:expr, $make:path, |$q:ident, $e:ident| $run:expr) => {{
+        let Sql {
+            text,
+            args,
+            one_shot,
+            ..
+        } = $sql;
+        let text = AssertSqlSafe(text);
+        match $target.into() {
+            Target::Pool(Pool::Sqlite($e)) => {
+                let $q = $make(text, sqlite_args(args)?).persistent(!one_shot);
+                $run
+            }
+            Target::Pool(Pool::Postgres($e)) => {
+                let $q = $make(text, pg_args(args)?).persistent(!one_shot);
+                $run
+            }
+            Target::Conn(Conn::Sqlite(conn)) => {
+                let $e = &mut **conn;
+                let $q = $make(text, sqlite_args(args)?).persistent(!one_shot);
+                $run
+            }
+            Target::Conn(Conn::SqliteTx(tx)) => {
+                let $e = &mut **tx;
+                let $q = $make(text, sqlite_args(args)?).persistent(!one_shot);
+                $run
+            }
+            Target::Conn(Conn::Postgres(conn)) => {
+                let $e = &mut **conn;
+                let $q = $make(text, pg_args(args)?).persistent(!one_shot);
+                $run
+            }
+            Target::Conn(Conn::PostgresTx(tx)) => {
+                let $e = &mut **tx;
+                let $q = $make(text, pg_args(args)?).persistent(!one_shot);
+                $run
+            }
+        }
+    }};
+}
+
+/// What a statement that returns no rows did.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    rows_affected: u64,
+}
+
+impl Done {
+    pub fn rows_affected(&self) -> u64 {
+        self.rows_affected
+    }
+}
+
+/// A statement whose rows are not read.
+#[must_use]
+pub struct Query(Sql);
+
+impl Query {
+    /// Adds the value of the next placeholder already in the text.
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.0.args.push(value.into());
+        self
+    }
+
+    pub async fn execute<'c>(self, target: impl Into<Target<'c>>) -> Result<Done, sqlx::Error> {
+        let rows_affected = dispatch!(self.0, target, sqlx::query_with, |q, e| q
+            .execute(e)
+            .await?
+            .rows_affected());
+        Ok(Done { rows_affected })
+    }
+}
+
+/// Rows both typed drivers can decode.
+pub trait Row: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
+
+impl<T> Row for T where T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{}
+
+/// The `bind` and `fetch_*` methods of a statement that reads rows, each
+/// built by `$make` for the driver that runs it.
+macro_rules! fetch_methods {
+    ($make:path) => {
+        /// Adds the value of the next placeholder already in the text.
+        pub fn bind(mut self, value: impl Into<Value>) -> Self {
+            self.0.args.push(value.into());
+            self
+        }
+
+        pub async fn fetch_all<'c>(
+            self,
+            target: impl Into<Target<'c>>,
+        ) -> Result<Vec<T>, sqlx::Error> {
+            dispatch!(self.0, target, $make, |q, e| q.fetch_all(e).await)
+        }
+
+        pub async fn fetch_one<'c>(self, target: impl Into<Target<'c>>) -> Result<T, sqlx::Error> {
+            dispatch!(self.0, target, $make, |q, e| q.fetch_one(e).await)
+        }
+
+        pub async fn fetch_optional<'c>(
+            self,
+            target: impl Into<Target<'c>>,
+        ) -> Result<Option<T>, sqlx::Error> {
+            dispatch!(self.0, target, $make, |q, e| q.fetch_optional(e).await)
+        }
+    };
+}
+
+/// A statement read into rows of `T`.
+#[must_use]
+pub struct QueryAs<T>(Sql, PhantomData<fn() -> T>);
+
+impl<T: Row> QueryAs<T> {
+    fetch_methods!(sqlx::query_as_with);
+}
+
+/// A statement read into its first column, a `T`.
+#[must_use]
+pub struct QueryScalar<T>(Sql, PhantomData<fn() -> T>);
+
+impl<T> QueryScalar<T>
+where
+    (T,): Row,
+    T: Send + Unpin,
+{
+    fetch_methods!(sqlx::query_scalar_with);
 }
 
 /// Escapes `\`, `%` and `_` so user text matches literally inside a LIKE

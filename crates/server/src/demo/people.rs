@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::db::Conn;
 use rand::Rng;
 use seatdesk_core::{UserKind, UserRole, UserStatus};
-use sqlx::AnyConnection;
 
 use super::Ids;
 use super::catalog::OBSERVE_TRAINING;
@@ -67,7 +67,7 @@ pub const COLUMNS: &[&str] = &[
 
 /// Writes every site's people; returns how many.
 pub async fn write<R: Rng + ?Sized>(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rng: &mut R,
     tree: &Tree,
     today_ms: i64,

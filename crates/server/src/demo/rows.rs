@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use sqlx::{AnyConnection, AssertSqlSafe, Executor};
+use crate::db::Conn;
 
 /// Rows per statement: large enough to amortise the round trip, small
 /// enough to keep each statement a few hundred kilobytes.
@@ -59,7 +59,7 @@ impl Rows {
     }
 
     /// Writes the buffered rows once a statement's worth has gathered.
-    pub async fn flush_if_full(&mut self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    pub async fn flush_if_full(&mut self, conn: &mut Conn) -> Result<(), sqlx::Error> {
         if self.is_full() {
             self.flush(conn).await?;
         }
@@ -67,14 +67,14 @@ impl Rows {
     }
 
     /// Writes whatever is buffered.
-    pub async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    pub async fn flush(&mut self, conn: &mut Conn) -> Result<(), sqlx::Error> {
         if self.pending == 0 {
             return Ok(());
         }
         let mut statement = String::with_capacity(self.head.len() + self.body.len());
         statement.push_str(&self.head);
         statement.push_str(&self.body);
-        conn.execute(AssertSqlSafe(statement)).await?;
+        conn.execute_raw(&statement).await?;
         self.written += self.pending as u64;
         self.pending = 0;
         self.body.clear();

@@ -5,11 +5,11 @@
 //! carry a redemption code and their students, so a bulk revoke has
 //! something to refuse.
 
+use crate::db::Conn;
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use seatdesk_core::codes::CodeShape;
 use seatdesk_core::{CodeKind, SeatStatus, UserKind};
-use sqlx::AnyConnection;
 
 use super::codes::CodeSet;
 use super::licenses::{LicensePlan, SiteRef};
@@ -66,7 +66,7 @@ const REVOKERS: &[&str] = &["token:sue.wong", "token:kim.williams", "token:helpd
 /// Writes every license's seats and the redemption codes of
 /// student-edition teachers; returns counts per status.
 pub async fn write<R: Rng + ?Sized>(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rng: &mut R,
     ids: &mut Ids,
     codes: &mut CodeSet,

@@ -2,11 +2,11 @@
 //! their master, resource and activation codes, code batches, role rules and
 //! pending requests. Seats and people are written by their own modules.
 
+use crate::db::Conn;
 use chrono::Days;
 use rand::Rng;
 use seatdesk_core::codes::CodeShape;
 use seatdesk_core::{CodeKind, InventoryType, RequestKind, RequestStatus, UserRole};
-use sqlx::AnyConnection;
 
 use super::catalog::{PRODUCTS, ProductKey, index_of};
 use super::codes::CodeSet;
@@ -22,7 +22,7 @@ pub fn product_id(first: i64, key: ProductKey) -> i64 {
 }
 
 pub async fn orgs_and_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     tree: &Tree,
     created: i64,
 ) -> Result<(), sqlx::Error> {
@@ -60,7 +60,7 @@ pub async fn orgs_and_accounts(
     rows.flush(conn).await
 }
 
-pub async fn products(conn: &mut AnyConnection, first_id: i64) -> Result<(), sqlx::Error> {
+pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error> {
     let mut rows = Rows::new(
         "products",
         &[
@@ -90,7 +90,7 @@ pub async fn products(conn: &mut AnyConnection, first_id: i64) -> Result<(), sql
 }
 
 pub async fn licenses(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     tree: &Tree,
     inventory: &Inventory,
     first_product: i64,
@@ -163,7 +163,7 @@ pub async fn licenses(
 /// code batch with its activation codes for each User Activation Codes
 /// license (the first codes already redeemed by the license's students).
 pub async fn license_codes<R: Rng + ?Sized>(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rng: &mut R,
     ids: &mut Ids,
     codes: &mut CodeSet,
@@ -300,7 +300,7 @@ fn code_row<'a>(
 /// Role rules of every district: observer / observable → Observe, learner
 /// (the content role) → Learn.
 pub async fn role_rules(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     ids: &mut Ids,
     tree: &Tree,
     first_product: i64,
@@ -343,7 +343,7 @@ pub async fn role_rules(
 /// Two pending requests: the first district renewing its expiring
 /// ConnectED license, and the first center asking its hub for codes.
 pub async fn requests(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     ids: &mut Ids,
     tree: &Tree,
     inventory: &Inventory,

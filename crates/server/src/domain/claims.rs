@@ -2,12 +2,12 @@
 //! one row shape and its wire form, read by every operation that answers
 //! with a claim.
 
+use crate::db::Conn;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::{SeatStatus, UserKind};
-use sqlx::AnyConnection;
 
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::db::types::{Named, Stamp};
 use crate::error::ApiResult;
 
 /// The columns of [`ClaimRow`], in order.
@@ -46,21 +46,21 @@ pub struct ClaimRow {
     user_id: i64,
     user_name: String,
     user_email: String,
-    user_kind: String,
+    user_kind: Named<UserKind>,
     org_id: i64,
     org_name: String,
-    status: String,
-    assigned_at: i64,
+    status: Named<SeatStatus>,
+    assigned_at: Stamp,
     assigned_by: String,
-    claimed_at: Option<i64>,
+    claimed_at: Option<Stamp>,
     claimed_by: Option<String>,
-    expired_at: Option<i64>,
+    expired_at: Option<Stamp>,
     expired_by: Option<String>,
-    revoked_at: Option<i64>,
+    revoked_at: Option<Stamp>,
     revoked_by: Option<String>,
     redemption_code: Option<String>,
     students_assigned: i64,
-    updated_at: i64,
+    updated_at: Stamp,
     /// The keyset sort key, present only in the report query.
     #[sqlx(default)]
     #[serde(default)]
@@ -77,27 +77,27 @@ impl From<ClaimRow> for Claim {
             user_id: r.user_id,
             user_name: r.user_name,
             user_email: r.user_email,
-            user_kind: UserKind::parse(&r.user_kind).unwrap_or(UserKind::Staff),
+            user_kind: r.user_kind.0,
             org_id: r.org_id,
             org_name: r.org_name,
-            status: SeatStatus::parse(&r.status).unwrap_or(SeatStatus::Revoked),
-            assigned_at: ms_to_time(r.assigned_at),
+            status: r.status.0,
+            assigned_at: r.assigned_at.0,
             assigned_by: r.assigned_by,
-            claimed_at: r.claimed_at.map(ms_to_time),
+            claimed_at: r.claimed_at.map(|t| t.0),
             claimed_by: r.claimed_by,
             expired_by: r.expired_by,
-            expired_at: r.expired_at.map(ms_to_time),
-            revoked_at: r.revoked_at.map(ms_to_time),
+            expired_at: r.expired_at.map(|t| t.0),
+            revoked_at: r.revoked_at.map(|t| t.0),
             revoked_by: r.revoked_by,
             redemption_code: r.redemption_code,
             students_assigned: r.students_assigned,
-            updated_at: ms_to_time(r.updated_at),
+            updated_at: r.updated_at.0,
         }
     }
 }
 
 /// One claim by seat id (no scope check: callers have checked the seat).
-pub async fn load_claim(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Claim> {
+pub async fn load_claim(conn: &mut Conn, seat_id: i64) -> ApiResult<Claim> {
     let mut sql = Sql::new(CLAIM_SELECT);
     sql.push(" WHERE s.id = ").bind(seat_id);
     let row: ClaimRow = sql.query_as().fetch_one(conn).await?;

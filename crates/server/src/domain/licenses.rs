@@ -5,16 +5,17 @@
 
 use std::sync::LazyLock;
 
+use crate::db::Conn;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 use seatdesk_core::{InventoryType, LicenseStatus};
-use sqlx::AnyConnection;
 
 use crate::audit::NewEvent;
+use crate::db::flag;
 use crate::db::sql::Sql;
-use crate::db::{flag, ms_to_time};
+use crate::db::types::{Day, JsonText, Named, Stamp};
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -54,28 +55,24 @@ pub struct LicenseRow {
     product_name: String,
     order_number: String,
     purchase_order: String,
-    inventory_type: String,
-    courses: String,
+    inventory_type: Named<InventoryType>,
+    courses: JsonText<Vec<String>>,
     teacher_code: Option<String>,
     master_code: Option<String>,
     seats_purchased: i64,
     seats_consumed: i64,
     seats_allocated: i64,
-    start_date: String,
-    finish_date: String,
+    start_date: Day,
+    finish_date: Day,
     grace_days: i64,
-    status: String,
+    status: Named<LicenseStatus>,
     renewal_requested: i64,
     renewed: i64,
     teachers: i64,
     students: i64,
     allocations_consumed: i64,
-    updated_at: i64,
+    updated_at: Stamp,
     pub org_path: String,
-}
-
-pub fn parse_date(text: &str) -> NaiveDate {
-    text.parse().unwrap_or_default()
 }
 
 pub fn today() -> NaiveDate {
@@ -91,10 +88,9 @@ impl LicenseRow {
             consumed: self.seats_consumed,
             allocated: self.seats_allocated,
         };
-        let (start, finish) = (parse_date(&self.start_date), parse_date(&self.finish_date));
+        let (start, finish) = (self.start_date.0, self.finish_date.0);
         let standing = date_standing(start, finish, self.grace_days, today);
-        let stored = LicenseStatus::parse(&self.status).unwrap_or(LicenseStatus::Deactivated);
-        let status = match stored {
+        let status = match self.status.0 {
             LicenseStatus::Active if standing == DateStanding::Lapsed => LicenseStatus::Expired,
             LicenseStatus::Active if seats.available() == 0 => LicenseStatus::Depleted,
             other => other,
@@ -109,9 +105,8 @@ impl LicenseRow {
             product_name: self.product_name,
             order_number: self.order_number,
             purchase_order: self.purchase_order,
-            inventory_type: InventoryType::parse(&self.inventory_type)
-                .unwrap_or(InventoryType::SeatPool),
-            courses: serde_json::from_str(&self.courses).unwrap_or_default(),
+            inventory_type: self.inventory_type.0,
+            courses: self.courses.0,
             teacher_code: self.teacher_code,
             master_code: self.master_code,
             allocations_consumed: self.allocations_consumed,
@@ -128,18 +123,14 @@ impl LicenseRow {
             renewed: flag(self.renewed),
             teachers: self.teachers,
             students: self.students,
-            updated_at: ms_to_time(self.updated_at),
+            updated_at: self.updated_at.0,
         }
     }
 }
 
 /// Loads one license inside the caller's scope, or 404.
-pub async fn load_license(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    id: i64,
-) -> ApiResult<LicenseRow> {
-    let mut sql = Sql::new(&LICENSE_SELECT);
+pub async fn load_license(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<LicenseRow> {
+    let mut sql = Sql::new(LICENSE_SELECT.as_str());
     sql.push(" WHERE l.id = ").bind(id);
     let row: Option<LicenseRow> = sql.query_as().fetch_optional(conn).await?;
     row.filter(|r| scope.contains(&r.org_path))
@@ -158,6 +149,22 @@ pub fn unusable_reason(license: &License) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Appends the SQL form of [`unusable_reason`] finding nothing, seat
+/// counts aside (callers take seats with the conditional UPDATE, which is
+/// the seat-limit check): the license aliased `alias` is stored active (or
+/// depleted), has started and is not past grace on `today`.
+pub fn push_usable(sql: &mut Sql, alias: &str, today: NaiveDate) {
+    let today = today.to_string();
+    sql.push(&format!(
+        "{alias}.status IN ('{}', '{}') AND {alias}.start_date <= ",
+        LicenseStatus::Active.as_str(),
+        LicenseStatus::Depleted.as_str()
+    ))
+    .bind(today.clone())
+    .push(&format!(" AND {alias}.grace_until >= "))
+    .bind(today);
 }
 
 /// Dates the API stores: four-digit years keep the text comparisons on
@@ -193,17 +200,13 @@ pub struct LicenseInsert<'a> {
 
 /// Inserts a license with a fresh master code (in `codes`) and, unless one
 /// is passed down (allocations keep the parent's), a fresh teacher code.
-pub async fn insert_license(
-    conn: &mut AnyConnection,
-    new: &LicenseInsert<'_>,
-    now: i64,
-) -> ApiResult<i64> {
+pub async fn insert_license(conn: &mut Conn, new: &LicenseInsert<'_>, now: i64) -> ApiResult<i64> {
     let teacher_code = match &new.teacher_code {
         Some(code) => code.clone(),
         None => crate::codes::unused_teacher_code(&mut *conn).await?,
     };
     let grace_until = new.finish_date + chrono::Days::new(new.grace_days.max(0) as u64);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO licenses (account_id, org_id, org_path, parent_license_id, product_id, \
          order_number, purchase_order, inventory_type, courses, teacher_code, seats_purchased, \
          start_date, finish_date, grace_days, grace_until, status, created_at, updated_at) \
@@ -238,11 +241,11 @@ pub async fn insert_license(
 
 /// The account's org id and path, if the account lies in the caller's scope.
 pub async fn account_in_scope(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     scope: &Scope,
     account_id: i64,
 ) -> ApiResult<(i64, String)> {
-    let row: Option<(i64, String)> = sqlx::query_as(
+    let row: Option<(i64, String)> = crate::db::query_as(
         "SELECT o.id, o.path FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1",
     )
     .bind(account_id)
@@ -282,7 +285,7 @@ pub async fn allocate(
     }
     // The count the UPDATE leaves, not the one read above: a concurrent
     // allocation may have committed in between (PostgreSQL).
-    let allocated_after: Option<i64> = sqlx::query_scalar(
+    let allocated_after: Option<i64> = crate::db::query_scalar(
         "UPDATE licenses SET seats_allocated = seats_allocated + $1, updated_at = $2 \
          WHERE id = $3 AND seats_consumed + seats_allocated + $1 <= seats_purchased \
          RETURNING seats_allocated",
@@ -305,9 +308,6 @@ pub async fn allocate(
     };
     let order_number =
         order_number.unwrap_or_else(|| format!("{}-A{}", parent.order_number, account_id));
-    let courses: Vec<String> = serde_json::from_str(&parent.courses).unwrap_or_default();
-    let inventory_type =
-        InventoryType::parse(&parent.inventory_type).unwrap_or(InventoryType::SeatPool);
     let now = w.now;
     let child_id = insert_license(
         w.conn(),
@@ -319,12 +319,12 @@ pub async fn allocate(
             product_id: parent.product_id,
             order_number: &order_number,
             purchase_order: &parent.purchase_order,
-            inventory_type,
-            courses: &courses,
+            inventory_type: parent.inventory_type.0,
+            courses: &parent.courses.0,
             teacher_code: parent.teacher_code.clone(),
             seats_purchased: seats,
-            start_date: parse_date(&parent.start_date),
-            finish_date: parse_date(&parent.finish_date),
+            start_date: parent.start_date.0,
+            finish_date: parent.finish_date.0,
             grace_days: parent.grace_days,
             status: LicenseStatus::Active,
         },
@@ -364,19 +364,19 @@ pub async fn allocate(
 /// Activates or deactivates a license; a request not yet approved is refused.
 pub async fn set_active(w: &mut Work, scope: &Scope, id: i64, active: bool) -> ApiResult<License> {
     let row = load_license(w.conn(), scope, id).await?;
-    let before = LicenseStatus::parse(&row.status);
+    let before = row.status.0;
     let target = if active {
         LicenseStatus::Active
     } else {
         LicenseStatus::Deactivated
     };
-    if before == Some(LicenseStatus::Requested) {
+    if before == LicenseStatus::Requested {
         return Err(ApiError::conflict(format!(
             "license {id} is still a request; it must be approved first"
         )));
     }
     let org_path = row.org_path.clone();
-    sqlx::query("UPDATE licenses SET status = $1, updated_at = $2 WHERE id = $3")
+    crate::db::query("UPDATE licenses SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(target.as_str())
         .bind(w.now)
         .bind(id)

@@ -6,10 +6,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::db::Conn;
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::api::changes::SeatTransition;
 use seatdesk_core::{LicenseStatus, SeatStatus};
-use sqlx::AnyConnection;
 
 use crate::audit::NewEvent;
 use crate::db::Backend;
@@ -76,10 +76,10 @@ pub async fn restore_seats(
                 results.push(refused(id, reason));
                 continue;
             }
-            let holds_live: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            let holds_live: Option<i64> = crate::db::query_scalar(format!(
                 "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND {}",
                 live_seat("status")
-            )))
+            ))
             .bind(seat.license_id)
             .bind(seat.user_id)
             .fetch_optional(w.conn())
@@ -100,7 +100,7 @@ pub async fn restore_seats(
                 continue;
             }
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE seats SET status = $1, status_before_revoke = NULL, revoked_at = NULL, \
              revoked_by = NULL, updated_at = $2 WHERE id = $3",
         )
@@ -137,9 +137,9 @@ pub async fn restore_seats(
 }
 
 /// Why a license cannot take a restored seat back: not active, or past grace.
-async fn license_closed(conn: &mut AnyConnection, license_id: i64) -> ApiResult<Option<String>> {
+async fn license_closed(conn: &mut Conn, license_id: i64) -> ApiResult<Option<String>> {
     let (status, grace_until): (String, String) =
-        sqlx::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
+        crate::db::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
             .bind(license_id)
             .fetch_one(conn)
             .await?;

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::db::Conn;
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::{Edition, SeatStatus};
-use sqlx::AnyConnection;
 
 use crate::audit::{EventRows, NewEvent};
 use crate::db::Backend;
@@ -42,12 +42,12 @@ pub fn students_reason(name: &str, email: &str, students: i64) -> String {
 }
 
 /// Why one seat may not be given up, if [`students_block_sql`] holds.
-pub async fn students_block(conn: &mut AnyConnection, seat_id: i64) -> ApiResult<Option<String>> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+pub async fn students_block(conn: &mut Conn, seat_id: i64) -> ApiResult<Option<String>> {
+    let row: Option<(i64, String, String)> = crate::db::query_as(format!(
         "SELECT s.students_assigned, u.given_name || ' ' || u.family_name, u.email \
          FROM seats s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND {}",
         students_block_sql("s")
-    )))
+    ))
     .bind(seat_id)
     .fetch_optional(conn)
     .await?;
@@ -68,7 +68,7 @@ pub async fn revoke_one(
         return Ok(Some(reason));
     }
     let (now, actor) = (w.now, w.actor.clone());
-    sqlx::query(
+    crate::db::query(
         "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = $1, \
          revoked_by = $2, updated_at = $1 WHERE id = $3",
     )
@@ -97,7 +97,7 @@ pub async fn revoke_one(
 /// order, then those of teachers whose student count dropped). Public so
 /// benchmarks can time exactly the SQL the endpoint runs.
 pub async fn revoke_seats(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     scope: &Scope,
     seat_ids: &[i64],

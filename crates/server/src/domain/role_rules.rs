@@ -10,7 +10,7 @@ use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
 use crate::db::Backend;
 use crate::db::sql::Sql;
-use crate::domain::licenses::today;
+use crate::domain::licenses::{push_usable, today};
 use crate::domain::live::live_seat;
 use crate::domain::revocation::revoke_one;
 use crate::domain::scope::ancestor_paths;
@@ -47,7 +47,7 @@ struct HeldSeat {
 }
 
 async fn held_seats(w: &mut Work, user_id: i64, backend: Backend) -> ApiResult<Vec<HeldSeat>> {
-    let mut sql = Sql::new(&format!(
+    let mut sql = Sql::new(format!(
         "SELECT s.id, s.license_id, s.status, l.product_id, p.name AS product_name, \
          s.source, l.org_path \
          FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
@@ -140,25 +140,22 @@ pub async fn revoke_all_seats(
 /// Takes a seat of `product_id` from the nearest usable license of the
 /// user's org or an ancestor, soonest-ending first.
 ///
-/// "Usable" is [`crate::domain::licenses::unusable_reason`] restated in SQL so that no per-license
-/// seat counts are computed here (this runs for every user of a roster
-/// import): stored status active (or depleted), started, and not past grace.
+/// "Usable" is [`push_usable`], the SQL form of the license rule, so that
+/// no per-license seat counts are computed here (this runs for every user
+/// of a roster import).
 async fn assign_from_pool(
     w: &mut Work,
     user: &Subject,
     product_id: i64,
     product_name: &str,
 ) -> ApiResult<Assignment> {
-    let today = today().to_string();
     let mut sql = Sql::new("SELECT l.id, l.org_path FROM licenses l WHERE l.product_id = ");
     sql.bind(product_id)
         .push(" AND l.org_path IN (")
         .bind_list(ancestor_paths(&user.org_path))
-        .push(") AND l.status IN ('active', 'depleted') AND l.start_date <= ")
-        .bind(today.clone())
-        .push(" AND l.grace_until >= ")
-        .bind(today)
-        .push(" ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")
+        .push(") AND ");
+    push_usable(&mut sql, "l", today());
+    sql.push(" ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")
         .bind(CANDIDATE_LIMIT);
     let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
     let usable = candidates.len();

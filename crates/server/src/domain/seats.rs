@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::db::Conn;
 use axum::http::StatusCode;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::{ItemOutcome, ItemResult};
 use seatdesk_core::{SeatStatus, UserStatus};
-use sqlx::AnyConnection;
 
 use crate::audit::NewEvent;
 use crate::db::Backend;
@@ -28,8 +28,8 @@ use crate::mutation::Work;
 pub const ID_CHUNK: usize = 5_000;
 
 /// Takes one seat of `license_id` if one is free. Returns false when full.
-pub async fn take_seat(conn: &mut AnyConnection, license_id: i64, now: i64) -> ApiResult<bool> {
-    let taken = sqlx::query(
+pub async fn take_seat(conn: &mut Conn, license_id: i64, now: i64) -> ApiResult<bool> {
+    let taken = crate::db::query(
         "UPDATE licenses SET seats_consumed = seats_consumed + 1, updated_at = $1 \
          WHERE id = $2 AND seats_consumed + seats_allocated < seats_purchased",
     )
@@ -43,12 +43,12 @@ pub async fn take_seat(conn: &mut AnyConnection, license_id: i64, now: i64) -> A
 
 /// Gives `count` seats of `license_id` back.
 pub async fn release_seats(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     license_id: i64,
     count: i64,
     now: i64,
 ) -> ApiResult<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE licenses SET seats_consumed = seats_consumed - $1, updated_at = $2 WHERE id = $3",
     )
     .bind(count)
@@ -70,7 +70,7 @@ pub async fn insert_seat(
     let now = w.now;
     let actor = w.actor.clone();
     let claimed_at = (status == SeatStatus::Active).then_some(now);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, \
          claimed_at, claimed_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5) RETURNING id",
     )
@@ -173,21 +173,17 @@ pub async fn assign(
 }
 
 /// Finds a user in scope by id or email: `(id, status)`.
-async fn find_user(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    user: &UserRef<'_>,
-) -> ApiResult<(i64, String)> {
+async fn find_user(conn: &mut Conn, scope: &Scope, user: &UserRef<'_>) -> ApiResult<(i64, String)> {
     let (row, label): (Option<(i64, String, String)>, String) = match user {
         UserRef::Id(id) => (
-            sqlx::query_as("SELECT id, status, org_path FROM users WHERE id = $1")
+            crate::db::query_as("SELECT id, status, org_path FROM users WHERE id = $1")
                 .bind(*id)
                 .fetch_optional(conn)
                 .await?,
             format!("user {id}"),
         ),
         UserRef::Email(email) => (
-            sqlx::query_as("SELECT id, status, org_path FROM users WHERE email = $1")
+            crate::db::query_as("SELECT id, status, org_path FROM users WHERE email = $1")
                 .bind(email.trim().to_lowercase())
                 .fetch_optional(conn)
                 .await?,
@@ -202,7 +198,7 @@ async fn find_user(
 /// The seat's license id, status and license org path, if in scope; locks
 /// it on PostgreSQL.
 async fn seat_for_update(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     scope: &Scope,
     id: i64,
@@ -235,9 +231,9 @@ pub async fn claim(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> Ap
 
 /// Sets seat `id` to `to`, stamping `<stamp>_at` and `<stamp>_by`.
 async fn stamp_status(w: &mut Work, id: i64, to: SeatStatus, stamp: &str) -> ApiResult<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    crate::db::query(format!(
         "UPDATE seats SET status = $4, {stamp}_at = $1, {stamp}_by = $3, updated_at = $1 WHERE id = $2"
-    )))
+    ))
     .bind(w.now)
     .bind(id)
     .bind(w.actor.clone())
@@ -292,7 +288,7 @@ pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> A
 /// assignment does (its counter UPDATE comes before the seat INSERT), so two
 /// requests never wait for each other's rows in opposite orders.
 pub async fn lock_licenses(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     ids: impl IntoIterator<Item = i64>,
 ) -> ApiResult<()> {
@@ -314,7 +310,7 @@ pub async fn lock_licenses(
 /// Locks the licenses `seat_ids` belong to, in id order (PostgreSQL only).
 /// Read without locks: a seat never moves to another license.
 pub async fn lock_licenses_of_seats(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     seat_ids: &[i64],
 ) -> ApiResult<()> {
@@ -351,7 +347,7 @@ pub struct BulkSeat {
 /// The seats of `ids`, locked in id order on PostgreSQL so that
 /// overlapping bulk requests cannot deadlock.
 pub async fn load_bulk_seats(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     ids: &[i64],
 ) -> ApiResult<HashMap<i64, BulkSeat>> {
@@ -395,7 +391,7 @@ pub async fn shift_teacher_counts(
     if student_seats.is_empty() {
         return Ok(());
     }
-    let backend = Backend::of(w.conn());
+    let backend = w.conn().backend();
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
     for chunk in student_seats.chunks(ID_CHUNK) {
         let mut sql = Sql::new_for(
@@ -418,7 +414,7 @@ pub async fn shift_teacher_counts(
 /// Moves each teacher seat's `students_assigned` by `delta` times its
 /// count in `per_teacher` (never below zero); one event per seat changed.
 pub async fn shift_teachers(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     per_teacher: &BTreeMap<i64, i64>,
     delta: i64,
     now: i64,
@@ -426,7 +422,7 @@ pub async fn shift_teachers(
     let mut events = Vec::with_capacity(per_teacher.len());
     for (&teacher_seat, &students) in per_teacher {
         let change = students * delta;
-        let row: Option<(i64, String)> = sqlx::query_as(
+        let row: Option<(i64, String)> = crate::db::query_as(
             "UPDATE seats SET students_assigned = CASE WHEN students_assigned + $1 < 0 THEN 0 \
              ELSE students_assigned + $1 END, updated_at = $2 \
              WHERE id = $3 RETURNING students_assigned, \

@@ -4,7 +4,7 @@
 use seatdesk_core::api::users::User;
 use seatdesk_core::{UserKind, UserRole, UserStatus};
 
-use crate::db::ms_to_time;
+use crate::db::types::{NameList, Named, Stamp};
 use crate::domain::role_rules::Subject;
 
 /// Columns of [`UserRow`], in order; `u` is users, `o` their org.
@@ -21,13 +21,13 @@ pub struct UserRow {
     email: String,
     given_name: String,
     family_name: String,
-    kind: String,
-    roles: String,
-    status: String,
+    kind: Named<UserKind>,
+    roles: NameList<UserRole>,
+    status: Named<UserStatus>,
     trainings: String,
-    last_login_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+    last_login_at: Option<Stamp>,
+    created_at: Stamp,
+    updated_at: Stamp,
 }
 
 /// Roles as stored: sorted, comma-separated names.
@@ -48,13 +48,11 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
 
 impl UserRow {
     pub fn roles(&self) -> Vec<UserRole> {
-        split_list(&self.roles)
-            .filter_map(UserRole::parse)
-            .collect()
+        self.roles.0.clone()
     }
 
     pub fn status(&self) -> UserStatus {
-        UserStatus::parse(&self.status).unwrap_or(UserStatus::Suspended)
+        self.status.0
     }
 
     pub fn into_api(self) -> User {
@@ -67,11 +65,11 @@ impl UserRow {
             email: self.email,
             given_name: self.given_name,
             family_name: self.family_name,
-            kind: UserKind::parse(&self.kind).unwrap_or(UserKind::Staff),
+            kind: self.kind.0,
             trainings: split_list(&self.trainings).map(str::to_string).collect(),
-            last_login_at: self.last_login_at.map(ms_to_time),
-            created_at: ms_to_time(self.created_at),
-            updated_at: ms_to_time(self.updated_at),
+            last_login_at: self.last_login_at.map(|t| t.0),
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.0,
         }
     }
 

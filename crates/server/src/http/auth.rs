@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for Auth {
         let secret = bearer_secret(header).ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
-        let row: Option<(i64, String, String, i64, String, i64)> = sqlx::query_as(
+        let row: Option<(i64, String, String, i64, String, i64)> = crate::db::query_as(
             "SELECT t.id, t.name, t.role, t.org_id, o.path, \
              (SELECT seq FROM audit_head WHERE id = 1) FROM tokens t \
              JOIN orgs o ON o.id = t.org_id \

@@ -15,6 +15,7 @@ use super::parse::{CLASSES, ENROLLMENTS, FileMode, ORGS, OrgRecord, Roster, USER
 use crate::audit::NewEvent;
 use crate::db::Backend;
 use crate::db::sql::Sql;
+use crate::db::types::Named;
 use crate::domain::role_rules as assign;
 use crate::domain::users::{USER_SELECT, UserRow, join_roles};
 use crate::error::ApiResult;
@@ -27,7 +28,7 @@ use crate::mutation::Work;
 struct KnownOrg {
     id: i64,
     parent_id: Option<i64>,
-    kind: String,
+    kind: Named<OrgKind>,
     name: String,
     path: String,
     sourced_id: String,
@@ -38,7 +39,7 @@ impl KnownOrg {
         Org {
             id: self.id,
             parent_id: self.parent_id,
-            kind: OrgKind::parse(&self.kind).unwrap_or(OrgKind::School),
+            kind: self.kind.0,
             name: self.name.clone(),
             path: self.path.clone(),
         }
@@ -164,11 +165,11 @@ impl Importer<'_> {
                 );
                 return Ok(());
             }
-            if existing.name == record.name && existing.kind == record.kind.as_str() {
+            if existing.name == record.name && existing.kind.0 == record.kind {
                 self.report.orgs.unchanged += 1;
                 return Ok(());
             }
-            sqlx::query("UPDATE orgs SET name = $1, kind = $2 WHERE id = $3")
+            crate::db::query("UPDATE orgs SET name = $1, kind = $2 WHERE id = $3")
                 .bind(record.name.clone())
                 .bind(record.kind.as_str().to_string())
                 .bind(existing.id)
@@ -176,7 +177,7 @@ impl Importer<'_> {
                 .await?;
             let updated = KnownOrg {
                 name: record.name.clone(),
-                kind: record.kind.as_str().to_string(),
+                kind: Named(record.kind),
                 ..existing.clone()
             };
             w.record(NewEvent {
@@ -191,10 +192,11 @@ impl Importer<'_> {
             self.report.orgs.updated += 1;
             return Ok(());
         }
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE sourced_id = $1")
-            .bind(record.sourced_id.clone())
-            .fetch_optional(w.conn())
-            .await?;
+        let taken: Option<i64> =
+            crate::db::query_scalar("SELECT id FROM orgs WHERE sourced_id = $1")
+                .bind(record.sourced_id.clone())
+                .fetch_optional(w.conn())
+                .await?;
         if taken.is_some() {
             self.refuse(
                 ORGS,
@@ -206,7 +208,7 @@ impl Importer<'_> {
             );
             return Ok(());
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO orgs (parent_id, kind, name, path, sourced_id, created_at) \
              VALUES ($1, $2, $3, '', $4, $5) RETURNING id",
         )
@@ -218,7 +220,7 @@ impl Importer<'_> {
         .fetch_one(w.conn())
         .await?;
         let path = format!("{parent_path}{id}/");
-        sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+        crate::db::query("UPDATE orgs SET path = $1 WHERE id = $2")
             .bind(path.clone())
             .bind(id)
             .execute(w.conn())
@@ -226,7 +228,7 @@ impl Importer<'_> {
         let org = KnownOrg {
             id,
             parent_id: Some(parent_id),
-            kind: record.kind.as_str().to_string(),
+            kind: Named(record.kind),
             name: record.name.clone(),
             path: path.clone(),
             sourced_id: record.sourced_id.clone(),
@@ -261,7 +263,7 @@ impl Importer<'_> {
         record: &UserRecord,
     ) -> ApiResult<Result<Option<i64>, String>> {
         let by_id: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, org_path FROM users WHERE sourced_id = $1")
+            crate::db::query_as("SELECT id, org_path FROM users WHERE sourced_id = $1")
                 .bind(record.sourced_id.clone())
                 .fetch_optional(w.conn())
                 .await?;
@@ -273,7 +275,7 @@ impl Importer<'_> {
                 )));
             }
             let email_owner: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
+                crate::db::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
                     .bind(record.email.clone())
                     .bind(id)
                     .fetch_optional(w.conn())
@@ -287,7 +289,7 @@ impl Importer<'_> {
             return Ok(Ok(Some(id)));
         }
         let by_email: Option<(i64, String, Option<String>)> =
-            sqlx::query_as("SELECT id, org_path, sourced_id FROM users WHERE email = $1")
+            crate::db::query_as("SELECT id, org_path, sourced_id FROM users WHERE email = $1")
                 .bind(record.email.clone())
                 .fetch_optional(w.conn())
                 .await?;
@@ -340,7 +342,7 @@ impl Importer<'_> {
         };
         let before_row = self.load_user(w, id).await?;
         let sourced_id: Option<String> =
-            sqlx::query_scalar("SELECT sourced_id FROM users WHERE id = $1")
+            crate::db::query_scalar("SELECT sourced_id FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_one(w.conn())
                 .await?;
@@ -357,7 +359,7 @@ impl Importer<'_> {
             self.report.users.unchanged += 1;
             return Ok(true);
         }
-        sqlx::query(
+        crate::db::query(
             "UPDATE users SET org_id = $1, org_path = $2, email = $3, given_name = $4, \
              family_name = $5, kind = $6, roles = $7, status = $8, sourced_id = $9, \
              updated_at = $10 WHERE id = $11",
@@ -411,7 +413,7 @@ impl Importer<'_> {
         record: &UserRecord,
         org: &KnownOrg,
     ) -> ApiResult<()> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, \
              status, trainings, sourced_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, $10) RETURNING id",
@@ -462,7 +464,7 @@ impl Importer<'_> {
             let before_row = self.load_user(w, id).await?;
             let org_path = before_row.org_path.clone();
             let before = before_row.into_api();
-            sqlx::query("UPDATE users SET status = 'archived', updated_at = $1 WHERE id = $2")
+            crate::db::query("UPDATE users SET status = 'archived', updated_at = $1 WHERE id = $2")
                 .bind(w.now)
                 .bind(id)
                 .execute(w.conn())
@@ -546,7 +548,7 @@ impl Importer<'_> {
 
     async fn user_in_scope(&self, w: &mut Work, sourced_id: &str) -> ApiResult<bool> {
         let path: Option<String> =
-            sqlx::query_scalar("SELECT org_path FROM users WHERE sourced_id = $1")
+            crate::db::query_scalar("SELECT org_path FROM users WHERE sourced_id = $1")
                 .bind(sourced_id.to_string())
                 .fetch_optional(w.conn())
                 .await?;

@@ -9,8 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::db::types::{JsonText, Stamp};
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::http::{Json, Query, page_size};
@@ -24,28 +24,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,
-    at: i64,
+    at: Stamp,
     actor: String,
     action: String,
     target_type: String,
     target_id: i64,
-    before_json: Option<String>,
-    after_json: Option<String>,
+    before_json: Option<JsonText<serde_json::Value>>,
+    after_json: Option<JsonText<serde_json::Value>>,
     request_id: String,
 }
 
 impl From<EventRow> for AuditEvent {
     fn from(r: EventRow) -> AuditEvent {
-        let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
         AuditEvent {
             seq: r.seq,
-            at: ms_to_time(r.at),
+            at: r.at.0,
             actor: r.actor,
             action: r.action,
             target_type: r.target_type,
             target_id: r.target_id,
-            before: parse(r.before_json),
-            after: parse(r.after_json),
+            before: r.before_json.map(|j| j.0),
+            after: r.after_json.map(|j| j.0),
             request_id: r.request_id,
         }
     }

@@ -5,21 +5,21 @@
 pub mod batches;
 pub mod redeem;
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::codes::{Code, CodeQuery, NewResourceCode};
 use seatdesk_core::{CodeKind, Permission, Problem};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_code};
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::db::types::{Named, Stamp};
 use crate::domain::licenses::{load_license, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -45,7 +45,7 @@ pub const CODE_SELECT: &str = "SELECT c.id, c.code, c.kind, c.license_id, c.batc
 pub struct CodeRow {
     id: i64,
     code: String,
-    kind: String,
+    kind: Named<CodeKind>,
     license_id: i64,
     batch_id: Option<i64>,
     seat_id: Option<i64>,
@@ -53,8 +53,8 @@ pub struct CodeRow {
     subject: Option<String>,
     max_uses: i64,
     uses: i64,
-    expires_at: Option<i64>,
-    created_at: i64,
+    expires_at: Option<Stamp>,
+    created_at: Stamp,
 }
 
 impl From<CodeRow> for Code {
@@ -62,7 +62,7 @@ impl From<CodeRow> for Code {
         Code {
             id: r.id,
             code: r.code,
-            kind: CodeKind::parse(&r.kind).unwrap_or(CodeKind::Activation),
+            kind: r.kind.0,
             license_id: r.license_id,
             batch_id: r.batch_id,
             seat_id: r.seat_id,
@@ -70,13 +70,13 @@ impl From<CodeRow> for Code {
             subject: r.subject,
             max_uses: (r.max_uses > 0).then_some(r.max_uses),
             uses: r.uses,
-            expires_at: r.expires_at.map(ms_to_time),
-            created_at: ms_to_time(r.created_at),
+            expires_at: r.expires_at.map(|t| t.0),
+            created_at: r.created_at.0,
         }
     }
 }
 
-pub async fn load_code(conn: &mut AnyConnection, id: i64) -> ApiResult<Code> {
+pub async fn load_code(conn: &mut Conn, id: i64) -> ApiResult<Code> {
     let mut sql = Sql::new(CODE_SELECT);
     sql.push(" WHERE c.id = ").bind(id);
     let row: CodeRow = sql.query_as().fetch_one(conn).await?;
@@ -86,7 +86,7 @@ pub async fn load_code(conn: &mut AnyConnection, id: i64) -> ApiResult<Code> {
 /// One keyset page of codes matching `filter` (SQL after `WHERE`, built by
 /// the caller with its binds), in id order.
 pub async fn code_page(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     mut sql: Sql,
     cursor: Option<&str>,
     limit: Option<u32>,
@@ -155,7 +155,7 @@ async fn create_resource_code(
         let org_path = license.org_path.clone();
         let license = license.into_api(today());
         let has_resource_codes: i64 =
-            sqlx::query_scalar("SELECT has_resource_codes FROM products WHERE id = $1")
+            crate::db::query_scalar("SELECT has_resource_codes FROM products WHERE id = $1")
                 .bind(license.product_id)
                 .fetch_one(w.conn())
                 .await?;
@@ -166,7 +166,7 @@ async fn create_resource_code(
                 license.product_name
             )));
         }
-        let existing: Option<String> = sqlx::query_scalar(
+        let existing: Option<String> = crate::db::query_scalar(
             "SELECT code FROM codes WHERE license_id = $1 AND kind = 'resource' \
              AND LOWER(subject) = LOWER($2)",
         )

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::Pool;
 use axum::extract::State;
 use chrono::{Days, NaiveDate};
 use seatdesk_core::api::dashboard::{
@@ -27,14 +28,14 @@ use seatdesk_core::seats::{
     expires_within, nearly_full, remaining_days, week_index, week_start_ms, weekly_series,
 };
 use seatdesk_core::{Module, Permission, Problem, SeatStatus};
-use sqlx::AnyPool;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::db::now_ms;
 use crate::db::sql::Sql;
-use crate::domain::licenses::{account_in_scope, parse_date, today};
+use crate::db::types::{Day, Named};
+use crate::domain::licenses::{account_in_scope, today};
 use crate::domain::live::live_seat;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
@@ -74,7 +75,7 @@ pub struct View {
 impl View {
     /// Checks the filters against the caller's scope: an account or org
     /// outside it, or an unknown product, is a 404.
-    pub async fn resolve(pool: &AnyPool, auth: &Auth, query: &DashboardQuery) -> ApiResult<View> {
+    pub async fn resolve(pool: &Pool, auth: &Auth, query: &DashboardQuery) -> ApiResult<View> {
         let mut conn = pool.acquire().await?;
         if let Some(account_id) = query.account_id {
             account_in_scope(&mut conn, &auth.scope, account_id).await?;
@@ -87,10 +88,11 @@ impl View {
             None => None,
         };
         if let Some(product_id) = query.product_id {
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
-                .bind(product_id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let found: Option<i64> =
+                crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
+                    .bind(product_id)
+                    .fetch_optional(&mut conn)
+                    .await?;
             found.ok_or_else(|| ApiError::not_found(format!("product {product_id}")))?;
         }
         Ok(View {
@@ -144,15 +146,15 @@ struct LicenseSums {
     product_id: i64,
     sku: String,
     name: String,
-    module: String,
+    module: Named<Module>,
     licenses: i64,
     purchased_top: i64,
     consumed: i64,
     allocated: i64,
     allocated_within: i64,
-    earliest_start: Option<String>,
-    latest_finish: Option<String>,
-    soonest_live_finish: Option<String>,
+    earliest_start: Option<Day>,
+    latest_finish: Option<Day>,
+    soonest_live_finish: Option<Day>,
     expiring_30: i64,
     expiring_60: i64,
     expiring_90: i64,
@@ -163,11 +165,7 @@ struct LicenseSums {
 /// license is also in the view is nested: its purchased seats are already
 /// part of the parent's, so they count as `allocated_within`, not again as
 /// purchased.
-async fn license_sums(
-    pool: &AnyPool,
-    view: &View,
-    horizon: &Horizon,
-) -> ApiResult<Vec<LicenseSums>> {
+async fn license_sums(pool: &Pool, view: &View, horizon: &Horizon) -> ApiResult<Vec<LicenseSums>> {
     let live = "l.status = 'active' AND l.finish_date >= ";
     let mut sql = Sql::new(
         "SELECT l.product_id AS product_id, p.sku AS sku, p.name AS name, p.module AS module, \
@@ -213,7 +211,7 @@ async fn license_sums(
 }
 
 /// Seat rows of the view by product and status.
-async fn claim_counts(pool: &AnyPool, view: &View) -> ApiResult<BTreeMap<i64, ClaimCounts>> {
+async fn claim_counts(pool: &Pool, view: &View) -> ApiResult<BTreeMap<i64, ClaimCounts>> {
     // Licenses drive the join (CROSS JOIN keeps SQLite from starting at the
     // seats) and the grouping follows the (license, status) index, so no
     // sort of a million rows is needed; products are summed below.
@@ -223,16 +221,15 @@ async fn claim_counts(pool: &AnyPool, view: &View) -> ApiResult<BTreeMap<i64, Cl
     );
     view.push(&mut sql, "l");
     sql.push(" GROUP BY l.id, l.product_id, s.status");
-    let rows: Vec<(i64, String, i64)> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<(i64, Named<SeatStatus>, i64)> = sql.query_as().fetch_all(pool).await?;
     let mut counts: BTreeMap<i64, ClaimCounts> = BTreeMap::new();
     for (product_id, status, n) in rows {
         let entry = counts.entry(product_id).or_default();
-        match SeatStatus::parse(&status) {
-            Some(SeatStatus::Pending) => entry.pending += n,
-            Some(SeatStatus::Active) => entry.active += n,
-            Some(SeatStatus::Expired) => entry.expired += n,
-            Some(SeatStatus::Revoked) => entry.revoked += n,
-            None => {}
+        match status.0 {
+            SeatStatus::Pending => entry.pending += n,
+            SeatStatus::Active => entry.active += n,
+            SeatStatus::Expired => entry.expired += n,
+            SeatStatus::Revoked => entry.revoked += n,
         }
     }
     Ok(counts)
@@ -240,14 +237,14 @@ async fn claim_counts(pool: &AnyPool, view: &View) -> ApiResult<BTreeMap<i64, Cl
 
 /// Seats claimed per product and week within `weeks` (first..=last).
 async fn weekly_claims(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &View,
     first: i64,
     last: i64,
 ) -> ApiResult<BTreeMap<i64, Vec<(i64, i64)>>> {
     // Constants, not input: the same bucketing as `seats::week_index`.
     let bucket = format!("(s.claimed_at + {WEEK_SHIFT_MS}) / {WEEK_MS}");
-    let mut sql = Sql::new(&format!(
+    let mut sql = Sql::new(format!(
         "SELECT l.product_id, {bucket} AS week, COUNT(*) AS n FROM seats s \
          JOIN licenses l ON l.id = s.license_id WHERE s.claimed_at >= "
     ));
@@ -268,8 +265,8 @@ async fn weekly_claims(
 /// Users with a live seat of a Learn product, an Observe product, and both.
 /// Driven from the Learn/Observe licenses into the (license, status, user)
 /// index, so only those seats are read.
-async fn module_users(pool: &AnyPool, view: &View) -> ApiResult<ModuleUsers> {
-    let mut sql = Sql::new(&format!(
+async fn module_users(pool: &Pool, view: &View) -> ApiResult<ModuleUsers> {
+    let mut sql = Sql::new(format!(
         "SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT), CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
          CAST(COALESCE(SUM(learn * observe), 0) AS BIGINT) FROM (\
          SELECT s.user_id, MAX(CASE WHEN p.module = 'learn' THEN 1 ELSE 0 END) AS learn, \
@@ -297,10 +294,10 @@ struct AttentionRow {
     sku: String,
     org_id: i64,
     account_id: i64,
-    start_date: String,
-    finish_date: String,
+    start_date: Day,
+    finish_date: Day,
     grace_days: i64,
-    grace_until: String,
+    grace_until: Day,
     seats_purchased: i64,
     seats_consumed: i64,
     seats_allocated: i64,
@@ -321,7 +318,7 @@ fn push_attention_filter(sql: &mut Sql, view: &View, horizon: &Horizon) {
 }
 
 async fn attention(
-    pool: &AnyPool,
+    pool: &Pool,
     view: &View,
     horizon: &Horizon,
     today: NaiveDate,
@@ -346,9 +343,8 @@ async fn attention(
                 consumed: row.seats_consumed,
                 allocated: row.seats_allocated,
             };
-            let finish = parse_date(&row.finish_date);
-            let standing =
-                date_standing(parse_date(&row.start_date), finish, row.grace_days, today);
+            let finish = row.finish_date.0;
+            let standing = date_standing(row.start_date.0, finish, row.grace_days, today);
             let mut reasons = Vec::new();
             if expires_within(finish, today, EXPIRING_SOON_DAYS) {
                 reasons.push(AttentionReason::ExpiringSoon);
@@ -367,7 +363,7 @@ async fn attention(
                 org_id: row.org_id,
                 account_id: row.account_id,
                 finish_date: finish,
-                grace_until: parse_date(&row.grace_until),
+                grace_until: row.grace_until.0,
                 remaining_days: remaining_days(finish, today),
                 usage_percent: seats.usage_percent(),
                 seats,
@@ -403,18 +399,17 @@ fn summarize(
         product_id: Some(sums.product_id),
         sku: Some(sums.sku),
         name: sums.name,
-        module: Module::parse(&sums.module),
+        module: Some(sums.module.0),
         seats_available: seats.available(),
         usage_percent: seats.usage_percent(),
         seats,
         allocated_within: sums.allocated_within,
         licenses: sums.licenses,
-        earliest_start: sums.earliest_start.as_deref().map(parse_date),
-        latest_finish: sums.latest_finish.as_deref().map(parse_date),
+        earliest_start: sums.earliest_start.map(|d| d.0),
+        latest_finish: sums.latest_finish.map(|d| d.0),
         min_remaining_days: sums
             .soonest_live_finish
-            .as_deref()
-            .map(|finish| remaining_days(parse_date(finish), today)),
+            .map(|finish| remaining_days(finish.0, today)),
         expiring_30: sums.expiring_30,
         expiring_60: sums.expiring_60,
         expiring_90: sums.expiring_90,

@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    sqlx::query("SELECT 1")
+    crate::db::query("SELECT 1")
         .execute(&state.db.pool)
         .await
         .map_err(|e| {
@@ -47,7 +47,7 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 #[utoipa::path(get, path = "/v1/me", tag = "meta", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
-    let org_name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+    let org_name: String = crate::db::query_scalar("SELECT name FROM orgs WHERE id = $1")
         .bind(auth.org_id)
         .fetch_one(&state.db.pool)
         .await?;
@@ -84,10 +84,11 @@ async fn create_token(
     }
     let fingerprint = mutation::fingerprint("create_token", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path: Option<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-            .bind(body.org_id)
-            .fetch_optional(w.conn())
-            .await?;
+        let org_path: Option<String> =
+            crate::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
+                .bind(body.org_id)
+                .fetch_optional(w.conn())
+                .await?;
         let org_path = org_path
             .filter(|p| auth.in_scope(p))
             .ok_or_else(|| ApiError::not_found(format!("org {}", body.org_id)))?;

@@ -48,7 +48,7 @@ async fn list_licenses(
     let limit = page_size(query.limit);
     let today = today();
     let today_text = today.to_string();
-    let mut sql = Sql::new(&LICENSE_SELECT);
+    let mut sql = Sql::new(LICENSE_SELECT.as_str());
     sql.push(" WHERE ").push(&auth.scope.sql("l.org_path"));
     if let Some(account_id) = query.account_id {
         sql.push(" AND l.account_id = ").bind(account_id);
@@ -172,7 +172,7 @@ async fn create_license(
     let fingerprint = mutation::fingerprint("create_license", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, body.account_id).await?;
-        let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+        let product: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
             .bind(body.product_id)
             .fetch_optional(w.conn())
             .await?;

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::audit::NewEvent;
 use crate::db::flag;
+use crate::db::types::Named;
 use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -26,25 +27,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_products, create_product))
 }
 
+/// An org as listed: id, parent, kind, name, path.
+type OrgRow = (i64, Option<i64>, Named<OrgKind>, String, String);
+
 /// Orgs of the caller's subtree, in tree order. Trees are small (thousands),
 /// so this list is not paginated.
 #[utoipa::path(get, path = "/v1/orgs", tag = "orgs", security(("bearer" = [])),
     responses((status = 200, body = Vec<Org>), (status = "4XX", body = Problem)))]
 async fn list_orgs(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Org>>> {
     auth.require(Permission::Read)?;
-    let rows: Vec<(i64, Option<i64>, String, String, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, parent_id, kind, name, path FROM orgs WHERE {} ORDER BY path LIMIT 100000",
-            auth.scope.sql("path")
-        )))
-        .fetch_all(&state.db.pool)
-        .await?;
+    let rows: Vec<OrgRow> = crate::db::query_as(format!(
+        "SELECT id, parent_id, kind, name, path FROM orgs WHERE {} ORDER BY path LIMIT 100000",
+        auth.scope.sql("path")
+    ))
+    .fetch_all(&state.db.pool)
+    .await?;
     Ok(Json(
         rows.into_iter()
             .map(|(id, parent_id, kind, name, path)| Org {
                 id,
                 parent_id,
-                kind: OrgKind::parse(&kind).unwrap_or(OrgKind::School),
+                kind: kind.0,
                 name,
                 path,
             })
@@ -70,7 +73,7 @@ async fn create_org(
     let fingerprint = mutation::fingerprint("create_org", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let parent_path = org_path_in_scope(w.conn(), &auth.scope, body.parent_id).await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO orgs (parent_id, kind, name, path, created_at) VALUES ($1, $2, $3, '', $4) RETURNING id",
         )
         .bind(body.parent_id)
@@ -80,7 +83,7 @@ async fn create_org(
         .fetch_one(w.conn())
         .await?;
         let path = format!("{parent_path}{id}/");
-        sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+        crate::db::query("UPDATE orgs SET path = $1 WHERE id = $2")
             .bind(path.clone())
             .bind(id)
             .execute(w.conn())
@@ -113,11 +116,11 @@ async fn list_accounts(
     auth: Auth,
 ) -> ApiResult<Json<Vec<PurchasingAccount>>> {
     auth.require(Permission::Read)?;
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<(i64, i64, String, String)> = crate::db::query_as(format!(
         "SELECT a.id, a.org_id, a.name, a.number FROM accounts a JOIN orgs o ON o.id = a.org_id \
          WHERE {} ORDER BY a.name, a.id LIMIT 100000",
         auth.scope.sql("o.path")
-    )))
+    ))
     .fetch_all(&state.db.pool)
     .await?;
     Ok(Json(
@@ -148,7 +151,7 @@ async fn create_account(
     let fingerprint = mutation::fingerprint("create_account", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(body.org_id)
@@ -181,8 +184,8 @@ pub type ProductRow = (
     String,
     String,
     String,
-    String,
-    String,
+    Named<Edition>,
+    Named<Module>,
     i64,
     Option<String>,
 );
@@ -197,8 +200,8 @@ pub fn product_from_row(row: ProductRow) -> Product {
         sku,
         name,
         family,
-        edition: Edition::parse(&edition).unwrap_or(Edition::None),
-        module: Module::parse(&module).unwrap_or(Module::None),
+        edition: edition.0,
+        module: module.0,
         has_resource_codes: flag(has_resource_codes),
         training_prerequisite,
     }
@@ -209,7 +212,7 @@ pub fn product_from_row(row: ProductRow) -> Product {
     responses((status = 200, body = Vec<Product>), (status = "4XX", body = Problem)))]
 async fn list_products(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Product>>> {
     auth.require(Permission::Read)?;
-    let rows: Vec<ProductRow> = sqlx::query_as(
+    let rows: Vec<ProductRow> = crate::db::query_as(
         "SELECT id, sku, name, family, edition, module, has_resource_codes, training_prerequisite \
          FROM products ORDER BY family, name LIMIT 100000",
     )
@@ -233,7 +236,7 @@ async fn create_product(
     }
     let fingerprint = mutation::fingerprint("create_product", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO products (sku, name, family, edition, module, has_resource_codes, training_prerequisite) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )

@@ -1,6 +1,7 @@
 //! Renewal and new-license requests: a child org submits, an admin of a
 //! parent org approves (creating or renewing the license) or rejects.
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,16 +13,16 @@ use seatdesk_core::api::requests::{
 use seatdesk_core::{
     InventoryType, LicenseStatus, Permission, Problem, RequestKind, RequestStatus,
 };
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::audit::NewEvent;
+use crate::db::flag;
 use crate::db::sql::Sql;
-use crate::db::{flag, ms_to_time};
+use crate::db::types::{Day, JsonText, Named, Stamp};
 use crate::domain::licenses::{
-    LicenseInsert, account_in_scope, insert_license, load_license, parse_date, today,
+    LicenseInsert, account_in_scope, insert_license, load_license, today,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -55,8 +56,8 @@ const REQUEST_SELECT: &str = "SELECT r.id, r.kind, r.status, r.license_id, r.acc
 #[derive(sqlx::FromRow)]
 pub(crate) struct RequestRow {
     id: i64,
-    kind: String,
-    status: String,
+    kind: Named<RequestKind>,
+    status: Named<RequestStatus>,
     license_id: Option<i64>,
     account_id: i64,
     org_id: i64,
@@ -67,18 +68,18 @@ pub(crate) struct RequestRow {
     product_id: Option<i64>,
     product_name: Option<String>,
     new_code: i64,
-    inventory_type: Option<String>,
+    inventory_type: Option<Named<InventoryType>>,
     students: Option<i64>,
-    courses: String,
-    start_date: Option<String>,
-    finish_date: Option<String>,
+    courses: JsonText<Vec<String>>,
+    start_date: Option<Day>,
+    finish_date: Option<Day>,
     purchase_order: String,
     comments: String,
     approval_comments: String,
     created_by: String,
-    created_at: i64,
+    created_at: Stamp,
     decided_by: Option<String>,
-    decided_at: Option<i64>,
+    decided_at: Option<Stamp>,
     result_license_id: Option<i64>,
 }
 
@@ -86,8 +87,8 @@ impl RequestRow {
     fn into_api(self) -> LicenseRequest {
         LicenseRequest {
             id: self.id,
-            kind: RequestKind::parse(&self.kind).unwrap_or(RequestKind::NewLicense),
-            status: RequestStatus::parse(&self.status).unwrap_or(RequestStatus::Pending),
+            kind: self.kind.0,
+            status: self.status.0,
             license_id: self.license_id,
             account_id: self.account_id,
             org_id: self.org_id,
@@ -97,28 +98,25 @@ impl RequestRow {
             product_id: self.product_id,
             product_name: self.product_name,
             new_code: flag(self.new_code),
-            inventory_type: self
-                .inventory_type
-                .as_deref()
-                .and_then(InventoryType::parse),
+            inventory_type: self.inventory_type.map(|t| t.0),
             students: self.students,
-            courses: serde_json::from_str(&self.courses).unwrap_or_default(),
-            start_date: self.start_date.as_deref().map(parse_date),
-            finish_date: self.finish_date.as_deref().map(parse_date),
+            courses: self.courses.0,
+            start_date: self.start_date.map(|d| d.0),
+            finish_date: self.finish_date.map(|d| d.0),
             purchase_order: self.purchase_order,
             comments: self.comments,
             approval_comments: self.approval_comments,
             created_by: self.created_by,
-            created_at: ms_to_time(self.created_at),
+            created_at: self.created_at.0,
             decided_by: self.decided_by,
-            decided_at: self.decided_at.map(ms_to_time),
+            decided_at: self.decided_at.map(|t| t.0),
             result_license_id: self.result_license_id,
         }
     }
 }
 
 /// Loads one request inside the caller's scope, or 404.
-async fn load_request(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<RequestRow> {
+async fn load_request(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<RequestRow> {
     let mut sql = Sql::new(REQUEST_SELECT);
     sql.push(" WHERE r.id = ").bind(id);
     let row: Option<RequestRow> = sql.query_as().fetch_optional(conn).await?;
@@ -242,9 +240,9 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
 }
 
 /// The parent of the requesting org, which decides the request.
-async fn parent_org(conn: &mut AnyConnection, org_id: i64) -> ApiResult<i64> {
+async fn parent_org(conn: &mut Conn, org_id: i64) -> ApiResult<i64> {
     let parent: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT parent_id FROM orgs WHERE id = $1")
+        crate::db::query_scalar("SELECT parent_id FROM orgs WHERE id = $1")
             .bind(org_id)
             .fetch_optional(conn)
             .await?;
@@ -304,7 +302,7 @@ async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<
     let requested_to = parent_org(w.conn(), license.org_id).await?;
     // The conditional update is the lock: of two concurrent renewals of one
     // license, the second finds the flag set and is refused.
-    let flagged = sqlx::query(
+    let flagged = crate::db::query(
         "UPDATE licenses SET renewal_requested = 1, updated_at = $1 \
          WHERE id = $2 AND renewal_requested = 0",
     )
@@ -319,7 +317,7 @@ async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<
             license.id
         )));
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO requests (kind, status, license_id, account_id, org_id, org_path, \
          requested_to_org_id, product_id, new_code, inventory_type, students, courses, start_date, \
          finish_date, purchase_order, comments, created_by, created_at) \
@@ -363,14 +361,14 @@ async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<
 
 async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) -> ApiResult<i64> {
     let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, r.account_id).await?;
-    let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+    let product: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
         .bind(r.product_id)
         .fetch_optional(w.conn())
         .await?;
     product.ok_or_else(|| ApiError::not_found(format!("product {}", r.product_id)))?;
     let requested_to = parent_org(w.conn(), org_id).await?;
     let courses: Vec<String> = r.courses.iter().map(|c| c.trim().to_string()).collect();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "INSERT INTO requests (kind, status, account_id, org_id, org_path, requested_to_org_id, \
          product_id, inventory_type, students, courses, start_date, finish_date, purchase_order, \
          comments, created_by, created_at) \
@@ -399,16 +397,10 @@ async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) ->
 /// Dates of a license created from a new-license request: as asked, else a
 /// year from today.
 fn new_license_period(row: &RequestRow) -> (NaiveDate, NaiveDate) {
-    let start = row
-        .start_date
-        .as_deref()
-        .map(parse_date)
-        .unwrap_or_else(today);
+    let start = row.start_date.map_or_else(today, |d| d.0);
     let finish = row
         .finish_date
-        .as_deref()
-        .map(parse_date)
-        .unwrap_or_else(|| start + chrono::Months::new(12));
+        .map_or_else(|| start + chrono::Months::new(12), |d| d.0);
     (start, finish)
 }
 
@@ -419,7 +411,6 @@ async fn create_requested_license(
     seats: i64,
 ) -> ApiResult<(i64, String)> {
     let (start_date, finish_date) = new_license_period(row);
-    let courses: Vec<String> = serde_json::from_str(&row.courses).unwrap_or_default();
     let product_id = row
         .product_id
         .ok_or_else(|| ApiError::internal(format!("request {} has no product", row.id)))?;
@@ -434,12 +425,9 @@ async fn create_requested_license(
             product_id,
             order_number: &format!("REQ-{}", row.id),
             purchase_order: &row.purchase_order,
-            inventory_type: row
-                .inventory_type
-                .as_deref()
-                .and_then(InventoryType::parse)
-                .unwrap_or(InventoryType::SeatPool),
-            courses: &courses,
+            // A request that names no inventory type asks for a seat pool.
+            inventory_type: row.inventory_type.map_or(InventoryType::SeatPool, |t| t.0),
+            courses: &row.courses.0,
             teacher_code: None,
             seats_purchased: seats,
             start_date,

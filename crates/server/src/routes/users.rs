@@ -4,6 +4,7 @@
 
 pub mod role_rules;
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,7 +12,6 @@ use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::users::{NewUser, User, UserChange, UserDetail, UserPatch, UserQuery};
 use seatdesk_core::{Permission, Problem, UserStatus};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -41,7 +41,7 @@ const MAX_SEATS_SHOWN: i64 = 1000;
 /// Loads a user inside the caller's scope, or 404; locks the row on
 /// PostgreSQL when `lock` so concurrent changes of one user queue.
 async fn load_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     auth: &Auth,
     id: i64,
     lock: Option<Backend>,
@@ -126,7 +126,7 @@ async fn get_user(
         .push(&live_seat("s.status"))
         .push(" ORDER BY s.id LIMIT ")
         .bind(MAX_SEATS_SHOWN);
-    let seats: Vec<ClaimRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let seats: Vec<ClaimRow> = sql.query_as().fetch_all(&mut conn).await?;
     Ok(Json(UserDetail {
         user,
         seats: seats.into_iter().map(Claim::from).collect(),
@@ -189,7 +189,7 @@ async fn create_user(
     let fingerprint = mutation::fingerprint("create_user", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        let taken: Option<i64> = crate::db::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email.clone())
             .fetch_optional(w.conn())
             .await?;
@@ -198,7 +198,7 @@ async fn create_user(
                 "a user with email {email} already exists"
             )));
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, \
              status, trainings, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9) RETURNING id",
@@ -275,7 +275,7 @@ async fn patch_user(
         let before_row = load_user(w.conn(), &auth, id, Some(state.db.backend)).await?;
         let org_path = before_row.org_path.clone();
         let before = before_row.into_api();
-        sqlx::query(
+        crate::db::query(
             "UPDATE users SET given_name = COALESCE($1, given_name), \
              family_name = COALESCE($2, family_name), roles = COALESCE($3, roles), \
              status = COALESCE($4, status), trainings = COALESCE($5, trainings), updated_at = $6 \

@@ -1,6 +1,7 @@
 //! Webhook registration: list, register (secret shown once), deactivate,
 //! send a test ping, and see recent deliveries.
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,13 +10,13 @@ use seatdesk_core::api::webhooks::{
     CreatedWebhook, DeliveryStatus, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
 };
 use seatdesk_core::{Permission, Problem};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::audit::NewEvent;
-use crate::db::{flag, ms_to_time};
+use crate::db::flag;
+use crate::db::types::Stamp;
 use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -40,8 +41,8 @@ struct WebhookRow {
     active: i64,
     last_seq: i64,
     last_status: Option<String>,
-    last_delivery_at: Option<i64>,
-    created_at: i64,
+    last_delivery_at: Option<Stamp>,
+    created_at: Stamp,
     pending: i64,
     failed: i64,
 }
@@ -67,21 +68,19 @@ impl From<WebhookRow> for Webhook {
             active: flag(r.active),
             last_seq: r.last_seq,
             last_status: r.last_status,
-            last_delivery_at: r.last_delivery_at.map(ms_to_time),
+            last_delivery_at: r.last_delivery_at.map(|t| t.0),
             pending_deliveries: r.pending,
             failed_deliveries: r.failed,
-            created_at: ms_to_time(r.created_at),
+            created_at: r.created_at.0,
         }
     }
 }
 
-async fn load_webhook(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
-    let row: Option<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{WEBHOOK_SELECT} WHERE w.id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
+async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
+    let row: Option<WebhookRow> = crate::db::query_as(format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.filter(|w| auth.in_scope(&w.org_path))
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
 }
@@ -91,10 +90,10 @@ async fn load_webhook(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResu
     responses((status = 200, body = Vec<Webhook>), (status = "4XX", body = Problem)))]
 async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
     auth.require(Permission::ManageWebhooks)?;
-    let rows: Vec<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<WebhookRow> = crate::db::query_as(format!(
         "{WEBHOOK_SELECT} WHERE {} ORDER BY w.id LIMIT 1000",
         auth.scope.sql("w.org_path")
-    )))
+    ))
     .fetch_all(&state.db.pool)
     .await?;
     Ok(Json(rows.into_iter().map(Webhook::from).collect()))
@@ -163,7 +162,7 @@ async fn create_webhook(
         let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
         let now = w.now;
         let actor = w.actor.clone();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO webhooks (org_id, org_path, url, events, secret, active, last_seq, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
         )
@@ -214,7 +213,7 @@ async fn delete_webhook(
             )));
         }
         let org_path = row.org_path.clone();
-        sqlx::query("UPDATE webhooks SET active = 0 WHERE id = $1")
+        crate::db::query("UPDATE webhooks SET active = 0 WHERE id = $1")
             .bind(id)
             .execute(w.conn())
             .await?;
@@ -245,9 +244,9 @@ async fn test_webhook(
     let mut conn = state.db.pool.acquire().await?;
     load_webhook(&mut conn, &auth, id).await?;
     let (url, secret): (String, String) =
-        sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
+        crate::db::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut conn)
             .await?;
     drop(conn);
     let http = crate::webhooks::deliver::http_client();
@@ -284,13 +283,13 @@ async fn list_deliveries(
         String,
         String,
         i64,
-        i64,
+        Stamp,
         Option<i64>,
         Option<String>,
-        i64,
-        Option<i64>,
+        Stamp,
+        Option<Stamp>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "SELECT id, seq, action, status, attempts, next_attempt_at, last_status_code, last_error, \
          created_at, delivered_at FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2 \
          ORDER BY id DESC LIMIT $3",
@@ -298,7 +297,7 @@ async fn list_deliveries(
     .bind(id)
     .bind(query.before.unwrap_or(i64::MAX))
     .bind(limit + 1)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.0.to_string());
     let items = rows
@@ -316,11 +315,11 @@ async fn list_deliveries(
                         _ => DeliveryStatus::Pending,
                     },
                     attempts,
-                    next_attempt_at: ms_to_time(next),
+                    next_attempt_at: next.0,
                     last_status_code: code,
                     last_error: error,
-                    created_at: ms_to_time(created),
-                    delivered_at: delivered.map(ms_to_time),
+                    created_at: created.0,
+                    delivered_at: delivered.map(|t| t.0),
                 }
             },
         )

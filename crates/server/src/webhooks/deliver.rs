@@ -6,6 +6,7 @@ use seatdesk_core::api::webhooks::WebhookTestResult;
 
 use crate::AppState;
 use crate::db::now_ms;
+use crate::db::types::{JsonText, Stamp};
 use crate::webhooks::{backoff, sign};
 
 /// Deliveries sent per tick.
@@ -67,7 +68,7 @@ struct Due {
 
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let due: Vec<Due> = sqlx::query_as(
+    let due: Vec<Due> = crate::db::query_as(
         "SELECT d.id, d.webhook_id, d.seq, d.action, d.attempts, d.next_attempt_at, w.url, w.secret \
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1 \
@@ -78,7 +79,7 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(),
     .fetch_all(&state.db.pool)
     .await?;
     for delivery in due {
-        let leased = sqlx::query(
+        let leased = crate::db::query(
             "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at = $3",
         )
         .bind(now + LEASE_MS)
@@ -105,35 +106,37 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(),
     Ok(())
 }
 
+/// An audit event as stored.
+type EventRow = (
+    Stamp,
+    String,
+    String,
+    String,
+    i64,
+    Option<JsonText<serde_json::Value>>,
+    Option<JsonText<serde_json::Value>>,
+    String,
+);
+
 /// The audit event as the change feed shows it.
 async fn event_body(state: &AppState, seq: i64) -> Result<String, sqlx::Error> {
-    let (at, actor, action, target_type, target_id, before, after, request_id): (
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<String>,
-        String,
-    ) = sqlx::query_as(
-        "SELECT at, actor, action, target_type, target_id, before_json, after_json, request_id \
+    let (at, actor, action, target_type, target_id, before, after, request_id): EventRow =
+        crate::db::query_as(
+            "SELECT at, actor, action, target_type, target_id, before_json, after_json, request_id \
          FROM audit_events WHERE seq = $1",
-    )
-    .bind(seq)
-    .fetch_one(&state.db.pool)
-    .await?;
-    let parse =
-        |t: Option<String>| t.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        )
+        .bind(seq)
+        .fetch_one(&state.db.pool)
+        .await?;
     Ok(serde_json::json!({
         "seq": seq,
-        "at": crate::db::ms_to_time(at),
+        "at": at.0,
         "actor": actor,
         "action": action,
         "target_type": target_type,
         "target_id": target_id,
-        "before": parse(before),
-        "after": parse(after),
+        "before": before.map(|j| j.0),
+        "after": after.map(|j| j.0),
         "request_id": request_id,
     })
     .to_string())
@@ -169,7 +172,7 @@ async fn record(
     let gave_up = status == "pending" && attempts >= state.config.webhook_max_attempts;
     let status = if gave_up { "failed" } else { status };
     let next = now + backoff(state.config.webhook_backoff, attempts).as_millis() as i64;
-    sqlx::query(
+    crate::db::query(
         "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, \
          last_status_code = $4, last_error = $5, delivered_at = $6 WHERE id = $7",
     )
@@ -182,7 +185,7 @@ async fn record(
     .bind(delivery.id)
     .execute(&state.db.pool)
     .await?;
-    sqlx::query("UPDATE webhooks SET last_status = $1, last_delivery_at = $2 WHERE id = $3")
+    crate::db::query("UPDATE webhooks SET last_status = $1, last_delivery_at = $2 WHERE id = $3")
         .bind(summary)
         .bind(now)
         .bind(delivery.webhook_id)
@@ -199,7 +202,7 @@ pub async fn ping(
     webhook_id: i64,
 ) -> WebhookTestResult {
     let started = Instant::now();
-    let body = serde_json::json!({"action": "webhook.ping", "webhook_id": webhook_id, "at": crate::db::ms_to_time(now_ms())}).to_string();
+    let body = serde_json::json!({"action": "webhook.ping", "webhook_id": webhook_id, "at": chrono::Utc::now()}).to_string();
     let outcome = post_signed(http, url, secret, "webhook.ping", 0, body).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match outcome {

@@ -293,7 +293,7 @@ async fn a_code_redeemed_fast_looks_leaked() {
         redeem_times(&server, fx.org_id, &leaked, 25, "leaked").await;
         redeem_times(&server, fx.org_id, &quiet, 5, "quiet").await;
         let seats_with_code: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM seats WHERE code_id = $1")
+            seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM seats WHERE code_id = $1")
                 .bind(leaked_id)
                 .fetch_one(&server.db.pool)
                 .await
@@ -317,7 +317,7 @@ async fn a_code_redeemed_fast_looks_leaked() {
 
         // A teacher's class code is meant to be redeemed by a whole class at once.
         let set_kind = |kind: &'static str| {
-            sqlx::query("UPDATE codes SET kind = $1 WHERE id = $2")
+            seatdesk_server::db::query("UPDATE codes SET kind = $1 WHERE id = $2")
                 .bind(kind.to_string())
                 .bind(leaked_id)
                 .execute(&server.db.pool)
@@ -347,11 +347,13 @@ async fn a_code_redeemed_fast_looks_leaked() {
         assert_eq!(alerts.items[0].figures.redemptions, Some(25), "most first");
         assert_eq!(alerts.items[1].figures.redemptions, Some(5));
         // Redemptions outside the window do not count.
-        sqlx::query("UPDATE seats SET assigned_at = assigned_at - 7200000 WHERE code_id = $1")
-            .bind(leaked_id)
-            .execute(&server.db.pool)
-            .await
-            .unwrap();
+        seatdesk_server::db::query(
+            "UPDATE seats SET assigned_at = assigned_at - 7200000 WHERE code_id = $1",
+        )
+        .bind(leaked_id)
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
         let alerts: Alerts = server
             .admin
             .get_ok("/v1/alerts?kind=code_redeemed_fast")
@@ -374,7 +376,7 @@ fn sweeping_config() -> ServerConfig {
 }
 
 async fn alert_events(server: &TestServer) -> Vec<(String, String, i64, String)> {
-    sqlx::query_as(
+    seatdesk_server::db::query_as(
         "SELECT action, target_type, target_id, actor FROM audit_events \
          WHERE action LIKE 'alert.%' ORDER BY seq",
     )
@@ -472,27 +474,29 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         assert_eq!(sweep(&state).await.unwrap(), 0, "{backend:?}");
 
         // A renewal moves the finish date: the new crossing is a new alert, once.
-        sqlx::query("UPDATE licenses SET finish_date = $1, grace_until = $2 WHERE id = $3")
-            .bind(days_from_today(25).to_string())
-            .bind(days_from_today(55).to_string())
-            .bind(soon)
-            .execute(&server.db.pool)
-            .await
-            .unwrap();
+        seatdesk_server::db::query(
+            "UPDATE licenses SET finish_date = $1, grace_until = $2 WHERE id = $3",
+        )
+        .bind(days_from_today(25).to_string())
+        .bind(days_from_today(55).to_string())
+        .bind(soon)
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while alert_events(&server).await.len() < 4 {
             assert!(Instant::now() < deadline, "{backend:?}: no new crossing");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let expiring_targets: Vec<i64> = sqlx::query_scalar(
+        let expiring_targets: Vec<i64> = seatdesk_server::db::query_scalar(
             "SELECT target_id FROM audit_events WHERE action = 'alert.license_expiring' ORDER BY seq",
         )
         .fetch_all(&server.db.pool)
         .await
         .unwrap();
         assert_eq!(expiring_targets, vec![soon, soon], "{backend:?}");
-        let latest: String = sqlx::query_scalar(
+        let latest: String = seatdesk_server::db::query_scalar(
             "SELECT after_json FROM audit_events WHERE action = 'alert.license_expiring' \
              ORDER BY seq DESC LIMIT 1",
         )

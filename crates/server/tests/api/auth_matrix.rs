@@ -392,12 +392,13 @@ async fn district_a(server: &TestServer) -> (helpers::Fixture, helpers::Fixture,
         .admin
         .post_ok(&format!("/v1/licenses/{}/code-batches", a.license_id), &json!({"count": 2, "users_per_code": 1, "duration_days": 30, "enable_benchmark": true, "enable_exercises": true, "enable_badges": false, "require_teacher_link": false}))
         .await;
-    let activation_code: String =
-        sqlx::query_scalar("SELECT code FROM codes WHERE batch_id = $1 ORDER BY id LIMIT 1")
-            .bind(batch["id"].as_i64().unwrap())
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+    let activation_code: String = seatdesk_server::db::query_scalar(
+        "SELECT code FROM codes WHERE batch_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(batch["id"].as_i64().unwrap())
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap();
     let ids = Ids {
         activation_code,
         batch: batch["id"].as_i64().unwrap(),
@@ -704,18 +705,20 @@ async fn a_token_secret_is_shown_once_even_to_a_retry() {
                 .unwrap()
                 .contains("shown once")
         );
-        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM idempotency_keys")
-            .fetch_all(&server.db.pool)
-            .await
-            .unwrap();
+        let stored: Vec<String> =
+            seatdesk_server::db::query_scalar("SELECT body FROM idempotency_keys")
+                .fetch_all(&server.db.pool)
+                .await
+                .unwrap();
         assert!(
             stored.iter().all(|b| !b.contains(&secret)),
             "the secret is never stored"
         );
-        let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE name = 'ci'")
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let tokens: i64 =
+            seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM tokens WHERE name = 'ci'")
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(tokens, 1, "the retry minted nothing");
         let works = Client::new(&server.url, &secret).get("/v1/me").await;
         assert_eq!(works.status, StatusCode::OK);

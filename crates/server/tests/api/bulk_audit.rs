@@ -23,7 +23,7 @@ type Row = (
 );
 
 async fn rows_after(server: &TestServer, seq: i64) -> Vec<Row> {
-    sqlx::query_as(
+    seatdesk_server::db::query_as(
         "SELECT seq, at, actor, action, target_type, target_id, org_path, before_json, \
          after_json, request_id FROM audit_events WHERE seq > $1 ORDER BY seq",
     )
@@ -73,11 +73,12 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
             .admin
             .post_ok::<Value>(&format!("/v1/seats/{}/claim", seats[2]), &json!({}))
             .await;
-        let org_path: String = sqlx::query_scalar("SELECT org_path FROM licenses WHERE id = $1")
-            .bind(fx.license_id)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let org_path: String =
+            seatdesk_server::db::query_scalar("SELECT org_path FROM licenses WHERE id = $1")
+                .bind(fx.license_id)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
 
         // Bulk, in an order that is not id order, with a duplicate and an
         // unknown id that must write nothing.

@@ -29,7 +29,7 @@ async fn start(backend: Backend) -> TestServer {
 }
 
 async fn count(server: &TestServer, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+    seatdesk_server::db::query_scalar(sql.to_string())
         .bind(id)
         .fetch_one(&server.db.pool)
         .await
@@ -737,7 +737,7 @@ async fn redemption_errors_say_what_went_wrong_and_change_nothing() {
         );
 
         // Expired: past the batch's duration, and on a deactivated license.
-        sqlx::query("UPDATE codes SET expires_at = 1000 WHERE code = $1")
+        seatdesk_server::db::query("UPDATE codes SET expires_at = 1000 WHERE code = $1")
             .bind(spare.to_string())
             .execute(&server.db.pool)
             .await

@@ -326,7 +326,7 @@ type SeatEvent = (i64, i64, String, Option<String>, Option<String>);
 /// event's `before` is the status the previous one left, a restore puts back
 /// what the revoke took, and the last status is the row's status.
 async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
-    let events: Vec<SeatEvent> = sqlx::query_as(
+    let events: Vec<SeatEvent> = seatdesk_server::db::query_as(
         "SELECT seq, target_id, action, before_json, after_json FROM audit_events \
          WHERE target_type = 'seat' ORDER BY seq",
     )
@@ -377,7 +377,7 @@ async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
             }
         }
     }
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, status FROM seats")
+    let rows: Vec<(i64, String)> = seatdesk_server::db::query_as("SELECT id, status FROM seats")
         .fetch_all(&server.db.pool)
         .await
         .unwrap();
@@ -406,14 +406,15 @@ async fn assert_allocation_histories(
     licenses: &[Contested],
     allocated: usize,
 ) {
-    let children: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM licenses WHERE parent_license_id IS NOT NULL")
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+    let children: i64 = seatdesk_server::db::query_scalar(
+        "SELECT COUNT(*) FROM licenses WHERE parent_license_id IS NOT NULL",
+    )
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap();
     assert_eq!(children as usize, allocated);
     for license in licenses {
-        let events: Vec<(i64, String, String)> = sqlx::query_as(
+        let events: Vec<(i64, String, String)> = seatdesk_server::db::query_as(
             "SELECT seq, before_json, after_json FROM audit_events \
              WHERE target_type = 'license' AND action = 'license.update' AND target_id = $1 ORDER BY seq",
         )
@@ -432,11 +433,12 @@ async fn assert_allocation_histories(
             );
             current = after["seats_allocated"].as_i64().unwrap();
         }
-        let stored: i64 = sqlx::query_scalar("SELECT seats_allocated FROM licenses WHERE id = $1")
-            .bind(license.id)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let stored: i64 =
+            seatdesk_server::db::query_scalar("SELECT seats_allocated FROM licenses WHERE id = $1")
+                .bind(license.id)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(
             current, stored,
             "license {}: the audit log and the counter disagree",
@@ -447,17 +449,18 @@ async fn assert_allocation_histories(
 
 /// Seq numbers run 1..=N with no gap or repeat, and the head counter is N.
 async fn assert_gap_free_audit(server: &TestServer) {
-    let (count, min, max): (i64, i64, i64) = sqlx::query_as(
+    let (count, min, max): (i64, i64, i64) = seatdesk_server::db::query_as(
         "SELECT COUNT(*), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM audit_events",
     )
     .fetch_one(&server.db.pool)
     .await
     .unwrap();
-    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT seq) FROM audit_events")
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap();
-    let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+    let distinct: i64 =
+        seatdesk_server::db::query_scalar("SELECT COUNT(DISTINCT seq) FROM audit_events")
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+    let head: i64 = seatdesk_server::db::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(&server.db.pool)
         .await
         .unwrap();

@@ -336,11 +336,11 @@ async fn the_same_seed_gives_the_same_data() {
         assert_eq!(claims_a.as_array().map(Vec::len), Some(50));
         assert_eq!(claims_a, claims_b, "first 50 claims differ");
         let codes = "SELECT code FROM codes ORDER BY id LIMIT 200";
-        let codes_a: Vec<String> = sqlx::query_scalar(codes)
+        let codes_a: Vec<String> = seatdesk_server::db::query_scalar(codes)
             .fetch_all(&a.db.pool)
             .await
             .unwrap();
-        let codes_b: Vec<String> = sqlx::query_scalar(codes)
+        let codes_b: Vec<String> = seatdesk_server::db::query_scalar(codes)
             .fetch_all(&b.db.pool)
             .await
             .unwrap();

@@ -40,7 +40,7 @@ async fn feed_readers_never_skip_events_committed_by_several_servers() {
                     .await,
             );
         }
-        let start: i64 = sqlx::query_scalar("SELECT seq FROM audit_head")
+        let start: i64 = seatdesk_server::db::query_scalar("SELECT seq FROM audit_head")
             .fetch_one(&server.db.pool)
             .await
             .unwrap();
@@ -101,12 +101,13 @@ async fn feed_readers_never_skip_events_committed_by_several_servers() {
         writing.store(false, Ordering::SeqCst);
         let seen = reader.await.unwrap();
 
-        let stored: Vec<i64> =
-            sqlx::query_scalar("SELECT seq FROM audit_events WHERE seq > $1 ORDER BY seq")
-                .bind(start)
-                .fetch_all(&server.db.pool)
-                .await
-                .unwrap();
+        let stored: Vec<i64> = seatdesk_server::db::query_scalar(
+            "SELECT seq FROM audit_events WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(start)
+        .fetch_all(&server.db.pool)
+        .await
+        .unwrap();
         assert_eq!(stored.len(), 120, "{backend:?}: one event per mutation");
         assert_eq!(
             seen, stored,

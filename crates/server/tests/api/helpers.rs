@@ -72,7 +72,7 @@ fn drop_pg_database(url: &str) {
             .build()
             .ok()?;
         runtime.block_on(async {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                 .await
                 .ok()?;
             sqlx::Executor::execute(
@@ -96,13 +96,12 @@ pub async fn fresh_db_url(backend: Backend) -> (String, Option<tempfile::TempDir
         }
         Backend::Postgres => {
             let base = std::env::var(PG_ENV).expect("PostgreSQL URL");
-            sqlx::any::install_default_drivers();
             let name = format!(
                 "seatdesk_t_{}_{}",
                 std::process::id(),
                 seatdesk_server::tokens::new_secret()[3..15].to_lowercase()
             );
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                 .await
                 .expect("connect to PostgreSQL");
             sqlx::Executor::execute(
@@ -176,7 +175,7 @@ impl TestServer {
 
     /// Number of audit events stored.
     pub async fn audit_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM audit_events")
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
@@ -184,7 +183,7 @@ impl TestServer {
 
     /// Checks that every license's stored counter equals its live seat rows.
     pub async fn assert_counts_match_rows(&self) {
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64)> = seatdesk_server::db::query_as(
             "SELECT l.id, l.seats_consumed, (SELECT COUNT(*) FROM seats s WHERE s.license_id = l.id \
              AND s.status IN ('pending', 'active')) FROM licenses l",
         )
@@ -197,7 +196,7 @@ impl TestServer {
                 "license {id}: stored consumed {stored} but {counted} live seat rows"
             );
         }
-        let over: i64 = sqlx::query_scalar(
+        let over: i64 = seatdesk_server::db::query_scalar(
             "SELECT COUNT(*) FROM licenses WHERE seats_consumed + seats_allocated > seats_purchased",
         )
         .fetch_one(&self.db.pool)
@@ -232,13 +231,13 @@ impl TestServer {
 
     /// Inserts a user straight into the database (fixtures only).
     pub async fn insert_user(&self, org: i64, email: &str, kind: &str) -> i64 {
-        let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
+        let path: String = seatdesk_server::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
             .bind(org)
             .fetch_one(&self.db.pool)
             .await
             .unwrap();
         let (given, family) = email.split_once('@').map(|(l, _)| (l, "Tester")).unwrap();
-        sqlx::query_scalar(
+        seatdesk_server::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, '', 'active', $7, $7) RETURNING id",
         )

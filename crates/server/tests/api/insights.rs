@@ -44,7 +44,7 @@ async fn claim(server: &TestServer, seat: i64) {
 }
 
 async fn sql(server: &TestServer, text: &str, args: &[i64]) {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(text.to_string()));
+    let mut query = seatdesk_server::db::query(text.to_string());
     for arg in args {
         query = query.bind(*arg);
     }
@@ -52,14 +52,12 @@ async fn sql(server: &TestServer, text: &str, args: &[i64]) {
 }
 
 async fn set_user(server: &TestServer, user: i64, column: &str, value: &str) {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE users SET {column} = $1 WHERE id = $2"
-    )))
-    .bind(value.to_string())
-    .bind(user)
-    .execute(&server.db.pool)
-    .await
-    .unwrap();
+    seatdesk_server::db::query(format!("UPDATE users SET {column} = $1 WHERE id = $2"))
+        .bind(value.to_string())
+        .bind(user)
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
 }
 
 fn product_figures(dashboard: &Dashboard, product_id: i64) -> &ProductSummary {

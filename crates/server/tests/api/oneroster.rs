@@ -96,7 +96,7 @@ async fn observe_rule(server: &TestServer, org: i64, seats: i64) -> (i64, i64) {
 }
 
 async fn user_status(server: &TestServer, sourced_id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM users WHERE sourced_id = $1")
+    seatdesk_server::db::query_scalar("SELECT status FROM users WHERE sourced_id = $1")
         .bind(sourced_id.to_string())
         .fetch_one(&server.db.pool)
         .await
@@ -452,11 +452,12 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
         let admin_b = server.client_for(Role::OrgAdmin, district_b).await;
         let report = import_ok(&admin_b, &roster("sample"), false).await;
         assert_eq!(report.users.created, 52);
-        let b_path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-            .bind(district_b)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let b_path: String =
+            seatdesk_server::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
+                .bind(district_b)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         let under_b = scalar(
             &server,
             &format!("SELECT COUNT(*) FROM users WHERE org_path LIKE '{b_path}%'"),

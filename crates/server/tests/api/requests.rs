@@ -66,7 +66,7 @@ async fn tree(server: &TestServer, tag: &str) -> Tree {
 }
 
 async fn license_count(server: &TestServer) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM licenses")
+    seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM licenses")
         .fetch_one(&server.db.pool)
         .await
         .unwrap()
@@ -419,7 +419,7 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
         assert_eq!(license["renewed"], true);
         assert_eq!(license["renewal_requested"], false);
         let grace_until: String =
-            sqlx::query_scalar("SELECT grace_until FROM licenses WHERE id = $1")
+            seatdesk_server::db::query_scalar("SELECT grace_until FROM licenses WHERE id = $1")
                 .bind(t.license)
                 .fetch_one(&server.db.pool)
                 .await

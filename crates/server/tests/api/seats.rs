@@ -73,7 +73,7 @@ async fn bulk_revoke_refuses_student_editions_with_students_and_does_the_rest() 
         let seats = server.assign_many(&fx, 6, "teacher").await;
         // Two teachers still have students on the student edition.
         for (seat, students) in [(seats[1], 3), (seats[4], 1)] {
-            sqlx::query("UPDATE seats SET students_assigned = $1 WHERE id = $2")
+            seatdesk_server::db::query("UPDATE seats SET students_assigned = $1 WHERE id = $2")
                 .bind(students)
                 .bind(seat)
                 .execute(&server.db.pool)
@@ -184,7 +184,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
             .await;
         assert_eq!(revoked.done, 2);
         // Someone else takes one of the freed seats.
-        server.assign_many(&fx, 1, "late").await;
+        server.assign_many(&fx, 1, "staff").await;
         let restored: BulkResult = server
             .admin
             .post_ok("/v1/seats/restore", &json!({"seat_ids": seats}))
@@ -200,7 +200,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
         server.assert_counts_match_rows().await;
 
         // Past the window nothing comes back.
-        sqlx::query("UPDATE seats SET revoked_at = 0 WHERE id = $1")
+        seatdesk_server::db::query("UPDATE seats SET revoked_at = 0 WHERE id = $1")
             .bind(seats[1])
             .execute(&server.db.pool)
             .await
@@ -217,7 +217,7 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
                 .contains("can no longer be restored")
         );
         let other = server.license_fixture(3, "teacher").await;
-        let seat = server.assign_many(&other, 1, "closed").await[0];
+        let seat = server.assign_many(&other, 1, "staff").await[0];
         server
             .admin
             .post_ok::<BulkResult>("/v1/seats/revoke", &json!({"seat_ids": [seat]}))
@@ -319,11 +319,12 @@ async fn a_retried_mutation_with_the_same_key_changes_nothing_twice() {
             }
         }
         assert_eq!(ids.len(), 1);
-        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seats WHERE user_id = $1")
-            .bind(user)
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let live: i64 =
+            seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM seats WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(live, 1);
         server.assert_counts_match_rows().await;
     }
@@ -434,11 +435,12 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
         assert_eq!(server.audit_count().await, before, "nothing changed");
-        let status: String = sqlx::query_scalar("SELECT status FROM seats WHERE id = $1")
-            .bind(seats[0])
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let status: String =
+            seatdesk_server::db::query_scalar("SELECT status FROM seats WHERE id = $1")
+                .bind(seats[0])
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(status, "pending");
     }
 }
@@ -566,7 +568,7 @@ async fn a_dry_run_predicts_exactly_what_the_real_run_does_and_changes_nothing()
         let server = TestServer::start(backend).await;
         let fx = server.license_fixture(6, "student").await;
         let seats = server.assign_many(&fx, 5, "teacher").await;
-        sqlx::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
+        seatdesk_server::db::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
             .bind(seats[2])
             .execute(&server.db.pool)
             .await
@@ -664,11 +666,13 @@ async fn a_teacher_is_released_once_their_students_leave() {
         let students = |server: &TestServer| {
             let pool = server.db.pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>("SELECT students_assigned FROM seats WHERE id = $1")
-                    .bind(teacher_seat)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
+                seatdesk_server::db::query_scalar::<i64>(
+                    "SELECT students_assigned FROM seats WHERE id = $1",
+                )
+                .bind(teacher_seat)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
             }
         };
         assert_eq!(students(&server).await, 1);
@@ -713,5 +717,59 @@ async fn a_teacher_is_released_once_their_students_leave() {
             .await;
         assert_eq!(result.done, 1, "{result:?}");
         server.assert_counts_match_rows().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let fx = server.license_fixture(2, "teacher").await;
+        let seat = server.assign_many(&fx, 1, "teacher").await[0];
+        // The test client fails on any 5xx; these requests expect one.
+        let status = async |path: &str| {
+            let admin = &server.admin;
+            let url = format!("{}{path}", admin.base);
+            let reply = admin.http.get(url).bearer_auth(&admin.token).send();
+            reply.await.unwrap().status()
+        };
+        let path = format!("/v1/licenses/{}", fx.license_id);
+        assert_eq!(status(&path).await, StatusCode::OK);
+        // Once read as "deactivated" and 1970-01-01; now a refusal.
+        for (column, value) in [("status", "bogus"), ("finish_date", "not a date")] {
+            let original: String = seatdesk_server::db::query_scalar(format!(
+                "SELECT {column} FROM licenses WHERE id = $1"
+            ))
+            .bind(fx.license_id)
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+            let set = format!("UPDATE licenses SET {column} = $1 WHERE id = $2");
+            seatdesk_server::db::query(set.clone())
+                .bind(value)
+                .bind(fx.license_id)
+                .execute(&server.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(
+                status(&path).await,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{column}"
+            );
+            seatdesk_server::db::query(set)
+                .bind(original)
+                .bind(fx.license_id)
+                .execute(&server.db.pool)
+                .await
+                .unwrap();
+        }
+        // A seat whose stored status is unknown is not shown as revoked.
+        seatdesk_server::db::query("UPDATE seats SET status = 'lost' WHERE id = $1")
+            .bind(seat)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let claims = format!("/v1/claims?license_id={}", fx.license_id);
+        assert_eq!(status(&claims).await, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

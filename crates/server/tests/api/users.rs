@@ -604,3 +604,57 @@ async fn a_retried_user_creation_with_the_same_key_changes_nothing_twice() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_role_change_refuses_to_revoke_a_student_edition_seat_naming_the_teacher() {
+    for backend in helpers::backends() {
+        let server = TestServer::start(backend).await;
+        let district = org(&server, server.root_org, "district", "Tolano District").await;
+        let admin = server.client_for(Role::OrgAdmin, district).await;
+        let product: Value = server
+            .admin
+            .post_ok(
+                "/v1/products",
+                &json!({"sku": "CE-STU", "name": "Student edition",
+                "family": "ConnectED", "edition": "student", "module": "learn"}),
+            )
+            .await;
+        let product = product["id"].as_i64().unwrap();
+        license(&server, district, product, 3, "2099-12-31").await;
+        admin
+            .post_ok::<Value>(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": product}),
+            )
+            .await;
+        let created: Value = admin
+            .post_ok(
+                "/v1/users",
+                &user_body(district, "kim@example.com", &["observer"]),
+            )
+            .await;
+        let seat = created["assignments"][0]["seat_id"].as_i64().unwrap();
+        seatdesk_server::db::query("UPDATE seats SET students_assigned = 2 WHERE id = $1")
+            .bind(seat)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        let user = created["user"]["id"].as_i64().unwrap();
+        let changed = patch(&admin, &format!("/v1/users/{user}"), &json!({"roles": []})).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        let outcome = &changed.body["assignments"][0];
+        assert_eq!(outcome["outcome"], "refused", "{}", changed.body);
+        let reason = outcome["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("<kim@example.com> has 2 students assigned")
+                && reason.contains("the teacher must remove them first"),
+            "{reason}"
+        );
+        let detail: Value = admin.get_ok(&format!("/v1/users/{user}")).await;
+        assert_eq!(
+            detail["seats"].as_array().unwrap().len(),
+            1,
+            "the seat stays live"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! Inventory article. Create Codes, change the four options (Save), list a
 //! license's batches, read one with its codes, Download Codes (.xlsx / CSV).
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,6 @@ use seatdesk_core::api::codes::{
 };
 use seatdesk_core::problem::kinds;
 use seatdesk_core::{Permission, Problem};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,7 +21,8 @@ use crate::AppState;
 use crate::audit::NewEvent;
 use crate::codes::{CodeFields, insert_activation_codes};
 use crate::db::sql::Sql;
-use crate::db::{Backend, flag, ms_to_time};
+use crate::db::types::Stamp;
+use crate::db::{Backend, flag};
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::error::{ApiError, ApiResult};
 use crate::export::{CodeSheetRow, codes_csv, codes_xlsx};
@@ -57,7 +58,7 @@ struct BatchRow {
     enable_badges: i64,
     require_teacher_link: i64,
     created_by: String,
-    created_at: i64,
+    created_at: Stamp,
     uses: i64,
     org_path: String,
 }
@@ -77,15 +78,16 @@ impl BatchRow {
                 require_teacher_link: flag(self.require_teacher_link),
             },
             created_by: self.created_by.clone(),
-            created_at: ms_to_time(self.created_at),
-            expires_at: ms_to_time(self.created_at + self.duration_days * DAY_MS),
+            created_at: self.created_at.0,
+            expires_at: self.created_at.0
+                + chrono::Duration::milliseconds(self.duration_days * DAY_MS),
             uses: self.uses,
         }
     }
 }
 
 /// Loads a batch whose license lies in the caller's scope, or 404.
-async fn load_batch(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<BatchRow> {
+async fn load_batch(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<BatchRow> {
     let mut sql = Sql::new(BATCH_SELECT);
     sql.push(" WHERE b.id = ").bind(id);
     let row: Option<BatchRow> = sql.query_as().fetch_optional(conn).await?;
@@ -94,8 +96,8 @@ async fn load_batch(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult
 }
 
 /// Seats promised to unredeemed uses of the license's live activation codes.
-async fn promised_seats(conn: &mut AnyConnection, license_id: i64, now: i64) -> ApiResult<i64> {
-    let promised: i64 = sqlx::query_scalar(
+async fn promised_seats(conn: &mut Conn, license_id: i64, now: i64) -> ApiResult<i64> {
+    let promised: i64 = crate::db::query_scalar(
         "SELECT CAST(COALESCE(SUM(max_uses - uses), 0) AS BIGINT) AS promised FROM codes \
          WHERE license_id = $1 AND kind = 'activation' AND max_uses > uses \
          AND (expires_at IS NULL OR expires_at > $2)",
@@ -133,7 +135,7 @@ async fn create_batch(
         if state.db.backend == Backend::Postgres {
             // Serialises batch creation per license, so two batches cannot
             // both count the same free seats.
-            sqlx::query("SELECT id FROM licenses WHERE id = $1 FOR UPDATE")
+            crate::db::query("SELECT id FROM licenses WHERE id = $1 FOR UPDATE")
                 .bind(id)
                 .execute(w.conn())
                 .await?;
@@ -160,7 +162,7 @@ async fn create_batch(
             )));
         }
         let options = body.options();
-        let batch_id: i64 = sqlx::query_scalar(
+        let batch_id: i64 = crate::db::query_scalar(
             "INSERT INTO code_batches (license_id, code_count, users_per_code, duration_days, \
              enable_benchmark, enable_exercises, enable_badges, require_teacher_link, created_by, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -221,7 +223,7 @@ async fn list_batches(
         sql.push(" AND b.id > ").bind(after);
     }
     sql.push(" ORDER BY b.id LIMIT ").bind(limit + 1);
-    let rows: Vec<BatchRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<BatchRow> = sql.query_as().fetch_all(&mut conn).await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.iter().map(BatchRow::to_api).collect(),
@@ -278,7 +280,7 @@ async fn patch_batch(
                 .require_teacher_link
                 .unwrap_or(before.require_teacher_link),
         };
-        sqlx::query(
+        crate::db::query(
             "UPDATE code_batches SET enable_benchmark = $1, enable_exercises = $2, \
              enable_badges = $3, require_teacher_link = $4 WHERE id = $5",
         )
@@ -324,13 +326,13 @@ async fn export_batch(
     load_batch(&mut conn, &auth, id).await?;
     type SheetLine = (String, i64, Option<String>, Option<String>, Option<String>);
     // A batch holds at most MAX_BATCH_CODES codes, so this is bounded.
-    let lines: Vec<SheetLine> = sqlx::query_as(
+    let lines: Vec<SheetLine> = crate::db::query_as(
         "SELECT c.code, c.max_uses, u.given_name, u.family_name, u.email FROM codes c \
          LEFT JOIN seats s ON s.id = c.seat_id LEFT JOIN users u ON u.id = s.user_id \
          WHERE c.batch_id = $1 ORDER BY c.id",
     )
     .bind(id)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?;
     let rows: Vec<CodeSheetRow> = lines
         .into_iter()

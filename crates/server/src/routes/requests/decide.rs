@@ -54,7 +54,7 @@ pub(super) async fn approve(
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let comments = body.approval_comments.clone().unwrap_or_default();
         let row = claim_decision(w, &auth, id, RequestStatus::Approved, &comments).await?;
-        let kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::NewLicense);
+        let kind = row.kind.0;
         let license_id = match (kind, row.new_code != 0) {
             (RequestKind::NewLicense, _) => {
                 let seats = body.seats.or(row.students).unwrap_or(0);
@@ -67,7 +67,7 @@ pub(super) async fn approve(
                 // Inventory "Requested" filter shows it) becomes active;
                 // otherwise the approval creates the license.
                 let placeholder = match row.license_id {
-                    Some(license_id) => sqlx::query(
+                    Some(license_id) => crate::db::query(
                         "UPDATE licenses SET status = 'active', seats_purchased = $1, updated_at = $2 \
                          WHERE id = $3 AND status = 'requested' AND seats_consumed + seats_allocated <= $1",
                     )
@@ -104,7 +104,7 @@ pub(super) async fn approve(
                 renew_existing_code(w, &auth, &row, body.seats).await?
             }
         };
-        sqlx::query("UPDATE requests SET result_license_id = $1 WHERE id = $2")
+        crate::db::query("UPDATE requests SET result_license_id = $1 WHERE id = $2")
             .bind(license_id)
             .bind(id)
             .execute(w.conn())
@@ -139,12 +139,14 @@ pub(super) async fn reject(
     let fingerprint = mutation::fingerprint(&format!("reject_request:{id}"), &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let row = claim_decision(w, &auth, id, RequestStatus::Rejected, &comments).await?;
-        if let (Some(license_id), "renewal") = (row.license_id, row.kind.as_str()) {
-            sqlx::query("UPDATE licenses SET renewal_requested = 0, updated_at = $1 WHERE id = $2")
-                .bind(w.now)
-                .bind(license_id)
-                .execute(w.conn())
-                .await?;
+        if let (Some(license_id), RequestKind::Renewal) = (row.license_id, row.kind.0) {
+            crate::db::query(
+                "UPDATE licenses SET renewal_requested = 0, updated_at = $1 WHERE id = $2",
+            )
+            .bind(w.now)
+            .bind(license_id)
+            .execute(w.conn())
+            .await?;
             w.record(NewEvent {
                 action: "license.renewal_rejected",
                 target_type: "license",
@@ -176,7 +178,7 @@ async fn claim_decision(
             row.org_name
         )));
     }
-    let changed = sqlx::query(
+    let changed = crate::db::query(
         "UPDATE requests SET status = $1, approval_comments = $2, decided_by = $3, decided_at = $4 \
          WHERE id = $5 AND status = 'pending'",
     )
@@ -233,9 +235,8 @@ async fn renewed_license(
 }
 
 fn requested_period(row: &RequestRow) -> (chrono::NaiveDate, chrono::NaiveDate) {
-    let date = |d: &Option<String>| d.as_deref().map(crate::domain::licenses::parse_date);
-    let start = date(&row.start_date).unwrap_or_else(today);
-    (start, date(&row.finish_date).unwrap_or(start))
+    let start = row.start_date.map_or_else(today, |d| d.0);
+    (start, row.finish_date.map_or(start, |d| d.0))
 }
 
 /// "Create New Code": a new license for the new period with the same
@@ -274,7 +275,7 @@ async fn renew_with_new_code(
         now,
     )
     .await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE licenses SET renewed = 1, renewal_requested = 0, updated_at = $1 WHERE id = $2",
     )
     .bind(now)
@@ -343,7 +344,7 @@ async fn renew_existing_code(
         start_date
     };
     let grace_until = finish_date + chrono::Days::new(old.grace_days.max(0) as u64);
-    sqlx::query(
+    crate::db::query(
         "UPDATE licenses SET start_date = $1, finish_date = $2, grace_until = $3, \
          seats_purchased = $4, renewed = 1, renewal_requested = 0, \
          status = CASE WHEN status = 'expired' THEN 'active' ELSE status END, updated_at = $5 \

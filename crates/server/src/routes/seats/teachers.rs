@@ -9,8 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::db::types::{Named, Stamp};
 use crate::domain::licenses::load_license;
 use crate::domain::live::live_seat;
 use crate::error::ApiResult;
@@ -28,11 +28,11 @@ struct TeacherRow {
     name: String,
     email: String,
     org_name: String,
-    status: String,
+    status: Named<SeatStatus>,
     redemption_code: Option<String>,
     students_assigned: i64,
-    assigned_at: i64,
-    claimed_at: Option<i64>,
+    assigned_at: Stamp,
+    claimed_at: Option<Stamp>,
 }
 
 /// Teachers holding seats of a license, by seat id.
@@ -73,7 +73,7 @@ async fn list_teachers(
         sql.push(" AND s.id > ").bind(after);
     }
     sql.push(" ORDER BY s.id LIMIT ").bind(limit + 1);
-    let rows: Vec<TeacherRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<TeacherRow> = sql.query_as().fetch_all(&mut conn).await?;
     let (rows, next_cursor) =
         crate::http::split_page(rows, limit, |r| encode_cursor("", r.seat_id));
     Ok(Json(Page {
@@ -85,11 +85,11 @@ async fn list_teachers(
                 name: r.name,
                 email: r.email,
                 org_name: r.org_name,
-                status: SeatStatus::parse(&r.status).unwrap_or(SeatStatus::Revoked),
+                status: r.status.0,
                 redemption_code: r.redemption_code,
                 students_assigned: r.students_assigned,
-                assigned_at: ms_to_time(r.assigned_at),
-                claimed_at: r.claimed_at.map(ms_to_time),
+                assigned_at: r.assigned_at.0,
+                claimed_at: r.claimed_at.map(|t| t.0),
             })
             .collect(),
         next_cursor,

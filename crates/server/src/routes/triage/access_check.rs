@@ -3,18 +3,18 @@
 //! held, training prerequisites) as pass/fail with the reason, in a fixed
 //! order, plus a one-line verdict naming the first failure.
 
+use crate::db::Conn;
 use axum::extract::State;
 use chrono::NaiveDate;
 use seatdesk_core::api::triage::{AccessCheck, AccessCheckQuery, AccessCondition, ConditionResult};
 use seatdesk_core::seats::{DateStanding, date_standing};
 use seatdesk_core::{LicenseStatus, Permission, Problem, SeatStatus, UserStatus};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::db::ms_to_time;
-use crate::domain::licenses::{parse_date, today};
+use crate::db::types::{Day, Named, Stamp};
+use crate::domain::licenses::today;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{Json, Query};
@@ -46,10 +46,10 @@ struct ProductRow {
 struct ReachableLicense {
     id: i64,
     status: String,
-    start_date: String,
-    finish_date: String,
+    start_date: Day,
+    finish_date: Day,
     grace_days: i64,
-    grace_until: String,
+    grace_until: Day,
     org_path: String,
     org_name: String,
 }
@@ -58,28 +58,28 @@ struct ReachableLicense {
 struct SeatRow {
     id: i64,
     license_id: i64,
-    status: String,
-    assigned_at: i64,
-    claimed_at: Option<i64>,
-    expired_at: Option<i64>,
-    revoked_at: Option<i64>,
+    status: Named<SeatStatus>,
+    assigned_at: Stamp,
+    claimed_at: Option<Stamp>,
+    expired_at: Option<Stamp>,
+    revoked_at: Option<Stamp>,
     revoked_by: Option<String>,
 }
 
 /// Users are named by numeric id or by email; out of scope reads as unknown.
-async fn find_user(conn: &mut AnyConnection, auth: &Auth, user: &str) -> ApiResult<UserRow> {
+async fn find_user(conn: &mut Conn, auth: &Auth, user: &str) -> ApiResult<UserRow> {
     let user = user.trim();
     let select = "SELECT u.id, u.email, u.org_path, o.name AS org_name, u.status, u.roles, \
                   u.trainings FROM users u JOIN orgs o ON o.id = u.org_id WHERE ";
     let row: Option<UserRow> = match user.parse::<i64>() {
         Ok(id) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{select}u.id = $1")))
+            crate::db::query_as(format!("{select}u.id = $1"))
                 .bind(id)
                 .fetch_optional(conn)
                 .await?
         }
         Err(_) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{select}u.email = $1")))
+            crate::db::query_as(format!("{select}u.email = $1"))
                 .bind(user.to_lowercase())
                 .fetch_optional(conn)
                 .await?
@@ -90,18 +90,18 @@ async fn find_user(conn: &mut AnyConnection, auth: &Auth, user: &str) -> ApiResu
 }
 
 /// Products are named by numeric id or SKU (the catalogue is shared).
-async fn find_product(conn: &mut AnyConnection, product: &str) -> ApiResult<ProductRow> {
+async fn find_product(conn: &mut Conn, product: &str) -> ApiResult<ProductRow> {
     let product = product.trim();
     let select = "SELECT id, sku, training_prerequisite FROM products WHERE ";
     let mut row: Option<ProductRow> = None;
     if let Ok(id) = product.parse::<i64>() {
-        row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select}id = $1")))
+        row = crate::db::query_as(format!("{select}id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
     }
     if row.is_none() {
-        row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{select}sku = $1")))
+        row = crate::db::query_as(format!("{select}sku = $1"))
             .bind(product.to_string())
             .fetch_optional(&mut *conn)
             .await?;
@@ -153,13 +153,9 @@ fn comma_list(text: &str) -> Vec<String> {
 
 /// Role rules of the user's org or its ancestors that map a role to the
 /// product. No such rule means the product needs no particular role.
-async fn role(
-    conn: &mut AnyConnection,
-    user: &UserRow,
-    product: &ProductRow,
-) -> ApiResult<ConditionResult> {
+async fn role(conn: &mut Conn, user: &UserRow, product: &ProductRow) -> ApiResult<ConditionResult> {
     let name = AccessCondition::Role;
-    let rules: Vec<(String, String)> = sqlx::query_as(
+    let rules: Vec<(String, String)> = crate::db::query_as(
         "SELECT r.role, o.name FROM role_rules r JOIN orgs o ON o.id = r.org_id \
          WHERE r.product_id = $1 AND $2 LIKE (r.org_path || '%') ORDER BY r.org_path, r.role",
     )
@@ -241,10 +237,7 @@ fn license_standing(
 ) -> (u8, ConditionResult) {
     let name = AccessCondition::LicenseActive;
     let label = license_label(license, auth);
-    let (start, finish) = (
-        parse_date(&license.start_date),
-        parse_date(&license.finish_date),
-    );
+    let (start, finish) = (license.start_date.0, license.finish_date.0);
     let standing = date_standing(start, finish, license.grace_days, today);
     let stored = LicenseStatus::parse(&license.status);
     if stored == Some(LicenseStatus::Deactivated) {
@@ -285,7 +278,7 @@ fn license_active(
 ) -> ConditionResult {
     let seat_licenses: Vec<i64> = seats
         .iter()
-        .filter(|s| SeatStatus::parse(&s.status).is_some_and(SeatStatus::consumes_seat))
+        .filter(|s| s.status.0.consumes_seat())
         .map(|s| s.license_id)
         .collect();
     let candidates: Vec<&ReachableLicense> = if seat_licenses.is_empty() {
@@ -314,13 +307,13 @@ fn license_active(
         })
 }
 
-fn date_of(ms: i64) -> NaiveDate {
-    ms_to_time(ms).date_naive()
+fn date_of(at: Stamp) -> NaiveDate {
+    at.0.date_naive()
 }
 
 fn seat_held(product: &ProductRow, seats: &[SeatRow]) -> ConditionResult {
     let name = AccessCondition::SeatHeld;
-    let status = |s: &SeatRow| SeatStatus::parse(&s.status);
+    let status = |s: &SeatRow| Some(s.status.0);
     if let Some(seat) = seats.iter().find(|s| status(s) == Some(SeatStatus::Active)) {
         let claimed = seat
             .claimed_at
@@ -444,7 +437,7 @@ async fn access_check(
     let user = find_user(&mut conn, &auth, &query.user).await?;
     let product = find_product(&mut conn, &query.product).await?;
     let today = today();
-    let reachable: Vec<ReachableLicense> = sqlx::query_as(
+    let reachable: Vec<ReachableLicense> = crate::db::query_as(
         "SELECT l.id, l.status, l.start_date, l.finish_date, l.grace_days, l.grace_until, \
          l.org_path, o.name AS org_name FROM licenses l JOIN orgs o ON o.id = l.org_id \
          WHERE l.product_id = $1 AND l.status <> 'requested' AND $2 LIKE (l.org_path || '%') \
@@ -452,17 +445,17 @@ async fn access_check(
     )
     .bind(product.id)
     .bind(user.org_path.clone())
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?;
     // Newest first, so the first non-live row is the latest loss of access.
-    let seats: Vec<SeatRow> = sqlx::query_as(
+    let seats: Vec<SeatRow> = crate::db::query_as(
         "SELECT s.id, s.license_id, s.status, s.assigned_at, s.claimed_at, s.expired_at, \
          s.revoked_at, s.revoked_by FROM seats s JOIN licenses l ON l.id = s.license_id \
          WHERE s.user_id = $1 AND l.product_id = $2 ORDER BY s.updated_at DESC, s.id DESC LIMIT 100",
     )
     .bind(user.id)
     .bind(product.id)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut conn)
     .await?;
     let conditions = vec![
         account_active(&user),

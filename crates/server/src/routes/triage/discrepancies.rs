@@ -184,7 +184,7 @@ async fn discrepancies(
         push_finder(&mut list, kind, &auth.scope);
         list.push(") f ORDER BY f.license_id, f.user_id, f.seat_id LIMIT ")
             .bind(limit);
-        let rows: Vec<FoundRow> = list.query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<FoundRow> = list.query_as().fetch_all(&mut conn).await?;
         let total = rows.first().map_or(0, |row| row.total);
         let items: Vec<Discrepancy> = rows
             .into_iter()

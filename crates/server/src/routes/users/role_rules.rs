@@ -3,20 +3,20 @@
 //! [`super::assign`] whenever a user is created or their roles or status
 //! change; adding or deleting a rule does not touch existing seats.
 
+use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::users::{NewRoleRule, RoleRule, RoleRuleQuery};
 use seatdesk_core::{Permission, Problem, UserRole};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::audit::NewEvent;
-use crate::db::ms_to_time;
 use crate::db::sql::Sql;
+use crate::db::types::{Named, Stamp};
 use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -37,10 +37,10 @@ struct RuleRow {
     id: i64,
     org_id: i64,
     org_path: String,
-    role: String,
+    role: Named<UserRole>,
     product_id: i64,
     product_name: String,
-    created_at: i64,
+    created_at: Stamp,
 }
 
 impl RuleRow {
@@ -48,15 +48,15 @@ impl RuleRow {
         RoleRule {
             id: self.id,
             org_id: self.org_id,
-            role: UserRole::parse(&self.role).unwrap_or(UserRole::Learner),
+            role: self.role.0,
             product_id: self.product_id,
             product_name: self.product_name,
-            created_at: ms_to_time(self.created_at),
+            created_at: self.created_at.0,
         }
     }
 }
 
-async fn load_rule(conn: &mut AnyConnection, auth: &Auth, id: i64) -> ApiResult<RuleRow> {
+async fn load_rule(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<RuleRow> {
     let mut sql = Sql::new(RULE_SELECT);
     sql.push(" WHERE r.id = ").bind(id);
     let row: Option<RuleRow> = sql.query_as().fetch_optional(conn).await?;
@@ -115,12 +115,12 @@ async fn create_role_rule(
     let fingerprint = mutation::fingerprint("create_role_rule", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_path = org_path_in_scope(w.conn(), &auth.scope, body.org_id).await?;
-        let product: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+        let product: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
             .bind(body.product_id)
             .fetch_optional(w.conn())
             .await?;
         product.ok_or_else(|| ApiError::not_found(format!("product {}", body.product_id)))?;
-        let existing: Option<i64> = sqlx::query_scalar(
+        let existing: Option<i64> = crate::db::query_scalar(
             "SELECT id FROM role_rules WHERE org_id = $1 AND role = $2 AND product_id = $3",
         )
         .bind(body.org_id)
@@ -134,7 +134,7 @@ async fn create_role_rule(
                 body.org_id
             )));
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "INSERT INTO role_rules (org_id, org_path, role, product_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -176,7 +176,7 @@ async fn delete_role_rule(
         let row = load_rule(w.conn(), &auth, id).await?;
         let org_path = row.org_path.clone();
         let rule = row.into_api();
-        sqlx::query("DELETE FROM role_rules WHERE id = $1")
+        crate::db::query("DELETE FROM role_rules WHERE id = $1")
             .bind(id)
             .execute(w.conn())
             .await?;

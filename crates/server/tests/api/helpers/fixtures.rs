@@ -79,7 +79,7 @@ pub async fn license(
 
 /// One integer read with `sql` (a `COUNT(*)` and the like).
 pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+    seatdesk_server::db::query_scalar(sql.to_string())
         .fetch_one(&server.db.pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -87,7 +87,7 @@ pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
 
 /// The stored consumed-seat counter of `license`.
 pub async fn consumed(server: &TestServer, license: i64) -> i64 {
-    sqlx::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
+    seatdesk_server::db::query_scalar("SELECT seats_consumed FROM licenses WHERE id = $1")
         .bind(license)
         .fetch_one(&server.db.pool)
         .await
@@ -96,7 +96,7 @@ pub async fn consumed(server: &TestServer, license: i64) -> i64 {
 
 /// The sequence number of the last audit event.
 pub async fn audit_head(server: &TestServer) -> i64 {
-    sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+    seatdesk_server::db::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(&server.db.pool)
         .await
         .unwrap()

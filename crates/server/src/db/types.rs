@@ -1,0 +1,188 @@
+//! Stored values as Rust types: a date, a timestamp, a status or kind name,
+//! a JSON document.
+//! Each decodes from what both schemas store (ISO date text, unix
+//! milliseconds, the lower-case name) and a stored value that does not
+//! parse is a decode error, never a default: a 1970 date or a guessed
+//! status would be shown and acted on as if true.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::error::BoxDynError;
+use sqlx::{Database, Decode, Type};
+
+/// Implements `Type` and `Decode` for every backend through `$inner`'s.
+macro_rules! decode_via {
+    ($ty:ty, $inner:ty, |$v:ident| $conv:expr) => {
+        impl<DB: Database> Type<DB> for $ty
+        where
+            $inner: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <$inner as Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <$inner as Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: Database> Decode<'r, DB> for $ty
+        where
+            $inner: Decode<'r, DB>,
+        {
+            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let $v = <$inner as Decode<'r, DB>>::decode(value)?;
+                $conv
+            }
+        }
+    };
+}
+
+/// Implements `Type` and `Decode` for `$name<T>`, stored as text and
+/// checked by its `TryFrom<String>`.
+macro_rules! text_backed {
+    ($name:ident, $($bound:tt)+) => {
+        impl<DB: Database, T> Type<DB> for $name<T>
+        where
+            String: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: Database, T: $($bound)+> Decode<'r, DB> for $name<T>
+        where
+            String: Decode<'r, DB>,
+        {
+            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let text = <String as Decode<'r, DB>>::decode(value)?;
+                Ok($name::try_from(text)?)
+            }
+        }
+    };
+}
+
+/// A stored calendar date (ISO `YYYY-MM-DD` text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct Day(pub NaiveDate);
+
+impl TryFrom<String> for Day {
+    type Error = String;
+    fn try_from(text: String) -> Result<Day, String> {
+        text.parse()
+            .map(Day)
+            .map_err(|e| format!("stored date {text:?} does not parse: {e}"))
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+decode_via!(Day, String, |text| Ok(Day::try_from(text)?));
+
+/// A stored instant (unix milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Stamp(pub DateTime<Utc>);
+
+impl TryFrom<i64> for Stamp {
+    type Error = String;
+    fn try_from(ms: i64) -> Result<Stamp, String> {
+        DateTime::from_timestamp_millis(ms)
+            .map(Stamp)
+            .ok_or_else(|| format!("stored time {ms} is out of range"))
+    }
+}
+
+decode_via!(Stamp, i64, |ms| Ok(Stamp::try_from(ms)?));
+
+/// A stored name of one of core's string enums (`LicenseStatus`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String", bound(deserialize = "T: FromStr<Err = String>"))]
+pub struct Named<T>(pub T);
+
+impl<T: FromStr<Err = String>> TryFrom<String> for Named<T> {
+    type Error = String;
+    fn try_from(text: String) -> Result<Named<T>, String> {
+        text.parse().map(Named)
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Named<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+text_backed!(Named, FromStr<Err = String>);
+
+/// Stored names, comma-separated (a user's roles).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameList<T>(pub Vec<T>);
+
+impl<T: FromStr<Err = String>> TryFrom<String> for NameList<T> {
+    type Error = String;
+    fn try_from(text: String) -> Result<NameList<T>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(NameList)
+    }
+}
+
+text_backed!(NameList, FromStr<Err = String>);
+
+/// A stored JSON document (text in both schemas).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonText<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> TryFrom<String> for JsonText<T> {
+    type Error = String;
+    fn try_from(text: String) -> Result<JsonText<T>, String> {
+        serde_json::from_str(&text)
+            .map(JsonText)
+            .map_err(|e| format!("stored JSON {text:?} does not parse: {e}"))
+    }
+}
+
+text_backed!(JsonText, serde::de::DeserializeOwned);
+
+#[cfg(test)]
+mod tests {
+    use super::{Day, NameList, Named, Stamp};
+    use seatdesk_core::LicenseStatus;
+
+    #[test]
+    fn stored_values_that_do_not_parse_are_errors() {
+        assert!(Day::try_from("2026-02-30".to_string()).is_err());
+        assert!(Day::try_from(String::new()).is_err());
+        assert!(Stamp::try_from(i64::MAX).is_err());
+        assert!(Named::<LicenseStatus>::try_from("activ".to_string()).is_err());
+        assert_eq!(
+            Named::<LicenseStatus>::try_from("active".to_string())
+                .unwrap()
+                .0,
+            LicenseStatus::Active
+        );
+        assert_eq!(Stamp::try_from(0).unwrap().0.timestamp(), 0);
+        assert!(NameList::<LicenseStatus>::try_from("active,bogus".to_string()).is_err());
+        assert_eq!(
+            NameList::<LicenseStatus>::try_from("active, expired,".to_string())
+                .unwrap()
+                .0,
+            vec![LicenseStatus::Active, LicenseStatus::Expired]
+        );
+    }
+}
