@@ -37,8 +37,8 @@ struct CodeHit {
 #[derive(sqlx::FromRow)]
 struct Redeemer {
     id: i64,
-    kind: String,
-    status: String,
+    kind: Named<UserKind>,
+    status: Named<UserStatus>,
     org_path: String,
 }
 
@@ -71,7 +71,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
     let user = user
         .filter(|u| scope.contains(&u.org_path))
         .ok_or_else(|| ApiError::not_found(format!("user {email}")))?;
-    if user.status != UserStatus::Active.as_str() {
+    if user.status.0 != UserStatus::Active {
         return Err(ApiError::conflict(format!(
             "{email} is {}; only active users can redeem codes",
             user.status
@@ -94,7 +94,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
             expires_at.0.to_rfc3339()
         )));
     }
-    let user_kind = UserKind::parse(&user.kind);
+    let user_kind = Some(user.kind.0);
     match kind {
         CodeKind::Master if user_kind != Some(UserKind::Teacher) => {
             return Err(ApiError::conflict(format!(

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::db::Conn;
+use crate::db::types::{Day, Named};
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::api::changes::SeatTransition;
 use seatdesk_core::{LicenseStatus, SeatStatus};
@@ -138,16 +139,15 @@ pub async fn restore_seats(
 
 /// Why a license cannot take a restored seat back: not active, or past grace.
 async fn license_closed(conn: &mut Conn, license_id: i64) -> ApiResult<Option<String>> {
-    let (status, grace_until): (String, String) =
+    let (status, grace_until): (Named<LicenseStatus>, Day) =
         crate::db::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
             .bind(license_id)
             .fetch_one(conn)
             .await?;
-    let today = today().to_string();
     Ok(
-        if status != LicenseStatus::Active.as_str() && status != LicenseStatus::Depleted.as_str() {
+        if !matches!(status.0, LicenseStatus::Active | LicenseStatus::Depleted) {
             Some(format!("license {license_id} is {status}"))
-        } else if grace_until < today {
+        } else if grace_until.0 < today() {
             Some(format!("license {license_id} has expired"))
         } else {
             None
