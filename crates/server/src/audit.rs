@@ -238,7 +238,7 @@ async fn insert_values(
 
 /// PostgreSQL: all rows as one JSON array bound as a single value and
 /// expanded by `json_array_elements`. Binding ten values per row through
-/// sqlx's `Any` driver (65,535 at most per statement, so many statements)
+/// sqlx (65,535 at most per statement, so many statements)
 /// cost most of a 10,000-seat revocation's audit append; one parameter
 /// costs a parse.
 async fn insert_json(

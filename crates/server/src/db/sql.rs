@@ -1,5 +1,9 @@
-//! A small builder for dynamic SQL with `$N` placeholders. sqlx's own
-//! `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL rejects.
+//! Statements written once for both databases, run on the typed driver the
+//! handle holds: [`query`], [`query_as`] and [`query_scalar`] keep sqlx's
+//! call shape, and [`Sql`] builds dynamic SQL with `$N` placeholders (one
+//! text for both drivers, unlike sqlx's per-database `QueryBuilder`).
+//! Values are kept as [`Value`]s and bound natively when the statement runs
+//! on a `SqlitePool`/`PgPool` or a connection of one ([`Target`]).
 //!
 //! Built for SQLite with [`Sql::new_for`], it writes `?` instead: values are
 //! always bound in text order, so the two mean the same, and binding a
