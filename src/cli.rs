@@ -84,6 +84,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page into a directory.
     Man(ManArgs),
+    /// Print the configuration reference (Markdown): every command's flags
+    /// with their environment variables and defaults.
+    ConfigReference,
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -118,7 +121,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SEATDESK_DB")]
     pub db: Option<String>,
     /// Hours after a revocation during which it can be undone.
-    #[arg(long, default_value_t = 168)]
+    #[arg(long, default_value_t = 168, env = "SEATDESK_RESTORE_WINDOW_HOURS")]
     pub restore_window_hours: u64,
     /// Fill the database with demo data (about CLAIMS seat rows) before
     /// serving; refused unless the database is fresh.
@@ -126,10 +129,15 @@ pub struct ServeArgs {
     pub demo_data: Option<u64>,
     /// Days before a license's finish date at which it is reported as
     /// expiring (comma-separated; the smallest crossed one is reported).
-    #[arg(long, value_delimiter = ',', default_value = "90,60,30,15")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "90,60,30,15",
+        env = "SEATDESK_ALERT_EXPIRY_DAYS"
+    )]
     pub alert_expiry_days: Vec<i64>,
     /// Seat usage (percent of purchased) at which a pool is reported nearly full.
-    #[arg(long, default_value_t = 90.0)]
+    #[arg(long, default_value_t = 90.0, env = "SEATDESK_ALERT_USAGE_PERCENT")]
     pub alert_usage_percent: f64,
     /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C.
     #[arg(long, default_value_t = 30, env = "SEATDESK_SHUTDOWN_GRACE")]

@@ -47,6 +47,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import { command }) => import::run(command).await,
         Some(Command::Completions(args)) => completions::completions(args),
         Some(Command::Man(args)) => completions::man(args),
+        Some(Command::ConfigReference) => {
+            completions::write_stdout(completions::config_reference().as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

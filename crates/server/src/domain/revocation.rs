@@ -198,7 +198,7 @@ pub async fn revoke_seats(
 /// Writes a revoked seat's audit before/after text by hand, byte for byte
 /// what `serde_json::json!({...}).to_string()` gives for the same fields
 /// (compact, keys in sorted order), without building a `Value` per seat;
-/// `tests/bulk_audit.rs` compares the two.
+/// `crates/server/tests/api/bulk_audit.rs` compares the two.
 struct RevokeJson {
     /// `,"revoked_at":…,"revoked_by":"…","status":"revoked","user_id":`
     after_middle: String,
