@@ -18,6 +18,7 @@ pub mod licenses;
 pub mod live;
 pub mod orgs;
 pub mod redemption;
+pub mod requests;
 pub mod restore;
 pub mod revocation;
 pub mod role_rules;

@@ -5,25 +5,19 @@ use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::requests::{
     LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest, RequestQuery,
 };
-use seatdesk_core::{
-    InventoryType, LicenseStatus, Permission, Problem, RequestKind, RequestStatus,
-};
+use seatdesk_core::{LicenseStatus, Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::audit::NewEvent;
-use crate::db::flag;
 use crate::db::sql::Sql;
-use crate::db::types::{Day, JsonText, Named, Stamp};
-use crate::domain::licenses::{
-    LicenseInsert, account_in_scope, insert_license, load_license, today,
-};
+use crate::domain::licenses::{account_in_scope, load_license, today};
+use crate::domain::requests::{REQUEST_SELECT, RequestRow, load_request};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
@@ -43,86 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 const MAX_TEXT: usize = 2000;
 /// Most seats one request may ask for.
 const MAX_SEATS: i64 = 10_000_000;
-
-const REQUEST_SELECT: &str = "SELECT r.id, r.kind, r.status, r.license_id, r.account_id, r.org_id, \
-    o.name AS org_name, r.org_path, r.requested_to_org_id, t.name AS requested_to_org_name, \
-    r.product_id, p.name AS product_name, r.new_code, r.inventory_type, r.students, r.courses, \
-    r.start_date, r.finish_date, r.purchase_order, r.comments, r.approval_comments, r.created_by, \
-    r.created_at, r.decided_by, r.decided_at, r.result_license_id \
-    FROM requests r JOIN orgs o ON o.id = r.org_id \
-    LEFT JOIN orgs t ON t.id = r.requested_to_org_id \
-    LEFT JOIN products p ON p.id = r.product_id";
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct RequestRow {
-    id: i64,
-    kind: Named<RequestKind>,
-    status: Named<RequestStatus>,
-    license_id: Option<i64>,
-    account_id: i64,
-    org_id: i64,
-    org_name: String,
-    org_path: String,
-    requested_to_org_id: Option<i64>,
-    requested_to_org_name: Option<String>,
-    product_id: Option<i64>,
-    product_name: Option<String>,
-    new_code: i64,
-    inventory_type: Option<Named<InventoryType>>,
-    students: Option<i64>,
-    courses: JsonText<Vec<String>>,
-    start_date: Option<Day>,
-    finish_date: Option<Day>,
-    purchase_order: String,
-    comments: String,
-    approval_comments: String,
-    created_by: String,
-    created_at: Stamp,
-    decided_by: Option<String>,
-    decided_at: Option<Stamp>,
-    result_license_id: Option<i64>,
-}
-
-impl RequestRow {
-    fn into_api(self) -> LicenseRequest {
-        LicenseRequest {
-            id: self.id,
-            kind: self.kind.0,
-            status: self.status.0,
-            license_id: self.license_id,
-            account_id: self.account_id,
-            org_id: self.org_id,
-            org_name: self.org_name,
-            requested_to_org_id: self.requested_to_org_id,
-            requested_to_org_name: self.requested_to_org_name,
-            product_id: self.product_id,
-            product_name: self.product_name,
-            new_code: flag(self.new_code),
-            inventory_type: self.inventory_type.map(|t| t.0),
-            students: self.students,
-            courses: self.courses.0,
-            start_date: self.start_date.map(|d| d.0),
-            finish_date: self.finish_date.map(|d| d.0),
-            purchase_order: self.purchase_order,
-            comments: self.comments,
-            approval_comments: self.approval_comments,
-            created_by: self.created_by,
-            created_at: self.created_at.0,
-            decided_by: self.decided_by,
-            decided_at: self.decided_at.map(|t| t.0),
-            result_license_id: self.result_license_id,
-        }
-    }
-}
-
-/// Loads one request inside the caller's scope, or 404.
-async fn load_request(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<RequestRow> {
-    let mut sql = Sql::new(REQUEST_SELECT);
-    sql.push(" WHERE r.id = ").bind(id);
-    let row: Option<RequestRow> = sql.query_as().fetch_optional(conn).await?;
-    row.filter(|r| auth.in_scope(&r.org_path))
-        .ok_or_else(|| ApiError::not_found(format!("request {id}")))
-}
 
 /// Requests of the caller's subtree: a parent org sees its children's.
 #[utoipa::path(get, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
@@ -170,7 +84,9 @@ async fn get_request(
 ) -> ApiResult<Json<LicenseRequest>> {
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(load_request(&mut conn, &auth, id).await?.into_api()))
+    Ok(Json(
+        load_request(&mut conn, &auth.scope, id).await?.into_api(),
+    ))
 }
 
 fn check_text(errors: &mut Vec<String>, field: &str, value: Option<&String>) {
@@ -273,7 +189,7 @@ async fn submit_request(
             NewRequest::Renewal(r) => insert_renewal(w, &auth, r).await?,
             NewRequest::NewLicense(r) => insert_new_license(w, &auth, r).await?,
         };
-        let request = load_request(w.conn(), &auth, id).await?;
+        let request = load_request(w.conn(), &auth.scope, id).await?;
         let org_path = request.org_path.clone();
         let request = request.into_api();
         w.record(NewEvent {
@@ -392,51 +308,4 @@ async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) ->
     .fetch_one(w.conn())
     .await?;
     Ok(id)
-}
-
-/// Dates of a license created from a new-license request: as asked, else a
-/// year from today.
-fn new_license_period(row: &RequestRow) -> (NaiveDate, NaiveDate) {
-    let start = row.start_date.map_or_else(today, |d| d.0);
-    let finish = row
-        .finish_date
-        .map_or_else(|| start + chrono::Months::new(12), |d| d.0);
-    (start, finish)
-}
-
-/// Inserts the license an approved new-license request grants.
-async fn create_requested_license(
-    w: &mut Work,
-    row: &RequestRow,
-    seats: i64,
-) -> ApiResult<(i64, String)> {
-    let (start_date, finish_date) = new_license_period(row);
-    let product_id = row
-        .product_id
-        .ok_or_else(|| ApiError::internal(format!("request {} has no product", row.id)))?;
-    let now = w.now;
-    let id = insert_license(
-        w.conn(),
-        &LicenseInsert {
-            account_id: row.account_id,
-            org_id: row.org_id,
-            org_path: &row.org_path,
-            parent_license_id: None,
-            product_id,
-            order_number: &format!("REQ-{}", row.id),
-            purchase_order: &row.purchase_order,
-            // A request that names no inventory type asks for a seat pool.
-            inventory_type: row.inventory_type.map_or(InventoryType::SeatPool, |t| t.0),
-            courses: &row.courses.0,
-            teacher_code: None,
-            seats_purchased: seats,
-            start_date,
-            finish_date,
-            grace_days: 0,
-            status: LicenseStatus::Active,
-        },
-        now,
-    )
-    .await?;
-    Ok((id, row.org_path.clone()))
 }
