@@ -29,7 +29,7 @@ struct UserRow {
     email: String,
     org_path: String,
     org_name: String,
-    status: String,
+    status: Named<UserStatus>,
     roles: String,
     trainings: String,
 }
@@ -45,7 +45,7 @@ struct ProductRow {
 #[derive(sqlx::FromRow)]
 struct ReachableLicense {
     id: i64,
-    status: String,
+    status: Named<LicenseStatus>,
     start_date: Day,
     finish_date: Day,
     grace_days: i64,
@@ -138,8 +138,8 @@ fn fail(name: AccessCondition, reason: String) -> ConditionResult {
 
 fn account_active(user: &UserRow) -> ConditionResult {
     let name = AccessCondition::AccountActive;
-    match UserStatus::parse(&user.status) {
-        Some(UserStatus::Active) => pass(name, format!("user {} is active", user.email)),
+    match user.status.0 {
+        UserStatus::Active => pass(name, format!("user {} is active", user.email)),
         _ => fail(name, format!("user {} is {}", user.email, user.status)),
     }
 }
@@ -239,11 +239,11 @@ fn license_standing(
     let label = license_label(license, auth);
     let (start, finish) = (license.start_date.0, license.finish_date.0);
     let standing = date_standing(start, finish, license.grace_days, today);
-    let stored = LicenseStatus::parse(&license.status);
-    if stored == Some(LicenseStatus::Deactivated) {
+    let stored = license.status.0;
+    if stored == LicenseStatus::Deactivated {
         return (4, fail(name, format!("{label} is deactivated")));
     }
-    if stored == Some(LicenseStatus::Expired) || standing == DateStanding::Lapsed {
+    if stored == LicenseStatus::Expired || standing == DateStanding::Lapsed {
         let grace = if license.grace_days > 0 {
             format!(" (grace ended {})", license.grace_until)
         } else {
