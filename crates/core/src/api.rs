@@ -81,6 +81,17 @@ pub struct Health {
     pub version: String,
 }
 
+/// `GET /readyz`: whether this server can take traffic now (its database
+/// answers and holds every migration this build expects).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    pub status: String,
+    pub database: String,
+    /// Newest migration applied to the database, and newest this build has.
+    pub migration_applied: i64,
+    pub migration_expected: i64,
+}
+
 /// `GET /v1/me`: who the token is and what it may do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Me {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::api::{CreatedToken, Health, Me, NewToken};
+use seatdesk_core::api::{CreatedToken, Health, Me, NewToken, Readiness};
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,6 +18,7 @@ use crate::mutation;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(me))
         .routes(routes!(create_token))
 }
@@ -40,6 +41,32 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
         status: "ok".into(),
         database: state.db.backend.name().into(),
         version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+/// Readiness for a load balancer: 503 until the database answers and holds
+/// every migration this build expects (say, while a rolling upgrade waits
+/// for the new schema), 200 after.
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses((status = 200, body = Readiness), (status = 503, body = Problem)))]
+async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
+    let unavailable =
+        |detail: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+    let (applied, expected) = state
+        .db
+        .migration_versions()
+        .await
+        .map_err(|e| unavailable(format!("the database does not answer: {e}")))?;
+    if applied != expected {
+        return Err(unavailable(format!(
+            "the database is at migration {applied}, this server expects {expected}"
+        )));
+    }
+    Ok(Json(Readiness {
+        status: "ready".into(),
+        database: state.db.backend.name().into(),
+        migration_applied: applied,
+        migration_expected: expected,
     }))
 }
 

@@ -16,6 +16,7 @@ mod fuzz_bodies;
 mod hostile;
 mod insights;
 mod oneroster;
+mod ops;
 mod requests;
 mod seats;
 mod users;
