@@ -3,57 +3,21 @@
 //! line per request, as JSON lines with `--log-format json`, or as text
 //! without colour codes when stderr is not a terminal.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::helpers::BIN;
-use crate::helpers::process::{Running, cli_token, free_port};
+use crate::helpers::process::{Running, cli_token, free_port, start_serve, terminate};
 
 /// `seatdesk serve` with `format`, its stderr in `log`; answers once up.
 async fn serve(db_url: &str, format: &str, log: &std::path::Path) -> (Running, String) {
-    let port = free_port();
-    let child = Running(
-        Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                db_url,
-            ])
-            .args(["--log-format", format])
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .expect("start seatdesk serve"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{url}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (child, url)
+    let stderr = Stdio::from(std::fs::File::create(log).unwrap());
+    start_serve(free_port(), db_url, &["--log-format", format], stderr).await
 }
 
-/// SIGTERM, then waits for the process to end (the log is then complete).
+/// Stops the server (the log is then complete).
 async fn stop(mut child: Running) {
-    let pid = child.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the server did not exit");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    assert!(terminate(&mut child).await.success());
 }
 
 fn request_id(response: &reqwest::Response) -> String {

@@ -2,14 +2,13 @@
 //! taking connections, finishes the request in flight, closes its pool and
 //! exits 0.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::BIN;
-use crate::helpers::process::{Running, cli_token, free_port};
+use crate::helpers::process::{cli_token, free_port, start_serve, terminate};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_finishes_the_request_in_flight_and_takes_no_new_ones() {
@@ -18,27 +17,7 @@ async fn sigterm_finishes_the_request_in_flight_and_takes_no_new_ones() {
     let db_url = format!("sqlite://{}", dir.path().join("grace.db").display());
     let token = cli_token(&db_url, "Grace Org");
     let port = free_port();
-    let mut child = Running(
-        Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                &db_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start seatdesk serve"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{url}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (mut child, _url) = start_serve(port, &db_url, &[], Stdio::null()).await;
 
     // A request whose body is still arriving when the signal comes.
     let body = br#"{"seat_ids":[424242]}"#;
@@ -53,14 +32,8 @@ async fn sigterm_finishes_the_request_in_flight_and_takes_no_new_ones() {
     stream.flush().await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let pid = child.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    // The signal, and the exit it leads to, run while the request waits.
+    let stopped = tokio::spawn(async move { terminate(&mut child).await });
     // No new connections once the signal is taken.
     let refused = async {
         loop {
@@ -83,13 +56,6 @@ async fn sigterm_finishes_the_request_in_flight_and_takes_no_new_ones() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("424242"), "one result per id: {answer}");
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the server did not exit");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let status = stopped.await.unwrap();
     assert!(status.success(), "a clean shutdown exits 0: {status}");
 }

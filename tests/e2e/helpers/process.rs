@@ -36,29 +36,7 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(port: u16, db_url: &str) -> ServerProcess {
-        let child = Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                db_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start seatdesk serve");
-        let child = Running(child);
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{url}/healthz")).await.is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "server did not come up on port {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (child, url) = start_serve(port, db_url, &[], Stdio::null()).await;
         ServerProcess { child, url }
     }
 
@@ -66,6 +44,68 @@ impl ServerProcess {
     pub fn kill(mut self) {
         self.child.0.kill().unwrap();
         self.child.0.wait().unwrap();
+    }
+}
+
+/// `seatdesk serve` on `port` over `db_url` with `args` added, its stderr
+/// to `stderr`; returns once `/healthz` answers.
+pub async fn start_serve(
+    port: u16,
+    db_url: &str,
+    args: &[&str],
+    stderr: Stdio,
+) -> (Running, String) {
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            db_url,
+        ])
+        .args(args)
+        .env(
+            "RUST_LOG",
+            if args.contains(&"--log-format") {
+                "info"
+            } else {
+                "warn"
+            },
+        )
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start seatdesk serve");
+    let child = Running(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{url}/healthz")).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "server did not come up on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (child, url)
+}
+
+/// SIGTERM, as systemd sends it; the exit status once the process ends.
+pub async fn terminate(child: &mut Running) -> std::process::ExitStatus {
+    let pid = child.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
