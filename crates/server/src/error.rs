@@ -112,7 +112,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             errors: self.errors.clone(),
-            // Added on the way out by `http::request_log`.
+            // Set when answered (`into_response`), not in stored copies.
             request_id: None,
         }
     }
@@ -126,7 +126,9 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut problem = self.problem();
+        problem.request_id = crate::http::request_log::current_id().map(Into::into);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -202,7 +202,15 @@ async fn replay(
         (Some(status), Some(body)) => {
             let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
             if status.is_client_error() {
-                // A stored refusal (a secret shown once) is replayed as a problem.
+                // A stored refusal (a secret shown once) is replayed as a
+                // problem, carrying this request's id like any other.
+                let body = match serde_json::from_str::<seatdesk_core::Problem>(&body) {
+                    Ok(mut problem) => {
+                        problem.request_id = crate::http::request_log::current_id().map(Into::into);
+                        serde_json::to_string(&problem).unwrap_or(body)
+                    }
+                    Err(_) => body,
+                };
                 let mut response = json_response(status, body, true);
                 response.headers_mut().insert(
                     axum::http::header::CONTENT_TYPE,

@@ -1,24 +1,19 @@
 //! One id per request: taken from a sane incoming `X-Request-Id` or made
-//! here, sent back in the `X-Request-Id` header and in every problem body
-//! (`request_id`), recorded on the audit events the request writes, and
+//! here, sent back in the `X-Request-Id` header and, through
+//! [`current_id`], in every problem body (`ApiError`'s answer) and on the
+//! audit events the request writes; and
 //! logged with the request's one access line (method, route, status,
 //! latency, actor), so an operator can go from a user's error to the log.
 
 use std::cell::RefCell;
 use std::time::Instant;
 
-use axum::body::{Body, HttpBody};
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
-use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::Response;
 
 pub const HEADER: &str = "x-request-id";
-
-/// Largest problem body rewritten to carry the id (most are a few hundred
-/// bytes; ones echoing much input keep their body as it is).
-const PROBLEM_MAX: usize = 256 * 1024;
 
 tokio::task_local! {
     static CURRENT: RequestContext;
@@ -63,14 +58,13 @@ pub async fn request_log(request: Request, next: Next) -> Response {
         id: id.clone(),
         actor: RefCell::new(None),
     };
-    let (response, actor) = CURRENT
+    let (mut response, actor) = CURRENT
         .scope(context, async {
             let response = next.run(request).await;
             let actor = CURRENT.with(|c| c.actor.borrow().clone());
             (response, actor)
         })
         .await;
-    let mut response = with_id_in_problem(response, &id).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }
@@ -85,35 +79,4 @@ pub async fn request_log(request: Request, next: Next) -> Response {
         "request"
     );
     response
-}
-
-/// Adds `request_id` to a problem+json body.
-async fn with_id_in_problem(response: Response, id: &str) -> Response {
-    let problem = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    // Only bodies of known, small size are rewritten; a larger problem (a
-    // long list of per-item errors) keeps its body and has the header.
-    let small = response
-        .body()
-        .size_hint()
-        .exact()
-        .is_some_and(|n| n <= PROBLEM_MAX as u64);
-    if !problem || !small {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, PROBLEM_MAX).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let text = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(mut fields)) => {
-            fields.insert("request_id".into(), id.into());
-            serde_json::Value::Object(fields).to_string().into_bytes()
-        }
-        _ => bytes.to_vec(),
-    };
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(text))
 }

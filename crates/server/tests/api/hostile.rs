@@ -68,7 +68,7 @@ async fn a_nul_character_anywhere_is_refused_and_changes_nothing() {
             "{backend:?}: only the literal name was written"
         );
         // A refusal that echoes a large input still arrives as a whole
-        // problem document (the request id is added only to small ones).
+        // problem document.
         for size in [1_000, 100_000, 400_000] {
             let reply = admin
                 .post("/v1/licenses/1/allocations", &json!(["x".repeat(size)]))
