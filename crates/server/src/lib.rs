@@ -15,6 +15,7 @@ pub mod http;
 pub mod mutation;
 pub mod oneroster;
 pub mod routes;
+pub mod store;
 pub mod tokens;
 pub mod webhooks;
 

@@ -1,0 +1,1 @@
+//! (being filled: SQL of the idempotency area moves here)

@@ -1,0 +1,1 @@
+//! (being filled: SQL of the role_rules area moves here)

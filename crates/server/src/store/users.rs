@@ -1,0 +1,1 @@
+//! (being filled: SQL of the users area moves here)
