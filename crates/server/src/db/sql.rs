@@ -13,20 +13,26 @@
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, FromRow};
 
+use super::types::{Day, Stamp};
 use super::{Backend, Conn, Db, Pool};
 
-/// A bound value. Three kinds are all the schemas use; each typed driver
-/// encodes them natively (`BIGINT`/`INTEGER`, `DOUBLE PRECISION`/`REAL`,
-/// `TEXT`).
+/// A bound value, kept as what it means so each typed driver can encode it
+/// as its schema stores it (see [`super::types`]): an instant, a calendar
+/// date and a flag are not numbers or text until they reach a driver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Int(Option<i64>),
     Real(Option<f64>),
     Text(Option<String>),
+    Stamp(Option<DateTime<Utc>>),
+    Day(Option<NaiveDate>),
+    Flag(Option<bool>),
 }
 
 macro_rules! value_from {
@@ -50,6 +56,15 @@ value_from!(
     &str => |v| Value::Text(Some(v.to_string())),
     &String => |v| Value::Text(Some(v.clone())),
     Option<&str> => |v| Value::Text(v.map(str::to_string)),
+    Stamp => |v| Value::Stamp(Some(v.0)),
+    Option<Stamp> => |v| Value::Stamp(v.map(|s| s.0)),
+    DateTime<Utc> => |v| Value::Stamp(Some(v)),
+    Day => |v| Value::Day(Some(v.0)),
+    Option<Day> => |v| Value::Day(v.map(|d| d.0)),
+    NaiveDate => |v| Value::Day(Some(v)),
+    Option<NaiveDate> => |v| Value::Day(v),
+    bool => |v| Value::Flag(Some(v)),
+    Option<bool> => |v| Value::Flag(v),
 );
 
 /// SQL text plus its bound values, built up in order.
@@ -241,6 +256,9 @@ fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, sqlx::Error> {
             Value::Int(v) => args.add(v),
             Value::Real(v) => args.add(v),
             Value::Text(v) => args.add(v),
+            Value::Stamp(v) => args.add(v.map(|t| t.timestamp_millis())),
+            Value::Day(v) => args.add(v.map(|d| d.to_string())),
+            Value::Flag(v) => args.add(v.map(i64::from)),
         }
         .map_err(sqlx::Error::Encode)?;
     }
@@ -254,6 +272,10 @@ fn pg_args(values: Vec<Value>) -> Result<PgArguments, sqlx::Error> {
             Value::Int(v) => args.add(v),
             Value::Real(v) => args.add(v),
             Value::Text(v) => args.add(v),
+            // Still the SQLite shapes; the native PostgreSQL types come next.
+            Value::Stamp(v) => args.add(v.map(|t| t.timestamp_millis())),
+            Value::Day(v) => args.add(v.map(|d| d.to_string())),
+            Value::Flag(v) => args.add(v.map(i64::from)),
         }
         .map_err(sqlx::Error::Encode)?;
     }

@@ -106,6 +106,12 @@ impl TryFrom<i64> for Stamp {
 
 decode_via!(Stamp, i64, |ms| Ok(Stamp::try_from(ms)?));
 
+impl Stamp {
+    pub fn now() -> Stamp {
+        Stamp(Utc::now())
+    }
+}
+
 /// A stored name of one of core's string enums (`LicenseStatus`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(try_from = "String", bound(deserialize = "T: FromStr<Err = String>"))]
