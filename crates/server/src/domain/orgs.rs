@@ -22,9 +22,9 @@ pub async fn org_path_in_scope(conn: &mut Conn, scope: &Scope, id: i64) -> ApiRe
         .ok_or_else(|| ApiError::not_found(format!("org {id}")))
 }
 
-/// Inserts an org below the org at `parent_path` (the root when `None`,
-/// `parent_path` then being `/`) and gives it its path, which ends with
-/// its own id. Returns the id and path.
+/// Inserts `org` below the org at `parent_path` (`/` for the root of a
+/// tree) and gives it its materialised path, which ends with its own id,
+/// so it takes two statements. Returns the id and path.
 pub async fn insert_org(
     conn: &mut Conn,
     org: &NewOrgRow<'_>,
