@@ -25,4 +25,5 @@ pub mod revocation;
 pub mod role_rules;
 pub mod scope;
 pub mod seats;
+pub mod triage;
 pub mod users;

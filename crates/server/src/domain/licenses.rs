@@ -166,7 +166,7 @@ pub async fn account_in_scope(
 /// Hands `seats` of license `id` down to purchasing account `account_id` of
 /// a child org, as CCI Learning assigns inventory to a center. The child
 /// gets a license of its own; the parent's available seats shrink by the
-/// same count, under the same conditional UPDATE that guards every seat.
+/// same count, under the same conditional update that guards every seat.
 pub async fn allocate(
     w: &mut Work,
     scope: &Scope,
@@ -191,7 +191,7 @@ pub async fn allocate(
             "seats can be allocated only to a purchasing account of a child org",
         ));
     }
-    // The count the UPDATE leaves, not the one read above: a concurrent
+    // The count the update leaves, not the one read above: a concurrent
     // allocation may have committed in between (PostgreSQL).
     let now = stamp(w.now)?;
     let allocated_after = store::allocate_seats(w.conn(), id, seats, now).await?;
