@@ -12,6 +12,9 @@
 //! | revocation refusal (student edition) | [`revocation::students_block_sql`] |
 //! | restore limits | [`restore::restore_seats`] |
 //! | role rules | [`role_rules::apply_role_rules`] |
+//! | request submission and decision | [`requests::submit`], [`requests::approve`] |
+//! | dashboard figures | [`dashboard::compute`] |
+//! | access check conditions | [`triage::access_check`] |
 
 pub mod claims;
 pub mod dashboard;

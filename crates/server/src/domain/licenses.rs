@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use seatdesk_core::LicenseStatus;
-use seatdesk_core::api::inventory::License;
+use seatdesk_core::api::inventory::{License, NewLicense};
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 
 use crate::audit::NewEvent;
@@ -161,6 +161,48 @@ pub async fn account_in_scope(
     let row = store::account_org(conn, account_id).await?;
     row.filter(|(_, path)| scope.contains(path))
         .ok_or_else(|| ApiError::not_found(format!("purchasing account {account_id}")))
+}
+
+/// Records a new inventory order line (an active license with fresh codes)
+/// for a purchasing account in `scope`.
+pub async fn create(w: &mut Work, scope: &Scope, body: &NewLicense) -> ApiResult<License> {
+    let (org_id, org_path) = account_in_scope(w.conn(), scope, body.account_id).await?;
+    if !store::product_exists(w.conn(), body.product_id).await? {
+        return Err(ApiError::not_found(format!("product {}", body.product_id)));
+    }
+    let now = w.now;
+    let id = insert_license(
+        w.conn(),
+        &LicenseInsert {
+            account_id: body.account_id,
+            org_id,
+            org_path: &org_path,
+            parent_license_id: None,
+            product_id: body.product_id,
+            order_number: &body.order_number,
+            purchase_order: &body.purchase_order,
+            inventory_type: body.inventory_type,
+            courses: &body.courses,
+            teacher_code: None,
+            seats_purchased: body.seats_purchased,
+            start_date: body.start_date,
+            finish_date: body.finish_date,
+            grace_days: body.grace_days,
+            status: LicenseStatus::Active,
+        },
+        now,
+    )
+    .await?;
+    let license = load_license(w.conn(), scope, id).await?.into_api(today());
+    w.record(NewEvent {
+        action: "license.create",
+        target_type: "license",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&license).ok(),
+    });
+    Ok(license)
 }
 
 /// Hands `seats` of license `id` down to purchasing account `account_id` of

@@ -15,9 +15,7 @@ use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
 use crate::store::licenses::{LicenseInsert, product_exists};
-use crate::store::requests::{self as store, RenewedTerm, RequestInsert};
-
-pub use crate::store::requests::RequestRow;
+use crate::store::requests::{self as store, RenewedTerm, RequestInsert, RequestRow};
 
 /// Loads one request inside the caller's scope, or 404.
 pub async fn load_request(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<RequestRow> {

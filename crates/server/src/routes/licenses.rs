@@ -7,20 +7,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::inventory::{License, LicenseQuery, NewAllocation, NewLicense};
-use seatdesk_core::{LicenseStatus, Permission, Problem};
+use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::audit::NewEvent;
-use crate::domain::licenses::{
-    self, account_in_scope, check_date, insert_license, load_license, today,
-};
+use crate::domain::licenses::{self, check_date, load_license, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::store::licenses::{self as store, LicenseInsert};
+use crate::store::licenses as store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -123,44 +120,7 @@ async fn create_license(
     validate_new_license(&body)?;
     let fingerprint = mutation::fingerprint("create_license", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, body.account_id).await?;
-        if !store::product_exists(w.conn(), body.product_id).await? {
-            return Err(ApiError::not_found(format!("product {}", body.product_id)));
-        }
-        let now = w.now;
-        let id = insert_license(
-            w.conn(),
-            &LicenseInsert {
-                account_id: body.account_id,
-                org_id,
-                org_path: &org_path,
-                parent_license_id: None,
-                product_id: body.product_id,
-                order_number: &body.order_number,
-                purchase_order: &body.purchase_order,
-                inventory_type: body.inventory_type,
-                courses: &body.courses,
-                teacher_code: None,
-                seats_purchased: body.seats_purchased,
-                start_date: body.start_date,
-                finish_date: body.finish_date,
-                grace_days: body.grace_days,
-                status: LicenseStatus::Active,
-            },
-            now,
-        )
-        .await?;
-        let license = load_license(w.conn(), &auth.scope, id)
-            .await?
-            .into_api(today());
-        w.record(NewEvent {
-            action: "license.create",
-            target_type: "license",
-            target_id: id,
-            org_path,
-            before: None,
-            after: serde_json::to_value(&license).ok(),
-        });
+        let license = licenses::create(w, &auth.scope, &body).await?;
         Ok((StatusCode::CREATED, license))
     })
     .await

@@ -11,12 +11,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::requests::{self, RequestRow, load_request};
+use crate::domain::requests::{self, load_request};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
-use crate::store::requests as store;
+use crate::store::requests::{self as store, RequestRow};
 
 mod decide;
 
