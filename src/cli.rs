@@ -36,6 +36,9 @@ pub enum Command {
     /// Try seatdesk: a server on a loopback port over a fresh database full
     /// of demo data, with a ready token.
     Demo(DemoArgs),
+    /// Copy a SQLite database while the server keeps serving (online,
+    /// consistent); PostgreSQL uses pg_dump (see the README).
+    Backup(BackupArgs),
     /// Manage API tokens directly in the database (bootstrap).
     Token {
         #[command(subcommand)]
@@ -87,6 +90,16 @@ pub enum Command {
     /// Print the configuration reference (Markdown): every command's flags
     /// with their environment variables and defaults.
     ConfigReference,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Database URL to back up: sqlite://PATH (the server's --db).
+    #[arg(long, env = "SEATDESK_DB")]
+    pub db: Option<String>,
+    /// The backup file to write; it must not exist yet.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Default, clap::Args)]

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod audit;
+mod backup;
 mod codes;
 mod completions;
 mod dashboard;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Login(args)) => login::run(args).await,
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Demo(args)) => demo::run(args).await,
+        Some(Command::Backup(args)) => backup::run(args).await,
         Some(Command::Token { command }) => token::run(command).await,
         Some(Command::Dashboard(args)) => dashboard::run(args).await,
         Some(Command::Claims(args)) => listings::claims(args).await,

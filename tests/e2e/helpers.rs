@@ -6,6 +6,7 @@
 //! kill it; and tmux for what only a terminal shows.
 
 pub mod process;
+pub mod seats;
 pub mod tmux;
 
 pub use process::{Running, ServerProcess, cli_token, free_port, post_ok};

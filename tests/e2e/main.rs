@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod backup;
 mod cli_bulk;
 mod cli_codes;
 mod cli_errors;

@@ -87,6 +87,12 @@ pub async fn delta_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cl
     let mut touched = Refetch::default();
     loop {
         let changes = api.changes(after, MAX_PAGE_SIZE).await?;
+        if changes.next_after < after {
+            // The server's feed is behind what this cache applied: its
+            // database was restored from a backup. Sequence numbers above
+            // its head will be reused, so only a full load is right.
+            return full_sync(api, cache).await;
+        }
         let mut refetch = Refetch::default();
         let mut write = cache.begin().await?;
         for event in &changes.events {

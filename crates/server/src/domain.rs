@@ -12,8 +12,12 @@
 //! | revocation refusal (student edition) | [`revocation::students_block_sql`] |
 //! | restore limits | [`restore::restore_seats`] |
 //! | role rules | [`role_rules::apply_role_rules`] |
+//! | request submission and decision | [`requests::submit`], [`requests::approve`] |
+//! | dashboard figures | [`dashboard::compute`] |
+//! | access check conditions | [`triage::access_check`] |
 
 pub mod claims;
+pub mod dashboard;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
@@ -24,4 +28,5 @@ pub mod revocation;
 pub mod role_rules;
 pub mod scope;
 pub mod seats;
+pub mod triage;
 pub mod users;

@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod claims;
 pub mod codes;
 pub mod dashboard;

@@ -5,7 +5,10 @@ use rand::distr::Alphanumeric;
 use seatdesk_core::Role;
 use sha2::{Digest, Sha256};
 
+use crate::db::types::Stamp;
 use crate::db::{Db, now_ms};
+use crate::store;
+use crate::store::orgs::NewOrgRow;
 
 /// A fresh secret: `sd_` and 40 CSPRNG alphanumerics (~238 bits).
 pub fn new_secret() -> String {
@@ -39,35 +42,23 @@ pub async fn insert_token(
     org_id: i64,
 ) -> Result<(i64, String), sqlx::Error> {
     let secret = new_secret();
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO tokens (name, secret_hash, role, org_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    let id = store::tokens::insert(
+        conn,
+        name,
+        &hash_secret(&secret),
+        role,
+        org_id,
+        Stamp::now(),
     )
-    .bind(name.to_string())
-    .bind(hash_secret(&secret))
-    .bind(role.as_str())
-    .bind(org_id)
-    .bind(now_ms())
-    .fetch_one(&mut *conn)
     .await?;
     Ok((id, secret))
 }
 
 /// Resolves an org given by id or exact name (for the command line).
 pub async fn resolve_org(db: &Db, org: &str) -> Result<i64, TokenError> {
-    let found: Option<i64> = match org.parse::<i64>() {
-        Ok(id) => {
-            crate::db::query_scalar("SELECT id FROM orgs WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&db.pool)
-                .await?
-        }
-        Err(_) => {
-            crate::db::query_scalar("SELECT id FROM orgs WHERE name = $1 ORDER BY id LIMIT 1")
-                .bind(org.to_string())
-                .fetch_optional(&db.pool)
-                .await?
-        }
+    let found = match org.parse::<i64>() {
+        Ok(id) => store::orgs::id_if_exists(db, id).await?,
+        Err(_) => store::orgs::id_by_name(db, org).await?,
     };
     found.ok_or_else(|| TokenError::UnknownOrg(org.to_string()))
 }
@@ -79,20 +70,13 @@ pub async fn create_root_org(
     kind: seatdesk_core::OrgKind,
 ) -> Result<i64, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO orgs (parent_id, kind, name, path, created_at) VALUES (NULL, $1, $2, '', $3) RETURNING id",
-    )
-    .bind(kind.as_str())
-    .bind(name.to_string())
-    .bind(now_ms())
-    .fetch_one(&mut tx.tx)
-    .await?;
-    let path = format!("/{id}/");
-    crate::db::query("UPDATE orgs SET path = $1 WHERE id = $2")
-        .bind(path.clone())
-        .bind(id)
-        .execute(&mut tx.tx)
-        .await?;
+    let root = NewOrgRow {
+        parent_id: None,
+        kind,
+        name,
+        sourced_id: None,
+    };
+    let (id, path) = crate::domain::orgs::insert_org(&mut tx.tx, &root, "/", Stamp::now()).await?;
     let event = crate::audit::NewEvent {
         action: "org.create",
         target_type: "org",
@@ -107,7 +91,5 @@ pub async fn create_root_org(
 }
 
 pub async fn org_count(db: &Db) -> Result<i64, sqlx::Error> {
-    crate::db::query_scalar("SELECT COUNT(*) FROM orgs")
-        .fetch_one(&db.pool)
-        .await
+    store::orgs::count(db).await
 }

@@ -50,7 +50,9 @@ pub struct ChangesQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Changes {
     pub events: Vec<AuditEvent>,
-    /// Pass as `after` next time.
+    /// Pass as `after` next time. Lower than the `after` asked with when
+    /// the server's feed is behind it (its database was restored from a
+    /// backup): a client must then reload instead of applying changes.
     pub next_after: i64,
     /// True when more events are waiting beyond this page.
     pub more: bool,

@@ -1,17 +1,145 @@
-//! Orgs below HTTP: resolving an org id inside a caller's subtree.
+//! Orgs below HTTP: resolving an org id inside a caller's subtree, and
+//! adding orgs, purchasing accounts and products with their audit events.
 
+use seatdesk_core::api::inventory::{
+    NewOrg, NewProduct, NewPurchasingAccount, Org, Product, PurchasingAccount,
+};
+
+use crate::audit::NewEvent;
 use crate::db::Conn;
-
+use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
+use crate::domain::users::work_stamp;
 use crate::error::{ApiError, ApiResult};
+use crate::mutation::Work;
+use crate::store::orgs::{self as store, NewOrgRow};
 
 /// The path of org `id` if it lies in `scope`, else 404 (an org outside
 /// the subtree is not revealed).
 pub async fn org_path_in_scope(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<String> {
-    let path: Option<String> = crate::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let path = store::path(conn, id).await?;
     path.filter(|p| scope.contains(p))
         .ok_or_else(|| ApiError::not_found(format!("org {id}")))
+}
+
+/// Inserts `org` below the org at `parent_path` (`/` for the root of a
+/// tree) and gives it its materialised path, which ends with its own id,
+/// so it takes two statements. Returns the id and path.
+pub async fn insert_org(
+    conn: &mut Conn,
+    org: &NewOrgRow<'_>,
+    parent_path: &str,
+    now: Stamp,
+) -> Result<(i64, String), sqlx::Error> {
+    let id = store::insert(conn, org, now).await?;
+    let path = format!("{parent_path}{id}/");
+    store::set_path(conn, id, &path).await?;
+    Ok((id, path))
+}
+
+/// Refuses an org name that is empty or too long.
+pub fn check_org(body: &NewOrg) -> ApiResult<()> {
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::invalid("name must be 1 to 200 characters"));
+    }
+    Ok(())
+}
+
+/// Adds a child org under an org of `scope`.
+pub async fn create_org(w: &mut Work, scope: &Scope, body: &NewOrg) -> ApiResult<Org> {
+    let name = body.name.trim().to_string();
+    let parent_path = org_path_in_scope(w.conn(), scope, body.parent_id).await?;
+    let now = work_stamp(w)?;
+    let new = NewOrgRow {
+        parent_id: Some(body.parent_id),
+        kind: body.kind,
+        name: &name,
+        sourced_id: None,
+    };
+    let (id, path) = insert_org(w.conn(), &new, &parent_path, now).await?;
+    let org = Org {
+        id,
+        parent_id: Some(body.parent_id),
+        kind: body.kind,
+        name,
+        path: path.clone(),
+    };
+    w.record(NewEvent {
+        action: "org.create",
+        target_type: "org",
+        target_id: id,
+        org_path: path,
+        before: None,
+        after: serde_json::to_value(&org).ok(),
+    });
+    Ok(org)
+}
+
+/// Refuses an account without a name or number.
+pub fn check_account(body: &NewPurchasingAccount) -> ApiResult<()> {
+    if body.name.trim().is_empty() || body.number.trim().is_empty() {
+        return Err(ApiError::invalid("name and number must not be empty"));
+    }
+    Ok(())
+}
+
+/// Adds a purchasing account to an org of `scope`.
+pub async fn create_account(
+    w: &mut Work,
+    scope: &Scope,
+    body: &NewPurchasingAccount,
+) -> ApiResult<PurchasingAccount> {
+    let org_path = org_path_in_scope(w.conn(), scope, body.org_id).await?;
+    let (name, number) = (body.name.trim(), body.number.trim());
+    let now = work_stamp(w)?;
+    let id = store::insert_account(w.conn(), body.org_id, name, number, now).await?;
+    let account = PurchasingAccount {
+        id,
+        org_id: body.org_id,
+        name: name.to_string(),
+        number: number.to_string(),
+    };
+    w.record(NewEvent {
+        action: "account.create",
+        target_type: "account",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&account).ok(),
+    });
+    Ok(account)
+}
+
+/// Refuses a product without a sku or name.
+pub fn check_product(body: &NewProduct) -> ApiResult<()> {
+    if body.sku.trim().is_empty() || body.name.trim().is_empty() {
+        return Err(ApiError::invalid("sku and name must not be empty"));
+    }
+    Ok(())
+}
+
+/// Adds a product to the catalogue every org shares.
+pub async fn create_product(w: &mut Work, body: &NewProduct) -> ApiResult<Product> {
+    let (sku, name) = (body.sku.trim(), body.name.trim());
+    let id = store::insert_product(w.conn(), sku, name, body).await?;
+    let product = Product {
+        id,
+        sku: sku.to_string(),
+        name: name.to_string(),
+        family: body.family.clone(),
+        edition: body.edition,
+        module: body.module,
+        has_resource_codes: body.has_resource_codes,
+        training_prerequisite: body.training_prerequisite.clone(),
+    };
+    w.record(NewEvent {
+        action: "product.create",
+        target_type: "product",
+        target_id: id,
+        org_path: "/".into(),
+        before: None,
+        after: serde_json::to_value(&product).ok(),
+    });
+    Ok(product)
 }

@@ -1,28 +1,92 @@
-//! The role-rule engine: makes a user's live seats match the role rules of
-//! their org and its ancestors. Runs inside the caller's write transaction,
+//! Role rules below HTTP: adding and deleting a rule, and the engine that
+//! makes a user's live seats match the role rules of their org and its
+//! ancestors. The engine runs inside the caller's write transaction,
 //! taking seats with the same conditional UPDATE as every other assignment,
 //! so a rule never assigns past a license's seat limit.
 
 use std::collections::BTreeMap;
 
-use seatdesk_core::api::users::{Assignment, AssignmentOutcome};
+use seatdesk_core::api::users::{Assignment, AssignmentOutcome, NewRoleRule, RoleRule};
 use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
-use crate::db::Backend;
-use crate::db::sql::Sql;
-use crate::domain::licenses::{push_usable, today};
-use crate::domain::live::live_seat;
+use crate::audit::NewEvent;
+use crate::db::Conn;
+use crate::domain::licenses::today;
+use crate::domain::orgs::org_path_in_scope;
 use crate::domain::revocation::revoke_one;
-use crate::domain::scope::ancestor_paths;
+use crate::domain::scope::Scope;
 use crate::domain::seats::take_and_insert;
-use crate::error::ApiResult;
+use crate::domain::users::work_stamp;
+use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
+use crate::store::orgs::product_id_if_exists;
+use crate::store::role_rules::{self as store, HeldSeat, RuleRow};
 
 /// Seat source recorded for seats a role rule assigned.
 pub const ROLE_RULE_SOURCE: &str = "role_rule";
 
 /// Licenses considered per product; the nearest and soonest-ending first.
 const CANDIDATE_LIMIT: i64 = 100;
+
+/// Rule `id` if its org lies in `scope`, else 404.
+pub async fn load_rule(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<RuleRow> {
+    let row = store::rule(conn, id).await?;
+    row.filter(|r| scope.contains(&r.org_path))
+        .ok_or_else(|| ApiError::not_found(format!("role rule {id}")))
+}
+
+/// Adds a rule for an org of `scope`: the product must exist and the org
+/// must not have the same rule already.
+pub async fn create_rule(w: &mut Work, scope: &Scope, body: &NewRoleRule) -> ApiResult<RoleRule> {
+    let org_path = org_path_in_scope(w.conn(), scope, body.org_id).await?;
+    let product = product_id_if_exists(w.conn(), body.product_id).await?;
+    product.ok_or_else(|| ApiError::not_found(format!("product {}", body.product_id)))?;
+    let existing = store::existing(w.conn(), body.org_id, body.role, body.product_id).await?;
+    if let Some(existing) = existing {
+        return Err(ApiError::conflict(format!(
+            "org {} already has this rule (role rule {existing})",
+            body.org_id
+        )));
+    }
+    let now = work_stamp(w)?;
+    let id = store::insert(
+        w.conn(),
+        body.org_id,
+        &org_path,
+        body.role,
+        body.product_id,
+        now,
+    )
+    .await?;
+    let rule = load_rule(w.conn(), scope, id).await?.into_api();
+    w.record(NewEvent {
+        action: "role_rule.create",
+        target_type: "role_rule",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&rule).ok(),
+    });
+    Ok(rule)
+}
+
+/// Deletes rule `id` of `scope`; seats it assigned stay until the user's
+/// roles change.
+pub async fn delete_rule(w: &mut Work, scope: &Scope, id: i64) -> ApiResult<RoleRule> {
+    let row = load_rule(w.conn(), scope, id).await?;
+    let org_path = row.org_path.clone();
+    let rule = row.into_api();
+    store::delete(w.conn(), id).await?;
+    w.record(NewEvent {
+        action: "role_rule.delete",
+        target_type: "role_rule",
+        target_id: id,
+        org_path,
+        before: serde_json::to_value(&rule).ok(),
+        after: None,
+    });
+    Ok(rule)
+}
 
 /// What the engine needs to know of a user.
 #[derive(Debug, Clone)]
@@ -34,64 +98,24 @@ pub struct Subject {
     pub status: UserStatus,
 }
 
-/// A live seat the user holds.
-#[derive(sqlx::FromRow)]
-struct HeldSeat {
-    id: i64,
-    license_id: i64,
-    status: String,
-    product_id: i64,
-    product_name: String,
-    source: String,
-    org_path: String,
-}
-
-async fn held_seats(w: &mut Work, user_id: i64, backend: Backend) -> ApiResult<Vec<HeldSeat>> {
-    let mut sql = Sql::new(format!(
-        "SELECT s.id, s.license_id, s.status, l.product_id, p.name AS product_name, \
-         s.source, l.org_path \
-         FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
-         WHERE {} AND s.user_id = ",
-        live_seat("s.status")
-    ));
-    sql.bind(user_id).push(" ORDER BY s.id");
-    if backend == Backend::Postgres {
-        sql.push(" FOR UPDATE OF s");
-    }
-    Ok(sql.query_as().fetch_all(w.conn()).await?)
-}
-
 /// Products the user's roles are granted by rules of their org or above.
 async fn granted_products(w: &mut Work, user: &Subject) -> ApiResult<BTreeMap<i64, String>> {
     if user.roles.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let mut sql = Sql::new(
-        "SELECT DISTINCT r.product_id, p.name AS product_name FROM role_rules r \
-         JOIN products p ON p.id = r.product_id WHERE r.org_path IN (",
-    );
-    sql.bind_list(ancestor_paths(&user.org_path))
-        .push(") AND r.role IN (")
-        .bind_list(user.roles.iter().map(|r| r.as_str().to_string()))
-        .push(")");
-    let rows: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
-    Ok(rows.into_iter().collect())
+    Ok(store::granted_products(w.conn(), &user.org_path, &user.roles).await?)
 }
 
 /// Brings the user's seats in line with the role rules: a seat for every
 /// granted product (refused with a reason when none is free), and role-rule
 /// seats of products no longer granted revoked. Users who are not active
 /// get nothing new.
-pub async fn apply_role_rules(
-    w: &mut Work,
-    user: &Subject,
-    backend: Backend,
-) -> ApiResult<Vec<Assignment>> {
+pub async fn apply_role_rules(w: &mut Work, user: &Subject) -> ApiResult<Vec<Assignment>> {
     if user.status != UserStatus::Active {
         return Ok(Vec::new());
     }
     let granted = granted_products(w, user).await?;
-    let held = held_seats(w, user.id, backend).await?;
+    let held = store::held_seats(w.conn(), user.id).await?;
     let mut outcomes = Vec::new();
     for (&product_id, product_name) in &granted {
         if let Some(seat) = held.iter().find(|s| s.product_id == product_id) {
@@ -124,12 +148,8 @@ pub async fn apply_role_rules(
 }
 
 /// Revokes every live seat of an archived user.
-pub async fn revoke_all_seats(
-    w: &mut Work,
-    user: &Subject,
-    backend: Backend,
-) -> ApiResult<Vec<Assignment>> {
-    let held = held_seats(w, user.id, backend).await?;
+pub async fn revoke_all_seats(w: &mut Work, user: &Subject) -> ApiResult<Vec<Assignment>> {
+    let held = store::held_seats(w.conn(), user.id).await?;
     let mut outcomes = Vec::with_capacity(held.len());
     for seat in &held {
         outcomes.push(revoke(w, seat, "the user was archived").await?);
@@ -139,25 +159,20 @@ pub async fn revoke_all_seats(
 
 /// Takes a seat of `product_id` from the nearest usable license of the
 /// user's org or an ancestor, soonest-ending first.
-///
-/// "Usable" is [`push_usable`], the SQL form of the license rule, so that
-/// no per-license seat counts are computed here (this runs for every user
-/// of a roster import).
 async fn assign_from_pool(
     w: &mut Work,
     user: &Subject,
     product_id: i64,
     product_name: &str,
 ) -> ApiResult<Assignment> {
-    let mut sql = Sql::new("SELECT l.id, l.org_path FROM licenses l WHERE l.product_id = ");
-    sql.bind(product_id)
-        .push(" AND l.org_path IN (")
-        .bind_list(ancestor_paths(&user.org_path))
-        .push(") AND ");
-    push_usable(&mut sql, "l", today());
-    sql.push(" ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")
-        .bind(CANDIDATE_LIMIT);
-    let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
+    let candidates = store::candidate_licenses(
+        w.conn(),
+        product_id,
+        &user.org_path,
+        today(),
+        CANDIDATE_LIMIT,
+    )
+    .await?;
     let usable = candidates.len();
     for (license_id, org_path) in candidates {
         // The conditional UPDATE decides, so a stale read never over-allocates.

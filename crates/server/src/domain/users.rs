@@ -1,78 +1,22 @@
-//! Users below HTTP: the one row shape a user is read as, its wire form,
-//! and how roles and emails are stored.
+//! Users below HTTP: what a valid user is, and creating and changing one
+//! with its audit event and role rules in the caller's transaction.
 
-use seatdesk_core::api::users::User;
-use seatdesk_core::{UserKind, UserRole, UserStatus};
+use seatdesk_core::UserStatus;
+use seatdesk_core::api::users::{NewUser, UserChange, UserPatch};
 
-use crate::db::types::{NameList, Named, Stamp};
-use crate::domain::role_rules::Subject;
+use crate::audit::NewEvent;
+use crate::db::Conn;
+use crate::db::types::Stamp;
+use crate::domain::orgs::org_path_in_scope;
+use crate::domain::role_rules::{self, Subject};
+use crate::domain::scope::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::mutation::Work;
+use crate::store::users::{self as store, NewUserRow, UserChangeRow};
 
-/// Columns of [`UserRow`], in order; `u` is users, `o` their org.
-pub const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, u.org_path, u.email, \
-    u.given_name, u.family_name, u.kind, u.roles, u.status, u.trainings, u.last_login_at, \
-    u.created_at, u.updated_at FROM users u JOIN orgs o ON o.id = u.org_id";
-
-#[derive(sqlx::FromRow)]
-pub struct UserRow {
-    pub id: i64,
-    org_id: i64,
-    pub org_name: String,
-    pub org_path: String,
-    email: String,
-    given_name: String,
-    family_name: String,
-    kind: Named<UserKind>,
-    roles: NameList<UserRole>,
-    status: Named<UserStatus>,
-    trainings: String,
-    last_login_at: Option<Stamp>,
-    created_at: Stamp,
-    updated_at: Stamp,
-}
-
-/// Roles as stored: sorted, comma-separated names.
-pub(crate) fn join_roles(roles: &[UserRole]) -> String {
-    let mut roles = roles.to_vec();
-    roles.sort();
-    roles.dedup();
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn split_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty())
-}
+use crate::store::users::UserRow;
 
 impl UserRow {
-    pub fn roles(&self) -> Vec<UserRole> {
-        self.roles.0.clone()
-    }
-
-    pub fn status(&self) -> UserStatus {
-        self.status.0
-    }
-
-    pub fn into_api(self) -> User {
-        User {
-            id: self.id,
-            org_id: self.org_id,
-            roles: self.roles(),
-            status: self.status(),
-            org_name: self.org_name,
-            email: self.email,
-            given_name: self.given_name,
-            family_name: self.family_name,
-            kind: self.kind.0,
-            trainings: split_list(&self.trainings).map(str::to_string).collect(),
-            last_login_at: self.last_login_at.map(|t| t.0),
-            created_at: self.created_at.0,
-            updated_at: self.updated_at.0,
-        }
-    }
-
     /// What the role-rule engine needs of this user.
     pub fn subject(&self) -> Subject {
         Subject {
@@ -105,4 +49,190 @@ pub fn normalize_email(email: &str) -> Result<String, String> {
     } else {
         Err(format!("email '{email}' is not a valid address"))
     }
+}
+
+fn check_name(errors: &mut Vec<String>, field: &str, value: &str) {
+    let len = value.trim().chars().count();
+    if len == 0 || len > 200 {
+        errors.push(format!("{field} must be 1 to 200 characters"));
+    }
+}
+
+/// Trainings as stored (trimmed, sorted, comma-separated), noting in
+/// `errors` what makes them invalid.
+fn join_trainings(errors: &mut Vec<String>, trainings: &[String]) -> String {
+    if trainings.len() > 100 {
+        errors.push("at most 100 trainings".to_string());
+    }
+    let mut names: Vec<String> = trainings.iter().map(|t| t.trim().to_string()).collect();
+    if names
+        .iter()
+        .any(|t| t.is_empty() || t.len() > 100 || t.contains(','))
+    {
+        errors.push("each training must be 1 to 100 characters without commas".to_string());
+    }
+    names.sort();
+    names.dedup();
+    names.join(",")
+}
+
+fn validation_result(errors: Vec<String>) -> ApiResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// The stored forms of a new user's checked fields.
+pub struct CheckedNewUser {
+    email: String,
+    trainings: String,
+}
+
+/// Checks a new user's fields, every problem at once.
+pub fn check_new(body: &NewUser) -> ApiResult<CheckedNewUser> {
+    let mut errors = Vec::new();
+    let email = normalize_email(&body.email).unwrap_or_else(|e| {
+        errors.push(e);
+        String::new()
+    });
+    check_name(&mut errors, "given_name", &body.given_name);
+    check_name(&mut errors, "family_name", &body.family_name);
+    let trainings = join_trainings(&mut errors, &body.trainings);
+    validation_result(errors)?;
+    Ok(CheckedNewUser { email, trainings })
+}
+
+/// Checks a change's fields, every problem at once; the trainings as
+/// stored when the change sets them.
+pub fn check_patch(body: &UserPatch) -> ApiResult<Option<String>> {
+    let mut errors = Vec::new();
+    if *body == UserPatch::default() {
+        errors.push(
+            "nothing to change: send given_name, family_name, roles, status or trainings"
+                .to_string(),
+        );
+    }
+    if let Some(name) = &body.given_name {
+        check_name(&mut errors, "given_name", name);
+    }
+    if let Some(name) = &body.family_name {
+        check_name(&mut errors, "family_name", name);
+    }
+    let trainings = body
+        .trainings
+        .as_ref()
+        .map(|t| join_trainings(&mut errors, t));
+    validation_result(errors)?;
+    Ok(trainings)
+}
+
+/// The time of `w` as bound to a statement.
+pub(crate) fn work_stamp(w: &Work) -> ApiResult<Stamp> {
+    Stamp::try_from(w.now).map_err(ApiError::internal)
+}
+
+/// User `id` if it lies in `scope`, else 404; locked on PostgreSQL when
+/// `for_update`, so concurrent changes of one user queue.
+pub async fn load_user(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: i64,
+    for_update: bool,
+) -> ApiResult<UserRow> {
+    let row = store::user(conn, id, for_update).await?;
+    row.filter(|r| scope.contains(&r.org_path))
+        .ok_or_else(|| ApiError::not_found(format!("user {id}")))
+}
+
+fn email_taken(email: &str) -> ApiError {
+    ApiError::conflict(format!("a user with email {email} already exists"))
+}
+
+/// Adds a checked user to an org of `scope` and applies the role rules.
+pub async fn create_user(
+    w: &mut Work,
+    scope: &Scope,
+    body: &NewUser,
+    checked: &CheckedNewUser,
+) -> ApiResult<UserChange> {
+    let email = &checked.email;
+    let org_path = org_path_in_scope(w.conn(), scope, body.org_id).await?;
+    if store::id_by_email(w.conn(), email).await?.is_some() {
+        return Err(email_taken(email));
+    }
+    let now = work_stamp(w)?;
+    let new = NewUserRow {
+        org_id: body.org_id,
+        org_path: &org_path,
+        email,
+        given_name: body.given_name.trim(),
+        family_name: body.family_name.trim(),
+        kind: body.kind,
+        roles: &body.roles,
+        trainings: &checked.trainings,
+    };
+    let id = store::insert(w.conn(), &new, now)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => email_taken(email),
+            _ => ApiError::from(e),
+        })?;
+    let row = load_user(w.conn(), scope, id, false).await?;
+    let subject = row.subject();
+    let user = row.into_api();
+    w.record(NewEvent {
+        action: "user.create",
+        target_type: "user",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&user).ok(),
+    });
+    let assignments = role_rules::apply_role_rules(w, &subject).await?;
+    Ok(UserChange { user, assignments })
+}
+
+/// Changes user `id` of `scope` as checked by [`check_patch`] (`trainings`
+/// its answer). Archiving revokes the user's live seats; role and status
+/// changes re-apply the role rules.
+pub async fn patch_user(
+    w: &mut Work,
+    scope: &Scope,
+    id: i64,
+    body: &UserPatch,
+    trainings: Option<&str>,
+) -> ApiResult<UserChange> {
+    let before_row = load_user(w.conn(), scope, id, true).await?;
+    let org_path = before_row.org_path.clone();
+    let before = before_row.into_api();
+    let change = UserChangeRow {
+        given_name: body.given_name.as_deref().map(str::trim),
+        family_name: body.family_name.as_deref().map(str::trim),
+        roles: body.roles.as_deref(),
+        status: body.status,
+        trainings,
+    };
+    let now = work_stamp(w)?;
+    store::update(w.conn(), id, &change, now).await?;
+    let row = load_user(w.conn(), scope, id, false).await?;
+    let subject = row.subject();
+    let user = row.into_api();
+    w.record(NewEvent {
+        action: "user.update",
+        target_type: "user",
+        target_id: id,
+        org_path,
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&user).ok(),
+    });
+    let assignments = if user.status == UserStatus::Archived {
+        role_rules::revoke_all_seats(w, &subject).await?
+    } else if body.roles.is_some() || body.status.is_some() {
+        role_rules::apply_role_rules(w, &subject).await?
+    } else {
+        Vec::new()
+    };
+    Ok(UserChange { user, assignments })
 }

@@ -84,17 +84,17 @@ impl FromRequestParts<AppState> for Auth {
         let secret = bearer_secret(header).ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
-        let row: Option<(i64, String, String, i64, String, i64)> = crate::db::query_as(
-            "SELECT t.id, t.name, t.role, t.org_id, o.path, \
-             (SELECT seq FROM audit_head WHERE id = 1) FROM tokens t \
-             JOIN orgs o ON o.id = t.org_id \
-             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL",
-        )
-        .bind(hash_secret(secret))
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let (token_id, token_name, role, org_id, org_path, feed_head) =
-            row.ok_or_else(|| ApiError::unauthorized("the token is unknown or revoked"))?;
+        let caller = crate::store::tokens::caller(&state.db.pool, &hash_secret(secret))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the token is unknown or revoked"))?;
+        let crate::store::tokens::Caller {
+            token_id,
+            token_name,
+            role,
+            org_id,
+            org_path,
+            feed_head,
+        } = caller;
         let role = Role::parse(&role).ok_or_else(|| {
             ApiError::internal(format!("token {token_id} has unknown role {role}"))
         })?;

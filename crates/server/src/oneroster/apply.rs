@@ -7,69 +7,36 @@
 use std::collections::{BTreeSet, HashMap};
 
 use seatdesk_core::api::imports::{BadRow, ImportAssignment, ImportReport};
-use seatdesk_core::api::inventory::Org;
 use seatdesk_core::api::users::Assignment;
-use seatdesk_core::{OrgKind, UserRole, UserStatus};
+use seatdesk_core::{UserRole, UserStatus};
 
 use super::parse::{CLASSES, ENROLLMENTS, FileMode, ORGS, OrgRecord, Roster, USERS, UserRecord};
 use crate::audit::NewEvent;
-use crate::db::Backend;
-use crate::db::sql::Sql;
 use crate::db::types::Named;
+use crate::domain::orgs::insert_org;
 use crate::domain::role_rules as assign;
-use crate::domain::users::{USER_SELECT, UserRow, join_roles};
+use crate::domain::users::work_stamp;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::mutation::Work;
-
-/// An org a roster row may refer to: imported now or before, inside the
-/// importing token's subtree.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct KnownOrg {
-    id: i64,
-    parent_id: Option<i64>,
-    kind: Named<OrgKind>,
-    name: String,
-    path: String,
-    sourced_id: String,
-}
-
-impl KnownOrg {
-    fn to_api(&self) -> Org {
-        Org {
-            id: self.id,
-            parent_id: self.parent_id,
-            kind: self.kind.0,
-            name: self.name.clone(),
-            path: self.path.clone(),
-        }
-    }
-}
+use crate::store::orgs::{NewOrgRow, OrgRow};
+use crate::store::rosters::{self as store, KnownOrg, RosterUserRow};
+use crate::store::users::UserRow;
 
 struct Importer<'a> {
     auth: &'a Auth,
-    backend: Backend,
     report: ImportReport,
+    /// Orgs a roster row may refer to, by roster id: imported now or
+    /// before, inside the importing token's subtree.
     orgs: HashMap<String, KnownOrg>,
 }
 
 /// Applies `roster` for `auth` and reports what changed. Every write goes
 /// through `w`, so the caller decides between commit and rollback (dry run).
-pub async fn apply(
-    w: &mut Work,
-    auth: &Auth,
-    backend: Backend,
-    roster: &Roster,
-) -> ApiResult<ImportReport> {
-    let mut sql = Sql::new(
-        "SELECT id, parent_id, kind, name, path, sourced_id FROM orgs \
-         WHERE sourced_id IS NOT NULL AND ",
-    );
-    sql.push(&auth.scope.sql("path"));
-    let known: Vec<KnownOrg> = sql.query_as().fetch_all(w.conn()).await?;
+pub async fn apply(w: &mut Work, auth: &Auth, roster: &Roster) -> ApiResult<ImportReport> {
+    let known = store::known_orgs(w.conn(), &auth.scope).await?;
     let mut importer = Importer {
         auth,
-        backend,
         report: ImportReport {
             bad_rows: roster.bad_rows.clone(),
             notes: roster.notes.clone(),
@@ -141,7 +108,7 @@ impl Importer<'_> {
         let (parent_id, parent_path) = match &record.parent {
             None => (self.auth.org_id, self.auth.scope.path().to_string()),
             Some(parent) => {
-                let parent = &self.orgs[parent];
+                let parent = &self.orgs[parent].org;
                 (parent.id, parent.path.clone())
             }
         };
@@ -154,7 +121,7 @@ impl Importer<'_> {
         if let Some(existing) = self.orgs.get(&record.sourced_id).cloned() {
             // Without a parentSourcedId an existing org stays where it is:
             // that is how a district re-imports the roster that created it.
-            if record.parent.is_some() && existing.parent_id != Some(parent_id) {
+            if record.parent.is_some() && existing.org.parent_id != Some(parent_id) {
                 self.refuse(
                     ORGS,
                     record.line,
@@ -165,39 +132,36 @@ impl Importer<'_> {
                 );
                 return Ok(());
             }
-            if existing.name == record.name && existing.kind.0 == record.kind {
+            let old = &existing.org;
+            if old.name == record.name && old.kind.0 == record.kind {
                 self.report.orgs.unchanged += 1;
                 return Ok(());
             }
-            crate::db::query("UPDATE orgs SET name = $1, kind = $2 WHERE id = $3")
-                .bind(record.name.clone())
-                .bind(record.kind.as_str().to_string())
-                .bind(existing.id)
-                .execute(w.conn())
-                .await?;
+            store::update_org(w.conn(), old.id, &record.name, record.kind).await?;
             let updated = KnownOrg {
-                name: record.name.clone(),
-                kind: Named(record.kind),
-                ..existing.clone()
+                org: OrgRow {
+                    name: record.name.clone(),
+                    kind: Named(record.kind),
+                    ..old.clone()
+                },
+                sourced_id: existing.sourced_id.clone(),
             };
             w.record(NewEvent {
                 action: "org.update",
                 target_type: "org",
-                target_id: existing.id,
-                org_path: existing.path.clone(),
-                before: serde_json::to_value(existing.to_api()).ok(),
-                after: serde_json::to_value(updated.to_api()).ok(),
+                target_id: old.id,
+                org_path: old.path.clone(),
+                before: serde_json::to_value(old.to_api()).ok(),
+                after: serde_json::to_value(updated.org.to_api()).ok(),
             });
             self.orgs.insert(record.sourced_id.clone(), updated);
             self.report.orgs.updated += 1;
             return Ok(());
         }
-        let taken: Option<i64> =
-            crate::db::query_scalar("SELECT id FROM orgs WHERE sourced_id = $1")
-                .bind(record.sourced_id.clone())
-                .fetch_optional(w.conn())
-                .await?;
-        if taken.is_some() {
+        if store::org_by_sourced_id(w.conn(), &record.sourced_id)
+            .await?
+            .is_some()
+        {
             self.refuse(
                 ORGS,
                 record.line,
@@ -208,29 +172,22 @@ impl Importer<'_> {
             );
             return Ok(());
         }
-        let id: i64 = crate::db::query_scalar(
-            "INSERT INTO orgs (parent_id, kind, name, path, sourced_id, created_at) \
-             VALUES ($1, $2, $3, '', $4, $5) RETURNING id",
-        )
-        .bind(parent_id)
-        .bind(record.kind.as_str().to_string())
-        .bind(record.name.clone())
-        .bind(record.sourced_id.clone())
-        .bind(w.now)
-        .fetch_one(w.conn())
-        .await?;
-        let path = format!("{parent_path}{id}/");
-        crate::db::query("UPDATE orgs SET path = $1 WHERE id = $2")
-            .bind(path.clone())
-            .bind(id)
-            .execute(w.conn())
-            .await?;
-        let org = KnownOrg {
-            id,
+        let new = NewOrgRow {
             parent_id: Some(parent_id),
-            kind: Named(record.kind),
-            name: record.name.clone(),
-            path: path.clone(),
+            kind: record.kind,
+            name: &record.name,
+            sourced_id: Some(&record.sourced_id),
+        };
+        let now = work_stamp(w)?;
+        let (id, path) = insert_org(w.conn(), &new, &parent_path, now).await?;
+        let org = KnownOrg {
+            org: OrgRow {
+                id,
+                parent_id: Some(parent_id),
+                kind: Named(record.kind),
+                name: record.name.clone(),
+                path: path.clone(),
+            },
             sourced_id: record.sourced_id.clone(),
         };
         w.record(NewEvent {
@@ -239,20 +196,17 @@ impl Importer<'_> {
             target_id: id,
             org_path: path,
             before: None,
-            after: serde_json::to_value(org.to_api()).ok(),
+            after: serde_json::to_value(org.org.to_api()).ok(),
         });
         self.orgs.insert(record.sourced_id.clone(), org);
         self.report.orgs.created += 1;
         Ok(())
     }
 
+    /// User `id` (who exists), locked on PostgreSQL.
     async fn load_user(&self, w: &mut Work, id: i64) -> ApiResult<UserRow> {
-        let mut sql = Sql::new(USER_SELECT);
-        sql.push(" WHERE u.id = ").bind(id);
-        if self.backend == Backend::Postgres {
-            sql.push(" FOR UPDATE OF u");
-        }
-        Ok(sql.query_as().fetch_one(w.conn()).await?)
+        let row = crate::store::users::user(w.conn(), id, true).await?;
+        Ok(row.ok_or(sqlx::Error::RowNotFound)?)
     }
 
     /// The existing user a row stands for: by sourcedId, then by an email
@@ -262,11 +216,7 @@ impl Importer<'_> {
         w: &mut Work,
         record: &UserRecord,
     ) -> ApiResult<Result<Option<i64>, String>> {
-        let by_id: Option<(i64, String)> =
-            crate::db::query_as("SELECT id, org_path FROM users WHERE sourced_id = $1")
-                .bind(record.sourced_id.clone())
-                .fetch_optional(w.conn())
-                .await?;
+        let by_id = store::user_by_sourced_id(w.conn(), &record.sourced_id).await?;
         if let Some((id, org_path)) = by_id {
             if !self.auth.in_scope(&org_path) {
                 return Ok(Err(format!(
@@ -274,12 +224,7 @@ impl Importer<'_> {
                     record.sourced_id
                 )));
             }
-            let email_owner: Option<i64> =
-                crate::db::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
-                    .bind(record.email.clone())
-                    .bind(id)
-                    .fetch_optional(w.conn())
-                    .await?;
+            let email_owner = store::other_email_owner(w.conn(), &record.email, id).await?;
             if email_owner.is_some() {
                 return Ok(Err(format!(
                     "email {} already belongs to another user",
@@ -288,11 +233,7 @@ impl Importer<'_> {
             }
             return Ok(Ok(Some(id)));
         }
-        let by_email: Option<(i64, String, Option<String>)> =
-            crate::db::query_as("SELECT id, org_path, sourced_id FROM users WHERE email = $1")
-                .bind(record.email.clone())
-                .fetch_optional(w.conn())
-                .await?;
+        let by_email = store::user_by_email(w.conn(), &record.email).await?;
         Ok(match by_email {
             None => Ok(None),
             Some((_, org_path, _)) if !self.auth.in_scope(&org_path) => Err(format!(
@@ -341,14 +282,10 @@ impl Importer<'_> {
             return Ok(true);
         };
         let before_row = self.load_user(w, id).await?;
-        let sourced_id: Option<String> =
-            crate::db::query_scalar("SELECT sourced_id FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_one(w.conn())
-                .await?;
+        let sourced_id = store::sourced_id(w.conn(), id).await?;
         let before = before_row.into_api();
         let same = sourced_id.as_deref() == Some(record.sourced_id.as_str())
-            && before.org_id == org.id
+            && before.org_id == org.org.id
             && before.email == record.email
             && before.given_name == record.given_name
             && before.family_name == record.family_name
@@ -359,24 +296,8 @@ impl Importer<'_> {
             self.report.users.unchanged += 1;
             return Ok(true);
         }
-        crate::db::query(
-            "UPDATE users SET org_id = $1, org_path = $2, email = $3, given_name = $4, \
-             family_name = $5, kind = $6, roles = $7, status = $8, sourced_id = $9, \
-             updated_at = $10 WHERE id = $11",
-        )
-        .bind(org.id)
-        .bind(org.path.clone())
-        .bind(record.email.clone())
-        .bind(record.given_name.clone())
-        .bind(record.family_name.clone())
-        .bind(record.kind.as_str().to_string())
-        .bind(join_roles(&record.roles))
-        .bind(record.status.as_str().to_string())
-        .bind(record.sourced_id.clone())
-        .bind(w.now)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
+        let now = work_stamp(w)?;
+        store::update_user(w.conn(), id, &roster_user(record, &org.org), now).await?;
         let row = self.load_user(w, id).await?;
         let subject = row.subject();
         let after = row.into_api();
@@ -387,7 +308,7 @@ impl Importer<'_> {
             action: "user.update",
             target_type: "user",
             target_id: id,
-            org_path: org.path.clone(),
+            org_path: org.org.path.clone(),
             before: serde_json::to_value(&before).ok(),
             after: serde_json::to_value(&after).ok(),
         });
@@ -397,9 +318,9 @@ impl Importer<'_> {
             self.report.users.updated += 1;
         }
         let outcomes = if after.status == UserStatus::Archived {
-            assign::revoke_all_seats(w, &subject, self.backend).await?
+            assign::revoke_all_seats(w, &subject).await?
         } else if rules_matter {
-            assign::apply_role_rules(w, &subject, self.backend).await?
+            assign::apply_role_rules(w, &subject).await?
         } else {
             Vec::new()
         };
@@ -413,23 +334,8 @@ impl Importer<'_> {
         record: &UserRecord,
         org: &KnownOrg,
     ) -> ApiResult<()> {
-        let id: i64 = crate::db::query_scalar(
-            "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, \
-             status, trainings, sourced_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, $10) RETURNING id",
-        )
-        .bind(org.id)
-        .bind(org.path.clone())
-        .bind(record.email.clone())
-        .bind(record.given_name.clone())
-        .bind(record.family_name.clone())
-        .bind(record.kind.as_str().to_string())
-        .bind(join_roles(&record.roles))
-        .bind(record.status.as_str().to_string())
-        .bind(record.sourced_id.clone())
-        .bind(w.now)
-        .fetch_one(w.conn())
-        .await?;
+        let now = work_stamp(w)?;
+        let id = store::insert_user(w.conn(), &roster_user(record, &org.org), now).await?;
         let row = self.load_user(w, id).await?;
         let subject = row.subject();
         let user = row.into_api();
@@ -437,12 +343,12 @@ impl Importer<'_> {
             action: "user.create",
             target_type: "user",
             target_id: id,
-            org_path: org.path.clone(),
+            org_path: org.org.path.clone(),
             before: None,
             after: serde_json::to_value(&user).ok(),
         });
         self.report.users.created += 1;
-        let outcomes = assign::apply_role_rules(w, &subject, self.backend).await?;
+        let outcomes = assign::apply_role_rules(w, &subject).await?;
         self.note_assignments(&record.sourced_id, outcomes);
         Ok(())
     }
@@ -450,13 +356,7 @@ impl Importer<'_> {
     /// A full users.csv is the whole roster: earlier-imported users of the
     /// subtree it no longer lists are archived and their seats freed.
     async fn archive_missing(&mut self, w: &mut Work, seen: &BTreeSet<String>) -> ApiResult<()> {
-        let mut sql = Sql::new(
-            "SELECT id, sourced_id FROM users WHERE sourced_id IS NOT NULL \
-             AND status <> 'archived' AND ",
-        );
-        sql.push(&self.auth.scope.sql("org_path"))
-            .push(" ORDER BY id");
-        let candidates: Vec<(i64, String)> = sql.query_as().fetch_all(w.conn()).await?;
+        let candidates = store::unarchived_imported_users(w.conn(), &self.auth.scope).await?;
         for (id, sourced_id) in candidates {
             if seen.contains(&sourced_id) {
                 continue;
@@ -464,11 +364,8 @@ impl Importer<'_> {
             let before_row = self.load_user(w, id).await?;
             let org_path = before_row.org_path.clone();
             let before = before_row.into_api();
-            crate::db::query("UPDATE users SET status = 'archived', updated_at = $1 WHERE id = $2")
-                .bind(w.now)
-                .bind(id)
-                .execute(w.conn())
-                .await?;
+            let now = work_stamp(w)?;
+            store::archive_user(w.conn(), id, now).await?;
             let row = self.load_user(w, id).await?;
             let subject = row.subject();
             let after = row.into_api();
@@ -481,7 +378,7 @@ impl Importer<'_> {
                 after: serde_json::to_value(&after).ok(),
             });
             self.report.users.archived += 1;
-            let outcomes = assign::revoke_all_seats(w, &subject, self.backend).await?;
+            let outcomes = assign::revoke_all_seats(w, &subject).await?;
             self.note_assignments(&sourced_id, outcomes);
         }
         Ok(())
@@ -547,11 +444,7 @@ impl Importer<'_> {
     }
 
     async fn user_in_scope(&self, w: &mut Work, sourced_id: &str) -> ApiResult<bool> {
-        let path: Option<String> =
-            crate::db::query_scalar("SELECT org_path FROM users WHERE sourced_id = $1")
-                .bind(sourced_id.to_string())
-                .fetch_optional(w.conn())
-                .await?;
+        let path = store::user_path_by_sourced_id(w.conn(), sourced_id).await?;
         Ok(path.is_some_and(|p| self.auth.in_scope(&p)))
     }
 
@@ -566,6 +459,21 @@ impl Importer<'_> {
                 license_id: a.license_id,
                 reason: a.reason,
             }));
+    }
+}
+
+/// The roster-owned fields of `record`, placed in `org`.
+fn roster_user<'a>(record: &'a UserRecord, org: &'a OrgRow) -> RosterUserRow<'a> {
+    RosterUserRow {
+        org_id: org.id,
+        org_path: &org.path,
+        email: &record.email,
+        given_name: &record.given_name,
+        family_name: &record.family_name,
+        kind: record.kind,
+        roles: &record.roles,
+        status: record.status,
+        sourced_id: &record.sourced_id,
     }
 }
 

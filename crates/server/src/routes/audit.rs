@@ -137,10 +137,12 @@ async fn changes(
     let mut rows: Vec<EventRow> = sql.query_as().fetch_all(&state.db.pool).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
+    // A client ahead of the head (the database was restored from a backup)
+    // gets the head back, lower than it asked with: its sign to reload.
     let next_after = if more {
         rows.last().map_or(after, |r| r.seq)
     } else {
-        head.max(after)
+        head
     };
     Ok(Json(Changes {
         events: rows.into_iter().map(AuditEvent::from).collect(),

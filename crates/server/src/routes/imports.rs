@@ -43,7 +43,6 @@ async fn import_oneroster(
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageUsers)?;
     let roster = oneroster::parse(&body.files).map_err(|e| ApiError::invalid(e.0))?;
-    let backend = state.db.backend;
     // The body may be megabytes; its hash identifies it well enough.
     let digest = Sha256::digest(serde_json::to_vec(&body).unwrap_or_default());
     let fingerprint = format!("import_oneroster:{}", hex::encode(digest));
@@ -53,7 +52,7 @@ async fn import_oneroster(
         Mode::Commit
     };
     mutation::run_mode(&state, &auth, &key, fingerprint, mode, async |w| {
-        let mut report = oneroster::apply(w, &auth, backend, &roster).await?;
+        let mut report = oneroster::apply(w, &auth, &roster).await?;
         report.dry_run = body.dry_run;
         Ok((StatusCode::OK, report))
     })

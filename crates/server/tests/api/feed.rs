@@ -171,6 +171,14 @@ async fn feed_and_log_are_scoped_to_the_token_subtree() {
             all.next_after, changes.next_after,
             "everyone advances to the same head"
         );
+        // A client ahead of the head (its server's database was restored
+        // from an older backup) is told the head, lower than it asked with.
+        let ahead: Changes = server
+            .admin
+            .get_ok(&format!("/v1/changes?after={}", all.next_after + 1000))
+            .await;
+        assert!(ahead.events.is_empty());
+        assert_eq!(ahead.next_after, all.next_after);
         let log: Value = district_a.get_ok("/v1/audit?action=seat").await;
         assert_eq!(log["items"].as_array().unwrap().len(), 1);
         let licenses: Value = district_a.get_ok("/v1/licenses").await;
