@@ -34,6 +34,15 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    /// SQL for the unix milliseconds of the instant in `column` (a trusted
+    /// column name): SQLite stores them; PostgreSQL stores `timestamptz`.
+    pub fn epoch_ms(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => column.to_string(),
+            Backend::Postgres => format!("(EXTRACT(EPOCH FROM {column}) * 1000)::bigint"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

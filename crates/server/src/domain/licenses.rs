@@ -13,7 +13,7 @@ use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_da
 use crate::audit::NewEvent;
 use crate::db::sql::Sql;
 use crate::db::types::Stamp;
-use crate::db::{Conn, flag};
+use crate::db::Conn;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
@@ -77,8 +77,8 @@ impl LicenseRow {
             grace_days: self.grace_days,
             standing,
             status,
-            renewal_requested: flag(self.renewal_requested),
-            renewed: flag(self.renewed),
+            renewal_requested: self.renewal_requested.0,
+            renewed: self.renewed.0,
             teachers: self.teachers,
             students: self.students,
             updated_at: self.updated_at.0,

@@ -148,7 +148,7 @@ pub async fn approve(
 ) -> ApiResult<LicenseRequest> {
     let row = claim_decision(w, scope, id, RequestStatus::Approved, comments).await?;
     let kind = row.kind.0;
-    let license_id = match (kind, row.new_code != 0) {
+    let license_id = match (kind, row.new_code.0) {
         (RequestKind::NewLicense, _) => {
             let seats = seats.or(row.students).unwrap_or(0);
             if seats < 1 {

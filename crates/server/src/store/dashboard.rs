@@ -163,7 +163,8 @@ pub async fn weekly_claims(
     until: Stamp,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     // Constants, not input: the same bucketing as `seats::week_index`.
-    let bucket = format!("(s.claimed_at + {WEEK_SHIFT_MS}) / {WEEK_MS}");
+    let claimed_ms = pool.backend().epoch_ms("s.claimed_at");
+    let bucket = format!("({claimed_ms} + {WEEK_SHIFT_MS}) / {WEEK_MS}");
     let mut sql = Sql::new(format!(
         "SELECT l.product_id, {bucket} AS week, COUNT(*) AS n FROM seats s \
          JOIN licenses l ON l.id = s.license_id WHERE s.claimed_at >= "

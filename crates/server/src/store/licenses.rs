@@ -10,7 +10,7 @@ use seatdesk_core::api::inventory::{LicenseQuery, OrderStatusFilter};
 use seatdesk_core::{InventoryType, LicenseStatus};
 
 use crate::db::sql::{Sql, contains_pattern};
-use crate::db::types::{Day, JsonText, Named, Stamp};
+use crate::db::types::{Day, Flag, JsonText, Named, Stamp};
 use crate::db::{Conn, Pool};
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
@@ -62,8 +62,8 @@ pub struct LicenseRow {
     pub finish_date: Day,
     pub grace_days: i64,
     pub status: Named<LicenseStatus>,
-    pub renewal_requested: i64,
-    pub renewed: i64,
+    pub renewal_requested: Flag,
+    pub renewed: Flag,
     pub teachers: i64,
     pub students: i64,
     pub allocations_consumed: i64,
@@ -138,7 +138,7 @@ pub async fn list(
             );
         }
         OrderStatusFilter::WithRenewalRequest => {
-            sql.push(" AND l.renewal_requested = 1");
+            sql.push(" AND l.renewal_requested");
         }
     }
     if let Some(after) = after {
@@ -212,7 +212,7 @@ pub async fn insert(
     .bind(new.order_number.trim().to_string())
     .bind(new.purchase_order.trim().to_string())
     .bind(new.inventory_type.as_str())
-    .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::json!(new.courses))
     .bind(teacher_code)
     .bind(new.seats_purchased)
     .bind(new.start_date)

@@ -8,8 +8,8 @@ use seatdesk_core::api::requests::{LicenseRequest, RequestQuery};
 use seatdesk_core::{InventoryType, RequestKind, RequestStatus};
 
 use crate::db::sql::Sql;
-use crate::db::types::{Day, JsonText, Named, Stamp};
-use crate::db::{Conn, Pool, flag};
+use crate::db::types::{Day, Flag, JsonText, Named, Stamp};
+use crate::db::{Conn, Pool};
 use crate::domain::scope::Scope;
 
 const REQUEST_SELECT: &str = "SELECT r.id, r.kind, r.status, r.license_id, r.account_id, r.org_id, \
@@ -35,7 +35,7 @@ pub struct RequestRow {
     pub requested_to_org_name: Option<String>,
     pub product_id: Option<i64>,
     pub product_name: Option<String>,
-    pub new_code: i64,
+    pub new_code: Flag,
     pub inventory_type: Option<Named<InventoryType>>,
     pub students: Option<i64>,
     pub courses: JsonText<Vec<String>>,
@@ -65,7 +65,7 @@ impl RequestRow {
             requested_to_org_name: self.requested_to_org_name,
             product_id: self.product_id,
             product_name: self.product_name,
-            new_code: flag(self.new_code),
+            new_code: self.new_code.0,
             inventory_type: self.inventory_type.map(|t| t.0),
             students: self.students,
             courses: self.courses.0,
@@ -169,7 +169,7 @@ pub async fn insert_renewal(
     .bind(new_code)
     .bind(new.inventory_type.as_str())
     .bind(new.students)
-    .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::json!(new.courses))
     .bind(new.start_date)
     .bind(new.finish_date)
     .bind(new.purchase_order)
@@ -200,7 +200,7 @@ pub async fn insert_new_license(
     .bind(new.product_id)
     .bind(new.inventory_type.as_str())
     .bind(new.students)
-    .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::json!(new.courses))
     .bind(new.start_date)
     .bind(new.finish_date)
     .bind(new.purchase_order)
@@ -254,8 +254,8 @@ pub async fn set_result_license(
 /// not (of two concurrent renewals, the second finds it set).
 pub async fn flag_renewal(conn: &mut Conn, id: i64, now: Stamp) -> Result<bool, sqlx::Error> {
     let flagged = crate::db::query(
-        "UPDATE licenses SET renewal_requested = 1, updated_at = $1 \
-         WHERE id = $2 AND renewal_requested = 0",
+        "UPDATE licenses SET renewal_requested = TRUE, updated_at = $1 \
+         WHERE id = $2 AND NOT renewal_requested",
     )
     .bind(now)
     .bind(id)
@@ -267,7 +267,7 @@ pub async fn flag_renewal(conn: &mut Conn, id: i64, now: Stamp) -> Result<bool, 
 
 /// Clears license `id`'s renewal flag (a renewal was rejected).
 pub async fn clear_renewal_flag(conn: &mut Conn, id: i64, now: Stamp) -> Result<(), sqlx::Error> {
-    crate::db::query("UPDATE licenses SET renewal_requested = 0, updated_at = $1 WHERE id = $2")
+    crate::db::query("UPDATE licenses SET renewal_requested = FALSE, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(conn)
@@ -299,7 +299,7 @@ pub async fn activate_placeholder(
 /// Marks license `id` renewed by a new license; its renewal flag clears.
 pub async fn mark_renewed(conn: &mut Conn, id: i64, now: Stamp) -> Result<(), sqlx::Error> {
     crate::db::query(
-        "UPDATE licenses SET renewed = 1, renewal_requested = 0, updated_at = $1 WHERE id = $2",
+        "UPDATE licenses SET renewed = TRUE, renewal_requested = FALSE, updated_at = $1 WHERE id = $2",
     )
     .bind(now)
     .bind(id)
@@ -326,7 +326,7 @@ pub async fn renew_in_place(
 ) -> Result<(), sqlx::Error> {
     crate::db::query(
         "UPDATE licenses SET start_date = $1, finish_date = $2, grace_until = $3, \
-         seats_purchased = $4, renewed = 1, renewal_requested = 0, \
+         seats_purchased = $4, renewed = TRUE, renewal_requested = FALSE, \
          status = CASE WHEN status = 'expired' THEN 'active' ELSE status END, updated_at = $5 \
          WHERE id = $6",
     )
