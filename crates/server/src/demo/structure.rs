@@ -1,6 +1,8 @@
 //! Writes the planned structure: orgs, accounts, products, licenses and
 //! their master, resource and activation codes, code batches, role rules and
-//! pending requests. Seats and people are written by their own modules.
+//! pending requests, each row's values in the column order of its
+//! [`crate::store::demo`] table. Seats and people are written by their own
+//! modules.
 
 use crate::db::Conn;
 use chrono::Days;
@@ -11,10 +13,9 @@ use seatdesk_core::{CodeKind, InventoryType, RequestKind, RequestStatus, UserRol
 use super::catalog::{PRODUCTS, ProductKey, index_of};
 use super::codes::CodeSet;
 use super::licenses::{Inventory, LicensePlan};
-use super::rows::Rows;
-use super::seats::CODE_COLUMNS;
 use super::tree::{Tree, day_ms};
 use super::{Ids, Summary};
+use crate::store::demo::{self as table, Row, Rows};
 
 /// Id of the catalogue product `key`, given the first product's id.
 pub fn product_id(first: i64, key: ProductKey) -> i64 {
@@ -26,10 +27,7 @@ pub async fn orgs_and_accounts(
     tree: &Tree,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "orgs",
-        &["id", "parent_id", "kind", "name", "path", "created_at"],
-    );
+    let mut rows = Rows::new(&table::ORGS);
     // Parents come before children in `tree.orgs`, as the foreign key needs.
     for org in tree.orgs.iter().filter(|o| o.insert) {
         rows.row()
@@ -43,10 +41,7 @@ pub async fn orgs_and_accounts(
         rows.flush_if_full(conn).await?;
     }
     rows.flush(conn).await?;
-    let mut rows = Rows::new(
-        "accounts",
-        &["id", "org_id", "name", "number", "created_at"],
-    );
+    let mut rows = Rows::new(&table::ACCOUNTS);
     for account in &tree.accounts {
         rows.row()
             .int(account.id)
@@ -61,19 +56,7 @@ pub async fn orgs_and_accounts(
 }
 
 pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "products",
-        &[
-            "id",
-            "sku",
-            "name",
-            "family",
-            "edition",
-            "module",
-            "has_resource_codes",
-            "training_prerequisite",
-        ],
-    );
+    let mut rows = Rows::new(&table::PRODUCTS);
     for (n, product) in PRODUCTS.iter().enumerate() {
         rows.row()
             .int(first_id + n as i64)
@@ -96,34 +79,7 @@ pub async fn licenses(
     first_product: i64,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "licenses",
-        &[
-            "id",
-            "account_id",
-            "org_id",
-            "org_path",
-            "parent_license_id",
-            "product_id",
-            "order_number",
-            "purchase_order",
-            "inventory_type",
-            "courses",
-            "teacher_code",
-            "seats_purchased",
-            "seats_consumed",
-            "seats_allocated",
-            "start_date",
-            "finish_date",
-            "grace_days",
-            "grace_until",
-            "status",
-            "renewal_requested",
-            "renewed",
-            "created_at",
-            "updated_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::LICENSES);
     // Parents have smaller ids than the licenses allocated from them.
     for license in &inventory.licenses {
         let org = &tree.orgs[license.org];
@@ -171,23 +127,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
     created: i64,
     summary: &mut Summary,
 ) -> Result<(), sqlx::Error> {
-    let mut code_rows = Rows::new("codes", CODE_COLUMNS);
-    let mut batches = Rows::new(
-        "code_batches",
-        &[
-            "id",
-            "license_id",
-            "code_count",
-            "users_per_code",
-            "duration_days",
-            "enable_benchmark",
-            "enable_exercises",
-            "enable_badges",
-            "require_teacher_link",
-            "created_by",
-            "created_at",
-        ],
-    );
+    let mut code_rows = Rows::new(&table::CODES);
+    let mut batches = Rows::new(&table::CODE_BATCHES);
     for license in &inventory.licenses {
         let expires = day_ms(license.grace_until());
         if let Some(master) = &license.master_code {
@@ -286,7 +227,7 @@ fn code_row<'a>(
     license: &LicensePlan,
     batch: Option<i64>,
     subject: Option<&str>,
-) -> super::rows::Row<'a> {
+) -> Row<'a> {
     rows.row()
         .int(id)
         .text(code)
@@ -306,17 +247,7 @@ pub async fn role_rules(
     first_product: i64,
     created: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(
-        "role_rules",
-        &[
-            "id",
-            "org_id",
-            "org_path",
-            "role",
-            "product_id",
-            "created_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::ROLE_RULES);
     let rules = [
         (UserRole::Observer, ProductKey::Observe),
         (UserRole::Observable, ProductKey::Observe),
@@ -350,30 +281,7 @@ pub async fn requests(
     first_product: i64,
     today_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(
-        "requests",
-        &[
-            "id",
-            "kind",
-            "status",
-            "license_id",
-            "account_id",
-            "org_id",
-            "org_path",
-            "requested_to_org_id",
-            "product_id",
-            "new_code",
-            "inventory_type",
-            "students",
-            "courses",
-            "start_date",
-            "finish_date",
-            "purchase_order",
-            "comments",
-            "created_by",
-            "created_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::REQUESTS);
     let find = |id: i64| inventory.licenses.iter().find(|l| l.id == id);
     let asks = [
         (

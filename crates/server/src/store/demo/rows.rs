@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use super::Table;
 use crate::db::Conn;
 
 /// Rows per statement: large enough to amortise the round trip, small
@@ -26,9 +27,13 @@ pub struct Rows {
 }
 
 impl Rows {
-    pub fn new(table: &str, columns: &[&str]) -> Rows {
+    pub fn new(table: &Table) -> Rows {
         Rows {
-            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            head: format!(
+                "INSERT INTO {} ({}) VALUES ",
+                table.name,
+                table.columns.join(", ")
+            ),
             body: String::new(),
             pending: 0,
             written: 0,
@@ -160,7 +165,10 @@ mod tests {
 
     #[test]
     fn rows_are_joined_into_one_values_list() {
-        let mut rows = Rows::new("t", &["a", "b", "c"]);
+        let mut rows = Rows::new(&Table {
+            name: "t",
+            columns: &["a", "b", "c"],
+        });
         rows.row().int(1).text("x").null().end();
         rows.row()
             .opt_int(None)
