@@ -104,9 +104,9 @@ pub async fn write<R: Rng + ?Sized>(
                 .text(status.as_str())
                 .text(&trainings)
                 .opt_text(sourced.as_deref())
-                .opt_int(last_login)
-                .int(created)
-                .int(last_login.unwrap_or(created).max(created))
+                .opt_stamp(last_login)
+                .stamp(created)
+                .stamp(last_login.unwrap_or(created).max(created))
                 .end();
             rows.flush_if_full(conn).await?;
         }

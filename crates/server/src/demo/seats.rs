@@ -107,13 +107,13 @@ pub async fn write<R: Rng + ?Sized>(
                     .int(students)
                     .opt_text(redemption.as_deref())
                     .text(license.source)
-                    .int(seat.assigned_at)
+                    .stamp(seat.assigned_at)
                     .text(&assigned_by)
-                    .opt_int(seat.claimed_at)
-                    .opt_int(seat.expired_at)
-                    .opt_int(seat.revoked_at)
+                    .opt_stamp(seat.claimed_at)
+                    .opt_stamp(seat.expired_at)
+                    .opt_stamp(seat.revoked_at)
                     .opt_text(revoked_by)
-                    .int(seat.updated_at())
+                    .stamp(seat.updated_at())
                     .end();
                 tally.add(seat.status, draw == Draw::LongPending);
                 if let Some(code) = &redemption {
@@ -129,7 +129,7 @@ pub async fn write<R: Rng + ?Sized>(
                         .int(1)
                         .int(1)
                         .null()
-                        .int(seat.claimed_at.unwrap_or(seat.assigned_at))
+                        .stamp(seat.claimed_at.unwrap_or(seat.assigned_at))
                         .end();
                     tally.redemption_codes += 1;
                 }

@@ -36,7 +36,7 @@ pub async fn orgs_and_accounts(
             .text(org.kind.as_str())
             .text(&org.name)
             .text(&org.path)
-            .int(created)
+            .stamp(created)
             .end();
         rows.flush_if_full(conn).await?;
     }
@@ -48,7 +48,7 @@ pub async fn orgs_and_accounts(
             .int(account.org_id)
             .text(&account.name)
             .text(&account.number)
-            .int(created)
+            .stamp(created)
             .end();
         rows.flush_if_full(conn).await?;
     }
@@ -65,7 +65,7 @@ pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error>
             .text(product.family)
             .text(product.edition.as_str())
             .text(product.module.as_str())
-            .int(i64::from(product.has_resource_codes))
+            .flag(product.has_resource_codes)
             .opt_text(product.training_prerequisite)
             .end();
     }
@@ -100,15 +100,15 @@ pub async fn licenses(
             .int(license.seats_purchased)
             .int(license.mix.live())
             .int(license.seats_allocated)
-            .text(&license.start.to_string())
-            .text(&license.finish.to_string())
+            .day(license.start)
+            .day(license.finish)
             .int(license.grace_days)
-            .text(&license.grace_until().to_string())
+            .day(license.grace_until())
             .text(license.status.as_str())
-            .int(i64::from(license.renewal_requested))
-            .int(i64::from(license.renewed))
-            .int(created_at)
-            .int(created_at)
+            .flag(license.renewal_requested)
+            .flag(license.renewed)
+            .stamp(created_at)
+            .stamp(created_at)
             .end();
         rows.flush_if_full(conn).await?;
     }
@@ -143,8 +143,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
             )
             .int(license.seats_purchased)
             .int(license.mix.live())
-            .int(expires)
-            .int(created)
+            .stamp(expires)
+            .stamp(created)
             .end();
             summary.master_codes += 1;
         }
@@ -161,8 +161,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
             )
             .int(license.seats_purchased)
             .int(0)
-            .int(expires)
-            .int(created)
+            .stamp(expires)
+            .stamp(created)
             .end();
             summary.resource_codes += 1;
         }
@@ -180,12 +180,12 @@ pub async fn license_codes<R: Rng + ?Sized>(
                 .int(count)
                 .int(batch.users_per_code)
                 .int(batch.duration_days)
-                .int(i64::from(batch.benchmark))
-                .int(i64::from(batch.exercises))
-                .int(i64::from(batch.badges))
-                .int(i64::from(batch.teacher_link))
+                .flag(batch.benchmark)
+                .flag(batch.exercises)
+                .flag(batch.badges)
+                .flag(batch.teacher_link)
                 .text("token:kim.williams")
-                .int(made)
+                .stamp(made)
                 .end();
             batches.flush(conn).await?;
             let redeemed = license.mix.total();
@@ -204,8 +204,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
                 )
                 .int(batch.users_per_code)
                 .int(i64::from(n < redeemed))
-                .int(code_expiry)
-                .int(made)
+                .stamp(code_expiry)
+                .stamp(made)
                 .end();
                 code_rows.flush_if_full(conn).await?;
             }
@@ -262,7 +262,7 @@ pub async fn role_rules(
                 .text(&org.path)
                 .text(role.as_str())
                 .int(product_id(first_product, product))
-                .int(created)
+                .stamp(created)
                 .end();
         }
     }
@@ -323,8 +323,8 @@ pub async fn requests(
             .text(license.inventory_type.as_str())
             .opt_int((kind == RequestKind::NewLicense).then_some(license.seats_purchased))
             .text(&courses)
-            .text(&start.to_string())
-            .text(&finish.to_string())
+            .day(start)
+            .day(finish)
             .text(&license.purchase_order)
             .text(comments)
             .text(if org.kind == seatdesk_core::OrgKind::Center {
@@ -332,7 +332,7 @@ pub async fn requests(
             } else {
                 "token:district-admin"
             })
-            .int(today_ms - 2 * super::people::DAY_MS)
+            .stamp(today_ms - 2 * super::people::DAY_MS)
             .end();
     }
     let count = rows.count();

@@ -10,6 +10,8 @@
 
 use std::fmt::Write as _;
 
+use chrono::NaiveDate;
+
 use super::Table;
 use crate::db::Conn;
 
@@ -125,6 +127,27 @@ impl Row<'_> {
             Some(value) => self.text(value),
             None => self.null(),
         }
+    }
+
+    /// An instant, in unix milliseconds (the demo plans in them), written
+    /// as both schemas store instants today: the one place to change when
+    /// their storage does.
+    pub fn stamp(self, ms: i64) -> Self {
+        self.int(ms)
+    }
+
+    pub fn opt_stamp(self, ms: Option<i64>) -> Self {
+        self.opt_int(ms)
+    }
+
+    /// A calendar date, written as stored today (ISO text).
+    pub fn day(self, day: NaiveDate) -> Self {
+        self.text(&day.to_string())
+    }
+
+    /// A flag, written as stored today (0 or 1).
+    pub fn flag(self, value: bool) -> Self {
+        self.int(i64::from(value))
     }
 
     pub fn null(mut self) -> Self {
