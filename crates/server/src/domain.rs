@@ -14,6 +14,7 @@
 //! | role rules | [`role_rules::apply_role_rules`] |
 
 pub mod claims;
+pub mod codes;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
