@@ -21,6 +21,20 @@ use crate::store::codes::{self as store, BatchRow, NewBatch};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Longest subject name accepted.
+const MAX_SUBJECT_LEN: usize = 100;
+
+/// A resource code's subject, trimmed, if its length is accepted.
+pub fn resource_subject(text: &str) -> ApiResult<String> {
+    let subject = text.trim().to_string();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_LEN {
+        return Err(ApiError::invalid(format!(
+            "subject must be 1 to {MAX_SUBJECT_LEN} characters"
+        )));
+    }
+    Ok(subject)
+}
+
 /// A batch as the API shows it; its codes expire `duration_days` after it
 /// was made.
 pub fn batch_api(row: &BatchRow) -> CodeBatch {

@@ -2,7 +2,8 @@
 //! redemption code for a student edition), a student joins a teacher's
 //! class with that redemption code, anyone redeems an activation or
 //! resource code. Each redemption takes an active seat with
-//! [`take_seat`], under the license's limit.
+//! [`take_seat`], under the license's limit. Failed attempts are counted
+//! per key ([`rate_limited`], [`record_failure`]) so codes cannot be guessed.
 
 use std::time::Duration;
 
@@ -213,4 +214,16 @@ pub async fn record_failure(db: &Db, keys: &[String], window: Duration) -> ApiRe
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Failures that say something about the code itself, so repeating them
+/// is how someone would guess codes.
+pub fn counts_as_guess(error: &ApiError) -> bool {
+    [
+        kinds::CODE_UNKNOWN,
+        kinds::CODE_MISTYPED,
+        kinds::CODE_EXPIRED,
+        kinds::CODE_EXHAUSTED,
+    ]
+    .contains(&error.kind)
 }

@@ -23,9 +23,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
 use crate::store::seats::{self as store, NewSeat, SeatStamp};
 
-// Kept at their old paths for callers not yet moved to the store.
-pub use crate::store::seats::{BulkSeat, ID_CHUNK};
-
 /// A unix-millisecond instant (as [`Work::now`] still holds it) as the
 /// typed value statements bind.
 pub fn stamp(ms: i64) -> ApiResult<Stamp> {

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::db::Conn;
 use crate::domain::codes;
 use crate::domain::licenses::load_license;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
@@ -69,9 +69,6 @@ async fn list_codes(
     Ok(Json(Page { items, next_cursor }))
 }
 
-/// Longest subject name accepted.
-const MAX_SUBJECT_LEN: usize = 100;
-
 /// Makes the resource code of one subject for a product that has them
 /// (ALEKS / Redbird style); one code per subject and license.
 #[utoipa::path(post, path = "/v1/licenses/{id}/resource-codes", tag = "codes", security(("bearer" = [])),
@@ -86,12 +83,7 @@ async fn create_resource_code(
     Json(body): Json<NewResourceCode>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageCodes)?;
-    let subject = body.subject.trim().to_string();
-    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_LEN {
-        return Err(ApiError::invalid(format!(
-            "subject must be 1 to {MAX_SUBJECT_LEN} characters"
-        )));
-    }
+    let subject = codes::resource_subject(&body.subject)?;
     let fingerprint = mutation::fingerprint(&format!("resource_code:{id}"), &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let code = codes::create_resource_code(w, &auth.scope, id, subject.clone()).await?;

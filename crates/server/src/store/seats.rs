@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use seatdesk_core::api::seats::TeacherQuery;
+use seatdesk_core::api::seats::{Teacher, TeacherQuery};
 use seatdesk_core::{LicenseStatus, SeatStatus};
 
 use crate::db::sql::Sql;
@@ -463,6 +463,23 @@ pub struct TeacherRow {
     pub students_assigned: i64,
     pub assigned_at: Stamp,
     pub claimed_at: Option<Stamp>,
+}
+
+impl From<TeacherRow> for Teacher {
+    fn from(r: TeacherRow) -> Teacher {
+        Teacher {
+            seat_id: r.seat_id,
+            user_id: r.user_id,
+            name: r.name,
+            email: r.email,
+            org_name: r.org_name,
+            status: r.status.0,
+            redemption_code: r.redemption_code,
+            students_assigned: r.students_assigned,
+            assigned_at: r.assigned_at.0,
+            claimed_at: r.claimed_at.map(|t| t.0),
+        }
+    }
 }
 
 /// Teachers holding seats of `license_id` (live ones unless `query.all`),

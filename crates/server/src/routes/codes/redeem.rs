@@ -68,23 +68,11 @@ async fn redeem(
         Ok(code) => redeem_code(&state, &auth, &key, &body, code, email).await,
     };
     if let Err(error) = &outcome
-        && counts_as_guess(error)
+        && redemption::counts_as_guess(error)
     {
         redemption::record_failure(&state.db, &rate_keys, window).await?;
     }
     outcome
-}
-
-/// Failures that say something about the code itself, so repeating them
-/// is how someone would guess codes.
-fn counts_as_guess(error: &ApiError) -> bool {
-    [
-        kinds::CODE_UNKNOWN,
-        kinds::CODE_MISTYPED,
-        kinds::CODE_EXPIRED,
-        kinds::CODE_EXHAUSTED,
-    ]
-    .contains(&error.kind)
 }
 
 async fn redeem_code(

@@ -41,21 +41,7 @@ async fn list_teachers(
     let (rows, next_cursor) =
         crate::http::split_page(rows, limit, |r| encode_cursor("", r.seat_id));
     Ok(Json(Page {
-        items: rows
-            .into_iter()
-            .map(|r| Teacher {
-                seat_id: r.seat_id,
-                user_id: r.user_id,
-                name: r.name,
-                email: r.email,
-                org_name: r.org_name,
-                status: r.status.0,
-                redemption_code: r.redemption_code,
-                students_assigned: r.students_assigned,
-                assigned_at: r.assigned_at.0,
-                claimed_at: r.claimed_at.map(|t| t.0),
-            })
-            .collect(),
+        items: rows.into_iter().map(Teacher::from).collect(),
         next_cursor,
     }))
 }
