@@ -12,12 +12,12 @@ use seatdesk_core::CodeKind;
 use seatdesk_core::codes::{CodeShape, generate};
 
 use crate::db::Conn;
-use crate::domain::seats::stamp;
+use crate::db::types::Stamp;
 use crate::error::{ApiError, ApiResult};
+use crate::store::codes::CodeFields;
 use crate::store::codes::{self as store, taken_among};
 
 // The fields of a new code are the row's; kept reachable here for callers.
-pub use crate::store::codes::CodeFields;
 
 /// Draws before giving up on finding an unused code; reaching it means the
 /// generator is broken, not unlucky.
@@ -62,7 +62,7 @@ pub async fn insert_code(
     conn: &mut Conn,
     kind: CodeKind,
     fields: &CodeFields,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<(i64, String)> {
     for _ in 0..MAX_DRAWS {
         let candidate = draw(1, shape_of(kind));
@@ -70,7 +70,7 @@ pub async fn insert_code(
             continue;
         }
         let code = candidate.into_iter().next().unwrap_or_default();
-        let id = store::insert_code(conn, &code, kind, fields, stamp(now)?).await?;
+        let id = store::insert_code(conn, &code, kind, fields, now).await?;
         if let Some(id) = id {
             return Ok((id, code));
         }
@@ -86,9 +86,8 @@ pub async fn insert_activation_codes(
     conn: &mut Conn,
     fields: &CodeFields,
     count: usize,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<()> {
-    let now = stamp(now)?;
     let mut missing = count;
     for _ in 0..MAX_DRAWS {
         if missing == 0 {

@@ -22,9 +22,8 @@ use crate::store::idempotency;
 pub struct Work {
     tx: WriteTx,
     pub actor: String,
-    /// [`Work::at`] as unix milliseconds, for code not yet binding instants.
-    pub now: i64,
-    at: Stamp,
+    /// When this mutation happens: one instant for all its rows and events.
+    pub now: Stamp,
     pub request_id: String,
     events: EventRows,
     /// Set when the answer holds a secret: the stored replay is then a
@@ -38,11 +37,6 @@ impl Work {
     /// secret is never stored.
     pub fn answer_is_secret(&mut self, explanation: impl Into<String>) {
         self.secret_answer = Some(explanation.into());
-    }
-
-    /// When this mutation happens: one instant for all its rows and events.
-    pub fn at(&self) -> Stamp {
-        self.at
     }
 
     pub fn conn(&mut self) -> &mut Conn {
@@ -111,14 +105,13 @@ where
     F: AsyncFnOnce(&mut Work) -> Result<(StatusCode, T), ApiError>,
 {
     let mut tx = state.db.begin_write().await?;
-    let at = Stamp::now();
-    let now = at.0.timestamp_millis();
+    let now = Stamp::now();
     let key = match mode {
         Mode::Commit => key.clone(),
         Mode::DryRun => IdempotencyKey(None),
     };
     if let Some(key) = &key.0 {
-        let claimed = idempotency::claim(&mut tx.tx, auth.token_id, key, &fingerprint, at).await?;
+        let claimed = idempotency::claim(&mut tx.tx, auth.token_id, key, &fingerprint, now).await?;
         if !claimed {
             return replay(&mut tx, auth.token_id, key, &fingerprint).await;
         }
@@ -132,7 +125,6 @@ where
         tx,
         actor: auth.actor(),
         now,
-        at,
         request_id,
         events: EventRows::default(),
         secret_answer: None,
@@ -152,6 +144,7 @@ where
     let Work {
         mut tx,
         actor,
+        now,
         request_id,
         events,
         secret_answer,
@@ -175,7 +168,7 @@ where
         .await?;
     }
     // Last: takes the audit_head row lock, held only until the commit below.
-    audit::append_rows(&mut tx.tx, &events, &actor, &request_id, at).await?;
+    audit::append_rows(&mut tx.tx, &events, &actor, &request_id, now).await?;
     tx.commit().await?;
     Ok(json_response(status, body, false))
 }

@@ -108,7 +108,34 @@ decode_via!(Stamp, i64, |ms| Ok(Stamp::try_from(ms)?));
 
 impl Stamp {
     pub fn now() -> Stamp {
-        Stamp(Utc::now())
+        Stamp::at(Utc::now())
+    }
+
+    /// `at` cut to the millisecond, the precision both schemas keep.
+    pub fn at(at: DateTime<Utc>) -> Stamp {
+        Stamp::try_from(at.timestamp_millis()).unwrap_or(Stamp(at))
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// `delta` later, or the latest instant there is.
+    pub fn saturating_add(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_add_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    /// `delta` earlier, or the earliest instant there is.
+    pub fn saturating_sub(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_sub_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
     }
 }
 

@@ -7,9 +7,6 @@ use seatdesk_core::api::seats::Claim;
 use crate::db::Conn;
 use crate::error::ApiResult;
 
-// Kept at their old path for the areas that still import them here.
-pub use crate::store::claims::{CLAIM_SELECT, ClaimRow};
-
 /// One claim by seat id (no scope check: callers have checked the seat).
 pub async fn load_claim(conn: &mut Conn, seat_id: i64) -> ApiResult<Claim> {
     Ok(crate::store::claims::claim(conn, seat_id).await?.into())

@@ -8,15 +8,15 @@ use seatdesk_core::CodeKind;
 use seatdesk_core::api::codes::{BatchOptions, Code, CodeBatch, CodeBatchPatch, NewCodeBatch};
 use seatdesk_core::problem::kinds;
 
-use crate::audit::NewEvent;
-use crate::codes::{CodeFields, insert_activation_codes, insert_code};
+use crate::codes::{insert_activation_codes, insert_code};
 use crate::db::{Backend, Conn, flag};
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::domain::scope::Scope;
-use crate::domain::seats::stamp;
 use crate::error::{ApiError, ApiResult};
 use crate::export::CodeSheetRow;
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
+use crate::store::codes::CodeFields;
 use crate::store::codes::{self as store, BatchRow, NewBatch};
 
 const DAY_MS: i64 = 86_400_000;
@@ -126,7 +126,7 @@ pub async fn create_batch(
     if backend == Backend::Postgres {
         // Serialises batch creation per license, so two batches cannot
         // both count the same free seats.
-        store::lock_license(w.conn(), id).await?;
+        crate::store::seats::lock_licenses(w.conn(), &[id]).await?;
     }
     let license = load_license(w.conn(), scope, id).await?;
     let org_path = license.org_path.clone();
@@ -139,7 +139,7 @@ pub async fn create_batch(
         ));
     }
     let now = w.now;
-    let promised = store::promised_seats(w.conn(), id, stamp(now)?).await?;
+    let promised = store::promised_seats(w.conn(), id, now).await?;
     let needed = body.count * body.users_per_code;
     let free = license.seats_available - promised;
     if needed > free {
@@ -159,12 +159,12 @@ pub async fn create_batch(
         options: &options,
         created_by: &actor,
     };
-    let batch_id = store::insert_batch(w.conn(), &new, stamp(now)?).await?;
+    let batch_id = store::insert_batch(w.conn(), &new, now).await?;
     let fields = CodeFields {
         license_id: id,
         batch_id: Some(batch_id),
         max_uses: body.users_per_code,
-        expires_at: Some(stamp(now + body.duration_days * DAY_MS)?),
+        expires_at: Some(now.saturating_add(chrono::TimeDelta::days(body.duration_days))),
         ..CodeFields::default()
     };
     insert_activation_codes(w.conn(), &fields, body.count as usize, now).await?;

@@ -12,16 +12,18 @@ use seatdesk_core::api::codes::Redemption;
 use seatdesk_core::problem::kinds;
 use seatdesk_core::{CodeKind, Edition, LicenseStatus, SeatStatus, UserKind, UserStatus};
 
-use crate::audit::NewEvent;
-use crate::codes::{CodeFields, insert_code};
-use crate::db::{Db, Pool, now_ms};
+use crate::codes::insert_code;
+use crate::db::types::Stamp;
+use crate::db::{Db, Pool};
 use crate::domain::claims::load_claim;
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::domain::scope::Scope;
-use crate::domain::seats::{insert_seat, stamp, take_seat};
+use crate::domain::seats::{insert_seat, take_seat};
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::codes as store;
+use crate::store::codes::CodeFields;
 use crate::store::seats::{self as seat_store, SeatLink};
 
 /// Redeems `code` (already validated) for the user with `email` in
@@ -59,7 +61,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
             _ => ApiError::new(StatusCode::CONFLICT, kinds::LICENSE_NOT_USABLE, reason),
         });
     }
-    if let Some(expires_at) = hit.expires_at.filter(|at| at.0.timestamp_millis() <= w.now) {
+    if let Some(expires_at) = hit.expires_at.filter(|at| *at <= w.now) {
         return Err(code_expired(format!(
             "{code} expired at {}",
             expires_at.0.to_rfc3339()
@@ -85,7 +87,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
     // concurrent revocation of it either waits for us or makes us fail.
     let teacher_seat = if kind == CodeKind::Redemption {
         let seat = hit.seat_id.unwrap_or_default();
-        let now = stamp(w.now)?;
+        let now = w.now;
         let assigned = seat_store::add_student(w.conn(), seat, now).await?;
         let Some(assigned) = assigned else {
             return Err(code_expired(format!(
@@ -183,9 +185,9 @@ pub async fn rate_limited(
     window: Duration,
 ) -> ApiResult<Option<i64>> {
     let max = max.max(1);
-    let window = window.as_millis() as i64;
-    let now = now_ms();
-    let since = stamp(now - window)?;
+    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+    let now = Stamp::now();
+    let since = now.saturating_sub(window);
     let mut wait_ms = 0;
     for key in keys {
         let count = store::failures_since(pool, key, since).await?;
@@ -194,7 +196,7 @@ pub async fn rate_limited(
         }
         // Allowed again once enough failures age out to fall below max.
         let freeing = store::failure_at(pool, key, since, count - max).await?;
-        let until = freeing.map_or(now, |at| at.0.timestamp_millis()) + window - now;
+        let until = freeing.unwrap_or(now).saturating_add(window).millis() - now.millis();
         wait_ms = wait_ms.max(until.max(1000));
     }
     Ok((wait_ms > 0).then_some((wait_ms + 999) / 1000))
@@ -205,9 +207,9 @@ pub async fn rate_limited(
 /// the domain changed. Failures of these keys older than `window` are
 /// pruned on the way.
 pub async fn record_failure(db: &Db, keys: &[String], window: Duration) -> ApiResult<()> {
-    let window = window.as_millis() as i64;
-    let now = now_ms();
-    let (prune_until, at) = (stamp(now - window)?, stamp(now)?);
+    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+    let at = Stamp::now();
+    let prune_until = at.saturating_sub(window);
     let mut tx = db.begin_write().await?;
     for key in keys {
         store::log_failure(&mut tx.tx, key, prune_until, at).await?;

@@ -10,15 +10,15 @@ use seatdesk_core::api::ItemResult;
 use seatdesk_core::api::changes::SeatTransition;
 use seatdesk_core::{LicenseStatus, SeatStatus};
 
-use crate::audit::NewEvent;
 use crate::db::{Backend, Conn};
 use crate::domain::licenses::today;
 use crate::domain::scope::Scope;
 use crate::domain::seats::{
-    done, lock_licenses_of_seats, refused, shift_teacher_counts, stamp, take_seat,
+    done, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
 };
 use crate::error::ApiResult;
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::seats as store;
 
 /// Puts back each seat of `seat_ids` revoked within `window`, as it was
@@ -55,7 +55,7 @@ pub async fn restore_seats(
             continue;
         }
         let revoked_at = seat.revoked_at.map_or(0, |at| at.0.timestamp_millis());
-        if w.now - revoked_at > window_ms {
+        if w.now.millis() - revoked_at > window_ms {
             results.push(refused(
                 id,
                 format!(
@@ -92,7 +92,7 @@ pub async fn restore_seats(
                 continue;
             }
         }
-        let now = stamp(w.now)?;
+        let now = w.now;
         store::unrevoke(w.conn(), id, previous, now).await?;
         if previous.consumes_seat() {
             shift_teacher_counts(w, &[id], 1).await?;

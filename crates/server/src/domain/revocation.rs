@@ -9,16 +9,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::{Edition, SeatStatus};
 
-use crate::audit::{EventRows, NewEvent};
+use crate::db::types::Stamp;
 use crate::db::{Backend, Conn};
 use crate::domain::live::is_live;
 use crate::domain::scope::Scope;
 use crate::domain::seats::{
     done, lock_licenses_of_seats, refused, release_seats, shift_teacher_counts, shift_teachers,
-    stamp,
 };
 use crate::error::ApiResult;
 use crate::mutation::Work;
+use crate::store::audit::{EventRows, NewEvent};
 use crate::store::seats::{self as store, RevokedSeat};
 
 /// The SQL test that the seat aliased `seat` may not be given up: it is a
@@ -60,7 +60,7 @@ pub async fn revoke_one(
         return Ok(Some(reason));
     }
     let (now, actor) = (w.now, w.actor.clone());
-    store::revoke_seat(w.conn(), seat_id, &actor, stamp(now)?).await?;
+    store::revoke_seat(w.conn(), seat_id, &actor, now).await?;
     release_seats(w.conn(), license_id, 1, now).await?;
     shift_teacher_counts(w, &[seat_id], -1).await?;
     w.record(NewEvent {
@@ -70,7 +70,7 @@ pub async fn revoke_one(
         org_path: org_path.to_string(),
         before: Some(serde_json::json!({ "status": status, "license_id": license_id })),
         after: Some(
-            serde_json::json!({ "status": "revoked", "license_id": license_id, "revoked_at": now, "revoked_by": actor, "reason": why }),
+            serde_json::json!({ "status": "revoked", "license_id": license_id, "revoked_at": now.millis(), "revoked_by": actor, "reason": why }),
         ),
     });
     Ok(None)
@@ -86,7 +86,7 @@ pub async fn revoke_seats(
     scope: &Scope,
     seat_ids: &[i64],
     actor: &str,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<(Vec<ItemResult>, EventRows)> {
     lock_licenses_of_seats(conn, backend, seat_ids).await?;
     let mut ids = seat_ids.to_vec();
@@ -94,7 +94,7 @@ pub async fn revoke_seats(
     ids.dedup();
     // One set-based statement revokes the revocable seats; only the seats
     // it left alone are read again, to say why.
-    let rows = store::revoke_in_scope(conn, scope, &ids, actor, stamp(now)?).await?;
+    let rows = store::revoke_in_scope(conn, scope, &ids, actor, now).await?;
     let revoked: HashMap<i64, RevokedSeat> = rows.into_iter().map(|r| (r.id, r)).collect();
     let left: Vec<i64> = ids
         .iter()
@@ -108,7 +108,7 @@ pub async fn revoke_seats(
     // Teachers whose students' live seats end here.
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
     let mut seen = HashSet::with_capacity(seat_ids.len());
-    let mut json = RevokeJson::new(actor, now);
+    let mut json = RevokeJson::new(actor, now.millis());
     for &id in seat_ids {
         if let Some(seat) = revoked.get(&id) {
             if !seen.insert(id) {
@@ -176,7 +176,7 @@ struct RevokeJson {
 impl RevokeJson {
     fn new(actor: &str, now: i64) -> RevokeJson {
         let mut after_middle = format!(",\"revoked_at\":{now},\"revoked_by\":");
-        crate::audit::push_json_string(&mut after_middle, actor);
+        crate::store::audit::push_json_string(&mut after_middle, actor);
         after_middle.push_str(",\"status\":\"revoked\",\"user_id\":");
         RevokeJson {
             after_middle,
@@ -192,7 +192,7 @@ impl RevokeJson {
         after.clear();
         // Writing to a String cannot fail.
         let _ = write!(before, "{{\"license_id\":{},\"status\":", seat.license_id);
-        crate::audit::push_json_string(before, &seat.status_before_revoke);
+        crate::store::audit::push_json_string(before, &seat.status_before_revoke);
         let _ = write!(before, ",\"user_id\":{}}}", seat.user_id);
         let _ = write!(
             after,

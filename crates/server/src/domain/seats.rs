@@ -11,7 +11,6 @@ use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::{ItemOutcome, ItemResult};
 use seatdesk_core::{SeatStatus, UserStatus};
 
-use crate::audit::NewEvent;
 use crate::db::types::Stamp;
 use crate::db::{Backend, Conn};
 use crate::domain::claims::load_claim;
@@ -21,18 +20,13 @@ use crate::domain::revocation::students_block;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::seats::{self as store, NewSeat, SeatStamp};
-
-/// A unix-millisecond instant (as [`Work::now`] still holds it) as the
-/// typed value statements bind.
-pub fn stamp(ms: i64) -> ApiResult<Stamp> {
-    Stamp::try_from(ms).map_err(ApiError::internal)
-}
 
 /// Takes one seat of `license_id` if one is free. Returns false when full.
 /// The statement's condition is the rule ([`store::take_seat`]).
-pub async fn take_seat(conn: &mut Conn, license_id: i64, now: i64) -> ApiResult<bool> {
-    Ok(store::take_seat(conn, license_id, stamp(now)?).await?)
+pub async fn take_seat(conn: &mut Conn, license_id: i64, now: Stamp) -> ApiResult<bool> {
+    Ok(store::take_seat(conn, license_id, now).await?)
 }
 
 /// Gives `count` seats of `license_id` back.
@@ -40,9 +34,9 @@ pub async fn release_seats(
     conn: &mut Conn,
     license_id: i64,
     count: i64,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<()> {
-    Ok(store::release_seats(conn, license_id, count, stamp(now)?).await?)
+    Ok(store::release_seats(conn, license_id, count, now).await?)
 }
 
 /// Inserts a seat row for a seat already taken with [`take_seat`].
@@ -53,7 +47,7 @@ pub async fn insert_seat(
     status: SeatStatus,
     source: &str,
 ) -> ApiResult<i64> {
-    let now = stamp(w.now)?;
+    let now = w.now;
     let actor = w.actor.clone();
     let seat = NewSeat {
         license_id,
@@ -193,7 +187,7 @@ pub async fn claim(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> Ap
 
 /// Sets seat `id` to `to`, stamping the columns of `which`.
 async fn stamp_status(w: &mut Work, id: i64, to: SeatStatus, which: SeatStamp) -> ApiResult<()> {
-    let (now, actor) = (stamp(w.now)?, w.actor.clone());
+    let (now, actor) = (w.now, w.actor.clone());
     store::set_status(w.conn(), id, to, which, &actor, now).await?;
     Ok(())
 }
@@ -300,9 +294,8 @@ pub async fn shift_teachers(
     conn: &mut Conn,
     per_teacher: &BTreeMap<i64, i64>,
     delta: i64,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<Vec<NewEvent>> {
-    let now = stamp(now)?;
     let mut events = Vec::with_capacity(per_teacher.len());
     for (&teacher_seat, &students) in per_teacher {
         let change = students * delta;

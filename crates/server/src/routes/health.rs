@@ -104,7 +104,7 @@ async fn create_token(
     }
     let fingerprint = mutation::fingerprint("create_token", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path = store::health::org_path(w.conn(), body.org_id).await?;
+        let org_path = store::orgs::path(w.conn(), body.org_id).await?;
         let org_path = org_path
             .filter(|p| auth.in_scope(p))
             .ok_or_else(|| ApiError::not_found(format!("org {}", body.org_id)))?;

@@ -130,7 +130,7 @@ async fn create_webhook(
         let org_path = org_path_in_scope(w.conn(), &auth.scope, org_id).await?;
         let head = crate::store::audit::feed_head(w.conn()).await?;
         let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
-        let at = w.at();
+        let at = w.now;
         let actor = w.actor.clone();
         let new = NewWebhookRow {
             org_id,

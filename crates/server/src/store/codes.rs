@@ -266,15 +266,6 @@ pub async fn batches(
     sql.query_as().fetch_all(conn).await
 }
 
-/// Locks a license row (PostgreSQL; SQLite's one writer needs no lock).
-pub async fn lock_license(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
-    crate::db::query("SELECT id FROM licenses WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Seats promised to unredeemed uses of the license's activation codes
 /// still valid at `now`.
 pub async fn promised_seats(

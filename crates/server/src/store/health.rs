@@ -1,7 +1,7 @@
 //! The statements behind liveness, readiness and identity: a ping, the
 //! migration the database is at, and the caller's org.
 
-use crate::db::{Conn, Db, Pool};
+use crate::db::{Db, Pool};
 
 /// Answers when the database does.
 pub async fn ping(pool: &Pool) -> Result<(), sqlx::Error> {
@@ -24,13 +24,5 @@ pub async fn org_name(pool: &Pool, id: i64) -> Result<String, sqlx::Error> {
     crate::db::query_scalar("SELECT name FROM orgs WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
-        .await
-}
-
-/// The path of org `id`, if it exists.
-pub async fn org_path(conn: &mut Conn, id: i64) -> Result<Option<String>, sqlx::Error> {
-    crate::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
         .await
 }
