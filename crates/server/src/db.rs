@@ -179,19 +179,14 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
-    /// The newest migration applied to the database and the newest this
-    /// build embeds; a server is ready only when they are equal.
-    pub async fn migration_versions(&self) -> Result<(i64, i64), sqlx::Error> {
+    /// The newest migration this build embeds (the one applied is read by
+    /// [`crate::store::health::migration_versions`]).
+    pub fn embedded_migration(&self) -> i64 {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        let applied: Option<i64> =
-            query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok((applied.unwrap_or(0), expected))
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// Connects, creating a SQLite file (and its directory) if needed, and

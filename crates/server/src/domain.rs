@@ -15,8 +15,11 @@
 //! | request submission and decision | [`requests::submit`], [`requests::approve`] |
 //! | dashboard figures | [`dashboard::compute`] |
 //! | access check conditions | [`triage::access_check`] |
+//! | code batches (promised seats) | [`codes::create_batch`] |
+//! | redemption guessing limit | [`redemption::rate_limited`] |
 
 pub mod claims;
+pub mod codes;
 pub mod dashboard;
 pub mod licenses;
 pub mod live;

@@ -3,7 +3,6 @@
 //! SQLite (embedded default) or PostgreSQL (any number of stateless replicas).
 
 pub mod alerts;
-pub mod audit;
 pub mod backup;
 pub mod codes;
 pub mod db;

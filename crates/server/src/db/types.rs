@@ -144,6 +144,24 @@ impl Stamp {
     pub fn millis(self) -> i64 {
         self.0.timestamp_millis()
     }
+
+    /// `delta` later, or the latest instant there is.
+    pub fn saturating_add(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_add_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    /// `delta` earlier, or the earliest instant there is.
+    pub fn saturating_sub(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_sub_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
+    }
 }
 
 /// A stored yes/no (`boolean`; 0/1 on SQLite).

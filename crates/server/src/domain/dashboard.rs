@@ -24,12 +24,13 @@ use seatdesk_core::seats::{
 
 use crate::db::Pool;
 use crate::db::types::Named;
-use crate::domain::licenses::{account_in_scope, stamp};
+use crate::db::types::Stamp;
+use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::store::dashboard::{self as store, AttentionRow, Horizon, LicenseSums, View};
-use crate::store::licenses::product_exists;
+use crate::store::orgs::product_id_if_exists;
 
 /// Checks the query's filters against the caller's scope: an account or org
 /// outside it, or an unknown product, is a 404.
@@ -46,7 +47,7 @@ pub async fn resolve_view(pool: &Pool, scope: &Scope, query: &DashboardQuery) ->
         None => None,
     };
     if let Some(product_id) = query.product_id
-        && !product_exists(&mut conn, product_id).await?
+        && product_id_if_exists(&mut conn, product_id).await?.is_none()
     {
         return Err(ApiError::not_found(format!("product {product_id}")));
     }
@@ -68,10 +69,7 @@ pub async fn compute(
 ) -> ApiResult<Dashboard> {
     let horizon = Horizon::new(today);
     let first_week = last_week - TREND_WEEKS as i64 + 1;
-    let (from, until) = (
-        stamp(week_start_ms(first_week))?,
-        stamp(week_start_ms(last_week + 1))?,
-    );
+    let (from, until) = (week_start(first_week)?, week_start(last_week + 1)?);
     // Independent reads: run them side by side on separate connections.
     let (sums, statuses, week_rows, (learn, observe, combined), (attention_rows, attention_total)) =
         tokio::try_join!(
@@ -274,4 +272,9 @@ fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// The first instant of week `index` (see [`seatdesk_core::seats::week_index`]).
+fn week_start(index: i64) -> ApiResult<Stamp> {
+    Stamp::try_from(week_start_ms(index)).map_err(ApiError::internal)
 }

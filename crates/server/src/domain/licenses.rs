@@ -10,24 +10,19 @@ use seatdesk_core::LicenseStatus;
 use seatdesk_core::api::inventory::{License, NewLicense};
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 
-use crate::audit::NewEvent;
 use crate::db::sql::Sql;
 use crate::db::types::Stamp;
 use crate::db::Conn;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::licenses as store;
 use crate::store::licenses::LicenseInsert;
-pub use crate::store::licenses::LicenseRow;
+use crate::store::licenses::LicenseRow;
 
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-/// A transaction's clock ([`Work::now`], unix ms) as a bound instant.
-pub fn stamp(ms: i64) -> ApiResult<Stamp> {
-    Stamp::try_from(ms).map_err(ApiError::internal)
 }
 
 /// The form a typed code is searched in: however it was spaced, dashed or
@@ -137,14 +132,18 @@ pub fn check_date(name: &str, date: NaiveDate) -> Result<(), String> {
 
 /// Inserts a license with a fresh master code (in `codes`) and, unless one
 /// is passed down (allocations keep the parent's), a fresh teacher code.
-pub async fn insert_license(conn: &mut Conn, new: &LicenseInsert<'_>, now: i64) -> ApiResult<i64> {
+pub async fn insert_license(
+    conn: &mut Conn,
+    new: &LicenseInsert<'_>,
+    now: Stamp,
+) -> ApiResult<i64> {
     let teacher_code = match &new.teacher_code {
         Some(code) => code.clone(),
         None => crate::codes::unused_teacher_code(&mut *conn).await?,
     };
     let grace_until = new.finish_date + chrono::Days::new(new.grace_days.max(0) as u64);
-    let id = store::insert(&mut *conn, new, teacher_code, grace_until, stamp(now)?).await?;
-    let master = crate::codes::CodeFields {
+    let id = store::insert(&mut *conn, new, teacher_code, grace_until, now).await?;
+    let master = crate::store::codes::CodeFields {
         license_id: id,
         ..Default::default()
     };
@@ -167,7 +166,10 @@ pub async fn account_in_scope(
 /// for a purchasing account in `scope`.
 pub async fn create(w: &mut Work, scope: &Scope, body: &NewLicense) -> ApiResult<License> {
     let (org_id, org_path) = account_in_scope(w.conn(), scope, body.account_id).await?;
-    if !store::product_exists(w.conn(), body.product_id).await? {
+    if crate::store::orgs::product_id_if_exists(w.conn(), body.product_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found(format!("product {}", body.product_id)));
     }
     let now = w.now;
@@ -235,7 +237,7 @@ pub async fn allocate(
     }
     // The count the update leaves, not the one read above: a concurrent
     // allocation may have committed in between (PostgreSQL).
-    let now = stamp(w.now)?;
+    let now = w.now;
     let allocated_after = store::allocate_seats(w.conn(), id, seats, now).await?;
     let Some(allocated_after) = allocated_after else {
         let available = SeatCounts {
@@ -318,7 +320,7 @@ pub async fn set_active(w: &mut Work, scope: &Scope, id: i64, active: bool) -> A
         )));
     }
     let org_path = row.org_path.clone();
-    let now = stamp(w.now)?;
+    let now = w.now;
     store::set_status(w.conn(), id, target, now).await?;
     let license = load_license(w.conn(), scope, id).await?.into_api(today());
     w.record(NewEvent {

@@ -8,13 +8,14 @@ use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::requests::{LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest};
 use seatdesk_core::{InventoryType, LicenseStatus, RequestKind, RequestStatus};
 
-use crate::audit::NewEvent;
 use crate::db::Conn;
-use crate::domain::licenses::{account_in_scope, insert_license, load_license, stamp, today};
+use crate::domain::licenses::{account_in_scope, insert_license, load_license, today};
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
-use crate::store::licenses::{LicenseInsert, product_exists};
+use crate::store::audit::NewEvent;
+use crate::store::licenses::LicenseInsert;
+use crate::store::orgs::product_id_if_exists;
 use crate::store::requests::{self as store, RenewedTerm, RequestInsert, RequestRow};
 
 /// Loads one request inside the caller's scope, or 404.
@@ -66,7 +67,7 @@ async fn insert_renewal(w: &mut Work, scope: &Scope, r: &NewRenewal) -> ApiResul
         )));
     }
     let requested_to = parent_org(w.conn(), license.org_id).await?;
-    let now = stamp(w.now)?;
+    let now = w.now;
     // The conditional update is the lock: of two concurrent renewals of one
     // license, the second finds the flag set and is refused.
     if !store::flag_renewal(w.conn(), license.id, now).await? {
@@ -110,7 +111,10 @@ async fn insert_renewal(w: &mut Work, scope: &Scope, r: &NewRenewal) -> ApiResul
 
 async fn insert_new_license(w: &mut Work, scope: &Scope, r: &NewLicenseRequest) -> ApiResult<i64> {
     let (org_id, org_path) = account_in_scope(w.conn(), scope, r.account_id).await?;
-    if !product_exists(w.conn(), r.product_id).await? {
+    if product_id_if_exists(w.conn(), r.product_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found(format!("product {}", r.product_id)));
     }
     let requested_to = parent_org(w.conn(), org_id).await?;
@@ -133,7 +137,7 @@ async fn insert_new_license(w: &mut Work, scope: &Scope, r: &NewLicenseRequest) 
         comments: comments.trim(),
         created_by: &actor,
     };
-    let now = stamp(w.now)?;
+    let now = w.now;
     Ok(store::insert_new_license(w.conn(), &new, now).await?)
 }
 
@@ -161,7 +165,7 @@ pub async fn approve(
             // otherwise the approval creates the license.
             let placeholder = match row.license_id {
                 Some(license_id) => {
-                    let now = stamp(w.now)?;
+                    let now = w.now;
                     store::activate_placeholder(w.conn(), license_id, seats, now)
                         .await?
                         .then_some((license_id, row.org_path.clone()))
@@ -206,7 +210,7 @@ pub async fn reject(
 ) -> ApiResult<LicenseRequest> {
     let row = claim_decision(w, scope, id, RequestStatus::Rejected, comments).await?;
     if let (Some(license_id), RequestKind::Renewal) = (row.license_id, row.kind.0) {
-        let now = stamp(w.now)?;
+        let now = w.now;
         store::clear_renewal_flag(w.conn(), license_id, now).await?;
         w.record(NewEvent {
             action: "license.renewal_rejected",
@@ -237,7 +241,7 @@ async fn claim_decision(
             row.org_name
         )));
     }
-    let (actor, now) = (w.actor.clone(), stamp(w.now)?);
+    let (actor, now) = (w.actor.clone(), w.now);
     let decided = store::decide(w.conn(), id, outcome, comments.trim(), &actor, now).await?;
     if !decided {
         return Err(ApiError::conflict(format!(
@@ -324,7 +328,7 @@ async fn renew_with_new_code(
         now,
     )
     .await?;
-    store::mark_renewed(w.conn(), old.id, stamp(now)?).await?;
+    store::mark_renewed(w.conn(), old.id, now).await?;
     let created = load_license(w.conn(), scope, new_id)
         .await?
         .into_api(today());
@@ -393,7 +397,7 @@ async fn renew_existing_code(
         grace_until,
         seats_purchased: seats,
     };
-    let now = stamp(w.now)?;
+    let now = w.now;
     store::renew_in_place(w.conn(), old.id, &term, now).await?;
     w.record(NewEvent {
         action: "license.renew",

@@ -148,15 +148,6 @@ pub async fn list(
     sql.query_as().fetch_all(pool).await
 }
 
-/// Whether product `id` is in the catalogue.
-pub async fn product_exists(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
-}
-
 /// The org id and path of purchasing account `account_id`, if it exists.
 pub async fn account_org(
     conn: &mut Conn,

@@ -10,6 +10,9 @@
 
 use std::fmt::Write as _;
 
+use chrono::NaiveDate;
+
+use super::Table;
 use crate::db::Conn;
 
 /// Rows per statement: large enough to amortise the round trip, small
@@ -26,9 +29,13 @@ pub struct Rows {
 }
 
 impl Rows {
-    pub fn new(table: &str, columns: &[&str]) -> Rows {
+    pub fn new(table: &Table) -> Rows {
         Rows {
-            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            head: format!(
+                "INSERT INTO {} ({}) VALUES ",
+                table.name,
+                table.columns.join(", ")
+            ),
             body: String::new(),
             pending: 0,
             written: 0,
@@ -122,6 +129,27 @@ impl Row<'_> {
         }
     }
 
+    /// An instant, in unix milliseconds (the demo plans in them), written
+    /// as both schemas store instants today: the one place to change when
+    /// their storage does.
+    pub fn stamp(self, ms: i64) -> Self {
+        self.int(ms)
+    }
+
+    pub fn opt_stamp(self, ms: Option<i64>) -> Self {
+        self.opt_int(ms)
+    }
+
+    /// A calendar date, written as stored today (ISO text).
+    pub fn day(self, day: NaiveDate) -> Self {
+        self.text(&day.to_string())
+    }
+
+    /// A flag, written as stored today (0 or 1).
+    pub fn flag(self, value: bool) -> Self {
+        self.int(i64::from(value))
+    }
+
     pub fn null(mut self) -> Self {
         self.separator();
         self.body.push_str("NULL");
@@ -160,7 +188,10 @@ mod tests {
 
     #[test]
     fn rows_are_joined_into_one_values_list() {
-        let mut rows = Rows::new("t", &["a", "b", "c"]);
+        let mut rows = Rows::new(&Table {
+            name: "t",
+            columns: &["a", "b", "c"],
+        });
         rows.row().int(1).text("x").null().end();
         rows.row()
             .opt_int(None)
