@@ -35,6 +35,14 @@ impl Backend {
         }
     }
 
+    /// SQL for the instant 1970-01-01T00:00:00Z.
+    pub fn epoch(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "TIMESTAMPTZ 'epoch'",
+        }
+    }
+
     /// SQL for the unix milliseconds of the instant in `column` (a trusted
     /// column name): SQLite stores them; PostgreSQL stores `timestamptz`.
     pub fn epoch_ms(self, column: &str) -> String {
@@ -298,8 +306,4 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
 /// Current time as stored: unix milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub fn flag(value: i64) -> bool {
-    value != 0
 }

@@ -55,7 +55,7 @@ pub async fn write<R: Rng + ?Sized>(
     tree: &Tree,
     today_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(&USERS);
+    let mut rows = Rows::new(&USERS, conn.backend());
     let mut emails = Emails::default();
     for site in tree.districts.iter().chain(tree.centers.iter()) {
         let staff = if site.is_district {

@@ -42,8 +42,8 @@ pub async fn write<R: Rng + ?Sized>(
     licenses: &[LicensePlan],
     today_ms: i64,
 ) -> Result<SeatTally, sqlx::Error> {
-    let mut seats = Rows::new(&SEATS);
-    let mut code_rows = Rows::new(&CODES);
+    let mut seats = Rows::new(&SEATS, conn.backend());
+    let mut code_rows = Rows::new(&CODES, conn.backend());
     let mut tally = SeatTally::default();
     for license in licenses {
         let site = match license.site {

@@ -27,7 +27,7 @@ pub async fn orgs_and_accounts(
     tree: &Tree,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(&table::ORGS);
+    let mut rows = Rows::new(&table::ORGS, conn.backend());
     // Parents come before children in `tree.orgs`, as the foreign key needs.
     for org in tree.orgs.iter().filter(|o| o.insert) {
         rows.row()
@@ -41,7 +41,7 @@ pub async fn orgs_and_accounts(
         rows.flush_if_full(conn).await?;
     }
     rows.flush(conn).await?;
-    let mut rows = Rows::new(&table::ACCOUNTS);
+    let mut rows = Rows::new(&table::ACCOUNTS, conn.backend());
     for account in &tree.accounts {
         rows.row()
             .int(account.id)
@@ -56,7 +56,7 @@ pub async fn orgs_and_accounts(
 }
 
 pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(&table::PRODUCTS);
+    let mut rows = Rows::new(&table::PRODUCTS, conn.backend());
     for (n, product) in PRODUCTS.iter().enumerate() {
         rows.row()
             .int(first_id + n as i64)
@@ -79,7 +79,7 @@ pub async fn licenses(
     first_product: i64,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(&table::LICENSES);
+    let mut rows = Rows::new(&table::LICENSES, conn.backend());
     // Parents have smaller ids than the licenses allocated from them.
     for license in &inventory.licenses {
         let org = &tree.orgs[license.org];
@@ -127,8 +127,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
     created: i64,
     summary: &mut Summary,
 ) -> Result<(), sqlx::Error> {
-    let mut code_rows = Rows::new(&table::CODES);
-    let mut batches = Rows::new(&table::CODE_BATCHES);
+    let mut code_rows = Rows::new(&table::CODES, conn.backend());
+    let mut batches = Rows::new(&table::CODE_BATCHES, conn.backend());
     for license in &inventory.licenses {
         let expires = day_ms(license.grace_until());
         if let Some(master) = &license.master_code {
@@ -247,7 +247,7 @@ pub async fn role_rules(
     first_product: i64,
     created: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(&table::ROLE_RULES);
+    let mut rows = Rows::new(&table::ROLE_RULES, conn.backend());
     let rules = [
         (UserRole::Observer, ProductKey::Observe),
         (UserRole::Observable, ProductKey::Observe),
@@ -281,7 +281,7 @@ pub async fn requests(
     first_product: i64,
     today_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(&table::REQUESTS);
+    let mut rows = Rows::new(&table::REQUESTS, conn.backend());
     let find = |id: i64| inventory.licenses.iter().find(|l| l.id == id);
     let asks = [
         (

@@ -9,7 +9,7 @@ use seatdesk_core::api::codes::{BatchOptions, Code, CodeBatch, CodeBatchPatch, N
 use seatdesk_core::problem::kinds;
 
 use crate::codes::{insert_activation_codes, insert_code};
-use crate::db::{Backend, Conn, flag};
+use crate::db::{Backend, Conn};
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -45,10 +45,10 @@ pub fn batch_api(row: &BatchRow) -> CodeBatch {
         users_per_code: row.users_per_code,
         duration_days: row.duration_days,
         options: BatchOptions {
-            enable_benchmark: flag(row.enable_benchmark),
-            enable_exercises: flag(row.enable_exercises),
-            enable_badges: flag(row.enable_badges),
-            require_teacher_link: flag(row.require_teacher_link),
+            enable_benchmark: row.enable_benchmark.0,
+            enable_exercises: row.enable_exercises.0,
+            enable_badges: row.enable_badges.0,
+            require_teacher_link: row.require_teacher_link.0,
         },
         created_by: row.created_by.clone(),
         created_at: row.created_at.0,

@@ -14,7 +14,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::db::flag;
 use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -43,7 +42,7 @@ impl From<WebhookRow> for Webhook {
                 .filter(|e| !e.is_empty())
                 .map(str::to_string)
                 .collect(),
-            active: flag(r.active),
+            active: r.active.0,
             last_seq: r.last_seq,
             last_status: r.last_status,
             last_delivery_at: r.last_delivery_at.map(|t| t.0),
@@ -174,7 +173,7 @@ async fn delete_webhook(
     let fingerprint = mutation::fingerprint(&format!("delete_webhook:{id}"), &());
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let row = load_webhook(w.conn(), &auth, id).await?;
-        if !flag(row.active) {
+        if !row.active.0 {
             return Err(ApiError::conflict(format!(
                 "webhook {id} is already inactive"
             )));

@@ -240,7 +240,7 @@ async fn insert_json(
         "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
          org_path, before_json, after_json, request_id) \
          SELECT $1 + e.n, $2, $3, e.value ->> 0, e.value ->> 1, \
-         (e.value ->> 2)::bigint, e.value ->> 3, e.value ->> 4, e.value ->> 5, $4 \
+         (e.value ->> 2)::bigint, e.value ->> 3, (e.value ->> 4)::jsonb, (e.value ->> 5)::jsonb, $4 \
          FROM json_array_elements($5::json) WITH ORDINALITY AS e(value, n)",
     )
     .bind(before_first)

@@ -159,16 +159,24 @@ pub async fn claim_report(
     report: &ClaimReport<'_>,
 ) -> Result<ClaimPage, sqlx::Error> {
     let query = report.query;
+    let backend = pool.backend();
     let key_sql = match query.sort.unwrap_or_default() {
-        ClaimSort::AssignedAt => "s.assigned_at",
-        // Unclaimed seats sort as 0 (oldest).
-        ClaimSort::ClaimedAt => "COALESCE(s.claimed_at, 0)",
-        ClaimSort::Name => "LOWER(u.family_name || ' ' || u.given_name)",
+        ClaimSort::AssignedAt => "s.assigned_at".to_string(),
+        // Unclaimed seats sort as the epoch (oldest).
+        ClaimSort::ClaimedAt => format!("COALESCE(s.claimed_at, {})", backend.epoch()),
+        ClaimSort::Name => "LOWER(u.family_name || ' ' || u.given_name)".to_string(),
+    };
+    // The cursor carries the key as text: instants as unix milliseconds.
+    let key_text = match query.sort.unwrap_or_default() {
+        ClaimSort::Name => key_sql.clone(),
+        ClaimSort::AssignedAt | ClaimSort::ClaimedAt => {
+            format!("CAST({} AS TEXT)", backend.epoch_ms(&key_sql))
+        }
     };
     let dir = if report.descending { "DESC" } else { "ASC" };
     // PostgreSQL sends rows in one buffer and is slower building JSON than
     // the driver is decoding rows (measured), so only SQLite folds them.
-    let fold = pool.backend() == Backend::Sqlite;
+    let fold = backend == Backend::Sqlite;
     let mut sql = Sql::new(
         if fold {
             page_as_json(dir)
@@ -178,7 +186,7 @@ pub async fn claim_report(
         .as_str(),
     );
     sql.push(&format!(
-        "SELECT {}, CAST({key_sql} AS TEXT) AS sort_key, {key_sql} AS sort_raw {}",
+        "SELECT {}, {key_text} AS sort_key, {key_sql} AS sort_raw {}",
         claim_columns!(),
         claim_from!()
     ));
@@ -216,23 +224,25 @@ pub async fn claim_report(
     }
     let cmp = if report.descending { "<" } else { ">" };
     if let Some(cursor) = &report.after {
-        sql.push(" AND (").push(key_sql).push(&format!(" {cmp} "));
+        sql.push(" AND (").push(&key_sql).push(&format!(" {cmp} "));
         let id = match cursor {
             ClaimCursor::Text(key, id) => {
                 sql.bind(key.clone())
                     .push(" OR (")
-                    .push(key_sql)
+                    .push(&key_sql)
                     .push(" = ")
                     .bind(key.clone());
                 *id
             }
-            // Still the stored unix milliseconds (or the 0 of an unclaimed seat).
+            // Unix milliseconds (0 for an unclaimed seat), compared as the
+            // instant they name.
             ClaimCursor::Number(key, id) => {
-                sql.bind(*key)
+                let at = Stamp::try_from(*key).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                sql.bind(at)
                     .push(" OR (")
-                    .push(key_sql)
+                    .push(&key_sql)
                     .push(" = ")
-                    .bind(*key);
+                    .bind(at);
                 *id
             }
         };

@@ -9,7 +9,7 @@ use seatdesk_core::api::codes::{BatchOptions, Code};
 use seatdesk_core::{CodeKind, UserKind, UserStatus};
 
 use crate::db::sql::Sql;
-use crate::db::types::{Named, Stamp};
+use crate::db::types::{Flag, Named, Stamp};
 use crate::db::{Conn, Pool};
 
 /// Rows per multi-row INSERT (7 values each), and codes per uniqueness
@@ -232,10 +232,10 @@ pub struct BatchRow {
     pub code_count: i64,
     pub users_per_code: i64,
     pub duration_days: i64,
-    pub enable_benchmark: i64,
-    pub enable_exercises: i64,
-    pub enable_badges: i64,
-    pub require_teacher_link: i64,
+    pub enable_benchmark: Flag,
+    pub enable_exercises: Flag,
+    pub enable_badges: Flag,
+    pub require_teacher_link: Flag,
     pub created_by: String,
     pub created_at: Stamp,
     pub uses: i64,

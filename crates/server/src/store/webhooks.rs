@@ -3,7 +3,7 @@
 //! range out twice) and the delivery queue (a delivery is leased by a
 //! conditional UPDATE before it is sent).
 
-use crate::db::types::Stamp;
+use crate::db::types::{Flag, Stamp};
 use crate::db::{Conn, Pool};
 use crate::domain::scope::Scope;
 
@@ -15,7 +15,7 @@ pub struct WebhookRow {
     pub org_path: String,
     pub url: String,
     pub events: String,
-    pub active: i64,
+    pub active: Flag,
     pub last_seq: i64,
     pub last_status: Option<String>,
     pub last_delivery_at: Option<Stamp>,
@@ -65,7 +65,7 @@ pub struct NewWebhookRow<'a> {
 pub async fn insert_webhook(conn: &mut Conn, new: NewWebhookRow<'_>) -> Result<i64, sqlx::Error> {
     crate::db::query_scalar(
         "INSERT INTO webhooks (org_id, org_path, url, events, secret, active, last_seq, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8) RETURNING id",
     )
     .bind(new.org_id)
     .bind(new.org_path)
@@ -80,7 +80,7 @@ pub async fn insert_webhook(conn: &mut Conn, new: NewWebhookRow<'_>) -> Result<i
 }
 
 pub async fn deactivate(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
-    crate::db::query("UPDATE webhooks SET active = 0 WHERE id = $1")
+    crate::db::query("UPDATE webhooks SET active = FALSE WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -143,7 +143,7 @@ pub struct Behind {
 /// Active webhooks that have not seen `head` yet, at most 1000.
 pub async fn behind(pool: &Pool, head: i64) -> Result<Vec<Behind>, sqlx::Error> {
     crate::db::query_as(
-        "SELECT id, org_path, events, last_seq FROM webhooks WHERE active = 1 AND last_seq < $1 ORDER BY id LIMIT 1000",
+        "SELECT id, org_path, events, last_seq FROM webhooks WHERE active AND last_seq < $1 ORDER BY id LIMIT 1000",
     )
     .bind(head)
     .fetch_all(pool)
@@ -225,7 +225,7 @@ pub async fn due(pool: &Pool, now: Stamp, limit: i64) -> Result<Vec<Due>, sqlx::
     crate::db::query_as(
         "SELECT d.id, d.webhook_id, d.seq, d.action, d.attempts, d.next_attempt_at, w.url, w.secret \
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1 \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active \
          ORDER BY d.next_attempt_at, d.id LIMIT $2",
     )
     .bind(now)

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::Table;
-use crate::db::Conn;
+use crate::db::{Backend, Conn};
 
 /// Rows per statement: large enough to amortise the round trip, small
 /// enough to keep each statement a few hundred kilobytes.
@@ -26,10 +26,12 @@ pub struct Rows {
     body: String,
     pending: usize,
     written: u64,
+    backend: Backend,
 }
 
 impl Rows {
-    pub fn new(table: &Table) -> Rows {
+    /// Rows of `table`, with values written as `backend` stores them.
+    pub fn new(table: &Table, backend: Backend) -> Rows {
         Rows {
             head: format!(
                 "INSERT INTO {} ({}) VALUES ",
@@ -39,6 +41,7 @@ impl Rows {
             body: String::new(),
             pending: 0,
             written: 0,
+            backend,
         }
     }
 
@@ -52,6 +55,7 @@ impl Rows {
         Row {
             body: &mut self.body,
             first: true,
+            backend: self.backend,
         }
     }
 
@@ -93,6 +97,7 @@ impl Rows {
 pub struct Row<'a> {
     body: &'a mut String,
     first: bool,
+    backend: Backend,
 }
 
 impl Row<'_> {
@@ -129,25 +134,35 @@ impl Row<'_> {
         }
     }
 
-    /// An instant, in unix milliseconds (the demo plans in them), written
-    /// as both schemas store instants today: the one place to change when
-    /// their storage does.
+    /// An instant, in unix milliseconds (the demo plans in them): the
+    /// number itself on SQLite, a `timestamptz` literal on PostgreSQL.
     pub fn stamp(self, ms: i64) -> Self {
-        self.int(ms)
+        match self.backend {
+            Backend::Sqlite => self.int(ms),
+            Backend::Postgres => {
+                let at = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+                self.text(&at.format("%Y-%m-%d %H:%M:%S%.3f+00").to_string())
+            }
+        }
     }
 
     pub fn opt_stamp(self, ms: Option<i64>) -> Self {
-        self.opt_int(ms)
+        match ms {
+            Some(ms) => self.stamp(ms),
+            None => self.null(),
+        }
     }
 
-    /// A calendar date, written as stored today (ISO text).
+    /// A calendar date: ISO text, which PostgreSQL reads as a `date`.
     pub fn day(self, day: NaiveDate) -> Self {
         self.text(&day.to_string())
     }
 
-    /// A flag, written as stored today (0 or 1).
-    pub fn flag(self, value: bool) -> Self {
-        self.int(i64::from(value))
+    /// A flag: `TRUE`/`FALSE`, which SQLite stores as 1/0.
+    pub fn flag(mut self, value: bool) -> Self {
+        self.separator();
+        self.body.push_str(if value { "TRUE" } else { "FALSE" });
+        self
     }
 
     pub fn null(mut self) -> Self {
@@ -188,10 +203,13 @@ mod tests {
 
     #[test]
     fn rows_are_joined_into_one_values_list() {
-        let mut rows = Rows::new(&Table {
-            name: "t",
-            columns: &["a", "b", "c"],
-        });
+        let mut rows = Rows::new(
+            &Table {
+                name: "t",
+                columns: &["a", "b", "c"],
+            },
+            Backend::Sqlite,
+        );
         rows.row().int(1).text("x").null().end();
         rows.row()
             .opt_int(None)
