@@ -287,13 +287,13 @@ pub async fn requests(
         (
             RequestKind::Renewal,
             find(inventory.specials.renewal),
-            0,
+            false,
             "Renewing for next school year with the same programs; please keep our master code.",
         ),
         (
             RequestKind::NewLicense,
             find(inventory.specials.requested),
-            1,
+            true,
             "30 more Jasperactive codes for the spring Excel and Word cohort.",
         ),
     ];
@@ -319,7 +319,7 @@ pub async fn requests(
             .text(&org.path)
             .opt_int(parent)
             .int(product_id(first_product, license.product))
-            .int(new_code)
+            .flag(new_code)
             .text(license.inventory_type.as_str())
             .opt_int((kind == RequestKind::NewLicense).then_some(license.seats_purchased))
             .text(&courses)

@@ -81,7 +81,7 @@ pub async fn create_resource_code(
     let org_path = license.org_path.clone();
     let license = license.into_api(today());
     let has_resource_codes = store::has_resource_codes(w.conn(), license.product_id).await?;
-    if has_resource_codes == 0 {
+    if !has_resource_codes {
         return Err(ApiError::conflict(format!(
             "{} has no resource codes; only products with per-subject classes \
              (ALEKS, Redbird) do",

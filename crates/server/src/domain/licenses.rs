@@ -10,9 +10,9 @@ use seatdesk_core::LicenseStatus;
 use seatdesk_core::api::inventory::{License, NewLicense};
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 
+use crate::db::Conn;
 use crate::db::sql::Sql;
 use crate::db::types::Stamp;
-use crate::db::Conn;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
@@ -107,13 +107,12 @@ pub fn unusable_reason(license: &License) -> Option<String> {
 /// the seat-limit check): the license aliased `alias` is stored active (or
 /// depleted), has started and is not past grace on `today`.
 pub fn push_usable(sql: &mut Sql, alias: &str, today: NaiveDate) {
-    let today = today.to_string();
     sql.push(&format!(
         "{alias}.status IN ('{}', '{}') AND {alias}.start_date <= ",
         LicenseStatus::Active.as_str(),
         LicenseStatus::Depleted.as_str()
     ))
-    .bind(today.clone())
+    .bind(today)
     .push(&format!(" AND {alias}.grace_until >= "))
     .bind(today);
 }

@@ -194,12 +194,14 @@ pub async fn codes(
     sql.query_as().fetch_all(conn).await
 }
 
-/// Whether a product has per-subject resource codes (0/1).
-pub async fn has_resource_codes(conn: &mut Conn, product_id: i64) -> Result<i64, sqlx::Error> {
-    crate::db::query_scalar("SELECT has_resource_codes FROM products WHERE id = $1")
-        .bind(product_id)
-        .fetch_one(conn)
-        .await
+/// Whether a product has per-subject resource codes.
+pub async fn has_resource_codes(conn: &mut Conn, product_id: i64) -> Result<bool, sqlx::Error> {
+    let flag: Flag =
+        crate::db::query_scalar("SELECT has_resource_codes FROM products WHERE id = $1")
+            .bind(product_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(flag.0)
 }
 
 /// The license's resource code for `subject` (case-insensitive), if any.
