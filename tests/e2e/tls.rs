@@ -2,17 +2,21 @@
 //! client trusting the test CA is served over HTTPS; the certificate files
 //! replaced (renamed into place, as renewers do) are picked up by the next
 //! connection without a restart; SIGTERM still stops it cleanly; files
-//! that do not fit refuse the start; `--trust-forwarded-for` puts the
+//! that do not fit refuse the start; a request in flight over TLS is
+//! finished on SIGTERM; `--trust-forwarded-for` puts the
 //! proxy-appended address in the access log.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SerialNumber,
 };
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::BIN;
 use crate::helpers::process::{cli_token, free_port, start_serve, start_serve_via, terminate};
@@ -265,4 +269,81 @@ async fn forwarded_for_names_the_client_only_when_trusted() {
             "trusted: {trusted}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_over_tls_finishes_the_request_in_flight_and_takes_no_new_ones() {
+    seatdesk_client::install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("drain.db").display());
+    let token = cli_token(&db_url, "Drain Org");
+    let ca = authority();
+    let server = leaf(&ca, "seatdesk drain", 1);
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &server.cert_pem).unwrap();
+    std::fs::write(&key, &server.key_pem).unwrap();
+    let port = free_port();
+    let args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    let (mut child, _url) =
+        start_serve_via(&client(&ca), "https", port, &db_url, &args, Stdio::null()).await;
+
+    // HTTP/1.1 by hand over TLS, so the body can stop half way.
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der().clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
+    let mut stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("a TLS handshake with the test CA's certificate");
+    let body = br#"{"seat_ids":[535353]}"#;
+    let head = format!(
+        "POST /v1/seats/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..8]).await.unwrap();
+    stream.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let stopped = tokio::spawn(async move { terminate(&mut child).await });
+    let refused = async {
+        while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), refused)
+        .await
+        .expect("the listener closes on SIGTERM");
+
+    stream.write_all(&body[8..]).await.unwrap();
+    stream.flush().await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        // Until the server closes (with or without close_notify).
+        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+            answer.extend_from_slice(&buf[..n]);
+        }
+    });
+    read.await.expect("the request in flight is answered");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("535353"), "one result per id: {answer}");
+
+    let status = stopped.await.unwrap();
+    assert!(status.success(), "a clean shutdown exits 0: {status}");
 }
