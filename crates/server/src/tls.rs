@@ -3,9 +3,10 @@
 //! reloaded without a restart when its files change.
 //!
 //! Reloading polls the two files' metadata every [`POLL`] (modification
-//! time, size and, on Unix, inode, so a file renamed into place counts) rather than
-//! waiting for SIGHUP: certificate renewers (certbot, cert-manager, a
-//! mounted Kubernetes secret) replace files and most signal nobody. A
+//! time, size and, on Unix, inode, so a file renamed into place counts)
+//! rather than waiting for SIGHUP: certificate renewers (certbot,
+//! cert-manager, a mounted Kubernetes secret) replace files and most
+//! signal nobody. A
 //! change is loaded once both files parse and the key matches the
 //! certificate; until then (say, between the writes of the certificate and
 //! of the key) the previous certificate stays in use and the failure is

@@ -188,7 +188,8 @@ fn pool_state(pool: &Pool) -> (i64, i64, i64) {
 }
 
 /// Times and counts each request (outermost layer, so refusals and panics
-/// answered by inner layers count too).
+/// answered by inner layers count too). The time is to the response head:
+/// a streamed body (an export) may go on after it.
 pub async fn count_requests(
     State(state): State<AppState>,
     request: Request,
