@@ -18,7 +18,7 @@ pub struct DatabaseFigures {
 
 pub async fn database_figures(conn: &mut Conn) -> Result<DatabaseFigures, sqlx::Error> {
     Ok(DatabaseFigures {
-        feed_head: crate::feed_cache::head(&mut *conn).await?,
+        feed_head: crate::store::audit::feed_head(&mut *conn).await?,
         deliveries_pending: query_scalar(
             "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
         )

@@ -76,7 +76,7 @@ async fn metrics_read_the_database_figures_on_each_backend() {
                 .parse()
                 .unwrap()
         };
-        let head = seatdesk_server::feed_cache::head(&server.db.pool)
+        let head = seatdesk_server::store::audit::feed_head(&server.db.pool)
             .await
             .unwrap();
         assert_eq!(value("seatdesk_feed_head"), head, "{backend:?}");
