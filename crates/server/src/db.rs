@@ -3,8 +3,12 @@
 //!
 //! Queries are written once with `$N` placeholders, which both drivers
 //! accept, and run through [`sql`] on whichever typed driver the handle
-//! holds; rows decode with each driver's own type checks. (Timestamps are
-//! still unix milliseconds, dates ISO text and flags 0/1 in both schemas.)
+//! holds; rows decode with each driver's own type checks. Each schema keeps
+//! values in its database's own types: PostgreSQL `timestamptz`, `date`,
+//! `boolean` and `jsonb` (migration 0011 converted the earlier columns);
+//! SQLite unix milliseconds, ISO date text, 0/1 and JSON text. The two trees
+//! hold the same tables and columns (a test compares them); [`types`] reads
+//! and [`sql::Value`] writes each value the way its backend stores it.
 
 pub mod sql;
 pub mod types;
@@ -303,7 +307,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-/// Current time as stored: unix milliseconds.
+/// Current time in unix milliseconds (for week indexes and signatures;
+/// statements bind [`types::Stamp`]).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -18,6 +18,7 @@ mod insights;
 mod oneroster;
 mod ops;
 mod requests;
+mod schema;
 mod seats;
 mod users;
 mod webhooks;
