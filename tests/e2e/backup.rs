@@ -7,10 +7,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::seats::{assert_consistent, client, post, seed_seats};
-use crate::helpers::{BIN, ServerProcess, cli_token, free_port};
+use crate::helpers::{BIN, ServerProcess, cli_token, free_port, get_ok};
 use seatdesk_client::sync::sync;
 use seatdesk_client::{ApiClient, Cache};
 use seatdesk_core::SeatStatus;
@@ -18,22 +18,12 @@ use seatdesk_server::Db;
 
 const SEATS: usize = 10_000;
 
-async fn get(http: &reqwest::Client, url: &str, token: &str) -> Value {
-    let response = http.get(url).bearer_auth(token).send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{url}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
-}
-
 /// Every seq of the change feed, oldest first.
 async fn feed(http: &reqwest::Client, url: &str, token: &str) -> Vec<i64> {
     let mut seqs = Vec::new();
     let mut after = 0;
     loop {
-        let page = get(
+        let page = get_ok(
             http,
             &format!("{url}/v1/changes?after={after}&limit=1000"),
             token,
@@ -63,7 +53,7 @@ async fn a_backup_taken_during_a_bulk_revocation_restores_whole_and_the_feed_con
     let live = ServerProcess::start(free_port(), &live_url).await;
     let (license, ids) = seed_seats(&live_db, &http, &live.url, &token, SEATS, "bk").await;
     let seat = ids[0];
-    let doctor_before = get(&http, &format!("{}/v1/discrepancies", live.url), &token).await;
+    let doctor_before = get_ok(&http, &format!("{}/v1/discrepancies", live.url), &token).await;
 
     let revocation = {
         let (http, url, token) = (http.clone(), live.url.clone(), token.clone());
@@ -163,7 +153,7 @@ async fn a_backup_taken_during_a_bulk_revocation_restores_whole_and_the_feed_con
     let restored_db = Db::connect(&restored_url).await.unwrap();
     assert_consistent(&restored_db, license).await;
     let restored = ServerProcess::start(free_port(), &restored_url).await;
-    let doctor_after = get(&http, &format!("{}/v1/discrepancies", restored.url), &token).await;
+    let doctor_after = get_ok(&http, &format!("{}/v1/discrepancies", restored.url), &token).await;
     assert_eq!(doctor_after, doctor_before);
 
     let seqs = feed(&http, &restored.url, &token).await;
@@ -172,7 +162,7 @@ async fn a_backup_taken_during_a_bulk_revocation_restores_whole_and_the_feed_con
         (1..=backup_head).collect::<Vec<_>>(),
         "gap-free up to the copy's head"
     );
-    let me = get(&http, &format!("{}/v1/me", restored.url), &token).await;
+    let me = get_ok(&http, &format!("{}/v1/me", restored.url), &token).await;
     let (status, _) = post(
         &http,
         &format!("{}/v1/accounts", restored.url),
@@ -200,7 +190,7 @@ async fn a_backup_taken_during_a_bulk_revocation_restores_whole_and_the_feed_con
         restored_status
     );
 
-    let next = get(
+    let next = get_ok(
         &http,
         &format!("{}/v1/changes?after={backup_head}", restored.url),
         &token,

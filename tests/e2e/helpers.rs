@@ -9,7 +9,7 @@ pub mod process;
 pub mod seats;
 pub mod tmux;
 
-pub use process::{Running, ServerProcess, cli_token, free_port, post_ok};
+pub use process::{Running, ServerProcess, cli_token, free_port, get_ok, post_ok};
 
 use std::path::{Path, PathBuf};
 

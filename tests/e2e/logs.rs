@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::helpers::process::{Running, cli_token, free_port, start_serve, terminate};
+use crate::helpers::process::{Running, cli_token, free_port, get_ok, start_serve, terminate};
 
 /// `seatdesk serve` with `format`, its stderr in `log`; answers once up.
 async fn serve(db_url: &str, format: &str, log: &std::path::Path) -> (Running, String) {
@@ -69,15 +69,7 @@ async fn request_ids_reach_the_answer_the_audit_and_one_json_log_line() {
         .unwrap();
     assert!(created.status().is_success());
     assert_eq!(request_id(&created), "ticket-4711");
-    let audit: Value = http
-        .get(format!("{url}/v1/audit?limit=1"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = get_ok(&http, &format!("{url}/v1/audit?limit=1"), &token).await;
     assert_eq!(
         audit["items"][0]["request_id"],
         json!("ticket-4711"),

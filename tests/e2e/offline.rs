@@ -22,7 +22,7 @@ use seatdesk_tui::view::{banner_text, render};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::helpers::{ServerProcess, cli_token, free_port, post_ok};
+use crate::helpers::{ServerProcess, cli_token, free_port, get_ok, post_ok};
 
 /// Plain HTTP calls for the fixture and for changes made behind the dashboard's back.
 struct Http {
@@ -104,16 +104,7 @@ async fn the_dashboard_survives_the_server_going_away_and_catches_up_when_it_ret
     };
 
     // Three teachers holding seats of one license.
-    let me: Value = http
-        .http
-        .get(format!("{url}/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_ok(&http.http, &format!("{url}/v1/me"), &token).await;
     let org = me["org_id"].clone();
     let account = http
         .post(

@@ -15,11 +15,12 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SerialNumber,
 };
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::BIN;
-use crate::helpers::process::{cli_token, free_port, start_serve, start_serve_via, terminate};
+use crate::helpers::process::{
+    cli_token, free_port, get_ok, sigterm_during_a_request, start_serve, start_serve_via, terminate,
+};
 
 /// A test certificate authority; the clients trust only it.
 fn authority() -> CertifiedIssuer<'static, KeyPair> {
@@ -113,15 +114,7 @@ async fn https_serves_and_a_replaced_certificate_is_used_without_a_restart() {
     assert!(url.starts_with("https://"), "{url}");
 
     // An authenticated API call over TLS, and the certificate it came with.
-    let me: Value = client(&ca)
-        .get(format!("{url}/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_ok(&client(&ca), &format!("{url}/v1/me"), &token).await;
     assert_eq!(me["role"], "system_admin", "{me}");
     assert_eq!(presented(&ca, &url).await, first.der);
     // Plain HTTP on the TLS port gets no answer.
@@ -289,7 +282,7 @@ async fn sigterm_over_tls_finishes_the_request_in_flight_and_takes_no_new_ones()
         "--tls-key",
         key.to_str().unwrap(),
     ];
-    let (mut child, _url) =
+    let (child, _url) =
         start_serve_via(&client(&ca), "https", port, &db_url, &args, Stdio::null()).await;
 
     // HTTP/1.1 by hand over TLS, so the body can stop half way.
@@ -304,46 +297,9 @@ async fn sigterm_over_tls_finishes_the_request_in_flight_and_takes_no_new_ones()
     .with_no_client_auth();
     let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let name = rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
-    let mut stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+    let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
         .expect("a TLS handshake with the test CA's certificate");
-    let body = br#"{"seat_ids":[535353]}"#;
-    let head = format!(
-        "POST /v1/seats/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body[..8]).await.unwrap();
-    stream.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-
-    let stopped = tokio::spawn(async move { terminate(&mut child).await });
-    let refused = async {
-        while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), refused)
-        .await
-        .expect("the listener closes on SIGTERM");
-
-    stream.write_all(&body[8..]).await.unwrap();
-    stream.flush().await.unwrap();
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut buf = [0u8; 4096];
-        // Until the server closes (with or without close_notify).
-        while let Ok(n @ 1..) = stream.read(&mut buf).await {
-            answer.extend_from_slice(&buf[..n]);
-        }
-    });
-    read.await.expect("the request in flight is answered");
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.contains("535353"), "one result per id: {answer}");
-
-    let status = stopped.await.unwrap();
-    assert!(status.success(), "a clean shutdown exits 0: {status}");
+    sigterm_during_a_request(stream, child, port, &token, 535353).await;
 }

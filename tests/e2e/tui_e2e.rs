@@ -12,8 +12,8 @@ use seatdesk_core::{OrgKind, Role, SeatStatus, UserKind};
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
-use crate::helpers::post_ok;
 use crate::helpers::tmux::Tmux;
+use crate::helpers::{get_ok, post_ok};
 
 /// Waits for `text` on the screen without stalling the runtime the
 /// server runs on.
@@ -154,15 +154,7 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
     tmux.send(&["Enter", "1"]);
     let dashboard = wait_for(&tmux, "5 of 50 seats used (10%)");
     // The Dashboard's row is the server's own figures, not a recount.
-    let figures: Value = http
-        .get(format!("{base}/v1/dashboard"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let figures: Value = get_ok(&http, &format!("{base}/v1/dashboard"), &token).await;
     let product = &figures["products"][0];
     let row = dashboard
         .lines()
@@ -181,17 +173,15 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
         );
     }
 
-    let page: Page<Claim> = http
-        .get(format!(
-            "{base}/v1/claims?license_id={license_id}&limit=100"
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Page<Claim> = serde_json::from_value(
+        get_ok(
+            &http,
+            &format!("{base}/v1/claims?license_id={license_id}&limit=100"),
+            &token,
+        )
+        .await,
+    )
+    .unwrap();
     for (family, seat) in &seats {
         let claim = page.items.iter().find(|c| c.id == *seat).unwrap();
         let expect_revoked = *family == "Smith" && *seat != cy;

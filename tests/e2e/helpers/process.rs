@@ -145,6 +145,15 @@ pub fn cli_token(db_url: &str, org: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// GETs `url` and returns the JSON answer, which must be a success.
+pub async fn get_ok(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "GET {url}: {status} {body}");
+    body
+}
+
 /// POSTs `body` to `url` and returns the JSON answer, which must be a success.
 pub async fn post_ok(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
     let response = http
@@ -158,4 +167,65 @@ pub async fn post_ok(http: &reqwest::Client, url: &str, token: &str, body: Value
     let body: Value = response.json().await.unwrap();
     assert!(status.is_success(), "POST {url}: {status} {body}");
     body
+}
+
+/// Sends a revocation of `seat` over `stream` whose body is still arriving
+/// when `child` gets SIGTERM; then checks that the listener on `port`
+/// closes, that the request is still answered (200, naming the seat) once
+/// its body is complete, and that the server exits 0.
+pub async fn sigterm_during_a_request<S>(
+    mut stream: S,
+    mut child: Running,
+    port: u16,
+    token: &str,
+    seat: i64,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let body = format!(r#"{{"seat_ids":[{seat}]}}"#);
+    let head = format!(
+        "POST /v1/seats/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..8]).await.unwrap();
+    stream.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The signal, and the exit it leads to, run while the request waits.
+    let stopped = tokio::spawn(async move { terminate(&mut child).await });
+    // No new connections once the signal is taken.
+    let refused = async {
+        while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), refused)
+        .await
+        .expect("the listener closes on SIGTERM");
+
+    stream.write_all(&body.as_bytes()[8..]).await.unwrap();
+    stream.flush().await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        // Until the server closes (over TLS, with or without close_notify).
+        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+            answer.extend_from_slice(&buf[..n]);
+        }
+    });
+    read.await.expect("the request in flight is answered");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains(&seat.to_string()),
+        "one result per id: {answer}"
+    );
+
+    let status = stopped.await.unwrap();
+    assert!(status.success(), "a clean shutdown exits 0: {status}");
 }

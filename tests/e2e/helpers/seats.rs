@@ -7,7 +7,7 @@ use std::time::Duration;
 use seatdesk_server::Db;
 use serde_json::{Value, json};
 
-use super::free_port;
+use super::{free_port, get_ok};
 
 pub const PG_ENV: &str = "SEATDESK_TEST_PG_URL";
 
@@ -76,15 +76,7 @@ pub async fn seed_seats(
     n: usize,
     tag: &str,
 ) -> (i64, Vec<i64>) {
-    let me: Value = http
-        .get(format!("{url}/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_ok(http, &format!("{url}/v1/me"), token).await;
     let org = me["org_id"].as_i64().unwrap();
     let (_, account) = post(
         http,
