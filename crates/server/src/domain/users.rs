@@ -29,26 +29,72 @@ impl UserRow {
     }
 }
 
+/// Longest address accepted (RFC 5321's path limit less the brackets).
+pub const EMAIL_MAX_LEN: usize = 254;
+
 /// The address as stored (trimmed, lower case), or why it is not one.
+///
+/// Syntax is the `email_address` crate's (RFC 5321/5322, maintained, no
+/// dependencies) without display names or `[…]` domain literals. On top of
+/// it, seatdesk's own policy, since addresses are shown to people and are
+/// unique regardless of case:
+/// - ASCII only. This refuses, in one rule, control and bidi characters
+///   (U+202E turns `moc.elpmaxe@evil` around on screen), zero-width and
+///   fullwidth or other compatibility lookalikes (`ａdmin@…`), and
+///   homoglyphs from other scripts. Internationalised domains are accepted
+///   in their ASCII (`xn--`) form; non-ASCII mailbox names (SMTPUTF8) are
+///   not accepted at all.
+/// - A dot-atom local part: no quoted strings or comments, so no `<`, `>`,
+///   spaces or quotes (`"<script>"@x.example` is refused).
+/// - A domain name, not an address: no `[10.0.0.1]` and no all-digit
+///   top-level label (`a@127.0.0.1`).
+/// - The whole address lower-cased: uniqueness is case-insensitive, and
+///   no mail system in our user base tells `Ann` from `ann`.
 pub fn normalize_email(email: &str) -> Result<String, String> {
-    let email = email.trim().to_lowercase();
-    let valid = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && email.len() <= 254
-                && !email.chars().any(|c| c.is_whitespace() || c == ',')
-        }
-        None => false,
-    };
-    if valid {
-        Ok(email)
-    } else {
-        Err(format!("email '{email}' is not a valid address"))
+    let email = email.trim();
+    let shown = || email.escape_default().to_string();
+    if email.len() > EMAIL_MAX_LEN {
+        return Err(format!("email must be at most {EMAIL_MAX_LEN} characters"));
     }
+    if !email.is_ascii() {
+        return Err(format!(
+            "email '{}' has characters other than ASCII letters, digits and punctuation \
+             (lookalike, invisible or direction-changing characters are refused; write an \
+             international domain in its xn-- form)",
+            shown()
+        ));
+    }
+    if email.chars().any(|c| c.is_ascii_control()) {
+        return Err(format!("email '{}' has a control character", shown()));
+    }
+    let email = email.to_ascii_lowercase();
+    let invalid = |why: &str| {
+        format!(
+            "email '{}' is not a valid address: {why}",
+            email.escape_default()
+        )
+    };
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(invalid("it has no @"));
+    };
+    let dot_atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+    if !local.chars().all(dot_atom) {
+        return Err(invalid(
+            "the part before @ may only have letters, digits and !#$%&'*+-/=?^_`{|}~.",
+        ));
+    }
+    let options = email_address::Options::default()
+        .with_required_tld()
+        .without_domain_literal()
+        .without_display_text();
+    if let Err(e) = email_address::EmailAddress::parse_with_options(&email, options) {
+        return Err(invalid(e.to_string().trim_end_matches('.')));
+    }
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    if tld.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("the domain must be a name, not an IP address"));
+    }
+    Ok(email)
 }
 
 fn check_name(errors: &mut Vec<String>, field: &str, value: &str) {
@@ -235,4 +281,55 @@ pub async fn patch_user(
         Vec::new()
     };
     Ok(UserChange { user, assignments })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_email;
+
+    #[test]
+    fn addresses_are_trimmed_and_lower_cased_whole() {
+        assert_eq!(
+            normalize_email("  Ann.Teacher@Example.COM ").unwrap(),
+            "ann.teacher@example.com"
+        );
+        assert_eq!(
+            normalize_email("o'brien+kim@xn--mnchen-3ya.de").unwrap(),
+            "o'brien+kim@xn--mnchen-3ya.de"
+        );
+    }
+
+    #[test]
+    fn hostile_and_lookalike_addresses_are_refused() {
+        for bad in [
+            "a\u{202E}moc@x.example",
+            "admin@x.example\u{202E}",
+            "a\u{0}b@x.example",
+            "a\u{200B}b@x.example",
+            "\u{FF41}dmin@x.example",
+            "admin@\u{FF45}xample.com",
+            "\u{0430}dmin@x.example",
+            "admin@m\u{00FC}nchen.de",
+            "<script>@x.example",
+            "\"<script>alert(1)</script>\"@x.example",
+            "a@<script>.example",
+            "a@[127.0.0.1]",
+            "a@[IPv6:::1]",
+            "a@127.0.0.1",
+            "a@10.1",
+            "Kim <kim@x.example>",
+            "a b@x.example",
+            "a@localhost",
+            "not-an-email",
+            "@x.example",
+            "a@.example",
+            "a@x..example",
+            "a@x.example.",
+            "a,b@x.example",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@x.example", "a".repeat(300));
+        assert!(normalize_email(&long).unwrap_err().contains("at most 254"));
+    }
 }
