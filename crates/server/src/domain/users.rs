@@ -192,8 +192,27 @@ pub async fn load_user(
         .ok_or_else(|| ApiError::not_found(format!("user {id}")))
 }
 
-fn email_taken(email: &str) -> ApiError {
-    ApiError::conflict(format!("a user with email {email} already exists"))
+/// The 409 for an address already held by user `holder` (`None`: not
+/// known, as after a lost insert race).
+///
+/// Addresses are unique across all tenants, so any refusal tells that the
+/// address exists somewhere; the answer must not tell where. It names the
+/// holder only when `scope` can see it, which its token could learn with
+/// `GET /v1/users?q=` anyway; otherwise the same sentence without a name.
+pub(crate) async fn email_in_use(
+    conn: &mut Conn,
+    scope: &Scope,
+    email: &str,
+    holder: Option<i64>,
+) -> ApiResult<ApiError> {
+    let mut detail = format!("email {email} is already in use");
+    if let Some(id) = holder {
+        let row = store::user(conn, id, false).await?;
+        if row.is_some_and(|r| scope.contains(&r.org_path)) {
+            detail.push_str(&format!(" by user {id} of your organization"));
+        }
+    }
+    Ok(ApiError::conflict(detail))
 }
 
 /// Adds a checked user to an org of `scope` and applies the role rules.
@@ -205,8 +224,8 @@ pub async fn create_user(
 ) -> ApiResult<UserChange> {
     let email = &checked.email;
     let org_path = org_path_in_scope(w.conn(), scope, body.org_id).await?;
-    if store::id_by_email(w.conn(), email).await?.is_some() {
-        return Err(email_taken(email));
+    if let Some(holder) = store::id_by_email(w.conn(), email).await? {
+        return Err(email_in_use(w.conn(), scope, email, Some(holder)).await?);
     }
     let now = work_stamp(w)?;
     let new = NewUserRow {
@@ -219,12 +238,16 @@ pub async fn create_user(
         roles: &body.roles,
         trainings: &checked.trainings,
     };
-    let id = store::insert(w.conn(), &new, now)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => email_taken(email),
-            _ => ApiError::from(e),
-        })?;
+    let id = match store::insert(w.conn(), &new, now).await {
+        Ok(id) => id,
+        // A concurrent insert won; this transaction can no longer read.
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            return Err(ApiError::conflict(format!(
+                "email {email} is already in use"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let row = load_user(w.conn(), scope, id, false).await?;
     let subject = row.subject();
     let user = row.into_api();
@@ -236,7 +259,7 @@ pub async fn create_user(
         before: None,
         after: serde_json::to_value(&user).ok(),
     });
-    let assignments = role_rules::apply_role_rules(w, &subject).await?;
+    let assignments = role_rules::apply_role_rules(w, scope, &subject).await?;
     Ok(UserChange { user, assignments })
 }
 
@@ -276,7 +299,7 @@ pub async fn patch_user(
     let assignments = if user.status == UserStatus::Archived {
         role_rules::revoke_all_seats(w, &subject).await?
     } else if body.roles.is_some() || body.status.is_some() {
-        role_rules::apply_role_rules(w, &subject).await?
+        role_rules::apply_role_rules(w, scope, &subject).await?
     } else {
         Vec::new()
     };

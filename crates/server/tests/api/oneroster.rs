@@ -498,20 +498,15 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
             .map(|r| (r.line, r.reason.as_str()))
             .collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
-        assert!(
-            reasons[0]
-                .1
-                .contains("already used by an org outside your organization")
+        // Refused without saying that the holder is in another tenant.
+        assert_eq!(
+            reasons[0].1,
+            "sourcedId 'org-tolano-high' is already in use"
         );
-        assert!(
-            reasons[1]
-                .1
-                .contains("already used by a user outside your organization")
-        );
-        assert!(
-            reasons[2]
-                .1
-                .contains("belongs to a user outside your organization")
+        assert_eq!(reasons[1].1, "sourcedId 'usr-tch-0003' is already in use");
+        assert_eq!(
+            reasons[2].1,
+            "email maria.alvarez@tolano.k12.example.org is already in use"
         );
         assert_eq!(server.audit_count().await, audit + 2);
         let active_b = scalar(

@@ -727,3 +727,38 @@ async fn hostile_emails_are_refused_with_a_reason_and_change_nothing() {
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     }
 }
+
+#[tokio::test]
+async fn an_email_held_in_another_tenant_is_refused_without_saying_where() {
+    for backend in helpers::backends() {
+        let server = TestServer::start(backend).await;
+        let d1 = org(&server, server.root_org, "district", "Tolano District").await;
+        let d2 = org(&server, server.root_org, "district", "Other District").await;
+        let admin1 = server.client_for(Role::OrgAdmin, d1).await;
+        let admin2 = server.client_for(Role::OrgAdmin, d2).await;
+        let held: Value = admin1
+            .post_ok("/v1/users", &user_body(d1, "held@tolano.example", &[]))
+            .await;
+        let held_id = held["user"]["id"].as_i64().unwrap();
+        // Another tenant: a conflict that names no user and no tenant.
+        let theirs = admin2
+            .post("/v1/users", &user_body(d2, "Held@Tolano.example", &[]))
+            .await;
+        assert_eq!(theirs.status, StatusCode::CONFLICT, "{}", theirs.body);
+        assert_eq!(
+            theirs.body["detail"], "email held@tolano.example is already in use",
+            "{backend:?}"
+        );
+        // The holder's own tenant is told which user has it.
+        let own = admin1
+            .post("/v1/users", &user_body(d1, "held@tolano.example", &[]))
+            .await;
+        assert_eq!(own.status, StatusCode::CONFLICT);
+        assert_eq!(
+            own.body["detail"],
+            format!(
+                "email held@tolano.example is already in use by user {held_id} of your organization"
+            )
+        );
+    }
+}
