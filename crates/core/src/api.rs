@@ -14,6 +14,8 @@ pub mod seats;
 pub mod triage;
 pub mod users;
 pub mod webhooks;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod limits;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,8 +109,10 @@ pub struct Me {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub role: crate::Role,
+    #[schema(minimum = 1)]
     pub org_id: i64,
 }
 

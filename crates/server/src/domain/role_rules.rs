@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use seatdesk_core::api::limits::id_error;
 use seatdesk_core::api::users::{Assignment, AssignmentOutcome, NewRoleRule, RoleRule};
 use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
@@ -33,6 +34,14 @@ pub async fn load_rule(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<Rul
     let row = store::rule(conn, id).await?;
     row.filter(|r| scope.contains(&r.org_path))
         .ok_or_else(|| ApiError::not_found(format!("role rule {id}")))
+}
+
+/// Refuses a rule whose org or product is no id.
+pub fn check_rule(body: &NewRoleRule) -> ApiResult<()> {
+    crate::error::validate([
+        id_error("org_id", body.org_id),
+        id_error("product_id", body.product_id),
+    ])
 }
 
 /// Adds a rule for an org of `scope`: the product must exist and the org

@@ -1,8 +1,12 @@
 //! Users below HTTP: what a valid user is, and creating and changing one
 //! with its audit event and role rules in the caller's transaction.
 
-use seatdesk_core::UserStatus;
-use seatdesk_core::api::users::{NewUser, UserChange, UserPatch};
+use seatdesk_core::api::limits::{
+    EMAIL_MAX, LABEL_MAX, LIST_MAX_ITEMS, NAME_MAX, ROLES_MAX_ITEMS, SEARCH_MAX, id_error,
+    text_error,
+};
+use seatdesk_core::api::users::{NewUser, UserChange, UserPatch, UserQuery};
+use seatdesk_core::{UserRole, UserStatus};
 
 use crate::audit::NewEvent;
 use crate::db::Conn;
@@ -10,7 +14,7 @@ use crate::db::types::Stamp;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::role_rules::{self, Subject};
 use crate::domain::scope::Scope;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, validate};
 use crate::mutation::Work;
 use crate::store::users::{self as store, NewUserRow, UserChangeRow};
 
@@ -28,9 +32,6 @@ impl UserRow {
         }
     }
 }
-
-/// Longest address accepted (RFC 5321's path limit less the brackets).
-pub const EMAIL_MAX_LEN: usize = 254;
 
 /// The address as stored (trimmed, lower case), or why it is not one.
 ///
@@ -53,8 +54,8 @@ pub const EMAIL_MAX_LEN: usize = 254;
 pub fn normalize_email(email: &str) -> Result<String, String> {
     let email = email.trim();
     let shown = || email.escape_default().to_string();
-    if email.len() > EMAIL_MAX_LEN {
-        return Err(format!("email must be at most {EMAIL_MAX_LEN} characters"));
+    if email.len() > EMAIL_MAX {
+        return Err(format!("email must be at most {EMAIL_MAX} characters"));
     }
     if !email.is_ascii() {
         return Err(format!(
@@ -98,36 +99,35 @@ pub fn normalize_email(email: &str) -> Result<String, String> {
 }
 
 fn check_name(errors: &mut Vec<String>, field: &str, value: &str) {
-    let len = value.trim().chars().count();
-    if len == 0 || len > 200 {
-        errors.push(format!("{field} must be 1 to 200 characters"));
+    errors.extend(text_error(field, value, NAME_MAX));
+}
+
+fn check_roles(errors: &mut Vec<String>, roles: &[UserRole]) {
+    if roles.len() > ROLES_MAX_ITEMS {
+        errors.push(format!("roles must have at most {ROLES_MAX_ITEMS} entries"));
     }
 }
 
 /// Trainings as stored (trimmed, sorted, comma-separated), noting in
 /// `errors` what makes them invalid.
 fn join_trainings(errors: &mut Vec<String>, trainings: &[String]) -> String {
-    if trainings.len() > 100 {
-        errors.push("at most 100 trainings".to_string());
+    if trainings.len() > LIST_MAX_ITEMS {
+        errors.push(format!(
+            "trainings must have at most {LIST_MAX_ITEMS} entries"
+        ));
     }
     let mut names: Vec<String> = trainings.iter().map(|t| t.trim().to_string()).collect();
     if names
         .iter()
-        .any(|t| t.is_empty() || t.len() > 100 || t.contains(','))
+        .any(|t| t.is_empty() || t.chars().count() > LABEL_MAX || t.contains(','))
     {
-        errors.push("each training must be 1 to 100 characters without commas".to_string());
+        errors.push(format!(
+            "each training must be 1 to {LABEL_MAX} characters without commas"
+        ));
     }
     names.sort();
     names.dedup();
     names.join(",")
-}
-
-fn validation_result(errors: Vec<String>) -> ApiResult<()> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
 }
 
 /// The stored forms of a new user's checked fields.
@@ -138,15 +138,16 @@ pub struct CheckedNewUser {
 
 /// Checks a new user's fields, every problem at once.
 pub fn check_new(body: &NewUser) -> ApiResult<CheckedNewUser> {
-    let mut errors = Vec::new();
+    let mut errors: Vec<String> = id_error("org_id", body.org_id).into_iter().collect();
     let email = normalize_email(&body.email).unwrap_or_else(|e| {
         errors.push(e);
         String::new()
     });
     check_name(&mut errors, "given_name", &body.given_name);
     check_name(&mut errors, "family_name", &body.family_name);
+    check_roles(&mut errors, &body.roles);
     let trainings = join_trainings(&mut errors, &body.trainings);
-    validation_result(errors)?;
+    validate(errors.into_iter().map(Some))?;
     Ok(CheckedNewUser { email, trainings })
 }
 
@@ -166,12 +167,25 @@ pub fn check_patch(body: &UserPatch) -> ApiResult<Option<String>> {
     if let Some(name) = &body.family_name {
         check_name(&mut errors, "family_name", name);
     }
+    if let Some(roles) = &body.roles {
+        check_roles(&mut errors, roles);
+    }
     let trainings = body
         .trainings
         .as_ref()
         .map(|t| join_trainings(&mut errors, t));
-    validation_result(errors)?;
+    validate(errors.into_iter().map(Some))?;
     Ok(trainings)
+}
+
+/// Refuses a search text longer than [`SEARCH_MAX`].
+pub fn check_query(query: &UserQuery) -> ApiResult<()> {
+    match &query.q {
+        Some(q) if q.chars().count() > SEARCH_MAX => Err(ApiError::invalid(format!(
+            "q must be at most {SEARCH_MAX} characters"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The time of `w` as bound to a statement.

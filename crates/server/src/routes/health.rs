@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::api::limits::{LABEL_MAX, id_error, text_error};
 use seatdesk_core::api::{CreatedToken, Health, Me, NewToken, Readiness};
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
@@ -106,9 +107,10 @@ async fn create_token(
             auth.role, body.role
         )));
     }
-    if body.name.trim().is_empty() || body.name.len() > 100 {
-        return Err(ApiError::invalid("name must be 1 to 100 characters"));
-    }
+    crate::error::validate([
+        text_error("name", &body.name, LABEL_MAX),
+        id_error("org_id", body.org_id),
+    ])?;
     let fingerprint = mutation::fingerprint("create_token", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_path: Option<String> =

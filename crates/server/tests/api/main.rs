@@ -15,6 +15,7 @@ mod feed;
 mod fuzz_bodies;
 mod hostile;
 mod insights;
+mod limits;
 mod oneroster;
 mod ops;
 mod requests;
