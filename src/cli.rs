@@ -5,6 +5,7 @@ mod listings;
 mod operations;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use seatdesk_core::Role;
@@ -159,6 +160,38 @@ pub struct ServeArgs {
     /// (one object per line, for log shippers). `RUST_LOG` sets the level.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "SEATDESK_LOG_FORMAT")]
     pub log_format: LogFormat,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs
+    /// --tls-key. Replaced files are reloaded within a second, no restart.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "tls_key",
+        env = "SEATDESK_TLS_CERT"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "tls_cert",
+        env = "SEATDESK_TLS_KEY"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Take each client's address (access log) from the right-most
+    /// X-Forwarded-For entry. Only behind one reverse proxy that appends
+    /// it and that every request must pass: otherwise clients can name any
+    /// address.
+    #[arg(long, env = "SEATDESK_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Bearer token that GET /metrics (Prometheus) asks for. Without it
+    /// /metrics is off (404).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SEATDESK_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use seatdesk_core::api::alerts::AlertThresholds;
+use seatdesk_server::http::metrics::MetricsToken;
+use seatdesk_server::tls::TlsFiles;
 use seatdesk_server::{AppState, Db, ServerConfig};
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -29,6 +31,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             usage_percent: args.alert_usage_percent,
             ..AlertThresholds::default()
         },
+        trust_forwarded_for: args.trust_forwarded_for,
+        metrics_token: args
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(MetricsToken::new),
         ..ServerConfig::default()
     };
     let problems = config.alert_thresholds.problems();
@@ -37,9 +45,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "alert thresholds: {}",
         problems.join("; ")
     );
-    let mut server = seatdesk_server::spawn(AppState::new(db.clone(), config), args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let mut server =
+        seatdesk_server::spawn_with(AppState::new(db.clone(), config), args.listen, tls)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(url = %server.url(), database = %url, "seatdesk server listening");
     tokio::select! {
         why = stop_signal() => tracing::info!(

@@ -1,7 +1,8 @@
 //! The end-to-end suite of the `seatdesk` binary, one test binary: the
 //! command line against a real server (`cli_*`, `demo_cli`), server
 //! processes killed mid-request (`faults`, `offline`), and the dashboard in
-//! a real terminal (`tui_e2e`). `helpers` is the one harness they share.
+//! a real terminal (`tui_e2e`), and what an operator runs: `logs`,
+//! `shutdown`, `tls` and `metrics`. `helpers` is the one harness they share.
 
 mod helpers;
 
@@ -15,6 +16,8 @@ mod cli_triage;
 mod demo_cli;
 mod faults;
 mod logs;
+mod metrics;
 mod offline;
 mod shutdown;
+mod tls;
 mod tui_e2e;

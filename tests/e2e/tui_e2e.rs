@@ -94,13 +94,14 @@ async fn filter_mark_revoke_confirm_in_a_real_terminal() {
         let email = format!("{}@lincoln.test", given.to_lowercase());
         let user: i64 = seatdesk_server::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 'teacher', '', 'active', 1, 1) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, 'teacher', '', 'active', $6, $6) RETURNING id",
         )
         .bind(org_id)
         .bind(path.clone())
         .bind(email)
         .bind(given.to_string())
         .bind(family.to_string())
+        .bind(seatdesk_server::db::types::Stamp::now())
         .fetch_one(&db.pool)
         .await
         .unwrap();

@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use seatdesk_server::audit;
-use seatdesk_server::db::now_ms;
+use seatdesk_server::db::types::Stamp;
 use seatdesk_server::domain::revocation::revoke_seats;
 use seatdesk_server::domain::scope::Scope;
+use seatdesk_server::store::audit;
 use serde_json::json;
 
 use crate::seed::{Bed, bed, license_with_seats};
@@ -116,7 +116,7 @@ async fn time_bare_sql(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<Duratio
     let (_, ids) = license_with_seats(bed, n, tag).await?;
     let scope = Scope::new(&format!("/{}/", bed.org)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = Instant::now();
-    let now = now_ms();
+    let now = Stamp::now();
     let mut tx = bed.db.begin_write().await?;
     let (results, events) = revoke_seats(&mut tx.tx, bed.db.backend, &scope, &ids, "bench", now)
         .await

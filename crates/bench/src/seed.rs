@@ -2,6 +2,7 @@
 //! licenses full of pending seats inserted in bulk.
 
 use anyhow::Context;
+use seatdesk_server::db::types::Stamp;
 use seatdesk_server::demo::DemoSummary;
 use seatdesk_server::{AppState, Db, RunningServer, ServerConfig};
 use sqlx::AssertSqlSafe;
@@ -153,11 +154,13 @@ impl Bed {
 pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<(i64, Vec<i64>)> {
     let org = bed.org;
     let path = format!("/{org}/");
+    let now = Stamp::now();
     let mut tx = bed.db.begin_write().await?;
-    let account: i64 = seatdesk_server::db::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, 1) RETURNING id")
+    let account: i64 = seatdesk_server::db::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(org)
         .bind(tag.to_string())
         .bind(format!("PA-{tag}"))
+        .bind(now)
         .fetch_one(&mut tx.tx)
         .await?;
     let product: i64 = seatdesk_server::db::query_scalar(
@@ -169,7 +172,7 @@ pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Resul
     let license: i64 = seatdesk_server::db::query_scalar(
         "INSERT INTO licenses (account_id, org_id, org_path, product_id, order_number, inventory_type, seats_purchased, \
          seats_consumed, start_date, finish_date, grace_until, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'seat_pool', $6, $6, '2020-01-01', '2099-01-01', '2099-01-01', 'active', 1, 1) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, 'seat_pool', $6, $6, '2020-01-01', '2099-01-01', '2099-01-01', 'active', $7, $7) RETURNING id",
     )
     .bind(account)
     .bind(org)
@@ -177,24 +180,27 @@ pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Resul
     .bind(product)
     .bind(tag.to_string())
     .bind(n as i64)
+    .bind(now)
     .fetch_one(&mut tx.tx)
     .await?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@bench.example', 'User{i}', 'Bench', 'teacher', '', 'active', 1, 1)"))
+            .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@bench.example', 'User{i}', 'Bench', 'teacher', '', 'active', $1, $1)"))
             .collect();
         seatdesk_server::db::query(format!(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) VALUES {}",
             values.join(", ")
         ))
+        .bind(now)
         .execute(&mut tx.tx)
         .await?;
     }
     seatdesk_server::db::query(format!(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, updated_at) \
-         SELECT {license}, id, 'pending', 'seed', 1, 'seed', 1 FROM users WHERE email LIKE '%-{tag}@bench.example'"
+         SELECT {license}, id, 'pending', 'seed', $1, 'seed', $1 FROM users WHERE email LIKE '%-{tag}@bench.example'"
     ))
+    .bind(now)
     .execute(&mut tx.tx)
     .await?;
     tx.commit().await?;

@@ -3,25 +3,25 @@
 //! codes in `licenses.teacher_code`. A fresh code is checked against both.
 //!
 //! Collisions are astronomically rare (32^12 or 32^15 values) but possible,
-//! so inserts use `ON CONFLICT (code) DO NOTHING` and draw again: a failed
-//! statement would abort the whole transaction on PostgreSQL, a skipped
-//! row does not.
+//! so the store's inserts skip a taken code and this draws again. The SQL
+//! is in [`crate::store::codes`].
 
 use std::collections::HashSet;
 
-use crate::db::Conn;
 use seatdesk_core::CodeKind;
 use seatdesk_core::codes::{CodeShape, generate};
 
-use crate::db::sql::Sql;
+use crate::db::Conn;
+use crate::db::types::Stamp;
 use crate::error::{ApiError, ApiResult};
+use crate::store::codes::CodeFields;
+use crate::store::codes::{self as store, taken_among};
+
+// The fields of a new code are the row's; kept reachable here for callers.
 
 /// Draws before giving up on finding an unused code; reaching it means the
 /// generator is broken, not unlucky.
 const MAX_DRAWS: usize = 16;
-/// Rows per multi-row INSERT (7 values each), well under both backends'
-/// parameter limits.
-const INSERT_CHUNK: usize = 500;
 
 /// The shape codes of `kind` are minted in.
 pub fn shape_of(kind: CodeKind) -> CodeShape {
@@ -46,20 +46,6 @@ fn draw(count: usize, shape: CodeShape) -> Vec<String> {
     codes
 }
 
-/// Which of `candidates` are already taken anywhere (codes or teacher codes).
-async fn taken_among(conn: &mut Conn, candidates: &[String]) -> ApiResult<HashSet<String>> {
-    let mut taken = HashSet::new();
-    for chunk in candidates.chunks(INSERT_CHUNK) {
-        let mut sql = Sql::new("SELECT code FROM codes WHERE code IN (");
-        sql.bind_list(chunk.iter().cloned())
-            .push(") UNION SELECT teacher_code AS code FROM licenses WHERE teacher_code IN (");
-        sql.bind_list(chunk.iter().cloned()).push(")");
-        let rows: Vec<String> = sql.query_scalar().fetch_all(&mut *conn).await?;
-        taken.extend(rows);
-    }
-    Ok(taken)
-}
-
 /// A teacher code (`XXXXX-XXXX-XXXX`) no license or code uses yet.
 pub async fn unused_teacher_code(conn: &mut Conn) -> ApiResult<String> {
     for _ in 0..MAX_DRAWS {
@@ -71,24 +57,12 @@ pub async fn unused_teacher_code(conn: &mut Conn) -> ApiResult<String> {
     Err(ApiError::internal("could not find an unused teacher code"))
 }
 
-/// What a new row of `codes` carries besides its code.
-#[derive(Debug, Clone, Default)]
-pub struct CodeFields {
-    pub license_id: i64,
-    pub batch_id: Option<i64>,
-    pub seat_id: Option<i64>,
-    pub subject: Option<String>,
-    /// 0 = limited only by the license's seats.
-    pub max_uses: i64,
-    pub expires_at: Option<i64>,
-}
-
 /// Inserts one fresh code of `kind`; returns its id and display form.
 pub async fn insert_code(
     conn: &mut Conn,
     kind: CodeKind,
     fields: &CodeFields,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<(i64, String)> {
     for _ in 0..MAX_DRAWS {
         let candidate = draw(1, shape_of(kind));
@@ -96,22 +70,7 @@ pub async fn insert_code(
             continue;
         }
         let code = candidate.into_iter().next().unwrap_or_default();
-        let id: Option<i64> = crate::db::query_scalar(
-            "INSERT INTO codes (code, kind, license_id, batch_id, seat_id, subject, max_uses, \
-             uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) \
-             ON CONFLICT (code) DO NOTHING RETURNING id",
-        )
-        .bind(code.clone())
-        .bind(kind.as_str().to_string())
-        .bind(fields.license_id)
-        .bind(fields.batch_id)
-        .bind(fields.seat_id)
-        .bind(fields.subject.clone())
-        .bind(fields.max_uses)
-        .bind(fields.expires_at)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let id = store::insert_code(conn, &code, kind, fields, now).await?;
         if let Some(id) = id {
             return Ok((id, code));
         }
@@ -127,7 +86,7 @@ pub async fn insert_activation_codes(
     conn: &mut Conn,
     fields: &CodeFields,
     count: usize,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<()> {
     let mut missing = count;
     for _ in 0..MAX_DRAWS {
@@ -140,31 +99,7 @@ pub async fn insert_activation_codes(
             .into_iter()
             .filter(|c| !taken.contains(c))
             .collect();
-        for chunk in fresh.chunks(INSERT_CHUNK) {
-            let mut sql = Sql::new(
-                "INSERT INTO codes (code, kind, license_id, batch_id, max_uses, expires_at, created_at) VALUES ",
-            );
-            for (i, code) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind(code.clone())
-                    .push(", ")
-                    .bind(CodeKind::Activation.as_str().to_string())
-                    .push(", ")
-                    .bind(fields.license_id)
-                    .push(", ");
-                sql.bind(fields.batch_id)
-                    .push(", ")
-                    .bind(fields.max_uses)
-                    .push(", ")
-                    .bind(fields.expires_at)
-                    .push(", ")
-                    .bind(now)
-                    .push(")");
-            }
-            sql.push(" ON CONFLICT (code) DO NOTHING RETURNING id");
-            let inserted: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-            missing -= inserted.len();
-        }
+        missing -= store::insert_activation_codes(conn, &fresh, fields, now).await?;
     }
     if missing == 0 {
         Ok(())

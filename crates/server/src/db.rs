@@ -3,8 +3,12 @@
 //!
 //! Queries are written once with `$N` placeholders, which both drivers
 //! accept, and run through [`sql`] on whichever typed driver the handle
-//! holds; rows decode with each driver's own type checks. (Timestamps are
-//! still unix milliseconds, dates ISO text and flags 0/1 in both schemas.)
+//! holds; rows decode with each driver's own type checks. Each schema keeps
+//! values in its database's own types: PostgreSQL `timestamptz`, `date`,
+//! `boolean` and `jsonb` (migration 0011 converted the earlier columns);
+//! SQLite unix milliseconds, ISO date text, 0/1 and JSON text. The two trees
+//! hold the same tables and columns (a test compares them); [`types`] reads
+//! and [`sql::Value`] writes each value the way its backend stores it.
 
 pub mod sql;
 pub mod types;
@@ -32,6 +36,23 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+        }
+    }
+
+    /// SQL for the instant 1970-01-01T00:00:00Z.
+    pub fn epoch(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "TIMESTAMPTZ 'epoch'",
+        }
+    }
+
+    /// SQL for the unix milliseconds of the instant in `column` (a trusted
+    /// column name): SQLite stores them; PostgreSQL stores `timestamptz`.
+    pub fn epoch_ms(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => column.to_string(),
+            Backend::Postgres => format!("(EXTRACT(EPOCH FROM {column}) * 1000)::bigint"),
         }
     }
 }
@@ -170,19 +191,14 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
-    /// The newest migration applied to the database and the newest this
-    /// build embeds; a server is ready only when they are equal.
-    pub async fn migration_versions(&self) -> Result<(i64, i64), sqlx::Error> {
+    /// The newest migration this build embeds (the one applied is read by
+    /// [`crate::store::health::migration_versions`]).
+    pub fn embedded_migration(&self) -> i64 {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        let applied: Option<i64> =
-            query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok((applied.unwrap_or(0), expected))
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// Connects, creating a SQLite file (and its directory) if needed, and
@@ -291,11 +307,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-/// Current time as stored: unix milliseconds.
+/// Current time in unix milliseconds (for week indexes and signatures;
+/// statements bind [`types::Stamp`]).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub fn flag(value: i64) -> bool {
-    value != 0
 }

@@ -15,9 +15,8 @@ mod codes;
 mod licenses;
 mod names;
 mod people;
-mod rows;
 mod seats;
-mod store;
+mod structure;
 mod tree;
 
 use std::time::{Duration, Instant};
@@ -29,8 +28,10 @@ use rand::rngs::StdRng;
 use seatdesk_core::SeatStatus;
 use serde::Serialize;
 
-use crate::audit::{self, NewEvent};
-use crate::db::{Backend, Db, now_ms};
+use crate::db::types::Stamp;
+use crate::db::{Backend, Db};
+use crate::store::audit::{self, NewEvent};
+use crate::store::demo as store;
 
 /// The generator's seed: the demo is the same world every time.
 pub const SEED: u64 = 0x5EA7_DE5C;
@@ -179,48 +180,23 @@ pub(crate) struct Ids {
     role_rule: NextId,
 }
 
-/// Page cache of the loading connection (256 MiB), and SQLite's default
-/// to put back before the connection returns to the pool.
-const LOAD_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
-const DEFAULT_CACHE_PRAGMA: &str = "PRAGMA cache_size = -2000";
-
-/// Tables with ids the demo assigns, for reading and (on PostgreSQL)
-/// advancing their identity sequences.
-const ID_TABLES: &[&str] = &[
-    "orgs",
-    "accounts",
-    "products",
-    "licenses",
-    "users",
-    "seats",
-    "code_batches",
-    "codes",
-    "requests",
-    "role_rules",
-];
-
-async fn next_id(conn: &mut Conn, table: &str) -> Result<NextId, sqlx::Error> {
-    let max: i64 = crate::db::query_scalar(format!(
-        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
-    ))
-    .fetch_one(conn)
-    .await?;
-    Ok(NextId(max + 1))
+async fn next_id(conn: &mut Conn, table: &store::Table) -> Result<NextId, sqlx::Error> {
+    Ok(NextId(store::max_id(conn, table).await? + 1))
 }
 
 impl Ids {
     async fn read(conn: &mut Conn) -> Result<Ids, sqlx::Error> {
         Ok(Ids {
-            org: next_id(conn, "orgs").await?,
-            account: next_id(conn, "accounts").await?,
-            product: next_id(conn, "products").await?,
-            license: next_id(conn, "licenses").await?,
-            user: next_id(conn, "users").await?,
-            seat: next_id(conn, "seats").await?,
-            batch: next_id(conn, "code_batches").await?,
-            code: next_id(conn, "codes").await?,
-            request: next_id(conn, "requests").await?,
-            role_rule: next_id(conn, "role_rules").await?,
+            org: next_id(conn, &store::ORGS).await?,
+            account: next_id(conn, &store::ACCOUNTS).await?,
+            product: next_id(conn, &store::PRODUCTS).await?,
+            license: next_id(conn, &store::LICENSES).await?,
+            user: next_id(conn, &store::USERS).await?,
+            seat: next_id(conn, &store::SEATS).await?,
+            batch: next_id(conn, &store::CODE_BATCHES).await?,
+            code: next_id(conn, &store::CODES).await?,
+            request: next_id(conn, &store::REQUESTS).await?,
+            role_rule: next_id(conn, &store::ROLE_RULES).await?,
         })
     }
 }
@@ -228,14 +204,9 @@ impl Ids {
 /// Refuses unless the database holds no licenses, users or products (orgs
 /// and tokens made to bootstrap are fine: the demo hangs under the root).
 async fn ensure_fresh(conn: &mut Conn) -> Result<(), DemoError> {
-    let count = async |conn: &mut Conn, table: &str| -> Result<i64, sqlx::Error> {
-        crate::db::query_scalar(format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(conn)
-            .await
-    };
-    let licenses = count(conn, "licenses").await?;
-    let users = count(conn, "users").await?;
-    let products = count(conn, "products").await?;
+    let licenses = store::row_count(conn, &store::LICENSES).await?;
+    let users = store::row_count(conn, &store::USERS).await?;
+    let products = store::row_count(conn, &store::PRODUCTS).await?;
     if licenses + users + products > 0 {
         return Err(DemoError::NotEmpty {
             licenses,
@@ -248,11 +219,7 @@ async fn ensure_fresh(conn: &mut Conn) -> Result<(), DemoError> {
 
 /// The oldest root org, if any: the demo hangs under it.
 async fn existing_root(conn: &mut Conn) -> Result<Option<tree::ExistingRoot>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = crate::db::query_as(
-        "SELECT id, name, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_optional(conn)
-    .await?;
+    let row = store::oldest_root(conn).await?;
     Ok(row.map(|(id, name, path)| tree::ExistingRoot { id, name, path }))
 }
 
@@ -270,9 +237,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     if db.backend == Backend::Sqlite {
         // Seats carry six indexes; a page cache that holds them turns
         // random index inserts from disk reads into memory writes.
-        crate::db::query(LOAD_CACHE_PRAGMA)
-            .execute(&mut *conn)
-            .await?;
+        store::set_page_cache(conn, true).await?;
     }
     let root = existing_root(conn).await?;
     let mut ids = Ids::read(conn).await?;
@@ -328,10 +293,10 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         ..Summary::default()
     };
 
-    store::orgs_and_accounts(conn, &tree, created).await?;
-    store::products(conn, first_product).await?;
-    store::licenses(conn, &tree, &inventory, first_product, created).await?;
-    store::license_codes(
+    structure::orgs_and_accounts(conn, &tree, created).await?;
+    structure::products(conn, first_product).await?;
+    structure::licenses(conn, &tree, &inventory, first_product, created).await?;
+    structure::license_codes(
         conn,
         &mut rng,
         &mut ids,
@@ -341,9 +306,10 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         &mut summary,
     )
     .await?;
-    summary.role_rules = store::role_rules(conn, &mut ids, &tree, first_product, created).await?;
+    summary.role_rules =
+        structure::role_rules(conn, &mut ids, &tree, first_product, created).await?;
     summary.requests =
-        store::requests(conn, &mut ids, &tree, &inventory, first_product, today_ms).await?;
+        structure::requests(conn, &mut ids, &tree, &inventory, first_product, today_ms).await?;
     summary.users = people::write(conn, &mut rng, &tree, today_ms).await?;
     summary.seats = seats::write(
         conn,
@@ -357,7 +323,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
     .await?;
 
     if db.backend == Backend::Postgres {
-        advance_sequences(conn).await?;
+        store::advance_sequences(conn).await?;
     }
 
     // One event for the whole load, not one per row: a million seat events
@@ -377,13 +343,11 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         &[event],
         "demo",
         &format!("demo-load-{SEED:x}"),
-        now_ms(),
+        Stamp::now(),
     )
     .await?;
     if db.backend == Backend::Sqlite {
-        crate::db::query(DEFAULT_CACHE_PRAGMA)
-            .execute(&mut *conn)
-            .await?;
+        store::set_page_cache(conn, false).await?;
     }
     tx.commit().await?;
     if db.backend == Backend::Postgres {
@@ -391,23 +355,10 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         // the claims report as a join and sort of every seat (seconds a
         // page at 100,000 claims) instead of an index walk, until
         // autovacuum gets round to analysing them.
-        crate::db::query("ANALYZE").execute(&db.pool).await?;
+        store::analyze(&db.pool).await?;
     }
     Ok(DemoSummary {
         summary,
         elapsed: started.elapsed(),
     })
-}
-
-/// Ids were written explicitly; PostgreSQL identity sequences must be moved
-/// past them or the next ordinary insert would collide.
-async fn advance_sequences(conn: &mut Conn) -> Result<(), sqlx::Error> {
-    for table in ID_TABLES {
-        crate::db::query(format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} HAVING MAX(id) IS NOT NULL"
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }

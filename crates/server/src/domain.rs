@@ -12,8 +12,15 @@
 //! | revocation refusal (student edition) | [`revocation::students_block_sql`] |
 //! | restore limits | [`restore::restore_seats`] |
 //! | role rules | [`role_rules::apply_role_rules`] |
+//! | request submission and decision | [`requests::submit`], [`requests::approve`] |
+//! | dashboard figures | [`dashboard::compute`] |
+//! | access check conditions | [`triage::access_check`] |
+//! | code batches (promised seats) | [`codes::create_batch`] |
+//! | redemption guessing limit | [`redemption::rate_limited`] |
 
 pub mod claims;
+pub mod codes;
+pub mod dashboard;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
@@ -24,4 +31,5 @@ pub mod revocation;
 pub mod role_rules;
 pub mod scope;
 pub mod seats;
+pub mod triage;
 pub mod users;

@@ -1,9 +1,10 @@
 //! Answers cached against the audit feed head. Every write transaction bumps
 //! `audit_head.seq` as its last statement, holding the row lock to commit
-//! (see [`crate::audit`]), so the head changes whenever committed data does.
+//! (see [`crate::store::audit`]), so the head changes whenever committed data does.
 //! An answer computed after reading head H is therefore current for as long
 //! as the head still reads H, in this process or any other on the same
-//! database; a reader pays one primary-key read instead of the computation.
+//! database; a reader pays one primary-key read
+//! ([`crate::store::audit::feed_head`]) instead of the computation.
 //!
 //! Only changes made through the audited write path count: a row written by
 //! hand in SQL without an audit event is invisible to the cache until the
@@ -12,14 +13,6 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
-
-/// The current audit feed head: the seq of the last committed event (or,
-/// inside a write transaction, of the last event that transaction saw).
-pub async fn head<'c>(conn: impl Into<crate::db::sql::Target<'c>>) -> Result<i64, sqlx::Error> {
-    crate::db::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(conn)
-        .await
-}
 
 /// A bounded map from a request's key to its answer and the head it was
 /// computed at. Values are cheap to clone (an `Arc` or small struct).

@@ -3,7 +3,9 @@
 //! `Idempotency-Key` header.
 
 pub mod auth;
+pub mod client_addr;
 pub mod hostile;
+pub mod metrics;
 pub mod request_log;
 pub mod retry;
 

@@ -3,7 +3,6 @@
 //! SQLite (embedded default) or PostgreSQL (any number of stateless replicas).
 
 pub mod alerts;
-pub mod audit;
 pub mod backup;
 pub mod codes;
 pub mod db;
@@ -17,6 +16,7 @@ pub mod mutation;
 pub mod oneroster;
 pub mod routes;
 pub mod store;
+pub mod tls;
 pub mod tokens;
 pub mod webhooks;
 
@@ -53,6 +53,12 @@ pub struct ServerConfig {
     /// against the audit feed head (see [`feed_cache`]); off only to
     /// measure the uncached cost.
     pub feed_cache: bool,
+    /// Take the client address from the right-most `X-Forwarded-For`
+    /// entry (see [`http::client_addr`]); only behind a proxy that sets it.
+    pub trust_forwarded_for: bool,
+    /// The bearer token `GET /metrics` asks for; without one the endpoint
+    /// is off (404).
+    pub metrics_token: Option<http::metrics::MetricsToken>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +74,8 @@ impl Default for ServerConfig {
             alert_thresholds: Default::default(),
             alert_sweep: Duration::from_secs(5 * 60),
             feed_cache: true,
+            trust_forwarded_for: false,
+            metrics_token: None,
         }
     }
 }
@@ -80,6 +88,8 @@ pub struct AppState {
     pub dashboards: Arc<routes::dashboard::DashboardCache>,
     /// Encoded claims pages by subtree and query string, likewise.
     pub claim_pages: Arc<feed_cache::FeedCache<(String, String), axum::body::Bytes>>,
+    /// Request counters and latencies for `GET /metrics`.
+    pub metrics: Arc<http::metrics::Metrics>,
 }
 
 impl AppState {
@@ -90,6 +100,7 @@ impl AppState {
             dashboards: Arc::new(routes::dashboard::DashboardCache::new(256)),
             // A page is at most a few hundred kilobytes.
             claim_pages: Arc::new(feed_cache::FeedCache::new(32)),
+            metrics: Arc::new(http::metrics::Metrics::new()),
         }
     }
 }
@@ -109,6 +120,8 @@ pub struct RunningServer {
     pub worker: tokio::task::JoinHandle<()>,
     /// The alert sweeper; aborted with the server.
     pub sweeper: tokio::task::JoinHandle<()>,
+    /// Serving TLS (`https://`)?
+    tls: bool,
 }
 
 impl Drop for RunningServer {
@@ -120,7 +133,8 @@ impl Drop for RunningServer {
 
 impl RunningServer {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting connections and lets the requests in flight finish,
@@ -138,33 +152,85 @@ impl RunningServer {
     }
 }
 
-/// Binds `listen` (use port 0 for an ephemeral port) and serves in a task.
+/// Binds `listen` (use port 0 for an ephemeral port) and serves plain
+/// HTTP in a task.
 pub async fn spawn(state: AppState, listen: SocketAddr) -> std::io::Result<RunningServer> {
+    spawn_with(state, listen, None).await
+}
+
+/// Binds `listen` and serves in a task: HTTPS from `tls`'s files (reloaded
+/// when they change, see [`tls`]) or, without it, plain HTTP. Both give
+/// handlers the peer address (`ConnectInfo<SocketAddr>`) and stop the same
+/// way (see [`RunningServer::shutdown`]).
+pub async fn spawn_with(
+    state: AppState,
+    listen: SocketAddr,
+    tls: Option<tls::TlsFiles>,
+) -> std::io::Result<RunningServer> {
+    // Load before binding: bad files fail the start, not the first handshake.
+    let tls = tls.map(tls::Reloading::start).transpose()?;
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let worker = tokio::spawn(webhooks::run_worker(state.clone()));
     let sweeper = tokio::spawn(alerts::sweep::run_sweeper(state.clone()));
-    let router = app(state);
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(async move {
-        let signal = async move {
-            // Only an explicit stop: dropping the handle leaves it serving.
-            if stopped.await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        if let Err(error) = axum::serve(listener, router)
-            .with_graceful_shutdown(signal)
-            .await
-        {
-            tracing::error!(%error, "server stopped");
+    let signal = async move {
+        // Only an explicit stop: dropping the handle leaves it serving.
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
         }
-    });
+    };
+    let serving_tls = tls.is_some();
+    let handle = match tls {
+        None => tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, service)
+                .with_graceful_shutdown(signal)
+                .await
+            {
+                tracing::error!(%error, "server stopped");
+            }
+        }),
+        Some(reloading) => {
+            let config = reloading.config();
+            let listener = listener.into_std()?;
+            let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)?;
+            let shutdown = axum_server::Handle::new();
+            let server = server.handle(shutdown.clone());
+            tokio::spawn(async move {
+                // Reloads for as long as this task lives, aborted or not.
+                let _reloader = AbortOnDrop(tokio::spawn(reloading.run()));
+                let serve = server.serve(service);
+                tokio::pin!(serve);
+                let result = tokio::select! {
+                    result = &mut serve => result,
+                    () = signal => {
+                        // No new connections; those open finish their requests.
+                        shutdown.graceful_shutdown(None);
+                        serve.await
+                    }
+                };
+                if let Err(error) = result {
+                    tracing::error!(%error, "server stopped");
+                }
+            })
+        }
+    };
     Ok(RunningServer {
         addr,
         handle,
         stop: Some(stop),
         worker,
         sweeper,
+        tls: serving_tls,
     })
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -10,17 +10,20 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::audit::{self, EventRows, NewEvent};
-use crate::db::{WriteTx, now_ms};
+use crate::db::WriteTx;
+use crate::db::types::Stamp;
 use crate::error::ApiError;
 use crate::http::IdempotencyKey;
 use crate::http::auth::Auth;
+use crate::store::audit::{self, EventRows, NewEvent};
+use crate::store::idempotency;
 
 /// What a mutation closure works with.
 pub struct Work {
     tx: WriteTx,
     pub actor: String,
-    pub now: i64,
+    /// When this mutation happens: one instant for all its rows and events.
+    pub now: Stamp,
     pub request_id: String,
     events: EventRows,
     /// Set when the answer holds a secret: the stored replay is then a
@@ -102,24 +105,14 @@ where
     F: AsyncFnOnce(&mut Work) -> Result<(StatusCode, T), ApiError>,
 {
     let mut tx = state.db.begin_write().await?;
-    let now = now_ms();
+    let now = Stamp::now();
     let key = match mode {
         Mode::Commit => key.clone(),
         Mode::DryRun => IdempotencyKey(None),
     };
     if let Some(key) = &key.0 {
-        let claimed = crate::db::query(
-            "INSERT INTO idempotency_keys (token_id, idem_key, fingerprint, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(auth.token_id)
-        .bind(key.clone())
-        .bind(fingerprint.clone())
-        .bind(now)
-        .execute(&mut tx.tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        let claimed = idempotency::claim(&mut tx.tx, auth.token_id, key, &fingerprint, now).await?;
+        if !claimed {
             return replay(&mut tx, auth.token_id, key, &fingerprint).await;
         }
     }
@@ -151,6 +144,7 @@ where
     let Work {
         mut tx,
         actor,
+        now,
         request_id,
         events,
         secret_answer,
@@ -164,13 +158,14 @@ where
             ),
             None => (status, body.clone()),
         };
-        crate::db::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idem_key = $4")
-            .bind(i64::from(stored_status.as_u16()))
-            .bind(stored_body)
-            .bind(auth.token_id)
-            .bind(key.clone())
-            .execute(&mut tx.tx)
-            .await?;
+        idempotency::store_answer(
+            &mut tx.tx,
+            auth.token_id,
+            key,
+            stored_status.as_u16(),
+            stored_body,
+        )
+        .await?;
     }
     // Last: takes the audit_head row lock, held only until the commit below.
     audit::append_rows(&mut tx.tx, &events, &actor, &request_id, now).await?;
@@ -184,13 +179,11 @@ async fn replay(
     key: &str,
     fingerprint: &str,
 ) -> Result<Response, ApiError> {
-    let (stored_fingerprint, status, body): (String, Option<i64>, Option<String>) = crate::db::query_as(
-        "SELECT fingerprint, status, body FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2",
-    )
-    .bind(token_id)
-    .bind(key.to_string())
-    .fetch_one(&mut tx.tx)
-    .await?;
+    let idempotency::Stored {
+        fingerprint: stored_fingerprint,
+        status,
+        body,
+    } = idempotency::stored(&mut tx.tx, token_id, key).await?;
     if stored_fingerprint != fingerprint {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,6 +7,8 @@ pub mod codes;
 pub mod dashboard;
 pub mod health;
 pub mod licenses;
+// Operators' endpoint, outside the OpenAPI document.
+pub mod metrics;
 // Kept apart from its alphabetical place so parallel branches merge cleanly.
 pub mod imports;
 pub mod orgs;
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
+        .merge(metrics::routes())
         .fallback(|| async { ApiError::not_found("this path") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -105,6 +108,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::http::request_log::request_log,
         ))
+        // Before the log line: it names the client.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::client_addr::client_addr,
+        ))
         // A bug must still answer problem+json, not drop the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
@@ -113,6 +121,11 @@ pub fn router(state: AppState) -> Router {
                     "the server hit an internal error; it has been logged",
                 ))
             },
+        ))
+        // Outermost: every answer is counted and timed, panics included.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::metrics::count_requests,
         ))
         .with_state(state)
 }

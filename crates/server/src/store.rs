@@ -18,6 +18,7 @@ pub mod demo;
 pub mod health;
 pub mod idempotency;
 pub mod licenses;
+pub mod metrics;
 pub mod orgs;
 pub mod requests;
 pub mod role_rules;

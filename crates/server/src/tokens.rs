@@ -5,8 +5,8 @@ use rand::distr::Alphanumeric;
 use seatdesk_core::Role;
 use sha2::{Digest, Sha256};
 
+use crate::db::Db;
 use crate::db::types::Stamp;
-use crate::db::{Db, now_ms};
 use crate::store;
 use crate::store::orgs::NewOrgRow;
 
@@ -69,6 +69,8 @@ pub async fn create_root_org(
     name: &str,
     kind: seatdesk_core::OrgKind,
 ) -> Result<i64, sqlx::Error> {
+    // One instant for the row and its event.
+    let now = Stamp::now();
     let mut tx = db.begin_write().await?;
     let root = NewOrgRow {
         parent_id: None,
@@ -76,8 +78,8 @@ pub async fn create_root_org(
         name,
         sourced_id: None,
     };
-    let (id, path) = crate::domain::orgs::insert_org(&mut tx.tx, &root, "/", Stamp::now()).await?;
-    let event = crate::audit::NewEvent {
+    let (id, path) = crate::domain::orgs::insert_org(&mut tx.tx, &root, "/", now).await?;
+    let event = crate::store::audit::NewEvent {
         action: "org.create",
         target_type: "org",
         target_id: id,
@@ -85,7 +87,7 @@ pub async fn create_root_org(
         before: None,
         after: Some(serde_json::json!({ "name": name, "kind": kind })),
     };
-    crate::audit::append(&mut tx.tx, &[event], "cli", "bootstrap", now_ms()).await?;
+    crate::store::audit::append(&mut tx.tx, &[event], "cli", "bootstrap", now).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -55,6 +55,19 @@ pub async fn start_serve(
     args: &[&str],
     stderr: Stdio,
 ) -> (Running, String) {
+    start_serve_via(&reqwest::Client::new(), "http", port, db_url, args, stderr).await
+}
+
+/// [`start_serve`] answering over `scheme` ("https" with `--tls-cert`),
+/// polled with `client` (one that trusts the test certificate).
+pub async fn start_serve_via(
+    client: &reqwest::Client,
+    scheme: &str,
+    port: u16,
+    db_url: &str,
+    args: &[&str],
+    stderr: Stdio,
+) -> (Running, String) {
     let child = Command::new(BIN)
         .args([
             "serve",
@@ -77,9 +90,9 @@ pub async fn start_serve(
         .spawn()
         .expect("start seatdesk serve");
     let child = Running(child);
-    let url = format!("http://127.0.0.1:{port}");
+    let url = format!("{scheme}://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{url}/healthz")).await.is_err() {
+    while client.get(format!("{url}/healthz")).send().await.is_err() {
         assert!(
             Instant::now() < deadline,
             "server did not come up on port {port}"

@@ -102,24 +102,27 @@ pub async fn seed_seats(
     , None).await.unwrap();
     let license_id = license["id"].as_i64().unwrap();
     let path = format!("/{org}/");
+    let now = seatdesk_server::db::types::Stamp::now();
     let mut tx = db.begin_write().await.unwrap();
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@fault.example', 'User{i}', 'Fault', 'teacher', '', 'active', 1, 1)"))
+            .map(|i| format!("({org}, '{path}', 'u{i}-{tag}@fault.example', 'User{i}', 'Fault', 'teacher', '', 'active', $1, $1)"))
             .collect();
         seatdesk_server::db::query(format!(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) VALUES {}",
             values.join(", ")
         ))
+        .bind(now)
         .execute(&mut tx.tx)
         .await
         .unwrap();
     }
     seatdesk_server::db::query(format!(
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, updated_at) \
-         SELECT {license_id}, id, 'pending', 'seed', 1, 'seed', 1 FROM users WHERE email LIKE '%-{tag}@fault.example'"
+         SELECT {license_id}, id, 'pending', 'seed', $1, 'seed', $1 FROM users WHERE email LIKE '%-{tag}@fault.example'"
     ))
+    .bind(now)
     .execute(&mut tx.tx)
     .await
     .unwrap();

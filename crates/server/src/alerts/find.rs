@@ -1,11 +1,8 @@
-//! The alert queries. Each kind is one aggregate or filtered query over
-//! licenses (or seats grouped by code), bounded by a LIMIT; the per-row work
-//! left in Rust is deciding the threshold, severity and sentence with the
-//! rules in `seatdesk_core::api::alerts`.
+//! Finding alerts: which licenses and codes need attention, how severe and
+//! in what words, with the rules in `seatdesk_core::api::alerts`. The rows
+//! come from [`crate::store::alerts`], one bounded query per kind.
 
-use crate::db::{Conn, Pool};
-use chrono::{DateTime, Days, NaiveDate, Utc};
-use seatdesk_core::CodeKind;
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use seatdesk_core::api::alerts::{
     Alert, AlertFigures, AlertKind, AlertSeverity, AlertThresholds, crossed_expiry_threshold,
     expiring_message, expiry_severity, fast_message, grace_message, usage_crossed, usage_message,
@@ -13,79 +10,38 @@ use seatdesk_core::api::alerts::{
 };
 use seatdesk_core::seats::{SeatCounts, remaining_days};
 
-use crate::db::sql::Sql;
-use crate::db::types::{Day, Stamp};
+use crate::db::types::Stamp;
+use crate::db::{Conn, Pool};
 use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
+use crate::store::alerts::{self as store, AlertView, LicenseRow, Limited};
 
-/// Which licenses alerts are looked for in: an org-path subtree, optionally
-/// narrowed to a purchasing account and an org's subtree, or (the sweeper)
-/// a range of license ids.
-pub struct AlertView {
-    scope: Scope,
+/// The caller's subtree narrowed by the filters; an account or org outside
+/// it (or unknown) is a 404.
+pub async fn resolve_view(
+    conn: &mut Conn,
+    auth: &Auth,
     account_id: Option<i64>,
-    org_pattern: Option<Scope>,
-    license_ids: Option<(i64, i64)>,
-}
-
-impl AlertView {
-    /// Every license with `first <= id < end`, whatever its org: the
-    /// sweeper walks the table in such slices so no alert is crowded out
-    /// by a result limit.
-    pub fn license_range(first: i64, end: i64) -> AlertView {
-        AlertView {
-            scope: Scope::root(),
-            account_id: None,
-            org_pattern: None,
-            license_ids: Some((first, end)),
-        }
+    org_id: Option<i64>,
+) -> ApiResult<AlertView> {
+    if let Some(account_id) = account_id {
+        account_in_scope(conn, &auth.scope, account_id).await?;
     }
-
-    /// The caller's subtree narrowed by the filters; an account or org
-    /// outside it (or unknown) is a 404.
-    pub async fn resolve(
-        conn: &mut Conn,
-        auth: &Auth,
-        account_id: Option<i64>,
-        org_id: Option<i64>,
-    ) -> ApiResult<AlertView> {
-        if let Some(account_id) = account_id {
-            account_in_scope(conn, &auth.scope, account_id).await?;
+    let org_pattern = match org_id {
+        Some(org_id) => {
+            let path = org_path_in_scope(&mut *conn, &auth.scope, org_id).await?;
+            Some(Scope::new(&path)?)
         }
-        let org_pattern = match org_id {
-            Some(org_id) => {
-                let path = org_path_in_scope(&mut *conn, &auth.scope, org_id).await?;
-                Some(Scope::new(&path)?)
-            }
-            None => None,
-        };
-        Ok(AlertView {
-            scope: auth.scope.clone(),
-            account_id,
-            org_pattern,
-            license_ids: None,
-        })
-    }
-
-    /// Appends `l.org_path LIKE … AND …` for every filter.
-    fn push(&self, sql: &mut Sql) {
-        sql.push(&self.scope.sql("l.org_path"));
-        if let Some(account_id) = self.account_id {
-            sql.push(" AND l.account_id = ").bind(account_id);
-        }
-        if let Some(org) = &self.org_pattern {
-            sql.push(" AND ").push(&org.sql("l.org_path"));
-        }
-        if let Some((first, end)) = self.license_ids {
-            sql.push(" AND l.id >= ")
-                .bind(first)
-                .push(" AND l.id < ")
-                .bind(end);
-        }
-    }
+        None => None,
+    };
+    Ok(AlertView::narrowed(
+        auth.scope.clone(),
+        account_id,
+        org_pattern,
+    ))
 }
 
 /// An alert with what the sweeper needs to raise it once.
@@ -108,9 +64,9 @@ pub async fn find_alerts(
     view: &AlertView,
     thresholds: &AlertThresholds,
     kind: Option<AlertKind>,
-    (today, now_ms): (NaiveDate, i64),
+    (today, now): (NaiveDate, Stamp),
     limit: usize,
-) -> Result<(Vec<Found>, bool), sqlx::Error> {
+) -> Result<Limited<Found>, sqlx::Error> {
     let wanted = |k: AlertKind| kind.is_none_or(|only| only == k);
     let none = || async { Ok::<_, sqlx::Error>((Vec::new(), false)) };
     let (expiring, grace, pools, codes) = tokio::try_join!(
@@ -137,7 +93,7 @@ pub async fn find_alerts(
         },
         async {
             if wanted(AlertKind::CodeRedeemedFast) {
-                redeemed_fast(pool, view, thresholds, now_ms, limit).await
+                redeemed_fast(pool, view, thresholds, now, limit).await
             } else {
                 none().await
             }
@@ -164,46 +120,6 @@ pub async fn find_alerts(
         truncated = true;
     }
     Ok((all, truncated))
-}
-
-#[derive(sqlx::FromRow)]
-struct LicenseRow {
-    id: i64,
-    sku: String,
-    org_id: i64,
-    org_name: String,
-    account_id: i64,
-    org_path: String,
-    finish_date: Day,
-    grace_until: Day,
-    seats_purchased: i64,
-    seats_consumed: i64,
-    seats_allocated: i64,
-}
-
-const LICENSE_COLUMNS: &str = "SELECT l.id AS id, p.sku AS sku, l.org_id AS org_id, \
-     o.name AS org_name, l.account_id AS account_id, l.org_path AS org_path, \
-     l.finish_date AS finish_date, l.grace_until AS grace_until, \
-     l.seats_purchased AS seats_purchased, l.seats_consumed AS seats_consumed, \
-     l.seats_allocated AS seats_allocated \
-     FROM licenses l JOIN products p ON p.id = l.product_id JOIN orgs o ON o.id = l.org_id \
-     WHERE l.status = 'active' AND ";
-
-/// Runs a license query with `LIMIT limit + 1`; the extra row only says "more".
-async fn licenses(
-    pool: &Pool,
-    mut sql: Sql,
-    view: &AlertView,
-    order: &str,
-    limit: usize,
-) -> Result<(Vec<LicenseRow>, bool), sqlx::Error> {
-    sql.push(" AND ");
-    view.push(&mut sql);
-    sql.push(order).push(" LIMIT ").bind(limit as i64 + 1);
-    let mut rows: Vec<LicenseRow> = sql.query_as().fetch_all(pool).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    Ok((rows, more))
 }
 
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
@@ -235,15 +151,11 @@ async fn expiring(
     thresholds: &AlertThresholds,
     today: NaiveDate,
     limit: usize,
-) -> Result<(Vec<Found>, bool), sqlx::Error> {
+) -> Result<Limited<Found>, sqlx::Error> {
     let days = thresholds.sorted_expiry_days();
     let horizon = days.last().copied().unwrap_or(0).max(0) as u64;
-    let mut sql = Sql::new(LICENSE_COLUMNS);
-    sql.push("l.finish_date >= ")
-        .bind(today.to_string())
-        .push(" AND l.finish_date <= ")
-        .bind((today + Days::new(horizon)).to_string());
-    let (rows, more) = licenses(pool, sql, view, " ORDER BY l.finish_date, l.id", limit).await?;
+    let (rows, more) =
+        store::finishing(pool, view, today, today + Days::new(horizon), limit).await?;
     let found = rows
         .iter()
         .filter_map(|row| {
@@ -283,13 +195,8 @@ async fn in_grace(
     view: &AlertView,
     today: NaiveDate,
     limit: usize,
-) -> Result<(Vec<Found>, bool), sqlx::Error> {
-    let mut sql = Sql::new(LICENSE_COLUMNS);
-    sql.push("l.finish_date < ")
-        .bind(today.to_string())
-        .push(" AND l.grace_until >= ")
-        .bind(today.to_string());
-    let (rows, more) = licenses(pool, sql, view, " ORDER BY l.grace_until, l.id", limit).await?;
+) -> Result<Limited<Found>, sqlx::Error> {
+    let (rows, more) = store::in_grace(pool, view, today, limit).await?;
     let found = rows
         .iter()
         .map(|row| {
@@ -322,16 +229,9 @@ async fn nearly_full(
     thresholds: &AlertThresholds,
     today: NaiveDate,
     limit: usize,
-) -> Result<(Vec<Found>, bool), sqlx::Error> {
-    let mut sql = Sql::new(LICENSE_COLUMNS);
-    sql.push("l.grace_until >= ")
-        .bind(today.to_string())
-        .push(
-            " AND l.seats_purchased > 0 \
-             AND (l.seats_consumed + l.seats_allocated) * 10000 >= l.seats_purchased * ",
-        )
-        .bind(thresholds.usage_basis_points());
-    let (rows, more) = licenses(pool, sql, view, " ORDER BY l.id", limit).await?;
+) -> Result<Limited<Found>, sqlx::Error> {
+    let (rows, more) =
+        store::used_at_least(pool, view, today, thresholds.usage_basis_points(), limit).await?;
     let found = rows
         .iter()
         .filter(|row| {
@@ -374,20 +274,6 @@ async fn nearly_full(
     Ok((found, more))
 }
 
-#[derive(sqlx::FromRow)]
-struct FastCodeRow {
-    code_id: i64,
-    code: String,
-    license_id: i64,
-    sku: String,
-    org_id: i64,
-    org_name: String,
-    account_id: i64,
-    org_path: String,
-    redemptions: i64,
-    first_at: Stamp,
-}
-
 /// Activation codes from which more than `fast_redemptions` seats were
 /// created within the window: one GROUP BY over the seats assigned in the
 /// window. Only activation codes: a teacher's redemption code is meant to
@@ -396,33 +282,19 @@ async fn redeemed_fast(
     pool: &Pool,
     view: &AlertView,
     thresholds: &AlertThresholds,
-    now_ms: i64,
+    now: Stamp,
     limit: usize,
-) -> Result<(Vec<Found>, bool), sqlx::Error> {
+) -> Result<Limited<Found>, sqlx::Error> {
     let window_ms = thresholds.fast_window_minutes * 60_000;
-    let mut sql = Sql::new(
-        "SELECT c.id AS code_id, c.code AS code, l.id AS license_id, p.sku AS sku, \
-         l.org_id AS org_id, o.name AS org_name, l.account_id AS account_id, \
-         l.org_path AS org_path, COUNT(*) AS redemptions, MIN(s.assigned_at) AS first_at \
-         FROM seats s JOIN codes c ON c.id = s.code_id JOIN licenses l ON l.id = c.license_id \
-         JOIN products p ON p.id = l.product_id JOIN orgs o ON o.id = l.org_id \
-         WHERE s.code_id IS NOT NULL AND s.assigned_at >= ",
-    );
-    sql.bind(now_ms - window_ms)
-        .push(" AND c.kind = ")
-        .bind(CodeKind::Activation.as_str().to_string())
-        .push(" AND ");
-    view.push(&mut sql);
-    sql.push(
-        " GROUP BY c.id, c.code, l.id, p.sku, l.org_id, o.name, l.account_id, l.org_path \
-         HAVING COUNT(*) > ",
+    let since = Stamp(now.0 - TimeDelta::milliseconds(window_ms));
+    let (rows, more) = store::activation_codes_redeemed_since(
+        pool,
+        view,
+        since,
+        thresholds.fast_redemptions,
+        limit,
     )
-    .bind(thresholds.fast_redemptions)
-    .push(" ORDER BY COUNT(*) DESC, c.id LIMIT ")
-    .bind(limit as i64 + 1);
-    let mut rows: Vec<FastCodeRow> = sql.query_as().fetch_all(pool).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
+    .await?;
     let found = rows
         .into_iter()
         .map(|row| {

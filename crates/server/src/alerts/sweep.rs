@@ -11,10 +11,11 @@
 use std::collections::HashSet;
 
 use crate::AppState;
-use crate::alerts::find::{AlertView, Found, find_alerts};
-use crate::audit::{self, NewEvent};
-use crate::db::now_ms;
+use crate::alerts::find::{Found, find_alerts};
+use crate::db::types::Stamp;
 use crate::domain::licenses::today;
+use crate::store::alerts::{self as store, AlertView, Mark};
+use crate::store::audit::{self, NewEvent};
 
 /// License ids per slice of a sweep. A slice has at most this many alerts
 /// of each license kind (expiring and in grace exclude each other), well
@@ -22,8 +23,6 @@ use crate::domain::licenses::today;
 const SLICE: i64 = 2000;
 /// Most alerts one slice returns.
 const SLICE_LIMIT: usize = 10_000;
-/// Target ids per "already raised?" query.
-const CHUNK: usize = 400;
 
 /// Sweeps until the task is aborted.
 pub async fn run_sweeper(state: AppState) {
@@ -43,9 +42,7 @@ pub async fn run_sweeper(state: AppState) {
 /// One sweep over every license, slice by slice; returns how many alerts
 /// this process raised.
 pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
-    let last: Option<i64> = crate::db::query_scalar("SELECT MAX(id) FROM licenses")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let last = store::last_license_id(&state.db.pool).await?;
     let mut count = 0;
     let mut first = 0;
     while first <= last.unwrap_or(-1) {
@@ -56,7 +53,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
 }
 
 async fn sweep_slice(state: &AppState, view: AlertView) -> Result<usize, sqlx::Error> {
-    let now = now_ms();
+    let now = Stamp::now();
     let (found, truncated) = find_alerts(
         &state.db.pool,
         &view,
@@ -85,9 +82,7 @@ async fn sweep_slice(state: &AppState, view: AlertView) -> Result<usize, sqlx::E
     Ok(count)
 }
 
-type Key = (String, String, i64, String);
-
-fn key(found: &Found) -> Key {
+fn key(found: &Found) -> Mark {
     (
         found.alert.kind.as_str().to_string(),
         found.target_type.to_string(),
@@ -98,39 +93,18 @@ fn key(found: &Found) -> Key {
 
 /// Marks already stored for the found alerts' targets: a cheap read so a
 /// quiet sweep writes nothing.
-async fn already_raised(state: &AppState, found: &[Found]) -> Result<HashSet<Key>, sqlx::Error> {
+async fn already_raised(state: &AppState, found: &[Found]) -> Result<HashSet<Mark>, sqlx::Error> {
     let mut ids: Vec<i64> = found.iter().map(|f| f.target_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut marks = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let mut sql = crate::db::sql::Sql::new(
-            "SELECT kind, target_type, target_id, mark FROM alert_marks WHERE target_id IN (",
-        );
-        sql.bind_list(chunk.iter().copied()).push(")");
-        let rows: Vec<Key> = sql.query_as().fetch_all(&state.db.pool).await?;
-        marks.extend(rows);
-    }
-    Ok(marks)
+    store::marks_of(&state.db.pool, &ids).await
 }
 
 /// Stores the mark and appends the event in one write transaction; false
 /// when another process got there first (nothing is written then).
-async fn raise(state: &AppState, found: &Found, now: i64) -> Result<bool, sqlx::Error> {
+async fn raise(state: &AppState, found: &Found, now: Stamp) -> Result<bool, sqlx::Error> {
     let mut tx = state.db.begin_write().await?;
-    let inserted = crate::db::query(
-        "INSERT INTO alert_marks (kind, target_type, target_id, mark, raised_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(found.alert.kind.as_str().to_string())
-    .bind(found.target_type.to_string())
-    .bind(found.target_id)
-    .bind(found.mark.clone())
-    .bind(now)
-    .execute(&mut tx.tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    if !store::insert_mark(&mut tx.tx, key(found), now).await? {
         return Ok(false);
     }
     let event = NewEvent {
@@ -141,7 +115,7 @@ async fn raise(state: &AppState, found: &Found, now: i64) -> Result<bool, sqlx::
         before: None,
         after: Some(serde_json::to_value(&found.alert).unwrap_or_default()),
     };
-    let request_id = format!("alert-sweep-{now}");
+    let request_id = format!("alert-sweep-{}", now.0.timestamp_millis());
     audit::append(&mut tx.tx, &[event], "system", &request_id, now).await?;
     tx.commit().await?;
     Ok(true)

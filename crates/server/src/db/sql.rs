@@ -33,6 +33,7 @@ pub enum Value {
     Stamp(Option<DateTime<Utc>>),
     Day(Option<NaiveDate>),
     Flag(Option<bool>),
+    Json(Option<serde_json::Value>),
 }
 
 macro_rules! value_from {
@@ -65,6 +66,8 @@ value_from!(
     Option<NaiveDate> => |v| Value::Day(v),
     bool => |v| Value::Flag(Some(v)),
     Option<bool> => |v| Value::Flag(v),
+    serde_json::Value => |v| Value::Json(Some(v)),
+    Option<serde_json::Value> => |v| Value::Json(v),
 );
 
 /// SQL text plus its bound values, built up in order.
@@ -259,6 +262,7 @@ fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, sqlx::Error> {
             Value::Stamp(v) => args.add(v.map(|t| t.timestamp_millis())),
             Value::Day(v) => args.add(v.map(|d| d.to_string())),
             Value::Flag(v) => args.add(v.map(i64::from)),
+            Value::Json(v) => args.add(v.map(|j| j.to_string())),
         }
         .map_err(sqlx::Error::Encode)?;
     }
@@ -272,10 +276,10 @@ fn pg_args(values: Vec<Value>) -> Result<PgArguments, sqlx::Error> {
             Value::Int(v) => args.add(v),
             Value::Real(v) => args.add(v),
             Value::Text(v) => args.add(v),
-            // Still the SQLite shapes; the native PostgreSQL types come next.
-            Value::Stamp(v) => args.add(v.map(|t| t.timestamp_millis())),
-            Value::Day(v) => args.add(v.map(|d| d.to_string())),
-            Value::Flag(v) => args.add(v.map(i64::from)),
+            Value::Stamp(v) => args.add(v.map(|t| Stamp::at(t).0)),
+            Value::Day(v) => args.add(v),
+            Value::Flag(v) => args.add(v),
+            Value::Json(v) => args.add(v),
         }
         .map_err(sqlx::Error::Encode)?;
     }

@@ -1,7 +1,8 @@
-//! Stored values as Rust types: a date, a timestamp, a status or kind name,
-//! a JSON document.
-//! Each decodes from what both schemas store (ISO date text, unix
-//! milliseconds, the lower-case name) and a stored value that does not
+//! Stored values as Rust types: a date, a timestamp, a flag, a status or
+//! kind name, a JSON document.
+//! Each decodes from what its database stores natively — PostgreSQL
+//! `date`, `timestamptz`, `boolean`, `jsonb`; SQLite ISO date text, unix
+//! milliseconds, 0/1 and JSON text — and a stored value that does not
 //! parse is a decode error, never a default: a 1970 date or a guessed
 //! status would be shown and acted on as if true.
 
@@ -9,33 +10,53 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::error::BoxDynError;
-use sqlx::{Database, Decode, Type};
+use sqlx::postgres::{PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Database, Decode, Postgres, Sqlite, Type};
 
-/// Implements `Type` and `Decode` for every backend through `$inner`'s.
+/// Implements `Type` and `Decode` for one backend (`Sqlite` or `Postgres`,
+/// with its type-info and value-ref types) through `$inner`'s.
 macro_rules! decode_via {
-    ($ty:ty, $inner:ty, |$v:ident| $conv:expr) => {
-        impl<DB: Database> Type<DB> for $ty
-        where
-            $inner: Type<DB>,
-        {
-            fn type_info() -> DB::TypeInfo {
-                <$inner as Type<DB>>::type_info()
+    ($ty:ty, $db:ty, $info:ty, $value:ty, $inner:ty, |$v:ident| $conv:expr) => {
+        impl Type<$db> for $ty {
+            fn type_info() -> $info {
+                <$inner as Type<$db>>::type_info()
             }
 
-            fn compatible(ty: &DB::TypeInfo) -> bool {
-                <$inner as Type<DB>>::compatible(ty)
+            fn compatible(ty: &$info) -> bool {
+                <$inner as Type<$db>>::compatible(ty)
             }
         }
 
-        impl<'r, DB: Database> Decode<'r, DB> for $ty
-        where
-            $inner: Decode<'r, DB>,
-        {
-            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                let $v = <$inner as Decode<'r, DB>>::decode(value)?;
+        impl<'r> Decode<'r, $db> for $ty {
+            fn decode(value: $value) -> Result<Self, BoxDynError> {
+                let $v = <$inner as Decode<'r, $db>>::decode(value)?;
                 $conv
             }
         }
+    };
+}
+
+/// [`decode_via`] for SQLite.
+macro_rules! sqlite_via {
+    ($ty:ty, $inner:ty, |$v:ident| $conv:expr) => {
+        decode_via!(
+            $ty,
+            Sqlite,
+            SqliteTypeInfo,
+            SqliteValueRef<'r>,
+            $inner,
+            |$v| $conv
+        );
+    };
+}
+
+/// [`decode_via`] for PostgreSQL.
+macro_rules! pg_via {
+    ($ty:ty, $inner:ty, |$v:ident| $conv:expr) => {
+        decode_via!($ty, Postgres, PgTypeInfo, PgValueRef<'r>, $inner, |$v| {
+            $conv
+        });
     };
 }
 
@@ -68,7 +89,7 @@ macro_rules! text_backed {
     };
 }
 
-/// A stored calendar date (ISO `YYYY-MM-DD` text).
+/// A stored calendar date (`date`; ISO `YYYY-MM-DD` text on SQLite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 #[serde(try_from = "String")]
 pub struct Day(pub NaiveDate);
@@ -88,9 +109,12 @@ impl std::fmt::Display for Day {
     }
 }
 
-decode_via!(Day, String, |text| Ok(Day::try_from(text)?));
+sqlite_via!(Day, String, |text| Ok(Day::try_from(text)?));
+pg_via!(Day, NaiveDate, |date| Ok(Day(date)));
 
-/// A stored instant (unix milliseconds).
+/// A stored instant (`timestamptz`; unix milliseconds on SQLite). Both
+/// keep milliseconds: a keyset cursor carries one and must meet the row
+/// again exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 #[serde(try_from = "i64")]
 pub struct Stamp(pub DateTime<Utc>);
@@ -104,11 +128,52 @@ impl TryFrom<i64> for Stamp {
     }
 }
 
-decode_via!(Stamp, i64, |ms| Ok(Stamp::try_from(ms)?));
+sqlite_via!(Stamp, i64, |ms| Ok(Stamp::try_from(ms)?));
+pg_via!(Stamp, DateTime<Utc>, |at| Ok(Stamp(at)));
 
 impl Stamp {
     pub fn now() -> Stamp {
-        Stamp(Utc::now())
+        Stamp::at(Utc::now())
+    }
+
+    /// `at` cut to the millisecond, the precision both schemas keep.
+    pub fn at(at: DateTime<Utc>) -> Stamp {
+        Stamp::try_from(at.timestamp_millis()).unwrap_or(Stamp(at))
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// `delta` later, or the latest instant there is.
+    pub fn saturating_add(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_add_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    /// `delta` earlier, or the earliest instant there is.
+    pub fn saturating_sub(self, delta: chrono::TimeDelta) -> Stamp {
+        Stamp::at(
+            self.0
+                .checked_sub_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
+    }
+}
+
+/// A stored yes/no (`boolean`; 0/1 on SQLite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+sqlite_via!(Flag, i64, |n| Ok(Flag(n != 0)));
+pg_via!(Flag, bool, |b| Ok(Flag(b)));
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
     }
 }
 
@@ -150,7 +215,7 @@ impl<T: FromStr<Err = String>> TryFrom<String> for NameList<T> {
 
 text_backed!(NameList, FromStr<Err = String>);
 
-/// A stored JSON document (text in both schemas).
+/// A stored JSON document (`jsonb`; text on SQLite).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonText<T>(pub T);
 
@@ -163,7 +228,41 @@ impl<T: serde::de::DeserializeOwned> TryFrom<String> for JsonText<T> {
     }
 }
 
-text_backed!(JsonText, serde::de::DeserializeOwned);
+impl<T> Type<Sqlite> for JsonText<T> {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r, T: serde::de::DeserializeOwned> Decode<'r, Sqlite> for JsonText<T> {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <String as Decode<'r, Sqlite>>::decode(value)?;
+        Ok(JsonText::try_from(text)?)
+    }
+}
+
+impl<T> Type<Postgres> for JsonText<T> {
+    fn type_info() -> PgTypeInfo {
+        <serde_json::Value as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <serde_json::Value as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r, T: serde::de::DeserializeOwned> Decode<'r, Postgres> for JsonText<T> {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let json = <serde_json::Value as Decode<'r, Postgres>>::decode(value)?;
+        serde_json::from_value(json)
+            .map(JsonText)
+            .map_err(|e| format!("stored JSON does not match its type: {e}").into())
+    }
+}
 
 #[cfg(test)]
 mod tests {

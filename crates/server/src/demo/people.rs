@@ -11,8 +11,8 @@ use seatdesk_core::{UserKind, UserRole, UserStatus};
 use super::Ids;
 use super::catalog::OBSERVE_TRAINING;
 use super::names::{self, slug};
-use super::rows::Rows;
 use super::tree::{Site, Tree};
+use crate::store::demo::{Rows, USERS};
 
 /// Staff per district: an administrator and a reporter, holding no seats.
 const STAFF_PER_DISTRICT: i64 = 2;
@@ -48,23 +48,6 @@ pub fn number_people(tree: &mut Tree, ids: &mut Ids) {
     }
 }
 
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "org_id",
-    "org_path",
-    "email",
-    "given_name",
-    "family_name",
-    "kind",
-    "roles",
-    "status",
-    "trainings",
-    "sourced_id",
-    "last_login_at",
-    "created_at",
-    "updated_at",
-];
-
 /// Writes every site's people; returns how many.
 pub async fn write<R: Rng + ?Sized>(
     conn: &mut Conn,
@@ -72,7 +55,7 @@ pub async fn write<R: Rng + ?Sized>(
     tree: &Tree,
     today_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new("users", COLUMNS);
+    let mut rows = Rows::new(&USERS, conn.backend());
     let mut emails = Emails::default();
     for site in tree.districts.iter().chain(tree.centers.iter()) {
         let staff = if site.is_district {
@@ -121,9 +104,9 @@ pub async fn write<R: Rng + ?Sized>(
                 .text(status.as_str())
                 .text(&trainings)
                 .opt_text(sourced.as_deref())
-                .opt_int(last_login)
-                .int(created)
-                .int(last_login.unwrap_or(created).max(created))
+                .opt_stamp(last_login)
+                .stamp(created)
+                .stamp(last_login.unwrap_or(created).max(created))
                 .end();
             rows.flush_if_full(conn).await?;
         }

@@ -14,41 +14,9 @@ use seatdesk_core::{CodeKind, SeatStatus, UserKind};
 use super::codes::CodeSet;
 use super::licenses::{LicensePlan, SiteRef};
 use super::people::DAY_MS;
-use super::rows::Rows;
 use super::tree::{Tree, day_ms};
 use super::{Ids, SeatTally};
-
-const COLUMNS: &[&str] = &[
-    "id",
-    "license_id",
-    "user_id",
-    "status",
-    "status_before_revoke",
-    "students_assigned",
-    "redemption_code",
-    "source",
-    "assigned_at",
-    "assigned_by",
-    "claimed_at",
-    "expired_at",
-    "revoked_at",
-    "revoked_by",
-    "updated_at",
-];
-
-pub const CODE_COLUMNS: &[&str] = &[
-    "id",
-    "code",
-    "kind",
-    "license_id",
-    "batch_id",
-    "seat_id",
-    "subject",
-    "max_uses",
-    "uses",
-    "expires_at",
-    "created_at",
-];
+use crate::store::demo::{CODES, Rows, SEATS};
 
 /// What a seat row will be; long-pending is pending assigned months ago.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +42,8 @@ pub async fn write<R: Rng + ?Sized>(
     licenses: &[LicensePlan],
     today_ms: i64,
 ) -> Result<SeatTally, sqlx::Error> {
-    let mut seats = Rows::new("seats", COLUMNS);
-    let mut code_rows = Rows::new("codes", CODE_COLUMNS);
+    let mut seats = Rows::new(&SEATS, conn.backend());
+    let mut code_rows = Rows::new(&CODES, conn.backend());
     let mut tally = SeatTally::default();
     for license in licenses {
         let site = match license.site {
@@ -139,13 +107,13 @@ pub async fn write<R: Rng + ?Sized>(
                     .int(students)
                     .opt_text(redemption.as_deref())
                     .text(license.source)
-                    .int(seat.assigned_at)
+                    .stamp(seat.assigned_at)
                     .text(&assigned_by)
-                    .opt_int(seat.claimed_at)
-                    .opt_int(seat.expired_at)
-                    .opt_int(seat.revoked_at)
+                    .opt_stamp(seat.claimed_at)
+                    .opt_stamp(seat.expired_at)
+                    .opt_stamp(seat.revoked_at)
                     .opt_text(revoked_by)
-                    .int(seat.updated_at())
+                    .stamp(seat.updated_at())
                     .end();
                 tally.add(seat.status, draw == Draw::LongPending);
                 if let Some(code) = &redemption {
@@ -161,7 +129,7 @@ pub async fn write<R: Rng + ?Sized>(
                         .int(1)
                         .int(1)
                         .null()
-                        .int(seat.claimed_at.unwrap_or(seat.assigned_at))
+                        .stamp(seat.claimed_at.unwrap_or(seat.assigned_at))
                         .end();
                     tally.redemption_codes += 1;
                 }

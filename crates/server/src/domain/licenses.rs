@@ -1,84 +1,37 @@
 //! Licenses below HTTP: the one read of a license with its derived
 //! figures and live status ([`LicenseRow::into_api`]), whether a license can
 //! take seats ([`unusable_reason`]), creating one, and allocating seats down
-//! the org tree ([`allocate`]).
+//! the org tree ([`allocate`]). The statements are in
+//! [`crate::store::licenses`].
 
-use std::sync::LazyLock;
-
-use crate::db::Conn;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
-use seatdesk_core::api::inventory::License;
+use seatdesk_core::LicenseStatus;
+use seatdesk_core::api::inventory::{License, NewLicense};
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
-use seatdesk_core::{InventoryType, LicenseStatus};
 
-use crate::audit::NewEvent;
-use crate::db::flag;
+use crate::db::Conn;
 use crate::db::sql::Sql;
-use crate::db::types::{Day, JsonText, Named, Stamp};
-use crate::domain::live::live_seat;
+use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
-
-/// Columns of [`LicenseRow`], in order; `l` is licenses, `p` products.
-pub static LICENSE_SELECT: LazyLock<String> = LazyLock::new(|| {
-    let live = live_seat("s.status");
-    format!(
-        "SELECT l.id, l.account_id, l.org_id, l.parent_license_id, \
-    l.product_id, p.sku, p.name AS product_name, l.order_number, l.purchase_order, l.inventory_type, l.courses, \
-    l.teacher_code, \
-    (SELECT c.code FROM codes c WHERE c.license_id = l.id AND c.kind = 'master' ORDER BY c.id LIMIT 1) AS master_code, \
-    l.seats_purchased, l.seats_consumed, l.seats_allocated, l.start_date, l.finish_date, \
-    l.grace_days, l.status, l.renewal_requested, l.renewed, \
-    (SELECT COUNT(*) FROM seats s JOIN users u ON u.id = s.user_id \
-       WHERE s.license_id = l.id AND {live} AND u.kind = 'teacher') AS teachers, \
-    (SELECT COUNT(*) FROM seats s JOIN users u ON u.id = s.user_id \
-       WHERE s.license_id = l.id AND {live} AND u.kind = 'student') \
-    + (SELECT CAST(COALESCE(SUM(s.students_assigned), 0) AS BIGINT) FROM seats s \
-       WHERE s.license_id = l.id AND {live}) AS students, \
-    (SELECT CAST(COALESCE(SUM(c.seats_consumed), 0) AS BIGINT) FROM licenses c \
-       WHERE c.parent_license_id = l.id) AS allocations_consumed, \
-    l.updated_at, l.org_path \
-    FROM licenses l JOIN products p ON p.id = l.product_id"
-    )
-});
-
-#[derive(sqlx::FromRow)]
-pub struct LicenseRow {
-    pub id: i64,
-    account_id: i64,
-    org_id: i64,
-    parent_license_id: Option<i64>,
-    product_id: i64,
-    sku: String,
-    product_name: String,
-    order_number: String,
-    purchase_order: String,
-    inventory_type: Named<InventoryType>,
-    courses: JsonText<Vec<String>>,
-    teacher_code: Option<String>,
-    master_code: Option<String>,
-    seats_purchased: i64,
-    seats_consumed: i64,
-    seats_allocated: i64,
-    start_date: Day,
-    finish_date: Day,
-    grace_days: i64,
-    status: Named<LicenseStatus>,
-    renewal_requested: i64,
-    renewed: i64,
-    teachers: i64,
-    students: i64,
-    allocations_consumed: i64,
-    updated_at: Stamp,
-    pub org_path: String,
-}
+use crate::store::audit::NewEvent;
+use crate::store::licenses as store;
+use crate::store::licenses::LicenseInsert;
+use crate::store::licenses::LicenseRow;
 
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// The form a typed code is searched in: however it was spaced, dashed or
+/// cased.
+pub fn code_search_form(code: &str) -> String {
+    seatdesk_core::codes::validate(code).unwrap_or_else(|_| code.trim().to_uppercase())
+}
+
+// The row lives in the store; what it means on a given day is a rule.
 impl LicenseRow {
     /// The wire form, with derived figures for `today`. A stored `active`
     /// status reads as `expired` once past grace and `depleted` when full.
@@ -119,8 +72,8 @@ impl LicenseRow {
             grace_days: self.grace_days,
             standing,
             status,
-            renewal_requested: flag(self.renewal_requested),
-            renewed: flag(self.renewed),
+            renewal_requested: self.renewal_requested.0,
+            renewed: self.renewed.0,
             teachers: self.teachers,
             students: self.students,
             updated_at: self.updated_at.0,
@@ -130,9 +83,7 @@ impl LicenseRow {
 
 /// Loads one license inside the caller's scope, or 404.
 pub async fn load_license(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<LicenseRow> {
-    let mut sql = Sql::new(LICENSE_SELECT.as_str());
-    sql.push(" WHERE l.id = ").bind(id);
-    let row: Option<LicenseRow> = sql.query_as().fetch_optional(conn).await?;
+    let row = store::license(conn, id).await?;
     row.filter(|r| scope.contains(&r.org_path))
         .ok_or_else(|| ApiError::not_found(format!("license {id}")))
 }
@@ -156,13 +107,12 @@ pub fn unusable_reason(license: &License) -> Option<String> {
 /// the seat-limit check): the license aliased `alias` is stored active (or
 /// depleted), has started and is not past grace on `today`.
 pub fn push_usable(sql: &mut Sql, alias: &str, today: NaiveDate) {
-    let today = today.to_string();
     sql.push(&format!(
         "{alias}.status IN ('{}', '{}') AND {alias}.start_date <= ",
         LicenseStatus::Active.as_str(),
         LicenseStatus::Depleted.as_str()
     ))
-    .bind(today.clone())
+    .bind(today)
     .push(&format!(" AND {alias}.grace_until >= "))
     .bind(today);
 }
@@ -179,59 +129,20 @@ pub fn check_date(name: &str, date: NaiveDate) -> Result<(), String> {
     }
 }
 
-/// Fields of a license insert; shared with allocations and request approval.
-pub struct LicenseInsert<'a> {
-    pub account_id: i64,
-    pub org_id: i64,
-    pub org_path: &'a str,
-    pub parent_license_id: Option<i64>,
-    pub product_id: i64,
-    pub order_number: &'a str,
-    pub purchase_order: &'a str,
-    pub inventory_type: InventoryType,
-    pub courses: &'a [String],
-    pub teacher_code: Option<String>,
-    pub seats_purchased: i64,
-    pub start_date: NaiveDate,
-    pub finish_date: NaiveDate,
-    pub grace_days: i64,
-    pub status: LicenseStatus,
-}
-
 /// Inserts a license with a fresh master code (in `codes`) and, unless one
 /// is passed down (allocations keep the parent's), a fresh teacher code.
-pub async fn insert_license(conn: &mut Conn, new: &LicenseInsert<'_>, now: i64) -> ApiResult<i64> {
+pub async fn insert_license(
+    conn: &mut Conn,
+    new: &LicenseInsert<'_>,
+    now: Stamp,
+) -> ApiResult<i64> {
     let teacher_code = match &new.teacher_code {
         Some(code) => code.clone(),
         None => crate::codes::unused_teacher_code(&mut *conn).await?,
     };
     let grace_until = new.finish_date + chrono::Days::new(new.grace_days.max(0) as u64);
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO licenses (account_id, org_id, org_path, parent_license_id, product_id, \
-         order_number, purchase_order, inventory_type, courses, teacher_code, seats_purchased, \
-         start_date, finish_date, grace_days, grace_until, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-    )
-    .bind(new.account_id)
-    .bind(new.org_id)
-    .bind(new.org_path.to_string())
-    .bind(new.parent_license_id)
-    .bind(new.product_id)
-    .bind(new.order_number.trim().to_string())
-    .bind(new.purchase_order.trim().to_string())
-    .bind(new.inventory_type.as_str())
-    .bind(serde_json::to_string(new.courses).unwrap_or_else(|_| "[]".into()))
-    .bind(teacher_code)
-    .bind(new.seats_purchased)
-    .bind(new.start_date.to_string())
-    .bind(new.finish_date.to_string())
-    .bind(new.grace_days)
-    .bind(grace_until.to_string())
-    .bind(new.status.as_str())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let master = crate::codes::CodeFields {
+    let id = store::insert(&mut *conn, new, teacher_code, grace_until, now).await?;
+    let master = crate::store::codes::CodeFields {
         license_id: id,
         ..Default::default()
     };
@@ -245,20 +156,60 @@ pub async fn account_in_scope(
     scope: &Scope,
     account_id: i64,
 ) -> ApiResult<(i64, String)> {
-    let row: Option<(i64, String)> = crate::db::query_as(
-        "SELECT o.id, o.path FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1",
-    )
-    .bind(account_id)
-    .fetch_optional(conn)
-    .await?;
+    let row = store::account_org(conn, account_id).await?;
     row.filter(|(_, path)| scope.contains(path))
         .ok_or_else(|| ApiError::not_found(format!("purchasing account {account_id}")))
+}
+
+/// Records a new inventory order line (an active license with fresh codes)
+/// for a purchasing account in `scope`.
+pub async fn create(w: &mut Work, scope: &Scope, body: &NewLicense) -> ApiResult<License> {
+    let (org_id, org_path) = account_in_scope(w.conn(), scope, body.account_id).await?;
+    if crate::store::orgs::product_id_if_exists(w.conn(), body.product_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found(format!("product {}", body.product_id)));
+    }
+    let now = w.now;
+    let id = insert_license(
+        w.conn(),
+        &LicenseInsert {
+            account_id: body.account_id,
+            org_id,
+            org_path: &org_path,
+            parent_license_id: None,
+            product_id: body.product_id,
+            order_number: &body.order_number,
+            purchase_order: &body.purchase_order,
+            inventory_type: body.inventory_type,
+            courses: &body.courses,
+            teacher_code: None,
+            seats_purchased: body.seats_purchased,
+            start_date: body.start_date,
+            finish_date: body.finish_date,
+            grace_days: body.grace_days,
+            status: LicenseStatus::Active,
+        },
+        now,
+    )
+    .await?;
+    let license = load_license(w.conn(), scope, id).await?.into_api(today());
+    w.record(NewEvent {
+        action: "license.create",
+        target_type: "license",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&license).ok(),
+    });
+    Ok(license)
 }
 
 /// Hands `seats` of license `id` down to purchasing account `account_id` of
 /// a child org, as CCI Learning assigns inventory to a center. The child
 /// gets a license of its own; the parent's available seats shrink by the
-/// same count, under the same conditional UPDATE that guards every seat.
+/// same count, under the same conditional update that guards every seat.
 pub async fn allocate(
     w: &mut Work,
     scope: &Scope,
@@ -283,18 +234,10 @@ pub async fn allocate(
             "seats can be allocated only to a purchasing account of a child org",
         ));
     }
-    // The count the UPDATE leaves, not the one read above: a concurrent
+    // The count the update leaves, not the one read above: a concurrent
     // allocation may have committed in between (PostgreSQL).
-    let allocated_after: Option<i64> = crate::db::query_scalar(
-        "UPDATE licenses SET seats_allocated = seats_allocated + $1, updated_at = $2 \
-         WHERE id = $3 AND seats_consumed + seats_allocated + $1 <= seats_purchased \
-         RETURNING seats_allocated",
-    )
-    .bind(seats)
-    .bind(w.now)
-    .bind(id)
-    .fetch_optional(w.conn())
-    .await?;
+    let now = w.now;
+    let allocated_after = store::allocate_seats(w.conn(), id, seats, now).await?;
     let Some(allocated_after) = allocated_after else {
         let available = SeatCounts {
             purchased: parent.seats_purchased,
@@ -308,7 +251,7 @@ pub async fn allocate(
     };
     let order_number =
         order_number.unwrap_or_else(|| format!("{}-A{}", parent.order_number, account_id));
-    let now = w.now;
+    let now_ms = w.now;
     let child_id = insert_license(
         w.conn(),
         &LicenseInsert {
@@ -328,7 +271,7 @@ pub async fn allocate(
             grace_days: parent.grace_days,
             status: LicenseStatus::Active,
         },
-        now,
+        now_ms,
     )
     .await?;
     let child = load_license(w.conn(), scope, child_id)
@@ -376,12 +319,8 @@ pub async fn set_active(w: &mut Work, scope: &Scope, id: i64, active: bool) -> A
         )));
     }
     let org_path = row.org_path.clone();
-    crate::db::query("UPDATE licenses SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(target.as_str())
-        .bind(w.now)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
+    let now = w.now;
+    store::set_status(w.conn(), id, target, now).await?;
     let license = load_license(w.conn(), scope, id).await?.into_api(today());
     w.record(NewEvent {
         action: if active {

@@ -6,13 +6,12 @@ use seatdesk_core::api::inventory::{
 };
 use seatdesk_core::api::limits::{LABEL_MAX, NAME_MAX, id_error, text_error};
 
-use crate::audit::NewEvent;
 use crate::db::Conn;
 use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
-use crate::domain::users::work_stamp;
 use crate::error::{ApiError, ApiResult, validate};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::orgs::{self as store, NewOrgRow};
 
 /// The path of org `id` if it lies in `scope`, else 404 (an org outside
@@ -50,7 +49,7 @@ pub fn check_org(body: &NewOrg) -> ApiResult<()> {
 pub async fn create_org(w: &mut Work, scope: &Scope, body: &NewOrg) -> ApiResult<Org> {
     let name = body.name.trim().to_string();
     let parent_path = org_path_in_scope(w.conn(), scope, body.parent_id).await?;
-    let now = work_stamp(w)?;
+    let now = w.now;
     let new = NewOrgRow {
         parent_id: Some(body.parent_id),
         kind: body.kind,
@@ -94,7 +93,7 @@ pub async fn create_account(
 ) -> ApiResult<PurchasingAccount> {
     let org_path = org_path_in_scope(w.conn(), scope, body.org_id).await?;
     let (name, number) = (body.name.trim(), body.number.trim());
-    let now = work_stamp(w)?;
+    let now = w.now;
     let id = store::insert_account(w.conn(), body.org_id, name, number, now).await?;
     let account = PurchasingAccount {
         id,

@@ -2,58 +2,35 @@
 //! redemption code for a student edition), a student joins a teacher's
 //! class with that redemption code, anyone redeems an activation or
 //! resource code. Each redemption takes an active seat with
-//! [`take_seat`], under the license's limit.
+//! [`take_seat`], under the license's limit. Failed attempts are counted
+//! per key ([`rate_limited`], [`record_failure`]) so codes cannot be guessed.
+
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use seatdesk_core::api::codes::Redemption;
 use seatdesk_core::problem::kinds;
 use seatdesk_core::{CodeKind, Edition, LicenseStatus, SeatStatus, UserKind, UserStatus};
 
-use crate::audit::NewEvent;
-use crate::codes::{CodeFields, insert_code};
-use crate::db::types::{Named, Stamp};
+use crate::codes::insert_code;
+use crate::db::types::Stamp;
+use crate::db::{Db, Pool};
 use crate::domain::claims::load_claim;
 use crate::domain::licenses::{load_license, today, unusable_reason};
-use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 use crate::domain::seats::{insert_seat, take_seat};
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
-
-/// What a redemption needs to know of the code.
-#[derive(sqlx::FromRow)]
-struct CodeHit {
-    id: i64,
-    code: String,
-    kind: Named<CodeKind>,
-    license_id: i64,
-    seat_id: Option<i64>,
-    max_uses: i64,
-    expires_at: Option<Stamp>,
-    org_path: String,
-    edition: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct Redeemer {
-    id: i64,
-    kind: Named<UserKind>,
-    status: Named<UserStatus>,
-    org_path: String,
-}
+use crate::store::audit::NewEvent;
+use crate::store::codes as store;
+use crate::store::codes::CodeFields;
+use crate::store::seats::{self as seat_store, SeatLink};
 
 /// Redeems `code` (already validated) for the user with `email` in
 /// `scope`, who gets an active seat. Errors: `code-unknown` (404),
 /// `code-expired` (410), `code-exhausted` (409), `no-seats-left` (409).
 pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> ApiResult<Redemption> {
-    let hit: Option<CodeHit> = crate::db::query_as(
-        "SELECT c.id, c.code, c.kind, c.license_id, c.seat_id, c.max_uses, c.expires_at, \
-         l.org_path, p.edition FROM codes c JOIN licenses l ON l.id = c.license_id \
-         JOIN products p ON p.id = l.product_id WHERE c.code = $1",
-    )
-    .bind(code)
-    .fetch_optional(w.conn())
-    .await?;
+    let hit = store::code_hit(w.conn(), code).await?;
     // A code of another org's license is unknown here, not revealed.
     let hit = hit.filter(|h| scope.contains(&h.org_path)).ok_or_else(|| {
         ApiError::new(
@@ -63,11 +40,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
         )
     })?;
     let kind = hit.kind.0;
-    let user: Option<Redeemer> =
-        crate::db::query_as("SELECT id, kind, status, org_path FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(w.conn())
-            .await?;
+    let user = store::redeemer(w.conn(), email).await?;
     let user = user
         .filter(|u| scope.contains(&u.org_path))
         .ok_or_else(|| ApiError::not_found(format!("user {email}")))?;
@@ -88,7 +61,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
             _ => ApiError::new(StatusCode::CONFLICT, kinds::LICENSE_NOT_USABLE, reason),
         });
     }
-    if let Some(expires_at) = hit.expires_at.filter(|at| at.0.timestamp_millis() <= w.now) {
+    if let Some(expires_at) = hit.expires_at.filter(|at| *at <= w.now) {
         return Err(code_expired(format!(
             "{code} expired at {}",
             expires_at.0.to_rfc3339()
@@ -114,15 +87,8 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
     // concurrent revocation of it either waits for us or makes us fail.
     let teacher_seat = if kind == CodeKind::Redemption {
         let seat = hit.seat_id.unwrap_or_default();
-        let assigned: Option<i64> = crate::db::query_scalar(format!(
-            "UPDATE seats SET students_assigned = students_assigned + 1, updated_at = $1 \
-             WHERE id = $2 AND {} RETURNING students_assigned",
-            live_seat("status")
-        ))
-        .bind(w.now)
-        .bind(seat)
-        .fetch_optional(w.conn())
-        .await?;
+        let now = w.now;
+        let assigned = seat_store::add_student(w.conn(), seat, now).await?;
         let Some(assigned) = assigned else {
             return Err(code_expired(format!(
                 "{code} belongs to a teacher seat that is no longer live"
@@ -133,14 +99,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
         None
     };
     // Conditional, so concurrent redemptions never exceed max_uses.
-    let counted = crate::db::query(
-        "UPDATE codes SET uses = uses + 1 WHERE id = $1 AND (max_uses <= 0 OR uses < max_uses)",
-    )
-    .bind(hit.id)
-    .execute(w.conn())
-    .await?
-    .rows_affected();
-    if counted == 0 {
+    if !store::count_use(w.conn(), hit.id).await? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             kinds::CODE_EXHAUSTED,
@@ -161,18 +120,10 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
     }
     let seat_id = insert_seat(w, license.id, user.id, SeatStatus::Active, "code").await?;
     // Which code made the seat: redemptions per code feed the leaked-code alert.
-    crate::db::query("UPDATE seats SET code_id = $1 WHERE id = $2")
-        .bind(hit.id)
-        .bind(seat_id)
-        .execute(w.conn())
-        .await?;
+    seat_store::set_link(w.conn(), seat_id, SeatLink::CodeId, hit.id).await?;
     if kind == CodeKind::Activation && hit.max_uses == 1 {
         // Single-user codes remember their user, for the exported sheet.
-        crate::db::query("UPDATE codes SET seat_id = $1 WHERE id = $2")
-            .bind(seat_id)
-            .bind(hit.id)
-            .execute(w.conn())
-            .await?;
+        store::set_code_seat(w.conn(), hit.id, seat_id).await?;
     }
     let redemption_code = if kind == CodeKind::Master && hit.edition == Edition::Student.as_str() {
         let fields = CodeFields {
@@ -181,21 +132,13 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
             ..CodeFields::default()
         };
         let (_, redemption) = insert_code(w.conn(), CodeKind::Redemption, &fields, now).await?;
-        crate::db::query("UPDATE seats SET redemption_code = $1 WHERE id = $2")
-            .bind(redemption.clone())
-            .bind(seat_id)
-            .execute(w.conn())
-            .await?;
+        seat_store::set_redemption_code(w.conn(), seat_id, &redemption).await?;
         Some(redemption)
     } else {
         None
     };
     if let Some((teacher_seat, assigned)) = teacher_seat {
-        crate::db::query("UPDATE seats SET teacher_seat_id = $1 WHERE id = $2")
-            .bind(teacher_seat)
-            .bind(seat_id)
-            .execute(w.conn())
-            .await?;
+        seat_store::set_link(w.conn(), seat_id, SeatLink::TeacherSeat, teacher_seat).await?;
         w.record(NewEvent {
             action: "seat.student_assign",
             target_type: "seat",
@@ -207,10 +150,7 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
             ),
         });
     }
-    let uses: i64 = crate::db::query_scalar("SELECT uses FROM codes WHERE id = $1")
-        .bind(hit.id)
-        .fetch_one(w.conn())
-        .await?;
+    let uses = store::code_uses(w.conn(), hit.id).await?;
     let seat = load_claim(w.conn(), seat_id).await?;
     w.record(NewEvent {
         action: "seat.redeem",
@@ -234,4 +174,58 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
 
 fn code_expired(detail: String) -> ApiError {
     ApiError::new(StatusCode::GONE, kinds::CODE_EXPIRED, detail)
+}
+
+/// Seconds until the caller may try again, when any of `keys` has used up
+/// its `max` failures within `window`.
+pub async fn rate_limited(
+    pool: &Pool,
+    keys: &[String],
+    max: i64,
+    window: Duration,
+) -> ApiResult<Option<i64>> {
+    let max = max.max(1);
+    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+    let now = Stamp::now();
+    let since = now.saturating_sub(window);
+    let mut wait_ms = 0;
+    for key in keys {
+        let count = store::failures_since(pool, key, since).await?;
+        if count < max {
+            continue;
+        }
+        // Allowed again once enough failures age out to fall below max.
+        let freeing = store::failure_at(pool, key, since, count - max).await?;
+        let until = freeing.unwrap_or(now).saturating_add(window).millis() - now.millis();
+        wait_ms = wait_ms.max(until.max(1000));
+    }
+    Ok((wait_ms > 0).then_some((wait_ms + 999) / 1000))
+}
+
+/// Counts a failed attempt against each key, in its own transaction: the
+/// redemption's transaction has rolled back. Not an audit event: nothing in
+/// the domain changed. Failures of these keys older than `window` are
+/// pruned on the way.
+pub async fn record_failure(db: &Db, keys: &[String], window: Duration) -> ApiResult<()> {
+    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+    let at = Stamp::now();
+    let prune_until = at.saturating_sub(window);
+    let mut tx = db.begin_write().await?;
+    for key in keys {
+        store::log_failure(&mut tx.tx, key, prune_until, at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Failures that say something about the code itself, so repeating them
+/// is how someone would guess codes.
+pub fn counts_as_guess(error: &ApiError) -> bool {
+    [
+        kinds::CODE_UNKNOWN,
+        kinds::CODE_MISTYPED,
+        kinds::CODE_EXPIRED,
+        kinds::CODE_EXHAUSTED,
+    ]
+    .contains(&error.kind)
 }

@@ -1,99 +1,144 @@
-//! License requests below HTTP: the request row, and deciding one —
-//! approval creates, activates or renews the license it asks for; rejection
-//! clears a renewal flag. Only an admin of a parent org may decide, once.
+//! License requests below HTTP: submitting one to the parent org, and
+//! deciding one — approval creates, activates or renews the license it asks
+//! for; rejection clears a renewal flag. Only an admin of a parent org may
+//! decide, once. The statements are in [`crate::store::requests`].
 
 use chrono::NaiveDate;
 use seatdesk_core::api::inventory::License;
-use seatdesk_core::api::requests::LicenseRequest;
+use seatdesk_core::api::requests::{LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest};
 use seatdesk_core::{InventoryType, LicenseStatus, RequestKind, RequestStatus};
 
-use crate::audit::NewEvent;
-use crate::db::sql::Sql;
-use crate::db::types::{Day, JsonText, Named, Stamp};
-use crate::db::{Conn, flag};
-use crate::domain::licenses::{LicenseInsert, insert_license, load_license, today};
+use crate::db::Conn;
+use crate::domain::licenses::{account_in_scope, insert_license, load_license, today};
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
-
-pub const REQUEST_SELECT: &str = "SELECT r.id, r.kind, r.status, r.license_id, r.account_id, r.org_id, \
-    o.name AS org_name, r.org_path, r.requested_to_org_id, t.name AS requested_to_org_name, \
-    r.product_id, p.name AS product_name, r.new_code, r.inventory_type, r.students, r.courses, \
-    r.start_date, r.finish_date, r.purchase_order, r.comments, r.approval_comments, r.created_by, \
-    r.created_at, r.decided_by, r.decided_at, r.result_license_id \
-    FROM requests r JOIN orgs o ON o.id = r.org_id \
-    LEFT JOIN orgs t ON t.id = r.requested_to_org_id \
-    LEFT JOIN products p ON p.id = r.product_id";
-
-#[derive(sqlx::FromRow)]
-pub struct RequestRow {
-    pub id: i64,
-    kind: Named<RequestKind>,
-    status: Named<RequestStatus>,
-    license_id: Option<i64>,
-    account_id: i64,
-    org_id: i64,
-    org_name: String,
-    pub org_path: String,
-    requested_to_org_id: Option<i64>,
-    requested_to_org_name: Option<String>,
-    product_id: Option<i64>,
-    product_name: Option<String>,
-    new_code: i64,
-    inventory_type: Option<Named<InventoryType>>,
-    students: Option<i64>,
-    courses: JsonText<Vec<String>>,
-    start_date: Option<Day>,
-    finish_date: Option<Day>,
-    purchase_order: String,
-    comments: String,
-    approval_comments: String,
-    created_by: String,
-    created_at: Stamp,
-    decided_by: Option<String>,
-    decided_at: Option<Stamp>,
-    result_license_id: Option<i64>,
-}
-
-impl RequestRow {
-    pub fn into_api(self) -> LicenseRequest {
-        LicenseRequest {
-            id: self.id,
-            kind: self.kind.0,
-            status: self.status.0,
-            license_id: self.license_id,
-            account_id: self.account_id,
-            org_id: self.org_id,
-            org_name: self.org_name,
-            requested_to_org_id: self.requested_to_org_id,
-            requested_to_org_name: self.requested_to_org_name,
-            product_id: self.product_id,
-            product_name: self.product_name,
-            new_code: flag(self.new_code),
-            inventory_type: self.inventory_type.map(|t| t.0),
-            students: self.students,
-            courses: self.courses.0,
-            start_date: self.start_date.map(|d| d.0),
-            finish_date: self.finish_date.map(|d| d.0),
-            purchase_order: self.purchase_order,
-            comments: self.comments,
-            approval_comments: self.approval_comments,
-            created_by: self.created_by,
-            created_at: self.created_at.0,
-            decided_by: self.decided_by,
-            decided_at: self.decided_at.map(|t| t.0),
-            result_license_id: self.result_license_id,
-        }
-    }
-}
+use crate::store::audit::NewEvent;
+use crate::store::licenses::LicenseInsert;
+use crate::store::orgs::product_id_if_exists;
+use crate::store::requests::{self as store, RenewedTerm, RequestInsert, RequestRow};
 
 /// Loads one request inside the caller's scope, or 404.
 pub async fn load_request(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<RequestRow> {
-    let mut sql = Sql::new(REQUEST_SELECT);
-    sql.push(" WHERE r.id = ").bind(id);
-    let row: Option<RequestRow> = sql.query_as().fetch_optional(conn).await?;
+    let row = store::request(conn, id).await?;
     row.filter(|r| scope.contains(&r.org_path))
         .ok_or_else(|| ApiError::not_found(format!("request {id}")))
+}
+
+/// Submits a renewal or new-license request to the parent org; returns the
+/// request as stored.
+pub async fn submit(w: &mut Work, scope: &Scope, body: &NewRequest) -> ApiResult<LicenseRequest> {
+    let id = match body {
+        NewRequest::Renewal(r) => insert_renewal(w, scope, r).await?,
+        NewRequest::NewLicense(r) => insert_new_license(w, scope, r).await?,
+    };
+    let request = load_request(w.conn(), scope, id).await?;
+    let org_path = request.org_path.clone();
+    let request = request.into_api();
+    w.record(NewEvent {
+        action: "request.submit",
+        target_type: "request",
+        target_id: id,
+        org_path,
+        before: None,
+        after: serde_json::to_value(&request).ok(),
+    });
+    Ok(request)
+}
+
+/// The parent of the requesting org, which decides the request.
+async fn parent_org(conn: &mut Conn, org_id: i64) -> ApiResult<i64> {
+    let parent = store::parent_org(conn, org_id).await?;
+    parent.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "org {org_id} has no parent org to send the request to"
+        ))
+    })
+}
+
+async fn insert_renewal(w: &mut Work, scope: &Scope, r: &NewRenewal) -> ApiResult<i64> {
+    let license = load_license(w.conn(), scope, r.license_id).await?;
+    let org_path = license.org_path.clone();
+    let license = license.into_api(today());
+    if license.status == LicenseStatus::Requested {
+        return Err(ApiError::conflict(format!(
+            "license {} is itself a request not yet approved; it cannot be renewed",
+            license.id
+        )));
+    }
+    let requested_to = parent_org(w.conn(), license.org_id).await?;
+    let now = w.now;
+    // The conditional update is the lock: of two concurrent renewals of one
+    // license, the second finds the flag set and is refused.
+    if !store::flag_renewal(w.conn(), license.id, now).await? {
+        return Err(ApiError::conflict(format!(
+            "license {} already has a pending renewal request; wait for the parent org's decision",
+            license.id
+        )));
+    }
+    let purchase_order = r
+        .purchase_order
+        .clone()
+        .unwrap_or_else(|| license.purchase_order.clone());
+    let comments = r.comments.clone().unwrap_or_default();
+    let actor = w.actor.clone();
+    let new = RequestInsert {
+        account_id: license.account_id,
+        org_id: license.org_id,
+        org_path: &org_path,
+        requested_to,
+        product_id: license.product_id,
+        inventory_type: license.inventory_type,
+        students: r.students,
+        courses: &license.courses,
+        start_date: Some(r.start_date),
+        finish_date: Some(r.finish_date),
+        purchase_order: purchase_order.trim(),
+        comments: comments.trim(),
+        created_by: &actor,
+    };
+    let id = store::insert_renewal(w.conn(), license.id, r.new_code, &new, now).await?;
+    w.record(NewEvent {
+        action: "license.renewal_requested",
+        target_type: "license",
+        target_id: license.id,
+        org_path,
+        before: Some(serde_json::json!({ "renewal_requested": false })),
+        after: Some(serde_json::json!({ "renewal_requested": true, "request_id": id })),
+    });
+    Ok(id)
+}
+
+async fn insert_new_license(w: &mut Work, scope: &Scope, r: &NewLicenseRequest) -> ApiResult<i64> {
+    let (org_id, org_path) = account_in_scope(w.conn(), scope, r.account_id).await?;
+    if product_id_if_exists(w.conn(), r.product_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found(format!("product {}", r.product_id)));
+    }
+    let requested_to = parent_org(w.conn(), org_id).await?;
+    let courses: Vec<String> = r.courses.iter().map(|c| c.trim().to_string()).collect();
+    let purchase_order = r.purchase_order.clone().unwrap_or_default();
+    let comments = r.comments.clone().unwrap_or_default();
+    let actor = w.actor.clone();
+    let new = RequestInsert {
+        account_id: r.account_id,
+        org_id,
+        org_path: &org_path,
+        requested_to,
+        product_id: r.product_id,
+        inventory_type: r.inventory_type,
+        students: Some(r.students),
+        courses: &courses,
+        start_date: r.start_date,
+        finish_date: r.finish_date,
+        purchase_order: purchase_order.trim(),
+        comments: comments.trim(),
+        created_by: &actor,
+    };
+    let now = w.now;
+    Ok(store::insert_new_license(w.conn(), &new, now).await?)
 }
 
 /// Approves pending request `id` of a child org in `scope`, granting
@@ -107,7 +152,7 @@ pub async fn approve(
 ) -> ApiResult<LicenseRequest> {
     let row = claim_decision(w, scope, id, RequestStatus::Approved, comments).await?;
     let kind = row.kind.0;
-    let license_id = match (kind, row.new_code != 0) {
+    let license_id = match (kind, row.new_code.0) {
         (RequestKind::NewLicense, _) => {
             let seats = seats.or(row.students).unwrap_or(0);
             if seats < 1 {
@@ -119,18 +164,12 @@ pub async fn approve(
             // Inventory "Requested" filter shows it) becomes active;
             // otherwise the approval creates the license.
             let placeholder = match row.license_id {
-                Some(license_id) => crate::db::query(
-                    "UPDATE licenses SET status = 'active', seats_purchased = $1, updated_at = $2 \
-                     WHERE id = $3 AND status = 'requested' AND seats_consumed + seats_allocated <= $1",
-                )
-                .bind(seats)
-                .bind(w.now)
-                .bind(license_id)
-                .execute(w.conn())
-                .await?
-                .rows_affected()
-                .eq(&1)
-                .then_some((license_id, row.org_path.clone())),
+                Some(license_id) => {
+                    let now = w.now;
+                    store::activate_placeholder(w.conn(), license_id, seats, now)
+                        .await?
+                        .then_some((license_id, row.org_path.clone()))
+                }
                 None => None,
             };
             let activated = placeholder.is_some();
@@ -158,11 +197,7 @@ pub async fn approve(
         (RequestKind::Renewal, true) => renew_with_new_code(w, scope, &row, seats).await?,
         (RequestKind::Renewal, false) => renew_existing_code(w, scope, &row, seats).await?,
     };
-    crate::db::query("UPDATE requests SET result_license_id = $1 WHERE id = $2")
-        .bind(license_id)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
+    store::set_result_license(w.conn(), id, license_id).await?;
     finish(w, scope, id, "request.approve").await
 }
 
@@ -175,13 +210,8 @@ pub async fn reject(
 ) -> ApiResult<LicenseRequest> {
     let row = claim_decision(w, scope, id, RequestStatus::Rejected, comments).await?;
     if let (Some(license_id), RequestKind::Renewal) = (row.license_id, row.kind.0) {
-        crate::db::query(
-            "UPDATE licenses SET renewal_requested = 0, updated_at = $1 WHERE id = $2",
-        )
-        .bind(w.now)
-        .bind(license_id)
-        .execute(w.conn())
-        .await?;
+        let now = w.now;
+        store::clear_renewal_flag(w.conn(), license_id, now).await?;
         w.record(NewEvent {
             action: "license.renewal_rejected",
             target_type: "license",
@@ -211,19 +241,9 @@ async fn claim_decision(
             row.org_name
         )));
     }
-    let changed = crate::db::query(
-        "UPDATE requests SET status = $1, approval_comments = $2, decided_by = $3, decided_at = $4 \
-         WHERE id = $5 AND status = 'pending'",
-    )
-    .bind(outcome.as_str().to_string())
-    .bind(comments.trim().to_string())
-    .bind(w.actor.clone())
-    .bind(w.now)
-    .bind(id)
-    .execute(w.conn())
-    .await?
-    .rows_affected();
-    if changed == 0 {
+    let (actor, now) = (w.actor.clone(), w.now);
+    let decided = store::decide(w.conn(), id, outcome, comments.trim(), &actor, now).await?;
+    if !decided {
         return Err(ApiError::conflict(format!(
             "request {id} is already {}; only pending requests can be decided",
             row.status
@@ -308,13 +328,7 @@ async fn renew_with_new_code(
         now,
     )
     .await?;
-    crate::db::query(
-        "UPDATE licenses SET renewed = 1, renewal_requested = 0, updated_at = $1 WHERE id = $2",
-    )
-    .bind(now)
-    .bind(old.id)
-    .execute(w.conn())
-    .await?;
+    store::mark_renewed(w.conn(), old.id, now).await?;
     let created = load_license(w.conn(), scope, new_id)
         .await?
         .into_api(today());
@@ -377,20 +391,14 @@ async fn renew_existing_code(
         start_date
     };
     let grace_until = finish_date + chrono::Days::new(old.grace_days.max(0) as u64);
-    crate::db::query(
-        "UPDATE licenses SET start_date = $1, finish_date = $2, grace_until = $3, \
-         seats_purchased = $4, renewed = 1, renewal_requested = 0, \
-         status = CASE WHEN status = 'expired' THEN 'active' ELSE status END, updated_at = $5 \
-         WHERE id = $6",
-    )
-    .bind(start_date.to_string())
-    .bind(finish_date.to_string())
-    .bind(grace_until.to_string())
-    .bind(seats)
-    .bind(w.now)
-    .bind(old.id)
-    .execute(w.conn())
-    .await?;
+    let term = RenewedTerm {
+        start_date,
+        finish_date,
+        grace_until,
+        seats_purchased: seats,
+    };
+    let now = w.now;
+    store::renew_in_place(w.conn(), old.id, &term, now).await?;
     w.record(NewEvent {
         action: "license.renew",
         target_type: "license",

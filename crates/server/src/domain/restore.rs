@@ -6,22 +6,20 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::db::Conn;
-use crate::db::types::{Day, Named};
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::api::changes::SeatTransition;
 use seatdesk_core::{LicenseStatus, SeatStatus};
 
-use crate::audit::NewEvent;
-use crate::db::Backend;
+use crate::db::{Backend, Conn};
 use crate::domain::licenses::today;
-use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 use crate::domain::seats::{
-    done, load_bulk_seats, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
+    done, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
 };
 use crate::error::ApiResult;
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
+use crate::store::seats as store;
 
 /// Puts back each seat of `seat_ids` revoked within `window`, as it was
 /// before, one result per id; a refused seat leaves the others alone.
@@ -34,7 +32,7 @@ pub async fn restore_seats(
 ) -> ApiResult<Vec<ItemResult>> {
     let window_ms = window.as_millis() as i64;
     lock_licenses_of_seats(w.conn(), backend, seat_ids).await?;
-    let seats = load_bulk_seats(w.conn(), backend, seat_ids).await?;
+    let seats = store::load_bulk_seats(w.conn(), seat_ids).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut seen = HashSet::new();
     for &id in seat_ids {
@@ -56,8 +54,8 @@ pub async fn restore_seats(
             ));
             continue;
         }
-        let revoked_at = seat.revoked_at.unwrap_or(0);
-        if w.now - revoked_at > window_ms {
+        let revoked_at = seat.revoked_at.map_or(0, |at| at.0.timestamp_millis());
+        if w.now.millis() - revoked_at > window_ms {
             results.push(refused(
                 id,
                 format!(
@@ -77,14 +75,7 @@ pub async fn restore_seats(
                 results.push(refused(id, reason));
                 continue;
             }
-            let holds_live: Option<i64> = crate::db::query_scalar(format!(
-                "SELECT id FROM seats WHERE license_id = $1 AND user_id = $2 AND {}",
-                live_seat("status")
-            ))
-            .bind(seat.license_id)
-            .bind(seat.user_id)
-            .fetch_optional(w.conn())
-            .await?;
+            let holds_live = store::live_seat_of(w.conn(), seat.license_id, seat.user_id).await?;
             if let Some(other) = holds_live {
                 results.push(refused(
                     id,
@@ -101,15 +92,8 @@ pub async fn restore_seats(
                 continue;
             }
         }
-        crate::db::query(
-            "UPDATE seats SET status = $1, status_before_revoke = NULL, revoked_at = NULL, \
-             revoked_by = NULL, updated_at = $2 WHERE id = $3",
-        )
-        .bind(previous.as_str())
-        .bind(w.now)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
+        let now = w.now;
+        store::unrevoke(w.conn(), id, previous, now).await?;
         if previous.consumes_seat() {
             shift_teacher_counts(w, &[id], 1).await?;
         }
@@ -139,11 +123,7 @@ pub async fn restore_seats(
 
 /// Why a license cannot take a restored seat back: not active, or past grace.
 async fn license_closed(conn: &mut Conn, license_id: i64) -> ApiResult<Option<String>> {
-    let (status, grace_until): (Named<LicenseStatus>, Day) =
-        crate::db::query_as("SELECT status, grace_until FROM licenses WHERE id = $1")
-            .bind(license_id)
-            .fetch_one(conn)
-            .await?;
+    let (status, grace_until) = store::license_standing(conn, license_id).await?;
     Ok(
         if !matches!(status.0, LicenseStatus::Active | LicenseStatus::Depleted) {
             Some(format!("license {license_id} is {status}"))

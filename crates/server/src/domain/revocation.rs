@@ -6,21 +6,20 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::db::Conn;
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::{Edition, SeatStatus};
 
-use crate::audit::{EventRows, NewEvent};
-use crate::db::Backend;
-use crate::db::sql::Sql;
+use crate::db::types::Stamp;
+use crate::db::{Backend, Conn};
 use crate::domain::live::is_live;
 use crate::domain::scope::Scope;
 use crate::domain::seats::{
-    done, load_bulk_seats, lock_licenses_of_seats, refused, release_seats, shift_teacher_counts,
-    shift_teachers,
+    done, lock_licenses_of_seats, refused, release_seats, shift_teacher_counts, shift_teachers,
 };
 use crate::error::ApiResult;
 use crate::mutation::Work;
+use crate::store::audit::{EventRows, NewEvent};
+use crate::store::seats::{self as store, RevokedSeat};
 
 /// The SQL test that the seat aliased `seat` may not be given up: it is a
 /// student-edition seat with students assigned.
@@ -43,14 +42,7 @@ pub fn students_reason(name: &str, email: &str, students: i64) -> String {
 
 /// Why one seat may not be given up, if [`students_block_sql`] holds.
 pub async fn students_block(conn: &mut Conn, seat_id: i64) -> ApiResult<Option<String>> {
-    let row: Option<(i64, String, String)> = crate::db::query_as(format!(
-        "SELECT s.students_assigned, u.given_name || ' ' || u.family_name, u.email \
-         FROM seats s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND {}",
-        students_block_sql("s")
-    ))
-    .bind(seat_id)
-    .fetch_optional(conn)
-    .await?;
+    let row = store::students_block(conn, seat_id).await?;
     Ok(row.map(|(students, name, email)| students_reason(&name, &email, students)))
 }
 
@@ -68,15 +60,7 @@ pub async fn revoke_one(
         return Ok(Some(reason));
     }
     let (now, actor) = (w.now, w.actor.clone());
-    crate::db::query(
-        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = $1, \
-         revoked_by = $2, updated_at = $1 WHERE id = $3",
-    )
-    .bind(now)
-    .bind(actor.clone())
-    .bind(seat_id)
-    .execute(w.conn())
-    .await?;
+    store::revoke_seat(w.conn(), seat_id, &actor, now).await?;
     release_seats(w.conn(), license_id, 1, now).await?;
     shift_teacher_counts(w, &[seat_id], -1).await?;
     w.record(NewEvent {
@@ -86,7 +70,7 @@ pub async fn revoke_one(
         org_path: org_path.to_string(),
         before: Some(serde_json::json!({ "status": status, "license_id": license_id })),
         after: Some(
-            serde_json::json!({ "status": "revoked", "license_id": license_id, "revoked_at": now, "revoked_by": actor, "reason": why }),
+            serde_json::json!({ "status": "revoked", "license_id": license_id, "revoked_at": now.millis(), "revoked_by": actor, "reason": why }),
         ),
     });
     Ok(None)
@@ -102,46 +86,29 @@ pub async fn revoke_seats(
     scope: &Scope,
     seat_ids: &[i64],
     actor: &str,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<(Vec<ItemResult>, EventRows)> {
     lock_licenses_of_seats(conn, backend, seat_ids).await?;
     let mut ids = seat_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    // One set-based UPDATE does the revocable seats, the ids bound as one
-    // value; only the seats it left alone are read again, to say why.
-    let mut sql = Sql::new_for(
-        backend,
-        "UPDATE seats SET status_before_revoke = status, status = 'revoked', revoked_at = ",
-    );
-    sql.bind(now)
-        .push(", revoked_by = ")
-        .bind(actor.to_string());
-    sql.push(", updated_at = ").bind(now).push(" WHERE id");
-    sql.bind_id_set(&ids);
-    sql.push(&format!(
-        " AND status <> 'revoked' \
-         AND license_id IN (SELECT l.id FROM licenses l WHERE {}) AND NOT {} \
-         RETURNING id, license_id, user_id, status_before_revoke, teacher_seat_id, \
-         (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id) AS org_path",
-        scope.sql("l.org_path"),
-        students_block_sql("seats"),
-    ));
-    let rows: Vec<RevokedSeat> = sql.query_as().fetch_all(&mut *conn).await?;
+    // One set-based statement revokes the revocable seats; only the seats
+    // it left alone are read again, to say why.
+    let rows = store::revoke_in_scope(conn, scope, &ids, actor, now).await?;
     let revoked: HashMap<i64, RevokedSeat> = rows.into_iter().map(|r| (r.id, r)).collect();
     let left: Vec<i64> = ids
         .iter()
         .copied()
         .filter(|id| !revoked.contains_key(id))
         .collect();
-    let unrevoked = load_bulk_seats(conn, backend, &left).await?;
+    let unrevoked = store::load_bulk_seats(conn, &left).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut events = EventRows::default();
     let mut freed: BTreeMap<i64, i64> = BTreeMap::new();
     // Teachers whose students' live seats end here.
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
     let mut seen = HashSet::with_capacity(seat_ids.len());
-    let mut json = RevokeJson::new(actor, now);
+    let mut json = RevokeJson::new(actor, now.millis());
     for &id in seat_ids {
         if let Some(seat) = revoked.get(&id) {
             if !seen.insert(id) {
@@ -209,7 +176,7 @@ struct RevokeJson {
 impl RevokeJson {
     fn new(actor: &str, now: i64) -> RevokeJson {
         let mut after_middle = format!(",\"revoked_at\":{now},\"revoked_by\":");
-        crate::audit::push_json_string(&mut after_middle, actor);
+        crate::store::audit::push_json_string(&mut after_middle, actor);
         after_middle.push_str(",\"status\":\"revoked\",\"user_id\":");
         RevokeJson {
             after_middle,
@@ -225,7 +192,7 @@ impl RevokeJson {
         after.clear();
         // Writing to a String cannot fail.
         let _ = write!(before, "{{\"license_id\":{},\"status\":", seat.license_id);
-        crate::audit::push_json_string(before, &seat.status_before_revoke);
+        crate::store::audit::push_json_string(before, &seat.status_before_revoke);
         let _ = write!(before, ",\"user_id\":{}}}", seat.user_id);
         let _ = write!(
             after,
@@ -234,17 +201,6 @@ impl RevokeJson {
         );
         (before, after)
     }
-}
-
-/// A seat [`revoke_seats`] revoked, as its UPDATE returned it.
-#[derive(sqlx::FromRow)]
-struct RevokedSeat {
-    id: i64,
-    license_id: i64,
-    user_id: i64,
-    status_before_revoke: String,
-    teacher_seat_id: Option<i64>,
-    org_path: String,
 }
 
 #[cfg(test)]

@@ -10,16 +10,15 @@ use seatdesk_core::api::limits::id_error;
 use seatdesk_core::api::users::{Assignment, AssignmentOutcome, NewRoleRule, RoleRule};
 use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
-use crate::audit::NewEvent;
 use crate::db::Conn;
 use crate::domain::licenses::today;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::revocation::revoke_one;
 use crate::domain::scope::{Scope, ancestor_paths};
 use crate::domain::seats::take_and_insert;
-use crate::domain::users::work_stamp;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::orgs::product_id_if_exists;
 use crate::store::role_rules::{self as store, HeldSeat, RuleRow};
 
@@ -57,7 +56,7 @@ pub async fn create_rule(w: &mut Work, scope: &Scope, body: &NewRoleRule) -> Api
             body.org_id
         )));
     }
-    let now = work_stamp(w)?;
+    let now = w.now;
     let id = store::insert(
         w.conn(),
         body.org_id,

@@ -1,44 +1,32 @@
 //! Seat take and release: the one place a license's `seats_consumed`
-//! counter moves. A seat is taken only by a conditional UPDATE that fails
+//! counter moves. A seat is taken only by a conditional update that fails
 //! when the license is full, inside the caller's write transaction, so no
 //! interleaving of requests can over-allocate a license; and assign, claim
 //! and expire, the single-seat operations built on it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use crate::db::Conn;
 use axum::http::StatusCode;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::{ItemOutcome, ItemResult};
 use seatdesk_core::{SeatStatus, UserStatus};
 
-use crate::audit::NewEvent;
-use crate::db::Backend;
-use crate::db::sql::Sql;
+use crate::db::types::Stamp;
+use crate::db::{Backend, Conn};
 use crate::domain::claims::load_claim;
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::domain::live::is_live;
-use crate::domain::revocation::{students_block, students_block_sql};
+use crate::domain::revocation::students_block;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
-
-/// Ids per `IN (…)` list: few statements for a bulk request, far under
-/// both backends' limits on bound values.
-pub const ID_CHUNK: usize = 5_000;
+use crate::store::audit::NewEvent;
+use crate::store::seats::{self as store, NewSeat, SeatStamp};
 
 /// Takes one seat of `license_id` if one is free. Returns false when full.
-pub async fn take_seat(conn: &mut Conn, license_id: i64, now: i64) -> ApiResult<bool> {
-    let taken = crate::db::query(
-        "UPDATE licenses SET seats_consumed = seats_consumed + 1, updated_at = $1 \
-         WHERE id = $2 AND seats_consumed + seats_allocated < seats_purchased",
-    )
-    .bind(now)
-    .bind(license_id)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(taken == 1)
+/// The statement's condition is the rule ([`store::take_seat`]).
+pub async fn take_seat(conn: &mut Conn, license_id: i64, now: Stamp) -> ApiResult<bool> {
+    Ok(store::take_seat(conn, license_id, now).await?)
 }
 
 /// Gives `count` seats of `license_id` back.
@@ -46,17 +34,9 @@ pub async fn release_seats(
     conn: &mut Conn,
     license_id: i64,
     count: i64,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<()> {
-    crate::db::query(
-        "UPDATE licenses SET seats_consumed = seats_consumed - $1, updated_at = $2 WHERE id = $3",
-    )
-    .bind(count)
-    .bind(now)
-    .bind(license_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+    Ok(store::release_seats(conn, license_id, count, now).await?)
 }
 
 /// Inserts a seat row for a seat already taken with [`take_seat`].
@@ -69,27 +49,21 @@ pub async fn insert_seat(
 ) -> ApiResult<i64> {
     let now = w.now;
     let actor = w.actor.clone();
-    let claimed_at = (status == SeatStatus::Active).then_some(now);
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, \
-         claimed_at, claimed_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5) RETURNING id",
-    )
-    .bind(license_id)
-    .bind(user_id)
-    .bind(status.as_str())
-    .bind(source.to_string())
-    .bind(now)
-    .bind(actor.clone())
-    .bind(claimed_at)
-    .bind(claimed_at.map(|_| actor))
-    .fetch_one(w.conn())
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::conflict(format!(
-            "user {user_id} already holds a live seat of license {license_id}"
-        )),
-        _ => ApiError::from(e),
-    })?;
+    let seat = NewSeat {
+        license_id,
+        user_id,
+        status,
+        source,
+        actor: &actor,
+    };
+    let id = store::insert_seat(w.conn(), &seat, now)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::conflict(format!(
+                "user {user_id} already holds a live seat of license {license_id}"
+            )),
+            _ => ApiError::from(e),
+        })?;
     Ok(id)
 }
 
@@ -175,18 +149,9 @@ pub async fn assign(
 /// Finds a user in scope by id or email: `(id, status)`.
 async fn find_user(conn: &mut Conn, scope: &Scope, user: &UserRef<'_>) -> ApiResult<(i64, String)> {
     let (row, label): (Option<(i64, String, String)>, String) = match user {
-        UserRef::Id(id) => (
-            crate::db::query_as("SELECT id, status, org_path FROM users WHERE id = $1")
-                .bind(*id)
-                .fetch_optional(conn)
-                .await?,
-            format!("user {id}"),
-        ),
+        UserRef::Id(id) => (store::user_by_id(conn, *id).await?, format!("user {id}")),
         UserRef::Email(email) => (
-            crate::db::query_as("SELECT id, status, org_path FROM users WHERE email = $1")
-                .bind(email.trim().to_lowercase())
-                .fetch_optional(conn)
-                .await?,
+            store::user_by_email(conn, &email.trim().to_lowercase()).await?,
             format!("user {email}"),
         ),
     };
@@ -203,16 +168,7 @@ async fn seat_for_update(
     scope: &Scope,
     id: i64,
 ) -> ApiResult<(i64, String, String)> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE OF s"
-    } else {
-        ""
-    };
-    let mut sql = Sql::new(
-        "SELECT s.license_id, s.status, l.org_path FROM seats s JOIN licenses l ON l.id = s.license_id WHERE s.id = ",
-    );
-    sql.bind(id).push(lock);
-    let row: Option<(i64, String, String)> = sql.query_as().fetch_optional(conn).await?;
+    let row = store::seat_for_update(conn, backend, id).await?;
     row.filter(|(_, _, path)| scope.contains(path))
         .ok_or_else(|| ApiError::not_found(format!("seat {id}")))
 }
@@ -225,21 +181,14 @@ pub async fn claim(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> Ap
             "seat {id} is {status}, not pending"
         )));
     }
-    stamp_status(w, id, SeatStatus::Active, "claimed").await?;
+    stamp_status(w, id, SeatStatus::Active, SeatStamp::Claimed).await?;
     changed(w, "seat.claim", id, org_path, &status).await
 }
 
-/// Sets seat `id` to `to`, stamping `<stamp>_at` and `<stamp>_by`.
-async fn stamp_status(w: &mut Work, id: i64, to: SeatStatus, stamp: &str) -> ApiResult<()> {
-    crate::db::query(format!(
-        "UPDATE seats SET status = $4, {stamp}_at = $1, {stamp}_by = $3, updated_at = $1 WHERE id = $2"
-    ))
-    .bind(w.now)
-    .bind(id)
-    .bind(w.actor.clone())
-    .bind(to.as_str())
-    .execute(w.conn())
-    .await?;
+/// Sets seat `id` to `to`, stamping the columns of `which`.
+async fn stamp_status(w: &mut Work, id: i64, to: SeatStatus, which: SeatStamp) -> ApiResult<()> {
+    let (now, actor) = (w.now, w.actor.clone());
+    store::set_status(w.conn(), id, to, which, &actor, now).await?;
     Ok(())
 }
 
@@ -276,7 +225,7 @@ pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> A
     if let Some(reason) = students_block(w.conn(), id).await? {
         return Err(ApiError::conflict(reason));
     }
-    stamp_status(w, id, SeatStatus::Expired, "expired").await?;
+    stamp_status(w, id, SeatStatus::Expired, SeatStamp::Expired).await?;
     let now = w.now;
     release_seats(w.conn(), license_id, 1, now).await?;
     shift_teacher_counts(w, &[id], -1).await?;
@@ -285,7 +234,7 @@ pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> A
 
 /// Locks licenses in id order on PostgreSQL (SQLite's one writer needs no
 /// row locks). Every seat change locks its licenses before any seat row, as
-/// assignment does (its counter UPDATE comes before the seat INSERT), so two
+/// assignment does (its counter update comes before the seat insert), so two
 /// requests never wait for each other's rows in opposite orders.
 pub async fn lock_licenses(
     conn: &mut Conn,
@@ -298,12 +247,7 @@ pub async fn lock_licenses(
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    for chunk in ids.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(backend, "SELECT id FROM licenses WHERE id IN (");
-        sql.bind_list(chunk.iter().copied())
-            .push(") ORDER BY id FOR UPDATE");
-        sql.query().execute(&mut *conn).await?;
-    }
+    store::lock_licenses(conn, &ids).await?;
     Ok(())
 }
 
@@ -317,66 +261,8 @@ pub async fn lock_licenses_of_seats(
     if backend != Backend::Postgres {
         return Ok(());
     }
-    // One statement, whatever the number of seats.
-    let mut sql = Sql::new_for(
-        backend,
-        "SELECT id FROM licenses WHERE id IN (SELECT license_id FROM seats WHERE id",
-    );
-    sql.bind_id_set(seat_ids).push(") ORDER BY id FOR UPDATE");
-    sql.query().execute(&mut *conn).await?;
+    store::lock_licenses_of_seats(conn, seat_ids).await?;
     Ok(())
-}
-
-/// What bulk operations need to know of one seat.
-#[derive(sqlx::FromRow)]
-pub struct BulkSeat {
-    pub id: i64,
-    pub license_id: i64,
-    pub user_id: i64,
-    pub status: String,
-    pub status_before_revoke: Option<String>,
-    /// Set when [`students_block_sql`] holds for the seat.
-    pub students_block: i64,
-    pub students_assigned: i64,
-    pub revoked_at: Option<i64>,
-    pub org_path: String,
-    pub user_name: String,
-    pub user_email: String,
-}
-
-/// The seats of `ids`, locked in id order on PostgreSQL so that
-/// overlapping bulk requests cannot deadlock.
-pub async fn load_bulk_seats(
-    conn: &mut Conn,
-    backend: Backend,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, BulkSeat>> {
-    let mut found = HashMap::with_capacity(ids.len());
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let mut sql = Sql::new_for(
-        backend,
-        &format!(
-            "SELECT s.id, s.license_id, s.user_id, s.status, s.status_before_revoke, \
-             CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS students_block, \
-             s.students_assigned, s.revoked_at, l.org_path, \
-             u.given_name || ' ' || u.family_name AS user_name, u.email AS user_email \
-             FROM seats s JOIN licenses l ON l.id = s.license_id \
-             JOIN users u ON u.id = s.user_id WHERE s.id",
-            students_block_sql("s")
-        ),
-    );
-    sql.bind_id_set(&ids);
-    if backend == Backend::Postgres {
-        sql.push(" ORDER BY s.id FOR UPDATE OF s");
-    }
-    let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;
-    found.extend(rows.into_iter().map(|r| (r.id, r)));
-    Ok(found)
 }
 
 /// Moves the `students_assigned` count of the teachers whose students hold
@@ -391,18 +277,9 @@ pub async fn shift_teacher_counts(
     if student_seats.is_empty() {
         return Ok(());
     }
-    let backend = w.conn().backend();
     let mut per_teacher: BTreeMap<i64, i64> = BTreeMap::new();
-    for chunk in student_seats.chunks(ID_CHUNK) {
-        let mut sql = Sql::new_for(
-            backend,
-            "SELECT teacher_seat_id FROM seats WHERE teacher_seat_id IS NOT NULL AND id IN (",
-        );
-        sql.bind_list(chunk.iter().copied()).push(")");
-        let teachers: Vec<i64> = sql.query_scalar().fetch_all(w.conn()).await?;
-        for teacher in teachers {
-            *per_teacher.entry(teacher).or_default() += 1;
-        }
+    for teacher in store::teachers_of(w.conn(), student_seats).await? {
+        *per_teacher.entry(teacher).or_default() += 1;
     }
     let now = w.now;
     for event in shift_teachers(w.conn(), &per_teacher, delta, now).await? {
@@ -417,22 +294,12 @@ pub async fn shift_teachers(
     conn: &mut Conn,
     per_teacher: &BTreeMap<i64, i64>,
     delta: i64,
-    now: i64,
+    now: Stamp,
 ) -> ApiResult<Vec<NewEvent>> {
     let mut events = Vec::with_capacity(per_teacher.len());
     for (&teacher_seat, &students) in per_teacher {
         let change = students * delta;
-        let row: Option<(i64, String)> = crate::db::query_as(
-            "UPDATE seats SET students_assigned = CASE WHEN students_assigned + $1 < 0 THEN 0 \
-             ELSE students_assigned + $1 END, updated_at = $2 \
-             WHERE id = $3 RETURNING students_assigned, \
-             (SELECT l.org_path FROM licenses l WHERE l.id = seats.license_id)",
-        )
-        .bind(change)
-        .bind(now)
-        .bind(teacher_seat)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row = store::shift_students(&mut *conn, teacher_seat, change, now).await?;
         if let Some((assigned, org_path)) = row {
             events.push(NewEvent {
                 action: if delta < 0 {

@@ -8,14 +8,13 @@ use seatdesk_core::api::limits::{
 use seatdesk_core::api::users::{NewUser, UserChange, UserPatch, UserQuery};
 use seatdesk_core::{UserRole, UserStatus};
 
-use crate::audit::NewEvent;
 use crate::db::Conn;
-use crate::db::types::Stamp;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::role_rules::{self, Subject};
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult, validate};
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::users::{self as store, NewUserRow, UserChangeRow};
 
 use crate::store::users::UserRow;
@@ -188,11 +187,6 @@ pub fn check_query(query: &UserQuery) -> ApiResult<()> {
     }
 }
 
-/// The time of `w` as bound to a statement.
-pub(crate) fn work_stamp(w: &Work) -> ApiResult<Stamp> {
-    Stamp::try_from(w.now).map_err(ApiError::internal)
-}
-
 /// User `id` if it lies in `scope`, else 404; locked on PostgreSQL when
 /// `for_update`, so concurrent changes of one user queue.
 pub async fn load_user(
@@ -241,7 +235,7 @@ pub async fn create_user(
     if let Some(holder) = store::id_by_email(w.conn(), email).await? {
         return Err(email_in_use(w.conn(), scope, email, Some(holder)).await?);
     }
-    let now = work_stamp(w)?;
+    let now = w.now;
     let new = NewUserRow {
         org_id: body.org_id,
         org_path: &org_path,
@@ -297,7 +291,7 @@ pub async fn patch_user(
         status: body.status,
         trainings,
     };
-    let now = work_stamp(w)?;
+    let now = w.now;
     store::update(w.conn(), id, &change, now).await?;
     let row = load_user(w.conn(), scope, id, false).await?;
     let subject = row.subject();

@@ -3,7 +3,8 @@
 //! [`current_id`], in every problem body (`ApiError`'s answer) and on the
 //! audit events the request writes; and
 //! logged with the request's one access line (method, route, status,
-//! latency, actor), so an operator can go from a user's error to the log.
+//! latency, actor, client address), so an operator can go from a user's
+//! error to the log.
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -12,6 +13,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+
+use super::client_addr::ClientAddr;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -53,6 +56,10 @@ pub async fn request_log(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(no route)".to_string(), |p| p.as_str().to_string());
+    let client = request
+        .extensions()
+        .get::<ClientAddr>()
+        .map_or_else(|| "-".to_string(), |c| c.0.to_string());
     let started = Instant::now();
     let context = RequestContext {
         id: id.clone(),
@@ -76,6 +83,7 @@ pub async fn request_log(request: Request, next: Next) -> Response {
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         actor = actor.as_deref().unwrap_or("-"),
+        client = %client,
         "request"
     );
     response

@@ -11,14 +11,13 @@ use seatdesk_core::api::users::Assignment;
 use seatdesk_core::{UserRole, UserStatus};
 
 use super::parse::{CLASSES, ENROLLMENTS, FileMode, ORGS, OrgRecord, Roster, USERS, UserRecord};
-use crate::audit::NewEvent;
 use crate::db::types::Named;
 use crate::domain::orgs::insert_org;
 use crate::domain::role_rules as assign;
-use crate::domain::users::work_stamp;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::mutation::Work;
+use crate::store::audit::NewEvent;
 use crate::store::orgs::{NewOrgRow, OrgRow};
 use crate::store::rosters::{self as store, KnownOrg, RosterUserRow};
 use crate::store::users::UserRow;
@@ -175,7 +174,7 @@ impl Importer<'_> {
             name: &record.name,
             sourced_id: Some(&record.sourced_id),
         };
-        let now = work_stamp(w)?;
+        let now = w.now;
         let (id, path) = insert_org(w.conn(), &new, &parent_path, now).await?;
         let org = KnownOrg {
             org: OrgRow {
@@ -290,7 +289,7 @@ impl Importer<'_> {
             self.report.users.unchanged += 1;
             return Ok(true);
         }
-        let now = work_stamp(w)?;
+        let now = w.now;
         store::update_user(w.conn(), id, &roster_user(record, &org.org), now).await?;
         let row = self.load_user(w, id).await?;
         let subject = row.subject();
@@ -328,7 +327,7 @@ impl Importer<'_> {
         record: &UserRecord,
         org: &KnownOrg,
     ) -> ApiResult<()> {
-        let now = work_stamp(w)?;
+        let now = w.now;
         let id = store::insert_user(w.conn(), &roster_user(record, &org.org), now).await?;
         let row = self.load_user(w, id).await?;
         let subject = row.subject();
@@ -358,7 +357,7 @@ impl Importer<'_> {
             let before_row = self.load_user(w, id).await?;
             let org_path = before_row.org_path.clone();
             let before = before_row.into_api();
-            let now = work_stamp(w)?;
+            let now = w.now;
             store::archive_user(w.conn(), id, now).await?;
             let row = self.load_user(w, id).await?;
             let subject = row.subject();

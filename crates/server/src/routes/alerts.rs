@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::alerts::find::{AlertView, find_alerts};
-use crate::db::now_ms;
+use crate::alerts::find::{find_alerts, resolve_view};
+use crate::db::types::Stamp;
 use crate::domain::licenses::today;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -37,7 +37,7 @@ async fn alerts(
         .thresholds(&state.config.alert_thresholds)
         .map_err(ApiError::validation)?;
     let mut conn = state.db.pool.acquire().await?;
-    let view = AlertView::resolve(&mut conn, &auth, query.account_id, query.org_id).await?;
+    let view = resolve_view(&mut conn, &auth, query.account_id, query.org_id).await?;
     drop(conn);
     let today = today();
     let (found, truncated) = find_alerts(
@@ -45,7 +45,7 @@ async fn alerts(
         &view,
         &thresholds,
         query.kind,
-        (today, now_ms()),
+        (today, Stamp::now()),
         MAX_ALERTS,
     )
     .await?;

@@ -10,11 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::audit::NewEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json};
 use crate::mutation;
+use crate::store;
+use crate::store::audit::NewEvent;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,16 +29,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    crate::db::query("SELECT 1")
-        .execute(&state.db.pool)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                format!("the database does not answer: {e}"),
-            )
-        })?;
+    store::health::ping(&state.db.pool).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("the database does not answer: {e}"),
+        )
+    })?;
     Ok(Json(Health {
         status: "ok".into(),
         database: state.db.backend.name().into(),
@@ -53,9 +51,7 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     let unavailable =
         |detail: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
-    let (applied, expected) = state
-        .db
-        .migration_versions()
+    let (applied, expected) = store::health::migration_versions(&state.db)
         .await
         .map_err(|e| unavailable(format!("the database does not answer: {e}")))?;
     if applied != expected {
@@ -75,10 +71,7 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
 #[utoipa::path(get, path = "/v1/me", tag = "meta", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
-    let org_name: String = crate::db::query_scalar("SELECT name FROM orgs WHERE id = $1")
-        .bind(auth.org_id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let org_name = store::health::org_name(&state.db.pool, auth.org_id).await?;
     Ok(Json(Me {
         token_id: auth.token_id,
         token_name: auth.token_name.clone(),
@@ -113,11 +106,7 @@ async fn create_token(
     ])?;
     let fingerprint = mutation::fingerprint("create_token", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let org_path: Option<String> =
-            crate::db::query_scalar("SELECT path FROM orgs WHERE id = $1")
-                .bind(body.org_id)
-                .fetch_optional(w.conn())
-                .await?;
+        let org_path = store::orgs::path(w.conn(), body.org_id).await?;
         let org_path = org_path
             .filter(|p| auth.in_scope(p))
             .ok_or_else(|| ApiError::not_found(format!("org {}", body.org_id)))?;

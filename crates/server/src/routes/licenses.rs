@@ -6,24 +6,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
-use seatdesk_core::api::inventory::{
-    License, LicenseQuery, NewAllocation, NewLicense, OrderStatusFilter,
-};
-use seatdesk_core::{LicenseStatus, Permission, Problem};
+use seatdesk_core::api::inventory::{License, LicenseQuery, NewAllocation, NewLicense};
+use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::audit::NewEvent;
-use crate::db::sql::Sql;
-use crate::domain::licenses::{
-    self, LICENSE_SELECT, LicenseInsert, LicenseRow, account_in_scope, check_date, insert_license,
-    load_license, today,
-};
+use crate::domain::licenses::{self, check_date, load_license, today};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
 use crate::mutation;
+use crate::store::licenses as store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -47,67 +41,22 @@ async fn list_licenses(
     auth.require(Permission::Read)?;
     let limit = page_size(query.limit);
     let today = today();
-    let today_text = today.to_string();
-    let mut sql = Sql::new(LICENSE_SELECT.as_str());
-    sql.push(" WHERE ").push(&auth.scope.sql("l.org_path"));
-    if let Some(account_id) = query.account_id {
-        sql.push(" AND l.account_id = ").bind(account_id);
-    }
-    if let Some(org_id) = query.org_id {
-        sql.push(" AND l.org_id = ").bind(org_id);
-    }
-    if let Some(product_id) = query.product_id {
-        sql.push(" AND l.product_id = ").bind(product_id);
-    }
-    if let Some(order) = query.order_number.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND l.order_number = ").bind(order.to_string());
-    }
-    if let Some(po) = query.purchase_order.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND LOWER(l.purchase_order) LIKE ")
-            .bind_like(crate::db::sql::contains_pattern(po));
-    }
-    if let Some(code) = query.code.as_deref().filter(|s| !s.is_empty()) {
-        // Typed codes match however they were spaced, dashed or cased.
-        let code =
-            seatdesk_core::codes::validate(code).unwrap_or_else(|_| code.trim().to_uppercase());
-        sql.push(" AND (l.teacher_code = ")
-            .bind(code.clone())
-            .push(" OR EXISTS (SELECT 1 FROM codes c WHERE c.license_id = l.id AND c.code = ")
-            .bind(code)
-            .push("))");
-    }
-    if let Some(kind) = query.inventory_type {
-        sql.push(" AND l.inventory_type = ")
-            .bind(kind.as_str().to_string());
-    }
-    match query.order_status.unwrap_or(OrderStatusFilter::All) {
-        OrderStatusFilter::All => {}
-        OrderStatusFilter::Available => {
-            sql.push(" AND l.status = 'active' AND l.grace_until >= ")
-                .bind(today_text.clone())
-                .push(" AND l.seats_consumed + l.seats_allocated < l.seats_purchased");
-        }
-        OrderStatusFilter::Expired => {
-            sql.push(" AND (l.status = 'expired' OR l.grace_until < ")
-                .bind(today_text.clone())
-                .push(")");
-        }
-        OrderStatusFilter::Requested => {
-            sql.push(
-                " AND (l.status = 'requested' OR EXISTS (SELECT 1 FROM requests r \
-                 WHERE r.license_id = l.id AND r.status = 'pending'))",
-            );
-        }
-        OrderStatusFilter::WithRenewalRequest => {
-            sql.push(" AND l.renewal_requested = 1");
-        }
-    }
-    if let Some(cursor) = &query.cursor {
-        let (_, after) = decode_cursor(cursor)?;
-        sql.push(" AND l.id > ").bind(after);
-    }
-    sql.push(" ORDER BY l.id LIMIT ").bind(limit + 1);
-    let rows: Vec<LicenseRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let code = query.code.as_deref().filter(|s| !s.is_empty());
+    let code = code.map(licenses::code_search_form);
+    let after = match &query.cursor {
+        Some(cursor) => Some(decode_cursor(cursor)?.1),
+        None => None,
+    };
+    let rows = store::list(
+        &state.db.pool,
+        &auth.scope,
+        &query,
+        code.as_deref(),
+        today,
+        after,
+        limit + 1,
+    )
+    .await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.into_iter().map(|r| r.into_api(today)).collect(),
@@ -171,46 +120,7 @@ async fn create_license(
     validate_new_license(&body)?;
     let fingerprint = mutation::fingerprint("create_license", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, body.account_id).await?;
-        let product: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
-            .bind(body.product_id)
-            .fetch_optional(w.conn())
-            .await?;
-        product.ok_or_else(|| ApiError::not_found(format!("product {}", body.product_id)))?;
-        let now = w.now;
-        let id = insert_license(
-            w.conn(),
-            &LicenseInsert {
-                account_id: body.account_id,
-                org_id,
-                org_path: &org_path,
-                parent_license_id: None,
-                product_id: body.product_id,
-                order_number: &body.order_number,
-                purchase_order: &body.purchase_order,
-                inventory_type: body.inventory_type,
-                courses: &body.courses,
-                teacher_code: None,
-                seats_purchased: body.seats_purchased,
-                start_date: body.start_date,
-                finish_date: body.finish_date,
-                grace_days: body.grace_days,
-                status: LicenseStatus::Active,
-            },
-            now,
-        )
-        .await?;
-        let license = load_license(w.conn(), &auth.scope, id)
-            .await?
-            .into_api(today());
-        w.record(NewEvent {
-            action: "license.create",
-            target_type: "license",
-            target_id: id,
-            org_path,
-            before: None,
-            after: serde_json::to_value(&license).ok(),
-        });
+        let license = licenses::create(w, &auth.scope, &body).await?;
         Ok((StatusCode::CREATED, license))
     })
     .await

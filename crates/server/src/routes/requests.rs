@@ -1,27 +1,22 @@
 //! Renewal and new-license requests: a child org submits, an admin of a
 //! parent org approves (creating or renewing the license) or rejects.
 
-use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
-use seatdesk_core::api::requests::{
-    LicenseRequest, NewLicenseRequest, NewRenewal, NewRequest, RequestQuery,
-};
-use seatdesk_core::{LicenseStatus, Permission, Problem};
+use seatdesk_core::api::requests::{LicenseRequest, NewRequest, RequestQuery};
+use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::audit::NewEvent;
-use crate::db::sql::Sql;
-use crate::domain::licenses::{account_in_scope, load_license, today};
-use crate::domain::requests::{REQUEST_SELECT, RequestRow, load_request};
+use crate::domain::requests::{self, load_request};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, decode_cursor, encode_cursor, page_size};
-use crate::mutation::{self, Work};
+use crate::mutation;
+use crate::store::requests::{self as store, RequestRow};
 
 mod decide;
 
@@ -49,24 +44,11 @@ async fn list_requests(
 ) -> ApiResult<Json<Page<LicenseRequest>>> {
     auth.require(Permission::Read)?;
     let limit = page_size(query.limit);
-    let mut sql = Sql::new(REQUEST_SELECT);
-    sql.push(" WHERE ").push(&auth.scope.sql("r.org_path"));
-    if let Some(status) = query.status {
-        sql.push(" AND r.status = ")
-            .bind(status.as_str().to_string());
-    }
-    if let Some(kind) = query.kind {
-        sql.push(" AND r.kind = ").bind(kind.as_str().to_string());
-    }
-    if let Some(license_id) = query.license_id {
-        sql.push(" AND r.license_id = ").bind(license_id);
-    }
-    if let Some(cursor) = &query.cursor {
-        let (_, after) = decode_cursor(cursor)?;
-        sql.push(" AND r.id > ").bind(after);
-    }
-    sql.push(" ORDER BY r.id LIMIT ").bind(limit + 1);
-    let rows: Vec<RequestRow> = sql.query_as().fetch_all(&state.db.pool).await?;
+    let after = match &query.cursor {
+        Some(cursor) => Some(decode_cursor(cursor)?.1),
+        None => None,
+    };
+    let rows = store::list(&state.db.pool, &auth.scope, &query, after, limit + 1).await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
     Ok(Json(Page {
         items: rows.into_iter().map(RequestRow::into_api).collect(),
@@ -155,20 +137,6 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
     }
 }
 
-/// The parent of the requesting org, which decides the request.
-async fn parent_org(conn: &mut Conn, org_id: i64) -> ApiResult<i64> {
-    let parent: Option<Option<i64>> =
-        crate::db::query_scalar("SELECT parent_id FROM orgs WHERE id = $1")
-            .bind(org_id)
-            .fetch_optional(conn)
-            .await?;
-    parent.flatten().ok_or_else(|| {
-        ApiError::invalid(format!(
-            "org {org_id} has no parent org to send the request to"
-        ))
-    })
-}
-
 /// Submits a renewal or new-license request to the parent org.
 #[utoipa::path(post, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
     request_body = NewRequest,
@@ -185,127 +153,8 @@ async fn submit_request(
     validate(&body)?;
     let fingerprint = mutation::fingerprint("submit_request", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
-        let id = match &body {
-            NewRequest::Renewal(r) => insert_renewal(w, &auth, r).await?,
-            NewRequest::NewLicense(r) => insert_new_license(w, &auth, r).await?,
-        };
-        let request = load_request(w.conn(), &auth.scope, id).await?;
-        let org_path = request.org_path.clone();
-        let request = request.into_api();
-        w.record(NewEvent {
-            action: "request.submit",
-            target_type: "request",
-            target_id: id,
-            org_path,
-            before: None,
-            after: serde_json::to_value(&request).ok(),
-        });
+        let request = requests::submit(w, &auth.scope, &body).await?;
         Ok((StatusCode::CREATED, request))
     })
     .await
-}
-
-async fn insert_renewal(w: &mut Work, auth: &Auth, r: &NewRenewal) -> ApiResult<i64> {
-    let license = load_license(w.conn(), &auth.scope, r.license_id).await?;
-    let org_path = license.org_path.clone();
-    let license = license.into_api(today());
-    if license.status == LicenseStatus::Requested {
-        return Err(ApiError::conflict(format!(
-            "license {} is itself a request not yet approved; it cannot be renewed",
-            license.id
-        )));
-    }
-    let requested_to = parent_org(w.conn(), license.org_id).await?;
-    // The conditional update is the lock: of two concurrent renewals of one
-    // license, the second finds the flag set and is refused.
-    let flagged = crate::db::query(
-        "UPDATE licenses SET renewal_requested = 1, updated_at = $1 \
-         WHERE id = $2 AND renewal_requested = 0",
-    )
-    .bind(w.now)
-    .bind(license.id)
-    .execute(w.conn())
-    .await?
-    .rows_affected();
-    if flagged == 0 {
-        return Err(ApiError::conflict(format!(
-            "license {} already has a pending renewal request; wait for the parent org's decision",
-            license.id
-        )));
-    }
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO requests (kind, status, license_id, account_id, org_id, org_path, \
-         requested_to_org_id, product_id, new_code, inventory_type, students, courses, start_date, \
-         finish_date, purchase_order, comments, created_by, created_at) \
-         VALUES ('renewal', 'pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         RETURNING id",
-    )
-    .bind(license.id)
-    .bind(license.account_id)
-    .bind(license.org_id)
-    .bind(org_path.clone())
-    .bind(requested_to)
-    .bind(license.product_id)
-    .bind(i64::from(r.new_code))
-    .bind(license.inventory_type.as_str().to_string())
-    .bind(r.students)
-    .bind(serde_json::to_string(&license.courses).unwrap_or_else(|_| "[]".into()))
-    .bind(r.start_date.to_string())
-    .bind(r.finish_date.to_string())
-    .bind(
-        r.purchase_order
-            .clone()
-            .unwrap_or_else(|| license.purchase_order.clone())
-            .trim()
-            .to_string(),
-    )
-    .bind(r.comments.clone().unwrap_or_default().trim().to_string())
-    .bind(w.actor.clone())
-    .bind(w.now)
-    .fetch_one(w.conn())
-    .await?;
-    w.record(NewEvent {
-        action: "license.renewal_requested",
-        target_type: "license",
-        target_id: license.id,
-        org_path,
-        before: Some(serde_json::json!({ "renewal_requested": false })),
-        after: Some(serde_json::json!({ "renewal_requested": true, "request_id": id })),
-    });
-    Ok(id)
-}
-
-async fn insert_new_license(w: &mut Work, auth: &Auth, r: &NewLicenseRequest) -> ApiResult<i64> {
-    let (org_id, org_path) = account_in_scope(w.conn(), &auth.scope, r.account_id).await?;
-    let product: Option<i64> = crate::db::query_scalar("SELECT id FROM products WHERE id = $1")
-        .bind(r.product_id)
-        .fetch_optional(w.conn())
-        .await?;
-    product.ok_or_else(|| ApiError::not_found(format!("product {}", r.product_id)))?;
-    let requested_to = parent_org(w.conn(), org_id).await?;
-    let courses: Vec<String> = r.courses.iter().map(|c| c.trim().to_string()).collect();
-    let id: i64 = crate::db::query_scalar(
-        "INSERT INTO requests (kind, status, account_id, org_id, org_path, requested_to_org_id, \
-         product_id, inventory_type, students, courses, start_date, finish_date, purchase_order, \
-         comments, created_by, created_at) \
-         VALUES ('new_license', 'pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-         RETURNING id",
-    )
-    .bind(r.account_id)
-    .bind(org_id)
-    .bind(org_path)
-    .bind(requested_to)
-    .bind(r.product_id)
-    .bind(r.inventory_type.as_str().to_string())
-    .bind(r.students)
-    .bind(serde_json::to_string(&courses).unwrap_or_else(|_| "[]".into()))
-    .bind(r.start_date.map(|d| d.to_string()))
-    .bind(r.finish_date.map(|d| d.to_string()))
-    .bind(r.purchase_order.clone().unwrap_or_default().trim().to_string())
-    .bind(r.comments.clone().unwrap_or_default().trim().to_string())
-    .bind(w.actor.clone())
-    .bind(w.now)
-    .fetch_one(w.conn())
-    .await?;
-    Ok(id)
 }

@@ -14,14 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::audit::NewEvent;
-use crate::db::flag;
-use crate::db::types::Stamp;
 use crate::domain::orgs::org_path_in_scope;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
 use crate::http::{IdempotencyKey, Json, Path, Query, page_size};
 use crate::mutation;
+use crate::store::audit::NewEvent;
+use crate::store::webhooks::{self as store, NewWebhookRow, WebhookRow};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,28 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(test_webhook))
         .routes(routes!(list_deliveries))
 }
-
-#[derive(sqlx::FromRow)]
-struct WebhookRow {
-    id: i64,
-    org_id: i64,
-    org_path: String,
-    url: String,
-    events: String,
-    active: i64,
-    last_seq: i64,
-    last_status: Option<String>,
-    last_delivery_at: Option<Stamp>,
-    created_at: Stamp,
-    pending: i64,
-    failed: i64,
-}
-
-const WEBHOOK_SELECT: &str = "SELECT w.id, w.org_id, w.org_path, w.url, w.events, w.active, w.last_seq, \
-    w.last_status, w.last_delivery_at, w.created_at, \
-    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending') AS pending, \
-    (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'failed') AS failed \
-    FROM webhooks w";
 
 impl From<WebhookRow> for Webhook {
     fn from(r: WebhookRow) -> Webhook {
@@ -65,7 +42,7 @@ impl From<WebhookRow> for Webhook {
                 .filter(|e| !e.is_empty())
                 .map(str::to_string)
                 .collect(),
-            active: flag(r.active),
+            active: r.active.0,
             last_seq: r.last_seq,
             last_status: r.last_status,
             last_delivery_at: r.last_delivery_at.map(|t| t.0),
@@ -77,10 +54,7 @@ impl From<WebhookRow> for Webhook {
 }
 
 async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
-    let row: Option<WebhookRow> = crate::db::query_as(format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row = store::webhook(conn, id).await?;
     row.filter(|w| auth.in_scope(&w.org_path))
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
 }
@@ -90,12 +64,7 @@ async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<Webhoo
     responses((status = 200, body = Vec<Webhook>), (status = "4XX", body = Problem)))]
 async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
     auth.require(Permission::ManageWebhooks)?;
-    let rows: Vec<WebhookRow> = crate::db::query_as(format!(
-        "{WEBHOOK_SELECT} WHERE {} ORDER BY w.id LIMIT 1000",
-        auth.scope.sql("w.org_path")
-    ))
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows = store::webhooks_in(&state.db.pool, &auth.scope).await?;
     Ok(Json(rows.into_iter().map(Webhook::from).collect()))
 }
 
@@ -158,24 +127,21 @@ async fn create_webhook(
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let org_id = body.org_id.unwrap_or(auth.org_id);
         let org_path = org_path_in_scope(w.conn(), &auth.scope, org_id).await?;
-        let head = crate::feed_cache::head(w.conn()).await?;
+        let head = crate::store::audit::feed_head(w.conn()).await?;
         let secret = crate::tokens::new_secret().replacen("sd_", "whsec_", 1);
-        let now = w.now;
+        let at = w.now;
         let actor = w.actor.clone();
-        let id: i64 = crate::db::query_scalar(
-            "INSERT INTO webhooks (org_id, org_path, url, events, secret, active, last_seq, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
-        )
-        .bind(org_id)
-        .bind(org_path.clone())
-        .bind(body.url.clone())
-        .bind(body.events.join(","))
-        .bind(secret.clone())
-        .bind(head)
-        .bind(actor)
-        .bind(now)
-        .fetch_one(w.conn())
-        .await?;
+        let new = NewWebhookRow {
+            org_id,
+            org_path: &org_path,
+            url: &body.url,
+            events: body.events.join(","),
+            secret: &secret,
+            last_seq: head,
+            created_by: &actor,
+            created_at: at,
+        };
+        let id = store::insert_webhook(w.conn(), new).await?;
         let webhook: Webhook = load_webhook(w.conn(), &auth, id).await?.into();
         w.answer_is_secret(format!(
             "webhook {id} was already registered with this Idempotency-Key; its secret was shown once"
@@ -207,16 +173,13 @@ async fn delete_webhook(
     let fingerprint = mutation::fingerprint(&format!("delete_webhook:{id}"), &());
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let row = load_webhook(w.conn(), &auth, id).await?;
-        if !flag(row.active) {
+        if !row.active.0 {
             return Err(ApiError::conflict(format!(
                 "webhook {id} is already inactive"
             )));
         }
         let org_path = row.org_path.clone();
-        crate::db::query("UPDATE webhooks SET active = 0 WHERE id = $1")
-            .bind(id)
-            .execute(w.conn())
-            .await?;
+        store::deactivate(w.conn(), id).await?;
         let webhook: Webhook = load_webhook(w.conn(), &auth, id).await?.into();
         w.record(NewEvent {
             action: "webhook.deactivate",
@@ -243,11 +206,7 @@ async fn test_webhook(
     auth.require(Permission::ManageWebhooks)?;
     let mut conn = state.db.pool.acquire().await?;
     load_webhook(&mut conn, &auth, id).await?;
-    let (url, secret): (String, String) =
-        crate::db::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut conn)
-            .await?;
+    let (url, secret) = store::url_and_secret(&mut conn, id).await?;
     drop(conn);
     let http = crate::webhooks::deliver::http_client();
     Ok(Json(
@@ -277,52 +236,28 @@ async fn list_deliveries(
     let mut conn = state.db.pool.acquire().await?;
     load_webhook(&mut conn, &auth, id).await?;
     let limit = page_size(query.limit);
-    type Row = (
-        i64,
-        i64,
-        String,
-        String,
-        i64,
-        Stamp,
-        Option<i64>,
-        Option<String>,
-        Stamp,
-        Option<Stamp>,
-    );
-    let rows: Vec<Row> = crate::db::query_as(
-        "SELECT id, seq, action, status, attempts, next_attempt_at, last_status_code, last_error, \
-         created_at, delivered_at FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2 \
-         ORDER BY id DESC LIMIT $3",
-    )
-    .bind(id)
-    .bind(query.before.unwrap_or(i64::MAX))
-    .bind(limit + 1)
-    .fetch_all(&mut conn)
-    .await?;
-    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.0.to_string());
+    let before = query.before.unwrap_or(i64::MAX);
+    let rows = store::deliveries(&mut conn, id, before, limit).await?;
+    let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.id.to_string());
     let items = rows
         .into_iter()
-        .map(
-            |(did, seq, action, status, attempts, next, code, error, created, delivered)| {
-                WebhookDelivery {
-                    id: did,
-                    webhook_id: id,
-                    seq,
-                    action,
-                    status: match status.as_str() {
-                        "delivered" => DeliveryStatus::Delivered,
-                        "failed" => DeliveryStatus::Failed,
-                        _ => DeliveryStatus::Pending,
-                    },
-                    attempts,
-                    next_attempt_at: next.0,
-                    last_status_code: code,
-                    last_error: error,
-                    created_at: created.0,
-                    delivered_at: delivered.map(|t| t.0),
-                }
+        .map(|r| WebhookDelivery {
+            id: r.id,
+            webhook_id: id,
+            seq: r.seq,
+            action: r.action,
+            status: match r.status.as_str() {
+                "delivered" => DeliveryStatus::Delivered,
+                "failed" => DeliveryStatus::Failed,
+                _ => DeliveryStatus::Pending,
             },
-        )
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at.0,
+            last_status_code: r.last_status_code,
+            last_error: r.last_error,
+            created_at: r.created_at.0,
+            delivered_at: r.delivered_at.map(|t| t.0),
+        })
         .collect();
     Ok(Json(Page { items, next_cursor }))
 }

@@ -6,8 +6,8 @@ use seatdesk_core::api::inventory::{NewProduct, Org, Product, PurchasingAccount}
 use seatdesk_core::{Edition, Module, OrgKind};
 
 use crate::db::sql::Target;
-use crate::db::types::{Named, Stamp};
-use crate::db::{Conn, Pool, flag};
+use crate::db::types::{Flag, Named, Stamp};
+use crate::db::{Conn, Pool};
 use crate::domain::scope::Scope;
 
 /// An org as listed.
@@ -152,7 +152,7 @@ pub async fn insert_account(
 }
 
 /// A product as stored: id, sku, name, family, edition, module, whether it
-/// has resource codes (0/1), training prerequisite.
+/// has resource codes, training prerequisite.
 pub type ProductRow = (
     i64,
     String,
@@ -160,7 +160,7 @@ pub type ProductRow = (
     String,
     Named<Edition>,
     Named<Module>,
-    i64,
+    Flag,
     Option<String>,
 );
 
@@ -173,7 +173,7 @@ pub fn product_from_row(row: ProductRow) -> Product {
         family,
         edition: edition.0,
         module: module.0,
-        has_resource_codes: flag(has_resource_codes),
+        has_resource_codes: has_resource_codes.0,
         training_prerequisite,
     }
 }

@@ -8,9 +8,9 @@ use seatdesk_core::{UserKind, UserRole, UserStatus};
 use crate::db::sql::{Sql, Target, contains_pattern};
 use crate::db::types::{NameList, Named, Stamp};
 use crate::db::{Backend, Conn, Pool};
-use crate::domain::claims::{CLAIM_SELECT, ClaimRow};
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
+use crate::store::claims::{CLAIM_SELECT, ClaimRow};
 
 /// Columns of [`UserRow`], in order; `u` is users, `o` their org.
 pub const USER_SELECT: &str = "SELECT u.id, u.org_id, o.name AS org_name, u.org_path, u.email, \

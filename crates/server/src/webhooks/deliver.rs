@@ -4,9 +4,12 @@ use std::time::{Duration, Instant};
 
 use seatdesk_core::api::webhooks::WebhookTestResult;
 
+use chrono::TimeDelta;
+
 use crate::AppState;
 use crate::db::now_ms;
-use crate::db::types::{JsonText, Stamp};
+use crate::db::types::Stamp;
+use crate::store::webhooks::{self as store, Attempt, Due};
 use crate::webhooks::{backoff, sign};
 
 /// Deliveries sent per tick.
@@ -54,41 +57,12 @@ pub async fn post_signed(
         })
 }
 
-#[derive(sqlx::FromRow)]
-struct Due {
-    id: i64,
-    webhook_id: i64,
-    seq: i64,
-    action: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    url: String,
-    secret: String,
-}
-
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    let due: Vec<Due> = crate::db::query_as(
-        "SELECT d.id, d.webhook_id, d.seq, d.action, d.attempts, d.next_attempt_at, w.url, w.secret \
-         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1 \
-         ORDER BY d.next_attempt_at, d.id LIMIT $2",
-    )
-    .bind(now)
-    .bind(BATCH)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let now = Stamp::now();
+    let due = store::due(&state.db.pool, now, BATCH).await?;
     for delivery in due {
-        let leased = crate::db::query(
-            "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at = $3",
-        )
-        .bind(now + LEASE_MS)
-        .bind(delivery.id)
-        .bind(delivery.next_attempt_at)
-        .execute(&state.db.pool)
-        .await?
-        .rows_affected();
-        if leased == 0 {
+        let lease_end = Stamp(now.0 + TimeDelta::milliseconds(LEASE_MS));
+        if !store::lease(&state.db.pool, &delivery, lease_end).await? {
             continue;
         }
         let body = event_body(state, delivery.seq).await?;
@@ -106,38 +80,19 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(),
     Ok(())
 }
 
-/// An audit event as stored.
-type EventRow = (
-    Stamp,
-    String,
-    String,
-    String,
-    i64,
-    Option<JsonText<serde_json::Value>>,
-    Option<JsonText<serde_json::Value>>,
-    String,
-);
-
 /// The audit event as the change feed shows it.
 async fn event_body(state: &AppState, seq: i64) -> Result<String, sqlx::Error> {
-    let (at, actor, action, target_type, target_id, before, after, request_id): EventRow =
-        crate::db::query_as(
-            "SELECT at, actor, action, target_type, target_id, before_json, after_json, request_id \
-         FROM audit_events WHERE seq = $1",
-        )
-        .bind(seq)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let event = crate::store::audit::event(&state.db.pool, seq).await?;
     Ok(serde_json::json!({
         "seq": seq,
-        "at": at.0,
-        "actor": actor,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "before": before.map(|j| j.0),
-        "after": after.map(|j| j.0),
-        "request_id": request_id,
+        "at": event.at.0,
+        "actor": event.actor,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "before": event.before_json.map(|j| j.0),
+        "after": event.after_json.map(|j| j.0),
+        "request_id": event.request_id,
     })
     .to_string())
 }
@@ -147,7 +102,7 @@ async fn record(
     delivery: &Due,
     outcome: Result<u16, String>,
 ) -> Result<(), sqlx::Error> {
-    let now = now_ms();
+    let now = Stamp::now();
     let attempts = delivery.attempts + 1;
     let (status, code, error, summary) = match &outcome {
         Ok(code) if (200..300).contains(code) => (
@@ -171,27 +126,16 @@ async fn record(
     };
     let gave_up = status == "pending" && attempts >= state.config.webhook_max_attempts;
     let status = if gave_up { "failed" } else { status };
-    let next = now + backoff(state.config.webhook_backoff, attempts).as_millis() as i64;
-    crate::db::query(
-        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, \
-         last_status_code = $4, last_error = $5, delivered_at = $6 WHERE id = $7",
-    )
-    .bind(status)
-    .bind(attempts)
-    .bind(next)
-    .bind(code)
-    .bind(error)
-    .bind((status == "delivered").then_some(now))
-    .bind(delivery.id)
-    .execute(&state.db.pool)
-    .await?;
-    crate::db::query("UPDATE webhooks SET last_status = $1, last_delivery_at = $2 WHERE id = $3")
-        .bind(summary)
-        .bind(now)
-        .bind(delivery.webhook_id)
-        .execute(&state.db.pool)
-        .await?;
-    Ok(())
+    let delay = backoff(state.config.webhook_backoff, attempts).as_millis() as i64;
+    let attempt = Attempt {
+        status,
+        attempts,
+        next_attempt_at: Stamp(now.0 + TimeDelta::milliseconds(delay)),
+        status_code: code,
+        error,
+        delivered_at: (status == "delivered").then_some(now),
+    };
+    store::record_attempt(&state.db.pool, delivery, attempt, summary, now).await
 }
 
 /// Sends a signed `webhook.ping` now and reports how it went.

@@ -14,8 +14,8 @@ use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, TestServer, account, backends, days_from_today, license, org, product, several_servers,
-    start_receiver, wait_for,
+    Backend, Client, TestServer, account, backends, days_from_today, license, org, product,
+    several_servers, start_receiver, wait_for,
 };
 
 /// The dates of a license that started 400 days ago and finishes
@@ -347,9 +347,14 @@ async fn a_code_redeemed_fast_looks_leaked() {
         assert_eq!(alerts.items[0].figures.redemptions, Some(25), "most first");
         assert_eq!(alerts.items[1].figures.redemptions, Some(5));
         // Redemptions outside the window do not count.
-        seatdesk_server::db::query(
-            "UPDATE seats SET assigned_at = assigned_at - 7200000 WHERE code_id = $1",
-        )
+        seatdesk_server::db::query(match backend {
+            Backend::Sqlite => {
+                "UPDATE seats SET assigned_at = assigned_at - 7200000 WHERE code_id = $1"
+            }
+            Backend::Postgres => {
+                "UPDATE seats SET assigned_at = assigned_at - INTERVAL '2 hours' WHERE code_id = $1"
+            }
+        })
         .bind(leaked_id)
         .execute(&server.db.pool)
         .await
@@ -477,8 +482,8 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         seatdesk_server::db::query(
             "UPDATE licenses SET finish_date = $1, grace_until = $2 WHERE id = $3",
         )
-        .bind(days_from_today(25).to_string())
-        .bind(days_from_today(55).to_string())
+        .bind(days_from_today(25))
+        .bind(days_from_today(55))
         .bind(soon)
         .execute(&server.db.pool)
         .await
@@ -496,15 +501,15 @@ async fn the_sweeper_raises_each_alert_once_across_replicas_and_webhooks_get_it(
         .await
         .unwrap();
         assert_eq!(expiring_targets, vec![soon, soon], "{backend:?}");
-        let latest: String = seatdesk_server::db::query_scalar(
-            "SELECT after_json FROM audit_events WHERE action = 'alert.license_expiring' \
+        let latest: seatdesk_server::db::types::JsonText<Value> =
+            seatdesk_server::db::query_scalar(
+                "SELECT after_json FROM audit_events WHERE action = 'alert.license_expiring' \
              ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_one(&server.db.pool)
-        .await
-        .unwrap();
-        let latest: Value = serde_json::from_str(&latest).unwrap();
-        assert_eq!(latest["figures"]["threshold_days"], 30);
+            )
+            .fetch_one(&server.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(latest.0["figures"]["threshold_days"], 30);
         assert_eq!(alert_events(&server).await.len(), 4);
         drop(replica);
     }

@@ -1,9 +1,11 @@
 //! The audit rows a revocation writes: one per seat, in request order, with
 //! gap-free seq numbers, and exactly the same text whether the seat came in
-//! a bulk request or alone (the change feed and webhooks read this text).
+//! a bulk request or alone (the change feed and webhooks read this text;
+//! compared as JSON, which PostgreSQL's `jsonb` keeps and SQLite's text is).
 
 use seatdesk_core::Role;
 use seatdesk_core::api::BulkResult;
+use seatdesk_server::db::types::{JsonText, Stamp};
 use serde_json::{Value, json};
 
 use crate::helpers::{Client, TestServer, audit_head, backends};
@@ -11,14 +13,14 @@ use crate::helpers::{Client, TestServer, audit_head, backends};
 /// One stored audit row, as the database holds it.
 type Row = (
     i64,
-    i64,
+    Stamp,
     String,
     String,
     String,
     i64,
     String,
-    Option<String>,
-    Option<String>,
+    Option<JsonText<Value>>,
+    Option<JsonText<Value>>,
     String,
 );
 
@@ -116,15 +118,13 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
                 "seat".to_string(),
                 seat,
                 org_path.clone(),
-                Some(
-                    json!({"status": before, "license_id": fx.license_id, "user_id": user})
-                        .to_string(),
-                ),
-                Some(
+                Some(JsonText(
+                    json!({"status": before, "license_id": fx.license_id, "user_id": user}),
+                )),
+                Some(JsonText(
                     json!({"status": "revoked", "license_id": fx.license_id, "user_id": user,
-                           "revoked_at": at, "revoked_by": actor})
-                    .to_string(),
-                ),
+                           "revoked_at": at.millis(), "revoked_by": actor}),
+                )),
                 row.9.clone(),
             )
         };
@@ -147,7 +147,7 @@ async fn bulk_and_single_revocations_write_the_same_audit_text() {
         assert_ne!(single[0].9, bulk[0].9, "each request has its own id");
         assert_eq!(single[0].0, start + 4);
         // The stored text parses back to what the feed serves.
-        let after: Value = serde_json::from_str(single[0].8.as_deref().unwrap()).unwrap();
+        let after: &Value = &single[0].8.as_ref().unwrap().0;
         assert_eq!(after["revoked_by"], actor.as_str());
         server.assert_counts_match_rows().await;
     }

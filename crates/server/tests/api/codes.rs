@@ -737,8 +737,9 @@ async fn redemption_errors_say_what_went_wrong_and_change_nothing() {
         );
 
         // Expired: past the batch's duration, and on a deactivated license.
-        seatdesk_server::db::query("UPDATE codes SET expires_at = 1000 WHERE code = $1")
+        seatdesk_server::db::query("UPDATE codes SET expires_at = $2 WHERE code = $1")
             .bind(spare.to_string())
+            .bind(seatdesk_server::db::types::Stamp::try_from(1000).unwrap())
             .execute(&server.db.pool)
             .await
             .unwrap();

@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
+use seatdesk_server::db::types::JsonText;
 use seatdesk_server::{AppState, Db, ServerConfig};
 use serde_json::{Value, json};
 
@@ -320,7 +321,13 @@ async fn racing_clients_never_over_allocate_and_the_audit_log_tells_every_seat_s
 }
 
 /// seq, seat id, action, before, after.
-type SeatEvent = (i64, i64, String, Option<String>, Option<String>);
+type SeatEvent = (
+    i64,
+    i64,
+    String,
+    Option<JsonText<Value>>,
+    Option<JsonText<Value>>,
+);
 
 /// Replays each seat's events in seq order: it starts with one assign, each
 /// event's `before` is the status the previous one left, a restore puts back
@@ -333,8 +340,8 @@ async fn assert_seat_histories(server: &TestServer, seats: &[i64]) {
     .fetch_all(&server.db.pool)
     .await
     .unwrap();
-    let status_of = |json: &Option<String>| -> String {
-        let value: Value = serde_json::from_str(json.as_deref().unwrap_or("null")).unwrap();
+    let status_of = |json: &Option<JsonText<Value>>| -> String {
+        let value = json.as_ref().map_or(&Value::Null, |j| &j.0);
         value["status"].as_str().unwrap_or_default().to_string()
     };
     let mut state: HashMap<i64, (String, Option<String>)> = HashMap::new();
@@ -414,7 +421,7 @@ async fn assert_allocation_histories(
     .unwrap();
     assert_eq!(children as usize, allocated);
     for license in licenses {
-        let events: Vec<(i64, String, String)> = seatdesk_server::db::query_as(
+        let events: Vec<(i64, JsonText<Value>, JsonText<Value>)> = seatdesk_server::db::query_as(
             "SELECT seq, before_json, after_json FROM audit_events \
              WHERE target_type = 'license' AND action = 'license.update' AND target_id = $1 ORDER BY seq",
         )
@@ -423,9 +430,7 @@ async fn assert_allocation_histories(
         .await
         .unwrap();
         let mut current = 0;
-        for (seq, before, after) in events {
-            let before: Value = serde_json::from_str(&before).unwrap();
-            let after: Value = serde_json::from_str(&after).unwrap();
+        for (seq, JsonText(before), JsonText(after)) in events {
             assert_eq!(
                 before["seats_allocated"], current,
                 "seq {seq}: license {}",

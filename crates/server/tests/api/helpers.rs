@@ -247,7 +247,7 @@ impl TestServer {
         .bind(given.to_string())
         .bind(family.to_string())
         .bind(kind.to_string())
-        .bind(now_ms())
+        .bind(seatdesk_server::db::types::Stamp::now())
         .fetch_one(&self.db.pool)
         .await
         .unwrap()

@@ -14,6 +14,8 @@ use seatdesk_core::api::triage::{
 };
 use seatdesk_core::seats::{SeatCounts, week_index, week_start_ms};
 use seatdesk_server::db::now_ms;
+use seatdesk_server::db::sql::Value as SqlValue;
+use seatdesk_server::db::types::Stamp;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -43,10 +45,10 @@ async fn claim(server: &TestServer, seat: i64) {
         .await;
 }
 
-async fn sql(server: &TestServer, text: &str, args: &[i64]) {
+async fn sql(server: &TestServer, text: &str, args: &[SqlValue]) {
     let mut query = seatdesk_server::db::query(text.to_string());
     for arg in args {
-        query = query.bind(*arg);
+        query = query.bind(arg.clone());
     }
     query.execute(&server.db.pool).await.expect(text);
 }
@@ -159,7 +161,7 @@ async fn dashboard_story(backend: Backend) {
         sql(
             &server,
             "UPDATE seats SET claimed_at = $1 WHERE id = $2",
-            &[at, seat],
+            &[stamp(at), seat.into()],
         )
         .await;
     }
@@ -491,8 +493,8 @@ async fn access_story(backend: Backend) {
     sql(
         &server,
         "INSERT INTO role_rules (org_id, org_path, role, product_id, created_at) \
-         SELECT id, path, 'observer', $1, 0 FROM orgs WHERE id = $2",
-        &[observe, district],
+         SELECT id, path, 'observer', $1, $3 FROM orgs WHERE id = $2",
+        &[observe.into(), district.into(), Stamp::now().into()],
     )
     .await;
 
@@ -800,13 +802,13 @@ async fn discrepancy_story(backend: Backend) {
     sql(
         &server,
         "UPDATE licenses SET seats_consumed = seats_consumed + 2 WHERE id = $1",
-        &[first],
+        &[first.into()],
     )
     .await;
     sql(
         &server,
         "UPDATE licenses SET seats_allocated = 3 WHERE id = $1",
-        &[second],
+        &[second.into()],
     )
     .await;
     let extra = server
@@ -816,7 +818,7 @@ async fn discrepancy_story(backend: Backend) {
         &server,
         "INSERT INTO seats (license_id, user_id, status, source, assigned_at, assigned_by, claimed_at, updated_at) \
          VALUES ($1, $2, 'active', 'planted', $3, 'test', $3, $3)",
-        &[small, extra, now_ms()],
+        &[small.into(), extra.into(), Stamp::now().into()],
     )
     .await;
 
@@ -1012,4 +1014,9 @@ async fn two_users(server: &TestServer, org: i64, backend: Backend) -> Vec<i64> 
         );
     }
     users
+}
+
+/// Unix milliseconds as the instant a statement binds.
+fn stamp(ms: i64) -> SqlValue {
+    Stamp::try_from(ms).expect("a test instant in range").into()
 }

@@ -19,6 +19,7 @@ mod limits;
 mod oneroster;
 mod ops;
 mod requests;
+mod schema;
 mod seats;
 mod users;
 mod webhooks;

@@ -3,6 +3,8 @@
 
 use reqwest::StatusCode;
 
+use seatdesk_server::http::metrics::MetricsToken;
+
 use crate::helpers::{self, TestServer};
 
 #[tokio::test]
@@ -44,5 +46,44 @@ async fn readyz_follows_the_database_schema() {
         );
         // Liveness is another question: the process still answers.
         assert_eq!(server.admin.get("/healthz").await.status, StatusCode::OK);
+    }
+}
+
+/// `GET /metrics` on each backend: its database figures are read with the
+/// same statements on SQLite and PostgreSQL, and agree with the database.
+#[tokio::test]
+async fn metrics_read_the_database_figures_on_each_backend() {
+    for backend in helpers::backends() {
+        let config = seatdesk_server::ServerConfig {
+            metrics_token: Some(MetricsToken::new("ops-metrics")),
+            ..Default::default()
+        };
+        let server = TestServer::start_with(backend, config).await;
+        let scrape = server
+            .admin
+            .http
+            .get(format!("{}/metrics", server.url))
+            .bearer_auth("ops-metrics")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scrape.status(), StatusCode::OK, "{backend:?}");
+        let text = scrape.text().await.unwrap();
+        let value = |name: &str| -> i64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .unwrap_or_else(|| panic!("{backend:?}: no {name} in\n{text}"))
+                .parse()
+                .unwrap()
+        };
+        let head = seatdesk_server::store::audit::feed_head(&server.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(value("seatdesk_feed_head"), head, "{backend:?}");
+        assert_eq!(value(r#"seatdesk_webhook_deliveries{state="pending"}"#), 0);
+        assert_eq!(value(r#"seatdesk_webhook_deliveries{state="failed"}"#), 0);
+        assert_eq!(value("seatdesk_alerts_raised"), 0);
+        assert!(value(r#"seatdesk_db_pool_connections{state="idle"}"#) >= 0);
+        assert!(value("seatdesk_db_pool_max_connections") >= 1);
     }
 }

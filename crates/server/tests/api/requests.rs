@@ -418,13 +418,17 @@ async fn renewal_with_the_existing_code_moves_the_dates_and_rejection_clears_the
         assert_eq!(license["seats"]["purchased"], 12);
         assert_eq!(license["renewed"], true);
         assert_eq!(license["renewal_requested"], false);
-        let grace_until: String =
+        let grace_until: seatdesk_server::db::types::Day =
             seatdesk_server::db::query_scalar("SELECT grace_until FROM licenses WHERE id = $1")
                 .bind(t.license)
                 .fetch_one(&server.db.pool)
                 .await
                 .unwrap();
-        assert_eq!(grace_until, "2101-07-30", "finish + 30 grace days");
+        assert_eq!(
+            grace_until.to_string(),
+            "2101-07-30",
+            "finish + 30 grace days"
+        );
 
         // A second renewal, rejected: the flag clears and nothing else moves.
         let second: Value = t

@@ -6,7 +6,7 @@ use seatdesk_core::Role;
 use seatdesk_core::api::BulkResult;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestServer, backends};
+use crate::helpers::{Backend, TestServer, backends};
 
 #[tokio::test]
 async fn hundred_concurrent_assignments_fill_exactly_the_free_seats() {
@@ -200,8 +200,9 @@ async fn restore_never_passes_the_seat_limit_or_the_window() {
         server.assert_counts_match_rows().await;
 
         // Past the window nothing comes back.
-        seatdesk_server::db::query("UPDATE seats SET revoked_at = 0 WHERE id = $1")
+        seatdesk_server::db::query("UPDATE seats SET revoked_at = $2 WHERE id = $1")
             .bind(seats[1])
+            .bind(seatdesk_server::db::types::Stamp::try_from(0).unwrap())
             .execute(&server.db.pool)
             .await
             .unwrap();
@@ -735,10 +736,23 @@ async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
         };
         let path = format!("/v1/licenses/{}", fx.license_id);
         assert_eq!(status(&path).await, StatusCode::OK);
-        // Once read as "deactivated" and 1970-01-01; now a refusal.
-        for (column, value) in [("status", "bogus"), ("finish_date", "not a date")] {
+        // Once read as "deactivated" and 1970-01-01; now a refusal. (A
+        // PostgreSQL `date` column refuses to store "not a date" at all.)
+        let mut bad = vec![("status", "bogus")];
+        if backend == Backend::Sqlite {
+            bad.push(("finish_date", "not a date"));
+        } else {
+            let stored =
+                seatdesk_server::db::query("UPDATE licenses SET finish_date = $1 WHERE id = $2")
+                    .bind("not a date")
+                    .bind(fx.license_id)
+                    .execute(&server.db.pool)
+                    .await;
+            assert!(stored.is_err(), "PostgreSQL stored a date that is not one");
+        }
+        for (column, value) in bad {
             let original: String = seatdesk_server::db::query_scalar(format!(
-                "SELECT {column} FROM licenses WHERE id = $1"
+                "SELECT CAST({column} AS TEXT) FROM licenses WHERE id = $1"
             ))
             .bind(fx.license_id)
             .fetch_one(&server.db.pool)

@@ -12,7 +12,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::db::now_ms;
 use crate::domain::redemption;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
@@ -50,7 +49,10 @@ async fn redeem(
         return Err(ApiError::invalid("email must not be empty"));
     }
     let rate_keys = [format!("token:{}", auth.token_id), format!("email:{email}")];
-    if let Some(retry_after) = rate_limited(&state, &rate_keys).await? {
+    let (max, window) = (state.config.redeem_max_failures, state.config.redeem_window);
+    if let Some(retry_after) =
+        redemption::rate_limited(&state.db.pool, &rate_keys, max, window).await?
+    {
         return Ok(too_many_attempts(retry_after));
     }
     let outcome = match validate(&body.code) {
@@ -66,23 +68,11 @@ async fn redeem(
         Ok(code) => redeem_code(&state, &auth, &key, &body, code, email).await,
     };
     if let Err(error) = &outcome
-        && counts_as_guess(error)
+        && redemption::counts_as_guess(error)
     {
-        record_failure(&state, &rate_keys).await?;
+        redemption::record_failure(&state.db, &rate_keys, window).await?;
     }
     outcome
-}
-
-/// Failures that say something about the code itself, so repeating them
-/// is how someone would guess codes.
-fn counts_as_guess(error: &ApiError) -> bool {
-    [
-        kinds::CODE_UNKNOWN,
-        kinds::CODE_MISTYPED,
-        kinds::CODE_EXPIRED,
-        kinds::CODE_EXHAUSTED,
-    ]
-    .contains(&error.kind)
 }
 
 async fn redeem_code(
@@ -101,40 +91,6 @@ async fn redeem_code(
     .await
 }
 
-/// Seconds until the caller may try again, when any of `keys` has used up
-/// its failures within the window.
-async fn rate_limited(state: &AppState, keys: &[String]) -> ApiResult<Option<i64>> {
-    let max = state.config.redeem_max_failures.max(1);
-    let window = state.config.redeem_window.as_millis() as i64;
-    let now = now_ms();
-    let mut wait_ms = 0;
-    for key in keys {
-        let count: i64 = crate::db::query_scalar(
-            "SELECT COUNT(*) FROM redeem_failures WHERE rate_key = $1 AND at > $2",
-        )
-        .bind(key.clone())
-        .bind(now - window)
-        .fetch_one(&state.db.pool)
-        .await?;
-        if count < max {
-            continue;
-        }
-        // Allowed again once enough failures age out to fall below max.
-        let freeing: Option<i64> = crate::db::query_scalar(
-            "SELECT at FROM redeem_failures WHERE rate_key = $1 AND at > $2 \
-             ORDER BY at LIMIT 1 OFFSET $3",
-        )
-        .bind(key.clone())
-        .bind(now - window)
-        .bind(count - max)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let until = freeing.unwrap_or(now) + window - now;
-        wait_ms = wait_ms.max(until.max(1000));
-    }
-    Ok((wait_ms > 0).then_some((wait_ms + 999) / 1000))
-}
-
 fn too_many_attempts(retry_after_secs: i64) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -146,27 +102,4 @@ fn too_many_attempts(retry_after_secs: i64) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
-}
-
-/// Counts a failed attempt against each key, in its own transaction: the
-/// redemption's transaction has rolled back. Not an audit event: nothing in
-/// the domain changed. Old failures of these keys are pruned on the way.
-async fn record_failure(state: &AppState, keys: &[String]) -> ApiResult<()> {
-    let window = state.config.redeem_window.as_millis() as i64;
-    let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
-    for key in keys {
-        crate::db::query("DELETE FROM redeem_failures WHERE rate_key = $1 AND at <= $2")
-            .bind(key.clone())
-            .bind(now - window)
-            .execute(&mut tx.tx)
-            .await?;
-        crate::db::query("INSERT INTO redeem_failures (rate_key, at) VALUES ($1, $2)")
-            .bind(key.clone())
-            .bind(now)
-            .execute(&mut tx.tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Writes the planned structure: orgs, accounts, products, licenses and
 //! their master, resource and activation codes, code batches, role rules and
-//! pending requests. Seats and people are written by their own modules.
+//! pending requests, each row's values in the column order of its
+//! [`crate::store::demo`] table. Seats and people are written by their own
+//! modules.
 
 use crate::db::Conn;
 use chrono::Days;
@@ -11,10 +13,9 @@ use seatdesk_core::{CodeKind, InventoryType, RequestKind, RequestStatus, UserRol
 use super::catalog::{PRODUCTS, ProductKey, index_of};
 use super::codes::CodeSet;
 use super::licenses::{Inventory, LicensePlan};
-use super::rows::Rows;
-use super::seats::CODE_COLUMNS;
 use super::tree::{Tree, day_ms};
 use super::{Ids, Summary};
+use crate::store::demo::{self as table, Row, Rows};
 
 /// Id of the catalogue product `key`, given the first product's id.
 pub fn product_id(first: i64, key: ProductKey) -> i64 {
@@ -26,10 +27,7 @@ pub async fn orgs_and_accounts(
     tree: &Tree,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "orgs",
-        &["id", "parent_id", "kind", "name", "path", "created_at"],
-    );
+    let mut rows = Rows::new(&table::ORGS, conn.backend());
     // Parents come before children in `tree.orgs`, as the foreign key needs.
     for org in tree.orgs.iter().filter(|o| o.insert) {
         rows.row()
@@ -38,22 +36,19 @@ pub async fn orgs_and_accounts(
             .text(org.kind.as_str())
             .text(&org.name)
             .text(&org.path)
-            .int(created)
+            .stamp(created)
             .end();
         rows.flush_if_full(conn).await?;
     }
     rows.flush(conn).await?;
-    let mut rows = Rows::new(
-        "accounts",
-        &["id", "org_id", "name", "number", "created_at"],
-    );
+    let mut rows = Rows::new(&table::ACCOUNTS, conn.backend());
     for account in &tree.accounts {
         rows.row()
             .int(account.id)
             .int(account.org_id)
             .text(&account.name)
             .text(&account.number)
-            .int(created)
+            .stamp(created)
             .end();
         rows.flush_if_full(conn).await?;
     }
@@ -61,19 +56,7 @@ pub async fn orgs_and_accounts(
 }
 
 pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "products",
-        &[
-            "id",
-            "sku",
-            "name",
-            "family",
-            "edition",
-            "module",
-            "has_resource_codes",
-            "training_prerequisite",
-        ],
-    );
+    let mut rows = Rows::new(&table::PRODUCTS, conn.backend());
     for (n, product) in PRODUCTS.iter().enumerate() {
         rows.row()
             .int(first_id + n as i64)
@@ -82,7 +65,7 @@ pub async fn products(conn: &mut Conn, first_id: i64) -> Result<(), sqlx::Error>
             .text(product.family)
             .text(product.edition.as_str())
             .text(product.module.as_str())
-            .int(i64::from(product.has_resource_codes))
+            .flag(product.has_resource_codes)
             .opt_text(product.training_prerequisite)
             .end();
     }
@@ -96,34 +79,7 @@ pub async fn licenses(
     first_product: i64,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut rows = Rows::new(
-        "licenses",
-        &[
-            "id",
-            "account_id",
-            "org_id",
-            "org_path",
-            "parent_license_id",
-            "product_id",
-            "order_number",
-            "purchase_order",
-            "inventory_type",
-            "courses",
-            "teacher_code",
-            "seats_purchased",
-            "seats_consumed",
-            "seats_allocated",
-            "start_date",
-            "finish_date",
-            "grace_days",
-            "grace_until",
-            "status",
-            "renewal_requested",
-            "renewed",
-            "created_at",
-            "updated_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::LICENSES, conn.backend());
     // Parents have smaller ids than the licenses allocated from them.
     for license in &inventory.licenses {
         let org = &tree.orgs[license.org];
@@ -144,15 +100,15 @@ pub async fn licenses(
             .int(license.seats_purchased)
             .int(license.mix.live())
             .int(license.seats_allocated)
-            .text(&license.start.to_string())
-            .text(&license.finish.to_string())
+            .day(license.start)
+            .day(license.finish)
             .int(license.grace_days)
-            .text(&license.grace_until().to_string())
+            .day(license.grace_until())
             .text(license.status.as_str())
-            .int(i64::from(license.renewal_requested))
-            .int(i64::from(license.renewed))
-            .int(created_at)
-            .int(created_at)
+            .flag(license.renewal_requested)
+            .flag(license.renewed)
+            .stamp(created_at)
+            .stamp(created_at)
             .end();
         rows.flush_if_full(conn).await?;
     }
@@ -171,23 +127,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
     created: i64,
     summary: &mut Summary,
 ) -> Result<(), sqlx::Error> {
-    let mut code_rows = Rows::new("codes", CODE_COLUMNS);
-    let mut batches = Rows::new(
-        "code_batches",
-        &[
-            "id",
-            "license_id",
-            "code_count",
-            "users_per_code",
-            "duration_days",
-            "enable_benchmark",
-            "enable_exercises",
-            "enable_badges",
-            "require_teacher_link",
-            "created_by",
-            "created_at",
-        ],
-    );
+    let mut code_rows = Rows::new(&table::CODES, conn.backend());
+    let mut batches = Rows::new(&table::CODE_BATCHES, conn.backend());
     for license in &inventory.licenses {
         let expires = day_ms(license.grace_until());
         if let Some(master) = &license.master_code {
@@ -202,8 +143,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
             )
             .int(license.seats_purchased)
             .int(license.mix.live())
-            .int(expires)
-            .int(created)
+            .stamp(expires)
+            .stamp(created)
             .end();
             summary.master_codes += 1;
         }
@@ -220,8 +161,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
             )
             .int(license.seats_purchased)
             .int(0)
-            .int(expires)
-            .int(created)
+            .stamp(expires)
+            .stamp(created)
             .end();
             summary.resource_codes += 1;
         }
@@ -239,12 +180,12 @@ pub async fn license_codes<R: Rng + ?Sized>(
                 .int(count)
                 .int(batch.users_per_code)
                 .int(batch.duration_days)
-                .int(i64::from(batch.benchmark))
-                .int(i64::from(batch.exercises))
-                .int(i64::from(batch.badges))
-                .int(i64::from(batch.teacher_link))
+                .flag(batch.benchmark)
+                .flag(batch.exercises)
+                .flag(batch.badges)
+                .flag(batch.teacher_link)
                 .text("token:kim.williams")
-                .int(made)
+                .stamp(made)
                 .end();
             batches.flush(conn).await?;
             let redeemed = license.mix.total();
@@ -263,8 +204,8 @@ pub async fn license_codes<R: Rng + ?Sized>(
                 )
                 .int(batch.users_per_code)
                 .int(i64::from(n < redeemed))
-                .int(code_expiry)
-                .int(made)
+                .stamp(code_expiry)
+                .stamp(made)
                 .end();
                 code_rows.flush_if_full(conn).await?;
             }
@@ -286,7 +227,7 @@ fn code_row<'a>(
     license: &LicensePlan,
     batch: Option<i64>,
     subject: Option<&str>,
-) -> super::rows::Row<'a> {
+) -> Row<'a> {
     rows.row()
         .int(id)
         .text(code)
@@ -306,17 +247,7 @@ pub async fn role_rules(
     first_product: i64,
     created: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(
-        "role_rules",
-        &[
-            "id",
-            "org_id",
-            "org_path",
-            "role",
-            "product_id",
-            "created_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::ROLE_RULES, conn.backend());
     let rules = [
         (UserRole::Observer, ProductKey::Observe),
         (UserRole::Observable, ProductKey::Observe),
@@ -331,7 +262,7 @@ pub async fn role_rules(
                 .text(&org.path)
                 .text(role.as_str())
                 .int(product_id(first_product, product))
-                .int(created)
+                .stamp(created)
                 .end();
         }
     }
@@ -350,42 +281,19 @@ pub async fn requests(
     first_product: i64,
     today_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut rows = Rows::new(
-        "requests",
-        &[
-            "id",
-            "kind",
-            "status",
-            "license_id",
-            "account_id",
-            "org_id",
-            "org_path",
-            "requested_to_org_id",
-            "product_id",
-            "new_code",
-            "inventory_type",
-            "students",
-            "courses",
-            "start_date",
-            "finish_date",
-            "purchase_order",
-            "comments",
-            "created_by",
-            "created_at",
-        ],
-    );
+    let mut rows = Rows::new(&table::REQUESTS, conn.backend());
     let find = |id: i64| inventory.licenses.iter().find(|l| l.id == id);
     let asks = [
         (
             RequestKind::Renewal,
             find(inventory.specials.renewal),
-            0,
+            false,
             "Renewing for next school year with the same programs; please keep our master code.",
         ),
         (
             RequestKind::NewLicense,
             find(inventory.specials.requested),
-            1,
+            true,
             "30 more Jasperactive codes for the spring Excel and Word cohort.",
         ),
     ];
@@ -411,12 +319,12 @@ pub async fn requests(
             .text(&org.path)
             .opt_int(parent)
             .int(product_id(first_product, license.product))
-            .int(new_code)
+            .flag(new_code)
             .text(license.inventory_type.as_str())
             .opt_int((kind == RequestKind::NewLicense).then_some(license.seats_purchased))
             .text(&courses)
-            .text(&start.to_string())
-            .text(&finish.to_string())
+            .day(start)
+            .day(finish)
             .text(&license.purchase_order)
             .text(comments)
             .text(if org.kind == seatdesk_core::OrgKind::Center {
@@ -424,7 +332,7 @@ pub async fn requests(
             } else {
                 "token:district-admin"
             })
-            .int(today_ms - 2 * super::people::DAY_MS)
+            .stamp(today_ms - 2 * super::people::DAY_MS)
             .end();
     }
     let count = rows.count();

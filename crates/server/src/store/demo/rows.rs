@@ -10,7 +10,10 @@
 
 use std::fmt::Write as _;
 
-use crate::db::Conn;
+use chrono::NaiveDate;
+
+use super::Table;
+use crate::db::{Backend, Conn};
 
 /// Rows per statement: large enough to amortise the round trip, small
 /// enough to keep each statement a few hundred kilobytes.
@@ -23,15 +26,22 @@ pub struct Rows {
     body: String,
     pending: usize,
     written: u64,
+    backend: Backend,
 }
 
 impl Rows {
-    pub fn new(table: &str, columns: &[&str]) -> Rows {
+    /// Rows of `table`, with values written as `backend` stores them.
+    pub fn new(table: &Table, backend: Backend) -> Rows {
         Rows {
-            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            head: format!(
+                "INSERT INTO {} ({}) VALUES ",
+                table.name,
+                table.columns.join(", ")
+            ),
             body: String::new(),
             pending: 0,
             written: 0,
+            backend,
         }
     }
 
@@ -45,6 +55,7 @@ impl Rows {
         Row {
             body: &mut self.body,
             first: true,
+            backend: self.backend,
         }
     }
 
@@ -86,6 +97,7 @@ impl Rows {
 pub struct Row<'a> {
     body: &'a mut String,
     first: bool,
+    backend: Backend,
 }
 
 impl Row<'_> {
@@ -120,6 +132,37 @@ impl Row<'_> {
             Some(value) => self.text(value),
             None => self.null(),
         }
+    }
+
+    /// An instant, in unix milliseconds (the demo plans in them): the
+    /// number itself on SQLite, a `timestamptz` literal on PostgreSQL.
+    pub fn stamp(self, ms: i64) -> Self {
+        match self.backend {
+            Backend::Sqlite => self.int(ms),
+            Backend::Postgres => {
+                let at = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+                self.text(&at.format("%Y-%m-%d %H:%M:%S%.3f+00").to_string())
+            }
+        }
+    }
+
+    pub fn opt_stamp(self, ms: Option<i64>) -> Self {
+        match ms {
+            Some(ms) => self.stamp(ms),
+            None => self.null(),
+        }
+    }
+
+    /// A calendar date: ISO text, which PostgreSQL reads as a `date`.
+    pub fn day(self, day: NaiveDate) -> Self {
+        self.text(&day.to_string())
+    }
+
+    /// A flag: `TRUE`/`FALSE`, which SQLite stores as 1/0.
+    pub fn flag(mut self, value: bool) -> Self {
+        self.separator();
+        self.body.push_str(if value { "TRUE" } else { "FALSE" });
+        self
     }
 
     pub fn null(mut self) -> Self {
@@ -160,7 +203,13 @@ mod tests {
 
     #[test]
     fn rows_are_joined_into_one_values_list() {
-        let mut rows = Rows::new("t", &["a", "b", "c"]);
+        let mut rows = Rows::new(
+            &Table {
+                name: "t",
+                columns: &["a", "b", "c"],
+            },
+            Backend::Sqlite,
+        );
         rows.row().int(1).text("x").null().end();
         rows.row()
             .opt_int(None)

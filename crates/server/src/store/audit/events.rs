@@ -1,16 +1,10 @@
-//! Writing audit events. Sequence numbers come from the one-row
-//! `audit_head` table, bumped as the last statement of each write
-//! transaction: its row lock is held until commit, so a later seq can never
-//! become visible before an earlier one, on SQLite or PostgreSQL, with any
-//! number of server processes. A reader of `after=<seq>` never skips.
+//! Audit events as they are queued and inserted: before/after rendered
+//! once as the exact JSON text stored, so a bulk path can write that text
+//! directly instead of building and printing a value per row.
 
 use std::fmt::Write;
 
-use crate::db::Conn;
 use serde_json::Value;
-
-use crate::db::Backend;
-use crate::db::sql::Sql;
 
 /// An event to append when the transaction commits.
 #[derive(Debug, Clone)]
@@ -32,17 +26,17 @@ pub struct NewEvent {
 /// work when the shape is fixed.
 #[derive(Debug, Default, Clone)]
 pub struct EventRows {
-    rows: Vec<EventRow>,
+    pub(super) rows: Vec<PendingRow>,
 }
 
 #[derive(Debug, Clone)]
-struct EventRow {
-    action: &'static str,
-    target_type: &'static str,
-    target_id: i64,
-    org_path: String,
-    before: Option<String>,
-    after: Option<String>,
+pub(super) struct PendingRow {
+    pub(super) action: &'static str,
+    pub(super) target_type: &'static str,
+    pub(super) target_id: i64,
+    pub(super) org_path: String,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
 }
 
 impl EventRows {
@@ -55,7 +49,7 @@ impl EventRows {
     }
 
     pub fn push(&mut self, event: &NewEvent) {
-        self.rows.push(EventRow {
+        self.rows.push(PendingRow {
             action: event.action,
             target_type: event.target_type,
             target_id: event.target_id,
@@ -76,7 +70,7 @@ impl EventRows {
         before: Option<&str>,
         after: Option<&str>,
     ) {
-        self.rows.push(EventRow {
+        self.rows.push(PendingRow {
             action,
             target_type,
             target_id,
@@ -93,7 +87,7 @@ impl EventRows {
 
     /// `[[action, target_type, target_id, org_path, before, after], …]`,
     /// before and after as JSON strings holding the stored text (or null).
-    fn json_array(&self) -> String {
+    pub(super) fn json_array(&self) -> String {
         let mut out = String::with_capacity(self.rows.len() * 256);
         out.push('[');
         for (i, row) in self.rows.iter().enumerate() {
@@ -148,123 +142,6 @@ pub fn push_json_string(out: &mut String, text: &str) {
     }
     out.push_str(&text[start..]);
     out.push('"');
-}
-
-/// Allocates seq numbers and inserts `events`; returns the last seq.
-pub async fn append(
-    conn: &mut Conn,
-    events: &[NewEvent],
-    actor: &str,
-    request_id: &str,
-    at: i64,
-) -> Result<i64, sqlx::Error> {
-    let mut rows = EventRows::default();
-    for event in events {
-        rows.push(event);
-    }
-    append_rows(conn, &rows, actor, request_id, at).await
-}
-
-/// Allocates seq numbers and inserts `rows`, in order; returns the last seq.
-pub async fn append_rows(
-    conn: &mut Conn,
-    rows: &EventRows,
-    actor: &str,
-    request_id: &str,
-    at: i64,
-) -> Result<i64, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let count = rows.len() as i64;
-    let last: i64 =
-        crate::db::query_scalar("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
-            .bind(count)
-            .fetch_one(&mut *conn)
-            .await?;
-    match conn.backend() {
-        Backend::Sqlite => insert_values(conn, rows, actor, request_id, at, last - count).await,
-        Backend::Postgres => insert_json(conn, rows, actor, request_id, at, last - count).await,
-    }?;
-    Ok(last)
-}
-
-/// Rows per multi-row INSERT on SQLite: 10 values a row keeps a statement
-/// at 10,000 values, under SQLite's 32,766.
-const CHUNK: usize = 1_000;
-
-/// SQLite: multi-row INSERTs with `?` placeholders. Measured against
-/// expanding one JSON parameter with `json_each` (as PostgreSQL does
-/// below), this was as fast or faster: SQLite binds values cheaply.
-async fn insert_values(
-    conn: &mut Conn,
-    rows: &EventRows,
-    actor: &str,
-    request_id: &str,
-    at: i64,
-    mut seq: i64,
-) -> Result<(), sqlx::Error> {
-    for chunk in rows.rows.chunks(CHUNK) {
-        let mut sql = Sql::new_for(
-            Backend::Sqlite,
-            "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
-             org_path, before_json, after_json, request_id) VALUES ",
-        );
-        for (i, row) in chunk.iter().enumerate() {
-            seq += 1;
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(seq)
-                .push(", ")
-                .bind(at)
-                .push(", ")
-                .bind(actor.to_string())
-                .push(", ");
-            sql.bind(row.action.to_string())
-                .push(", ")
-                .bind(row.target_type.to_string())
-                .push(", ");
-            sql.bind(row.target_id)
-                .push(", ")
-                .bind(row.org_path.clone())
-                .push(", ");
-            sql.bind(row.before.clone()).push(", ");
-            sql.bind(row.after.clone()).push(", ");
-            sql.bind(request_id.to_string()).push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// PostgreSQL: all rows as one JSON array bound as a single value and
-/// expanded by `json_array_elements`. Binding ten values per row through
-/// sqlx (65,535 at most per statement, so many statements)
-/// cost most of a 10,000-seat revocation's audit append; one parameter
-/// costs a parse.
-async fn insert_json(
-    conn: &mut Conn,
-    rows: &EventRows,
-    actor: &str,
-    request_id: &str,
-    at: i64,
-    before_first: i64,
-) -> Result<(), sqlx::Error> {
-    // WITH ORDINALITY numbers the elements from 1, in array order.
-    crate::db::query(
-        "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
-         org_path, before_json, after_json, request_id) \
-         SELECT $1 + e.n, $2, $3, e.value ->> 0, e.value ->> 1, \
-         (e.value ->> 2)::bigint, e.value ->> 3, e.value ->> 4, e.value ->> 5, $4 \
-         FROM json_array_elements($5::json) WITH ORDINALITY AS e(value, n)",
-    )
-    .bind(before_first)
-    .bind(at)
-    .bind(actor.to_string())
-    .bind(request_id.to_string())
-    .bind(rows.json_array())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]
