@@ -114,6 +114,26 @@ pub struct NewToken {
     pub role: crate::Role,
     #[schema(minimum = 1)]
     pub org_id: i64,
+    /// Days until the token stops working; the role's default when absent
+    /// (system_admin 90, org_admin 180, others 365).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// `GET /v1/tokens`: a token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: crate::Role,
+    pub org_id: i64,
+    pub org_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Absent: the token does not expire.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A freshly created token; `secret` is shown this once and stored hashed.

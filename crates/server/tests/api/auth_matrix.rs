@@ -51,6 +51,7 @@ struct Ids {
     webhook: i64,
     batch: i64,
     activation_code: String,
+    token: i64,
 }
 
 /// Every endpoint that needs a token, with the permission it needs.
@@ -321,6 +322,21 @@ fn cases(ids: &Ids) -> Vec<Case> {
             Some(json!({"name": "n", "role": "reporter", "org_id": ids.org})),
             P::ManageTokens,
         ),
+        case(M::GET, "/v1/tokens", None, None, P::ManageTokens),
+        case(
+            M::POST,
+            "/v1/tokens/{id}/rotate",
+            Some(ids.token),
+            None,
+            P::ManageTokens,
+        ),
+        case(
+            M::DELETE,
+            "/v1/tokens/{id}",
+            Some(ids.token),
+            None,
+            P::ManageTokens,
+        ),
     ]
 }
 
@@ -399,7 +415,15 @@ async fn district_a(server: &TestServer) -> (helpers::Fixture, helpers::Fixture,
     .fetch_one(&server.db.pool)
     .await
     .unwrap();
+    let token: Value = server
+        .admin
+        .post_ok(
+            "/v1/tokens",
+            &json!({"name": "matrix", "role": "reporter", "org_id": a.org_id}),
+        )
+        .await;
     let ids = Ids {
+        token: token["id"].as_i64().unwrap(),
         activation_code,
         batch: batch["id"].as_i64().unwrap(),
         org: a.org_id,

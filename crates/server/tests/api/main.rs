@@ -21,5 +21,6 @@ mod ops;
 mod requests;
 mod schema;
 mod seats;
+mod tokens;
 mod users;
 mod webhooks;
