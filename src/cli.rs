@@ -40,7 +40,8 @@ pub enum Command {
     /// Copy a SQLite database while the server keeps serving (online,
     /// consistent); PostgreSQL uses pg_dump (see the README).
     Backup(BackupArgs),
-    /// Manage API tokens directly in the database (bootstrap).
+    /// Manage API tokens: create (in the database, to bootstrap), and list,
+    /// revoke or rotate them in the database (--db) or over the API.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
@@ -228,7 +229,44 @@ pub enum TokenCommand {
         /// A label for the token, recorded as the actor in the audit log.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until the token stops working [default: never, for the
+        /// bootstrap token; tokens made over the API default per role].
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..=3650))]
+        expires_in: Option<i64>,
     },
+    /// List tokens: id, name, role, org, created, last used, expires, revoked.
+    List {
+        #[command(flatten)]
+        target: TokenTarget,
+        /// table (default) or json.
+        #[arg(long, short = 'o', default_value = "table", value_parser = ["table", "json"])]
+        output: String,
+    },
+    /// Revoke a token at once.
+    Revoke {
+        /// Token id (see `seatdesk token list`).
+        id: i64,
+        #[command(flatten)]
+        target: TokenTarget,
+    },
+    /// Revoke a token and print its replacement's secret (shown once).
+    Rotate {
+        /// Token id (see `seatdesk token list`).
+        id: i64,
+        #[command(flatten)]
+        target: TokenTarget,
+    },
+}
+
+/// Where `token list|revoke|rotate` act: the database with --db, else the
+/// API (profile or SEATDESK_URL / SEATDESK_TOKEN).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenTarget {
+    /// Act on this database directly (bootstrap, or when locked out).
+    #[arg(long, env = "SEATDESK_DB")]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {

@@ -113,6 +113,11 @@ impl Server {
         cmd
     }
 
+    /// The URL of the server's SQLite database, for `--db` commands.
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("cli.db").display())
+    }
+
     pub fn config_dir(&self) -> PathBuf {
         self.dir.path().join("config")
     }

@@ -14,6 +14,8 @@ pub mod seats;
 pub mod triage;
 pub mod users;
 pub mod webhooks;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod limits;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,9 +109,31 @@ pub struct Me {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    pub role: crate::Role,
+    #[schema(minimum = 1)]
+    pub org_id: i64,
+    /// Days until the token stops working; the role's default when absent
+    /// (system_admin 90, org_admin 180, others 365).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// `GET /v1/tokens`: a token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
     pub name: String,
     pub role: crate::Role,
     pub org_id: i64,
+    pub org_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Absent: the token does not expire.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A freshly created token; `secret` is shown this once and stored hashed.

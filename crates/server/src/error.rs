@@ -17,6 +17,16 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// `Ok` when no check found a problem, else one 422 naming each problem.
+pub fn validate(problems: impl IntoIterator<Item = Option<String>>) -> ApiResult<()> {
+    let errors: Vec<String> = problems.into_iter().flatten().collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Problem type of a write the database aborted on its own account (a
 /// PostgreSQL deadlock victim or serialization failure, SQLite locked by
 /// another process): nothing changed and the request may simply run again.

@@ -11,7 +11,9 @@ pub mod retry;
 
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
+use seatdesk_core::api::MAX_PAGE_SIZE;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
@@ -26,10 +28,42 @@ impl<T: Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-/// `axum::extract::Query` whose rejection is a problem+json 400.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// `axum::extract::Query` whose rejection is a problem+json 400, and which
+/// refuses a `limit` outside 1 to [`MAX_PAGE_SIZE`] with 422 for every
+/// listing at once (the schema states that range on each `limit`).
+#[derive(Debug)]
 pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        check_limit(parts.uri.query().unwrap_or_default())?;
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Query(value))
+    }
+}
+
+/// Refuses a whole-number `limit` outside 1 to [`MAX_PAGE_SIZE`]; anything
+/// else not a number is left to the deserializer's 400.
+fn check_limit(query: &str) -> Result<(), ApiError> {
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let number = value.strip_prefix('-').unwrap_or(&value);
+        let whole = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        if name == "limit" && whole {
+            let in_range = value
+                .parse::<u32>()
+                .is_ok_and(|n| (1..=MAX_PAGE_SIZE).contains(&n));
+            if !in_range {
+                return Err(ApiError::invalid(format!(
+                    "limit must be 1 to {MAX_PAGE_SIZE}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// `axum::extract::Path` whose rejection is a problem+json 400.
 #[derive(Debug, FromRequestParts)]
@@ -60,12 +94,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-/// Clamps a requested page size to the API's bounds.
+/// The page size asked for, or the default. [`Query`] has refused a limit
+/// out of range; the clamp only guards callers that build queries in code.
 pub fn page_size(limit: Option<u32>) -> i64 {
     i64::from(
         limit
             .unwrap_or(seatdesk_core::api::DEFAULT_PAGE_SIZE)
-            .clamp(1, seatdesk_core::api::MAX_PAGE_SIZE),
+            .clamp(1, MAX_PAGE_SIZE),
     )
 }
 

@@ -11,7 +11,7 @@ use seatdesk_core::api::triage::{
 use seatdesk_core::api::webhooks::{
     CreatedWebhook, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
 };
-use seatdesk_core::api::{BulkResult, Page};
+use seatdesk_core::api::{BulkResult, CreatedToken, Page, TokenInfo};
 
 use super::ApiClient;
 use crate::error::ClientError;
@@ -68,6 +68,27 @@ impl ApiClient {
         key: &str,
     ) -> Result<CreatedWebhook, ClientError> {
         self.post("/v1/webhooks", webhook, key).await
+    }
+
+    /// Tokens of the caller's subtree (never their secrets).
+    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, ClientError> {
+        self.get("/v1/tokens", &[]).await
+    }
+
+    /// Revokes token `id` at once; the answer is its final state.
+    pub async fn revoke_token(&self, id: i64, key: &str) -> Result<TokenInfo, ClientError> {
+        self.mutate::<(), _>(Method::DELETE, &format!("/v1/tokens/{id}"), None, key)
+            .await
+    }
+
+    /// Revokes token `id` and returns its replacement, secret included.
+    pub async fn rotate_token(&self, id: i64, key: &str) -> Result<CreatedToken, ClientError> {
+        self.post(
+            &format!("/v1/tokens/{id}/rotate"),
+            &serde_json::json!({}),
+            key,
+        )
+        .await
     }
 
     /// Deactivates a webhook; the answer is its final state.

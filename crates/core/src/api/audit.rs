@@ -35,6 +35,7 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// Newest first: return events with `seq` below this.
     pub before: Option<i64>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -43,6 +44,7 @@ pub struct AuditQuery {
 pub struct ChangesQuery {
     /// Return events with `seq` above this, oldest first.
     pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

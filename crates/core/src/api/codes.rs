@@ -48,6 +48,7 @@ pub struct CodeQuery {
     /// Only codes of this kind (the tab); all kinds when absent.
     pub kind: Option<CodeKind>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -172,6 +173,7 @@ pub struct CodeBatchDetail {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

@@ -20,8 +20,10 @@ pub struct Org {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrg {
+    #[schema(minimum = 1)]
     pub parent_id: i64,
     pub kind: OrgKind,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -36,8 +38,11 @@ pub struct PurchasingAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPurchasingAccount {
+    #[schema(minimum = 1)]
     pub org_id: i64,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub number: String,
 }
 
@@ -59,14 +64,18 @@ pub struct Product {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
+    #[schema(min_length = 1, max_length = 100)]
     pub sku: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub family: String,
     pub edition: Edition,
     pub module: Module,
     #[serde(default)]
     pub has_resource_codes: bool,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub training_prerequisite: Option<String>,
 }
 
@@ -164,5 +173,6 @@ pub struct LicenseQuery {
     pub inventory_type: Option<InventoryType>,
     pub order_status: Option<OrderStatusFilter>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }

@@ -123,6 +123,7 @@ pub struct RequestQuery {
     pub kind: Option<RequestKind>,
     pub license_id: Option<i64>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

@@ -66,6 +66,7 @@ pub struct ClaimQuery {
     /// `asc` (default for name) or `desc` (default for dates).
     pub order: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -111,5 +112,6 @@ pub struct TeacherQuery {
     pub all: Option<bool>,
     pub q: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }

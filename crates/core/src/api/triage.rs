@@ -112,6 +112,7 @@ impl DiscrepancyKind {
 #[into_params(parameter_in = Query)]
 pub struct DiscrepancyQuery {
     /// Most items listed per kind (default 50, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

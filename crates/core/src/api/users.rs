@@ -36,14 +36,23 @@ pub struct UserDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(minimum = 1)]
     pub org_id: i64,
+    /// Stored lower-cased; ASCII only (an international domain in its
+    /// `xn--` form), no quoted local part, no IP-address domain.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub given_name: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub family_name: String,
     pub kind: UserKind,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub roles: Vec<UserRole>,
+    /// Each 1 to 100 characters, without commas.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub trainings: Vec<String>,
 }
 
@@ -53,14 +62,19 @@ pub struct NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub given_name: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub family_name: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub roles: Option<Vec<UserRole>>,
     #[serde(default)]
     pub status: Option<UserStatus>,
+    /// Each 1 to 100 characters, without commas.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub trainings: Option<Vec<String>>,
 }
 
@@ -72,8 +86,10 @@ pub struct UserQuery {
     pub kind: Option<UserKind>,
     pub status: Option<UserStatus>,
     /// Case-insensitive text matched against name and email.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -125,8 +141,10 @@ pub struct RoleRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRoleRule {
+    #[schema(minimum = 1)]
     pub org_id: i64,
     pub role: UserRole,
+    #[schema(minimum = 1)]
     pub product_id: i64,
 }
 
@@ -137,5 +155,6 @@ pub struct RoleRuleQuery {
     pub role: Option<UserRole>,
     pub product_id: Option<i64>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }

@@ -4,11 +4,12 @@
 use seatdesk_core::api::inventory::{
     NewOrg, NewProduct, NewPurchasingAccount, Org, Product, PurchasingAccount,
 };
+use seatdesk_core::api::limits::{LABEL_MAX, NAME_MAX, id_error, text_error};
 
 use crate::db::Conn;
 use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, validate};
 use crate::mutation::Work;
 use crate::store::audit::NewEvent;
 use crate::store::orgs::{self as store, NewOrgRow};
@@ -36,13 +37,12 @@ pub async fn insert_org(
     Ok((id, path))
 }
 
-/// Refuses an org name that is empty or too long.
+/// Refuses an org whose name is empty or too long, or whose parent is no id.
 pub fn check_org(body: &NewOrg) -> ApiResult<()> {
-    let name = body.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::invalid("name must be 1 to 200 characters"));
-    }
-    Ok(())
+    validate([
+        id_error("parent_id", body.parent_id),
+        text_error("name", &body.name, NAME_MAX),
+    ])
 }
 
 /// Adds a child org under an org of `scope`.
@@ -75,12 +75,14 @@ pub async fn create_org(w: &mut Work, scope: &Scope, body: &NewOrg) -> ApiResult
     Ok(org)
 }
 
-/// Refuses an account without a name or number.
+/// Refuses an account whose name or number is empty or too long, or
+/// whose org is no id.
 pub fn check_account(body: &NewPurchasingAccount) -> ApiResult<()> {
-    if body.name.trim().is_empty() || body.number.trim().is_empty() {
-        return Err(ApiError::invalid("name and number must not be empty"));
-    }
-    Ok(())
+    validate([
+        id_error("org_id", body.org_id),
+        text_error("name", &body.name, NAME_MAX),
+        text_error("number", &body.number, LABEL_MAX),
+    ])
 }
 
 /// Adds a purchasing account to an org of `scope`.
@@ -110,12 +112,17 @@ pub async fn create_account(
     Ok(account)
 }
 
-/// Refuses a product without a sku or name.
+/// Refuses a product whose sku, name, family or training prerequisite is
+/// empty or too long.
 pub fn check_product(body: &NewProduct) -> ApiResult<()> {
-    if body.sku.trim().is_empty() || body.name.trim().is_empty() {
-        return Err(ApiError::invalid("sku and name must not be empty"));
-    }
-    Ok(())
+    validate([
+        text_error("sku", &body.sku, LABEL_MAX),
+        text_error("name", &body.name, NAME_MAX),
+        text_error("family", &body.family, LABEL_MAX),
+        body.training_prerequisite
+            .as_deref()
+            .and_then(|t| text_error("training_prerequisite", t, LABEL_MAX)),
+    ])
 }
 
 /// Adds a product to the catalogue every org shares.

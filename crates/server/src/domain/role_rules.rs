@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use seatdesk_core::api::limits::id_error;
 use seatdesk_core::api::users::{Assignment, AssignmentOutcome, NewRoleRule, RoleRule};
 use seatdesk_core::{SeatStatus, UserRole, UserStatus};
 
@@ -13,7 +14,7 @@ use crate::db::Conn;
 use crate::domain::licenses::today;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::revocation::revoke_one;
-use crate::domain::scope::Scope;
+use crate::domain::scope::{Scope, ancestor_paths};
 use crate::domain::seats::take_and_insert;
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
@@ -32,6 +33,14 @@ pub async fn load_rule(conn: &mut Conn, scope: &Scope, id: i64) -> ApiResult<Rul
     let row = store::rule(conn, id).await?;
     row.filter(|r| scope.contains(&r.org_path))
         .ok_or_else(|| ApiError::not_found(format!("role rule {id}")))
+}
+
+/// Refuses a rule whose org or product is no id.
+pub fn check_rule(body: &NewRoleRule) -> ApiResult<()> {
+    crate::error::validate([
+        id_error("org_id", body.org_id),
+        id_error("product_id", body.product_id),
+    ])
 }
 
 /// Adds a rule for an org of `scope`: the product must exist and the org
@@ -108,8 +117,13 @@ async fn granted_products(w: &mut Work, user: &Subject) -> ApiResult<BTreeMap<i6
 /// Brings the user's seats in line with the role rules: a seat for every
 /// granted product (refused with a reason when none is free), and role-rule
 /// seats of products no longer granted revoked. Users who are not active
-/// get nothing new.
-pub async fn apply_role_rules(w: &mut Work, user: &Subject) -> ApiResult<Vec<Assignment>> {
+/// get nothing new. `scope` is the acting token's: new seats come only from
+/// licenses it holds (see [`assign_from_pool`]).
+pub async fn apply_role_rules(
+    w: &mut Work,
+    scope: &Scope,
+    user: &Subject,
+) -> ApiResult<Vec<Assignment>> {
     if user.status != UserStatus::Active {
         return Ok(Vec::new());
     }
@@ -128,7 +142,7 @@ pub async fn apply_role_rules(w: &mut Work, user: &Subject) -> ApiResult<Vec<Ass
             });
             continue;
         }
-        outcomes.push(assign_from_pool(w, user, product_id, product_name).await?);
+        outcomes.push(assign_from_pool(w, scope, user, product_id, product_name).await?);
     }
     for seat in held
         .iter()
@@ -158,20 +172,29 @@ pub async fn revoke_all_seats(w: &mut Work, user: &Subject) -> ApiResult<Vec<Ass
 
 /// Takes a seat of `product_id` from the nearest usable license of the
 /// user's org or an ancestor, soonest-ending first.
+///
+/// Only licenses held inside `scope` (the acting token's subtree) are
+/// candidates: a token may not spend seats of a license above it, which it
+/// cannot even read. Seats a parent means its subtree to use are allocated
+/// down (a child license held inside the subtree), and those are in scope.
 async fn assign_from_pool(
     w: &mut Work,
+    scope: &Scope,
     user: &Subject,
     product_id: i64,
     product_name: &str,
 ) -> ApiResult<Assignment> {
-    let candidates = store::candidate_licenses(
-        w.conn(),
-        product_id,
-        &user.org_path,
-        today(),
-        CANDIDATE_LIMIT,
-    )
-    .await?;
+    let all_holders = ancestor_paths(&user.org_path);
+    let holders: Vec<String> = all_holders
+        .iter()
+        .filter(|path| scope.contains(path))
+        .cloned()
+        .collect();
+    let candidates = if holders.is_empty() {
+        Vec::new()
+    } else {
+        store::candidate_licenses(w.conn(), product_id, &holders, today(), CANDIDATE_LIMIT).await?
+    };
     let usable = candidates.len();
     for (license_id, org_path) in candidates {
         // The conditional UPDATE decides, so a stale read never over-allocates.
@@ -195,7 +218,13 @@ async fn assign_from_pool(
             });
         }
     }
-    let reason = if usable == 0 {
+    let reason = if usable == 0 && holders.len() < all_holders.len() {
+        format!(
+            "no active, in-date license of {product_name} is held by {} or a parent org \
+             within your organization (seats of a license above it must be allocated down)",
+            user.org_name
+        )
+    } else if usable == 0 {
         format!(
             "no active, in-date license of {product_name} is held by {} or a parent org",
             user.org_name

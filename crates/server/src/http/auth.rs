@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use seatdesk_core::{Permission, Role};
 
 use crate::AppState;
+use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
 use crate::error::ApiError;
 use crate::tokens::hash_secret;
@@ -84,9 +85,19 @@ impl FromRequestParts<AppState> for Auth {
         let secret = bearer_secret(header).ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
-        let caller = crate::store::tokens::caller(&state.db.pool, &hash_secret(secret))
+        let now = Stamp::now();
+        let caller = crate::store::tokens::caller(&state.db.pool, &hash_secret(secret), now)
             .await?
-            .ok_or_else(|| ApiError::unauthorized("the token is unknown or revoked"))?;
+            .ok_or_else(|| ApiError::unauthorized("the token is unknown, revoked or expired"))?;
+        // Last use is a hint for whoever reviews tokens: written beside the
+        // request, so it neither delays nor refuses it.
+        let since = Stamp(now.0 - chrono::Duration::minutes(1));
+        let (pool, id) = (state.db.pool.clone(), caller.token_id);
+        tokio::spawn(async move {
+            if let Err(e) = crate::store::tokens::touch(&pool, id, now, since).await {
+                tracing::warn!(token = id, "could not record the token's last use: {e}");
+            }
+        });
         let crate::store::tokens::Caller {
             token_id,
             token_name,

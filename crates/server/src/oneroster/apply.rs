@@ -164,10 +164,7 @@ impl Importer<'_> {
             self.refuse(
                 ORGS,
                 record.line,
-                format!(
-                    "sourcedId '{}' is already used by an org outside your organization",
-                    record.sourced_id
-                ),
+                format!("sourcedId '{}' is already in use", record.sourced_id),
             );
             return Ok(());
         }
@@ -219,28 +216,25 @@ impl Importer<'_> {
         if let Some((id, org_path)) = by_id {
             if !self.auth.in_scope(&org_path) {
                 return Ok(Err(format!(
-                    "sourcedId '{}' is already used by a user outside your organization",
+                    "sourcedId '{}' is already in use",
                     record.sourced_id
                 )));
             }
             let email_owner = store::other_email_owner(w.conn(), &record.email, id).await?;
             if email_owner.is_some() {
-                return Ok(Err(format!(
-                    "email {} already belongs to another user",
-                    record.email
-                )));
+                return Ok(Err(format!("email {} is already in use", record.email)));
             }
             return Ok(Ok(Some(id)));
         }
         let by_email = store::user_by_email(w.conn(), &record.email).await?;
         Ok(match by_email {
             None => Ok(None),
-            Some((_, org_path, _)) if !self.auth.in_scope(&org_path) => Err(format!(
-                "email {} already belongs to a user outside your organization",
-                record.email
-            )),
+            // Said as for any holder the importer cannot see: not where.
+            Some((_, org_path, _)) if !self.auth.in_scope(&org_path) => {
+                Err(format!("email {} is already in use", record.email))
+            }
             Some((_, _, Some(other))) => Err(format!(
-                "email {} already belongs to roster user '{other}'",
+                "email {} is already in use by roster user '{other}'",
                 record.email
             )),
             Some((id, _, None)) => Ok(Some(id)),
@@ -319,7 +313,7 @@ impl Importer<'_> {
         let outcomes = if after.status == UserStatus::Archived {
             assign::revoke_all_seats(w, &subject).await?
         } else if rules_matter {
-            assign::apply_role_rules(w, &subject).await?
+            assign::apply_role_rules(w, &self.auth.scope, &subject).await?
         } else {
             Vec::new()
         };
@@ -347,7 +341,7 @@ impl Importer<'_> {
             after: serde_json::to_value(&user).ok(),
         });
         self.report.users.created += 1;
-        let outcomes = assign::apply_role_rules(w, &subject).await?;
+        let outcomes = assign::apply_role_rules(w, &self.auth.scope, &subject).await?;
         self.note_assignments(&record.sourced_id, outcomes);
         Ok(())
     }

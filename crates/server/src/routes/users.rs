@@ -43,6 +43,7 @@ async fn list_users(
     Query(query): Query<UserQuery>,
 ) -> ApiResult<Json<Page<User>>> {
     auth.require(Permission::Read)?;
+    crate::domain::users::check_query(&query)?;
     let limit = page_size(query.limit);
     let after = match &query.cursor {
         Some(cursor) => Some(decode_cursor(cursor)?.1),

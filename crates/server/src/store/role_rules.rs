@@ -171,9 +171,9 @@ pub async fn granted_products(
     Ok(rows.into_iter().collect())
 }
 
-/// Licenses (id, org path) of `product_id` held by the org at `org_path`
-/// or an ancestor and usable on `today`, nearest and soonest-ending first,
-/// at most `limit`.
+/// Licenses (id, org path) of `product_id` held by one of the orgs at
+/// `holders` (not empty) and usable on `today`, nearest (longest path) and
+/// soonest-ending first, at most `limit`.
 ///
 /// "Usable" is [`push_usable`], the SQL form of the license rule, so that
 /// no per-license seat counts are computed here (this runs for every user
@@ -181,14 +181,14 @@ pub async fn granted_products(
 pub async fn candidate_licenses(
     conn: &mut Conn,
     product_id: i64,
-    org_path: &str,
+    holders: &[String],
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let mut sql = Sql::new("SELECT l.id, l.org_path FROM licenses l WHERE l.product_id = ");
     sql.bind(product_id)
         .push(" AND l.org_path IN (")
-        .bind_list(ancestor_paths(org_path))
+        .bind_list(holders.iter().map(String::as_str))
         .push(") AND ");
     push_usable(&mut sql, "l", today);
     sql.push(" ORDER BY LENGTH(l.org_path) DESC, l.finish_date, l.id LIMIT ")

@@ -51,6 +51,7 @@ struct Ids {
     webhook: i64,
     batch: i64,
     activation_code: String,
+    token: i64,
 }
 
 /// Every endpoint that needs a token, with the permission it needs.
@@ -321,6 +322,21 @@ fn cases(ids: &Ids) -> Vec<Case> {
             Some(json!({"name": "n", "role": "reporter", "org_id": ids.org})),
             P::ManageTokens,
         ),
+        case(M::GET, "/v1/tokens", None, None, P::ManageTokens),
+        case(
+            M::POST,
+            "/v1/tokens/{id}/rotate",
+            Some(ids.token),
+            None,
+            P::ManageTokens,
+        ),
+        case(
+            M::DELETE,
+            "/v1/tokens/{id}",
+            Some(ids.token),
+            None,
+            P::ManageTokens,
+        ),
     ]
 }
 
@@ -399,7 +415,15 @@ async fn district_a(server: &TestServer) -> (helpers::Fixture, helpers::Fixture,
     .fetch_one(&server.db.pool)
     .await
     .unwrap();
+    let token: Value = server
+        .admin
+        .post_ok(
+            "/v1/tokens",
+            &json!({"name": "matrix", "role": "reporter", "org_id": a.org_id}),
+        )
+        .await;
     let ids = Ids {
+        token: token["id"].as_i64().unwrap(),
         activation_code,
         batch: batch["id"].as_i64().unwrap(),
         org: a.org_id,
@@ -722,5 +746,109 @@ async fn a_token_secret_is_shown_once_even_to_a_retry() {
         assert_eq!(tokens, 1, "the retry minted nothing");
         let works = Client::new(&server.url, &secret).get("/v1/me").await;
         assert_eq!(works.status, StatusCode::OK);
+    }
+}
+
+/// The role × endpoint matrix's seat-spending edge: `POST /v1/role-rules`
+/// and `POST`/`PATCH /v1/users` take seats through the role-rule engine, and
+/// a token may only spend seats of licenses inside its subtree (including
+/// ones allocated down to it), never of a license above it.
+#[tokio::test]
+async fn role_rules_spend_seats_only_of_licenses_in_the_tokens_subtree() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let parent = server.license_fixture(10, "teacher").await;
+        let district = helpers::org(&server, parent.org_id, "district", "Sub District").await;
+        let sub_admin = server.client_for(Role::OrgAdmin, district).await;
+        let parent_license = format!("/v1/licenses/{}", parent.license_id);
+        assert_eq!(
+            sub_admin.get(&parent_license).await.status,
+            StatusCode::NOT_FOUND,
+            "the parent's license is not the district's to see"
+        );
+        let rule = sub_admin
+            .post(
+                "/v1/role-rules",
+                &json!({"org_id": district, "role": "observer", "product_id": parent.product_id}),
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+        let made: Value = sub_admin
+            .post_ok(
+                "/v1/users",
+                &json!({"org_id": district, "email": "obs@sub.example", "given_name": "O", "family_name": "B",
+                        "kind": "teacher", "roles": ["observer"]}),
+            )
+            .await;
+        let outcome = &made["assignments"][0];
+        assert_eq!(outcome["outcome"], "refused", "{backend:?} {made}");
+        assert!(
+            outcome["reason"]
+                .as_str()
+                .unwrap()
+                .contains("must be allocated down"),
+            "{outcome}"
+        );
+        assert_eq!(helpers::consumed(&server, parent.license_id).await, 0);
+        // A role change (PATCH) goes through the same engine.
+        let plain: Value = sub_admin
+            .post_ok(
+                "/v1/users",
+                &json!({"org_id": district, "email": "plain@sub.example", "given_name": "P", "family_name": "L", "kind": "teacher"}),
+            )
+            .await;
+        let plain_id = plain["user"]["id"].as_i64().unwrap();
+        let changed = sub_admin
+            .send(
+                Method::PATCH,
+                &format!("/v1/users/{plain_id}"),
+                Some(&json!({"roles": ["observer"]})),
+                None,
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        assert_eq!(changed.body["assignments"][0]["outcome"], "refused");
+        assert_eq!(helpers::consumed(&server, parent.license_id).await, 0);
+
+        // Seats the parent allocates down are the district's to spend.
+        let account = helpers::account(&server, district).await;
+        let child: Value = server
+            .admin
+            .post_ok(
+                &format!("{parent_license}/allocations"),
+                &json!({"account_id": account, "seats": 2}),
+            )
+            .await;
+        let again = sub_admin
+            .send(
+                Method::PATCH,
+                &format!("/v1/users/{plain_id}"),
+                Some(&json!({"status": "active"})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            again.body["assignments"][0]["outcome"], "assigned",
+            "{}",
+            again.body
+        );
+        assert_eq!(again.body["assignments"][0]["license_id"], child["id"]);
+        assert_eq!(helpers::consumed(&server, parent.license_id).await, 0);
+
+        // A token whose subtree holds the parent license may spend it, once
+        // the nearer allocated license is used up.
+        for (i, from) in [(1, child["id"].as_i64().unwrap()), (2, parent.license_id)] {
+            let made: Value = server
+                .admin
+                .post_ok(
+                    "/v1/users",
+                    &json!({"org_id": district, "email": format!("root{i}@sub.example"), "given_name": "R",
+                            "family_name": "T", "kind": "teacher", "roles": ["observer"]}),
+                )
+                .await;
+            assert_eq!(made["assignments"][0]["license_id"], from, "{made}");
+        }
+        assert_eq!(helpers::consumed(&server, parent.license_id).await, 1);
+        server.assert_counts_match_rows().await;
     }
 }

@@ -498,20 +498,15 @@ async fn a_district_import_cannot_touch_anything_outside_its_subtree() {
             .map(|r| (r.line, r.reason.as_str()))
             .collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
-        assert!(
-            reasons[0]
-                .1
-                .contains("already used by an org outside your organization")
+        // Refused without saying that the holder is in another tenant.
+        assert_eq!(
+            reasons[0].1,
+            "sourcedId 'org-tolano-high' is already in use"
         );
-        assert!(
-            reasons[1]
-                .1
-                .contains("already used by a user outside your organization")
-        );
-        assert!(
-            reasons[2]
-                .1
-                .contains("belongs to a user outside your organization")
+        assert_eq!(reasons[1].1, "sourcedId 'usr-tch-0003' is already in use");
+        assert_eq!(
+            reasons[2].1,
+            "email maria.alvarez@tolano.k12.example.org is already in use"
         );
         assert_eq!(server.audit_count().await, audit + 2);
         let active_b = scalar(
@@ -715,5 +710,50 @@ async fn a_retried_import_with_the_same_key_is_answered_once() {
             )
             .await;
         assert_eq!(misuse.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn roster_emails_are_checked_like_api_ones_and_stored_lower_case() {
+    for backend in helpers::backends() {
+        let server = TestServer::start(backend).await;
+        let district = org(&server, server.root_org, "district", "Email District").await;
+        let admin = server.client_for(Role::OrgAdmin, district).await;
+        let mut files = BTreeMap::new();
+        files.insert(
+            "manifest.csv".to_string(),
+            "propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n"
+                .to_string(),
+        );
+        files.insert(
+            "orgs.csv".to_string(),
+            "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n\
+             org-e-school,,,E School,school,,\n"
+                .to_string(),
+        );
+        files.insert(
+            "users.csv".to_string(),
+            "sourcedId,enabledUser,orgSourcedIds,role,username,givenName,familyName,email\n\
+             usr-e-1,true,org-e-school,teacher,u1,Upper,Case,Upper.Case@E.Example\n\
+             usr-e-2,true,org-e-school,teacher,u2,Bidi,Trick,kim\u{202E}moc@e.example\n\
+             usr-e-3,true,org-e-school,teacher,u3,Full,Width,\u{FF4B}im@e.example\n\
+             usr-e-4,true,org-e-school,teacher,u4,Script,Tag,<script>@e.example\n\
+             usr-e-5,true,org-e-school,teacher,u5,Ip,Literal,kim@[10.0.0.1]\n"
+                .to_string(),
+        );
+        let report = import_ok(&admin, &files, false).await;
+        assert_eq!(report.users, counts(1, 0, 0, 0), "{backend:?} {report:?}");
+        let lines: Vec<u64> = report.bad_rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4, 5, 6], "{report:?}");
+        assert!(
+            report.bad_rows.iter().all(|r| r.reason.contains("email")),
+            "{report:?}"
+        );
+        let stored = scalar(
+            &server,
+            "SELECT COUNT(*) FROM users WHERE email = 'upper.case@e.example'",
+        )
+        .await;
+        assert_eq!(stored, 1, "{backend:?}");
     }
 }

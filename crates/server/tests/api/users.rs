@@ -658,3 +658,107 @@ async fn a_role_change_refuses_to_revoke_a_student_edition_seat_naming_the_teach
         );
     }
 }
+
+#[tokio::test]
+async fn hostile_emails_are_refused_with_a_reason_and_change_nothing() {
+    for backend in helpers::backends() {
+        let server = TestServer::start(backend).await;
+        let d1 = org(&server, server.root_org, "district", "Tolano District").await;
+        let admin = server.client_for(Role::OrgAdmin, d1).await;
+        let before = server.audit_count().await;
+        for (email, says) in [
+            ("kim\u{202E}moc.elpmaxe@evil.example", "ASCII"),
+            ("\u{FF4B}im@tolano.example", "ASCII"),
+            ("kim@\u{FF54}olano.example", "ASCII"),
+            ("\u{043A}im@tolano.example", "ASCII"),
+            ("<script>alert(1)</script>@x.example", "before @"),
+            ("\"<script>\"@x.example", "before @"),
+            ("kim@[127.0.0.1]", "not a valid address"),
+            ("kim@192.168.0.1", "not an IP address"),
+            ("kim@localhost", "not a valid address"),
+        ] {
+            let reply = admin.post("/v1/users", &user_body(d1, email, &[])).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{backend:?} {email:?}: {}",
+                reply.body
+            );
+            assert_eq!(reply.problem_kind(), "validation", "{}", reply.body);
+            let detail = reply.body["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("email") && detail.contains(says),
+                "{email:?}: {detail}"
+            );
+        }
+        let long = format!("{}@x.example", "k".repeat(300));
+        let reply = admin.post("/v1/users", &user_body(d1, &long, &[])).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("at most 254")
+        );
+        assert_eq!(
+            server.audit_count().await,
+            before,
+            "refusals changed nothing"
+        );
+        assert_eq!(
+            helpers::scalar(&server, "SELECT COUNT(*) FROM users").await,
+            0
+        );
+        // The whole address is stored lower-cased, so a case variant of it
+        // is the same address.
+        let created: Value = admin
+            .post_ok(
+                "/v1/users",
+                &user_body(d1, " Kim.Williams@Tolano.Example ", &[]),
+            )
+            .await;
+        assert_eq!(created["user"]["email"], "kim.williams@tolano.example");
+        let again = admin
+            .post(
+                "/v1/users",
+                &user_body(d1, "KIM.WILLIAMS@tolano.example", &[]),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    }
+}
+
+#[tokio::test]
+async fn an_email_held_in_another_tenant_is_refused_without_saying_where() {
+    for backend in helpers::backends() {
+        let server = TestServer::start(backend).await;
+        let d1 = org(&server, server.root_org, "district", "Tolano District").await;
+        let d2 = org(&server, server.root_org, "district", "Other District").await;
+        let admin1 = server.client_for(Role::OrgAdmin, d1).await;
+        let admin2 = server.client_for(Role::OrgAdmin, d2).await;
+        let held: Value = admin1
+            .post_ok("/v1/users", &user_body(d1, "held@tolano.example", &[]))
+            .await;
+        let held_id = held["user"]["id"].as_i64().unwrap();
+        // Another tenant: a conflict that names no user and no tenant.
+        let theirs = admin2
+            .post("/v1/users", &user_body(d2, "Held@Tolano.example", &[]))
+            .await;
+        assert_eq!(theirs.status, StatusCode::CONFLICT, "{}", theirs.body);
+        assert_eq!(
+            theirs.body["detail"], "email held@tolano.example is already in use",
+            "{backend:?}"
+        );
+        // The holder's own tenant is told which user has it.
+        let own = admin1
+            .post("/v1/users", &user_body(d1, "held@tolano.example", &[]))
+            .await;
+        assert_eq!(own.status, StatusCode::CONFLICT);
+        assert_eq!(
+            own.body["detail"],
+            format!(
+                "email held@tolano.example is already in use by user {held_id} of your organization"
+            )
+        );
+    }
+}

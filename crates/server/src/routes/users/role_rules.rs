@@ -62,6 +62,7 @@ async fn create_role_rule(
     Json(body): Json<NewRoleRule>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageUsers)?;
+    crate::domain::role_rules::check_rule(&body)?;
     let fingerprint = mutation::fingerprint("create_role_rule", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
         let rule = create_rule(w, &auth.scope, &body).await?;

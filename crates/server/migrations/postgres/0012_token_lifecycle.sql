@@ -1,0 +1,6 @@
+-- Token lifecycle: when a token stops working (NULL: never, as for tokens
+-- made before this migration) and when it was last used (written at most
+-- once a minute per token).
+ALTER TABLE tokens
+    ADD COLUMN expires_at timestamptz,
+    ADD COLUMN last_used_at timestamptz;
