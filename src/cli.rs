@@ -193,6 +193,11 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Let webhooks reach private, loopback and link-local addresses (an
+    /// internal receiver). Off: such URLs are refused when registered, and
+    /// names that resolve to such addresses are refused at delivery.
+    #[arg(long, env = "SEATDESK_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -32,6 +32,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ..AlertThresholds::default()
         },
         trust_forwarded_for: args.trust_forwarded_for,
+        webhook_allow_private: args.webhook_allow_private,
         metrics_token: args
             .metrics_token
             .as_deref()

@@ -68,10 +68,14 @@ impl Server {
             .expect("a token");
             drop(conn);
             let listen = "127.0.0.1:0".parse().expect("a loopback address");
-            let server =
-                seatdesk_server::spawn(AppState::new(db.clone(), ServerConfig::default()), listen)
-                    .await
-                    .expect("bind a loopback port");
+            // Its webhooks go to the tests' loopback receivers.
+            let config = ServerConfig {
+                webhook_allow_private: true,
+                ..ServerConfig::default()
+            };
+            let server = seatdesk_server::spawn(AppState::new(db.clone(), config), listen)
+                .await
+                .expect("bind a loopback port");
             (db, loaded, token, server)
         });
         std::fs::create_dir_all(dir.path().join("config")).expect("config dir");

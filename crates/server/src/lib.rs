@@ -59,6 +59,9 @@ pub struct ServerConfig {
     /// The bearer token `GET /metrics` asks for; without one the endpoint
     /// is off (404).
     pub metrics_token: Option<http::metrics::MetricsToken>,
+    /// Let webhooks reach private, loopback and link-local addresses (see
+    /// [`webhooks::target`]); off unless the operator says so.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +79,7 @@ impl Default for ServerConfig {
             feed_cache: true,
             trust_forwarded_for: false,
             metrics_token: None,
+            webhook_allow_private: false,
         }
     }
 }

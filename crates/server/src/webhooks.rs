@@ -7,6 +7,7 @@
 pub mod deliver;
 pub mod fanout;
 pub mod sign;
+pub mod target;
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::AppState;
 
 /// Runs the fan-out and delivery loop until the task is aborted.
 pub async fn run_worker(state: AppState) {
-    let http = deliver::http_client();
+    let http = deliver::http_client(state.config.webhook_allow_private);
     let mut tick = tokio::time::interval(state.config.webhook_tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

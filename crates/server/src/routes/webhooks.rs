@@ -69,8 +69,9 @@ async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<J
 }
 
 /// Refuses anything but https, except plain http to a loopback host; no
-/// credentials in the URL (they could smuggle another host past the check).
-fn validate_url(url: &str) -> ApiResult<()> {
+/// credentials in the URL (they could smuggle another host past the check);
+/// no private target unless allowed ([`crate::webhooks::target`]).
+fn validate_url(url: &str, allow_private: bool) -> ApiResult<()> {
     let refuse = || ApiError::invalid("url must be https://… (plain http only to a loopback host)");
     if url.len() > 2000 {
         return Err(refuse());
@@ -87,6 +88,8 @@ fn validate_url(url: &str) -> ApiResult<()> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => return Err(refuse()),
     };
+    crate::webhooks::target::check_url_host(&parsed, allow_private)
+        .map_err(|why| ApiError::invalid(format!("url {why}")))?;
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
@@ -121,7 +124,7 @@ async fn create_webhook(
     Json(body): Json<NewWebhook>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageWebhooks)?;
-    validate_url(&body.url)?;
+    validate_url(&body.url, state.config.webhook_allow_private)?;
     validate_events(&body.events)?;
     let fingerprint = mutation::fingerprint("create_webhook", &body);
     mutation::run(&state, &auth, &key, fingerprint, async |w| {
@@ -208,9 +211,10 @@ async fn test_webhook(
     load_webhook(&mut conn, &auth, id).await?;
     let (url, secret) = store::url_and_secret(&mut conn, id).await?;
     drop(conn);
-    let http = crate::webhooks::deliver::http_client();
+    let allow_private = state.config.webhook_allow_private;
+    let http = crate::webhooks::deliver::http_client(allow_private);
     Ok(Json(
-        crate::webhooks::deliver::ping(&http, &url, &secret, id).await,
+        crate::webhooks::deliver::ping(&http, allow_private, &url, &secret, id).await,
     ))
 }
 

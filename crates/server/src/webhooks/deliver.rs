@@ -10,31 +10,40 @@ use crate::AppState;
 use crate::db::now_ms;
 use crate::db::types::Stamp;
 use crate::store::webhooks::{self as store, Attempt, Due};
-use crate::webhooks::{backoff, sign};
+use crate::webhooks::{backoff, sign, target};
 
 /// Deliveries sent per tick.
 const BATCH: i64 = 50;
 /// How long a claimed delivery is reserved for the process sending it.
 const LEASE_MS: i64 = 60_000;
 
-pub fn http_client() -> reqwest::Client {
+pub fn http_client(allow_private: bool) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(std::sync::Arc::new(target::PublicOnly))
+    };
+    builder.build().unwrap_or_default()
 }
 
 /// POSTs one signed body; `Ok(status)` for any HTTP answer.
 pub async fn post_signed(
     http: &reqwest::Client,
+    allow_private: bool,
     url: &str,
     secret: &str,
     action: &str,
     delivery_id: i64,
     body: String,
 ) -> Result<u16, String> {
+    // Names are checked after DNS by the client's resolver; an address in
+    // the URL never reaches a resolver, so it is checked here.
+    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    target::check_url_host(&parsed, allow_private).map_err(|why| format!("{url} {why}"))?;
     let timestamp = now_ms() / 1000;
     let signature = sign::signature(secret, timestamp, body.as_bytes());
     http.post(url)
@@ -68,6 +77,7 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<(),
         let body = event_body(state, delivery.seq).await?;
         let outcome = post_signed(
             http,
+            state.config.webhook_allow_private,
             &delivery.url,
             &delivery.secret,
             &delivery.action,
@@ -141,13 +151,14 @@ async fn record(
 /// Sends a signed `webhook.ping` now and reports how it went.
 pub async fn ping(
     http: &reqwest::Client,
+    allow_private: bool,
     url: &str,
     secret: &str,
     webhook_id: i64,
 ) -> WebhookTestResult {
     let started = Instant::now();
     let body = serde_json::json!({"action": "webhook.ping", "webhook_id": webhook_id, "at": chrono::Utc::now()}).to_string();
-    let outcome = post_signed(http, url, secret, "webhook.ping", 0, body).await;
+    let outcome = post_signed(http, allow_private, url, secret, "webhook.ping", 0, body).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(code) => WebhookTestResult {

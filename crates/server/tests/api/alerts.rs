@@ -371,6 +371,7 @@ async fn a_code_redeemed_fast_looks_leaked() {
 fn sweeping_config() -> ServerConfig {
     ServerConfig {
         webhook_tick: Duration::from_millis(50),
+        webhook_allow_private: true,
         alert_sweep: Duration::from_millis(100),
         alert_thresholds: AlertThresholds {
             fast_redemptions: 2,

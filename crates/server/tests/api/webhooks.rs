@@ -15,6 +15,7 @@ fn fast_config() -> ServerConfig {
         webhook_tick: Duration::from_millis(50),
         webhook_backoff: Duration::from_millis(100),
         webhook_max_attempts: 3,
+        webhook_allow_private: true,
         ..ServerConfig::default()
     }
 }
@@ -234,4 +235,65 @@ async fn registration_is_validated_and_scoped() {
         .unwrap();
         assert!(!gone.active);
     }
+}
+
+/// Server-side request forgery: by default a webhook may not point at this
+/// host, a private network or the link-local metadata address, by address
+/// or by a name that resolves there; `webhook_allow_private` lets it.
+#[tokio::test]
+async fn private_targets_are_refused_unless_the_server_allows_them() {
+    let backend = backends()[0];
+    let server = TestServer::start_with(backend, ServerConfig::default()).await;
+    let (receiver_url, _receiver) = start_receiver(0).await;
+    let head_before = server.admin.get("/v1/webhooks").await.body;
+    for url in [
+        receiver_url.as_str(),
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.7/hook",
+        "https://localhost/hook",
+    ] {
+        let reply = server
+            .admin
+            .post("/v1/webhooks", &json!({"url": url, "events": ["*"]}))
+            .await;
+        assert_eq!(
+            reply.status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            reply.body
+        );
+        assert!(
+            reply.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("--webhook-allow-private"),
+            "{url}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        server.admin.get("/v1/webhooks").await.body,
+        head_before,
+        "nothing registered"
+    );
+
+    // The same receiver is fine on a server that allows private targets.
+    let open = TestServer::start(backend).await;
+    let created: CreatedWebhook = open
+        .admin
+        .post_ok(
+            "/v1/webhooks",
+            &json!({"url": receiver_url, "events": ["*"]}),
+        )
+        .await;
+    let tested: Value = open
+        .admin
+        .post_ok(
+            &format!("/v1/webhooks/{}/test", created.webhook.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(tested["delivered"], true, "{tested}");
 }
