@@ -131,10 +131,13 @@ pub struct NewLicense {
     pub inventory_type: InventoryType,
     #[serde(default)]
     pub courses: Vec<String>,
+    /// A license sells at least one seat.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub seats_purchased: i64,
     pub start_date: NaiveDate,
     pub finish_date: NaiveDate,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 3650)]
     pub grace_days: i64,
 }
 

@@ -83,8 +83,8 @@ fn validate_new_license(body: &NewLicense) -> ApiResult<()> {
     if body.order_number.trim().is_empty() {
         errors.push("order_number must not be empty".to_string());
     }
-    if body.seats_purchased < 0 || body.seats_purchased > 10_000_000 {
-        errors.push("seats_purchased must be between 0 and 10,000,000".to_string());
+    if !(1..=10_000_000).contains(&body.seats_purchased) {
+        errors.push("seats_purchased must be between 1 and 10,000,000".to_string());
     }
     for (name, date) in [
         ("start_date", body.start_date),

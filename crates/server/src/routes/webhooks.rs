@@ -223,6 +223,7 @@ async fn test_webhook(
 struct DeliveryQuery {
     /// Newest first: deliveries with id below this.
     before: Option<i64>,
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
