@@ -6,7 +6,7 @@
 //! finished on SIGTERM; `--trust-forwarded-for` puts the
 //! proxy-appended address in the access log.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,7 +19,8 @@ use tokio::net::TcpStream;
 
 use crate::helpers::BIN;
 use crate::helpers::process::{
-    cli_token, free_port, get_ok, sigterm_during_a_request, start_serve, start_serve_via, terminate,
+    Running, cli_token, free_port, get_ok, sigterm_during_a_request, start_serve, start_serve_via,
+    terminate,
 };
 
 /// A test certificate authority; the clients trust only it.
@@ -92,13 +93,26 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn https_serves_and_a_replaced_certificate_is_used_without_a_restart() {
+/// `seatdesk serve` over HTTPS with a leaf certificate of a fresh test CA,
+/// its files in a temporary directory the test may replace.
+struct TlsServer {
+    _dir: tempfile::TempDir,
+    token: String,
+    ca: CertifiedIssuer<'static, KeyPair>,
+    leaf: Leaf,
+    cert: PathBuf,
+    key: PathBuf,
+    port: u16,
+    child: Running,
+    url: String,
+}
+
+async fn tls_server(org: &str, leaf_name: &str) -> TlsServer {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("tls.db").display());
-    let token = cli_token(&db_url, "TLS Org");
+    let token = cli_token(&db_url, org);
     let ca = authority();
-    let first = leaf(&ca, "seatdesk first", 1);
+    let first = leaf(&ca, leaf_name, 1);
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, &first.cert_pem).unwrap();
     std::fs::write(&key, &first.key_pem).unwrap();
@@ -109,8 +123,34 @@ async fn https_serves_and_a_replaced_certificate_is_used_without_a_restart() {
         "--tls-key",
         key.to_str().unwrap(),
     ];
-    let (mut child, url) =
+    let (child, url) =
         start_serve_via(&client(&ca), "https", port, &db_url, &args, Stdio::null()).await;
+    TlsServer {
+        _dir: dir,
+        token,
+        ca,
+        leaf: first,
+        cert,
+        key,
+        port,
+        child,
+        url,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_serves_and_a_replaced_certificate_is_used_without_a_restart() {
+    let TlsServer {
+        _dir,
+        token,
+        ca,
+        leaf: first,
+        cert,
+        key,
+        port,
+        mut child,
+        url,
+    } = tls_server("TLS Org", "seatdesk first").await;
     assert!(url.starts_with("https://"), "{url}");
 
     // An authenticated API call over TLS, and the certificate it came with.
@@ -267,23 +307,14 @@ async fn forwarded_for_names_the_client_only_when_trusted() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_over_tls_finishes_the_request_in_flight_and_takes_no_new_ones() {
     seatdesk_client::install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let db_url = format!("sqlite://{}", dir.path().join("drain.db").display());
-    let token = cli_token(&db_url, "Drain Org");
-    let ca = authority();
-    let server = leaf(&ca, "seatdesk drain", 1);
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, &server.cert_pem).unwrap();
-    std::fs::write(&key, &server.key_pem).unwrap();
-    let port = free_port();
-    let args = [
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-    ];
-    let (child, _url) =
-        start_serve_via(&client(&ca), "https", port, &db_url, &args, Stdio::null()).await;
+    let TlsServer {
+        _dir,
+        token,
+        ca,
+        port,
+        child,
+        ..
+    } = tls_server("Drain Org", "seatdesk drain").await;
 
     // HTTP/1.1 by hand over TLS, so the body can stop half way.
     let mut roots = rustls::RootCertStore::empty();

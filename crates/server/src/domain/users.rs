@@ -245,6 +245,8 @@ pub async fn create_user(
         kind: body.kind,
         roles: &body.roles,
         trainings: &checked.trainings,
+        status: UserStatus::Active,
+        sourced_id: None,
     };
     let id = match store::insert(w.conn(), &new, now).await {
         Ok(id) => id,

@@ -328,7 +328,8 @@ impl Importer<'_> {
         org: &KnownOrg,
     ) -> ApiResult<()> {
         let now = w.now;
-        let id = store::insert_user(w.conn(), &roster_user(record, &org.org), now).await?;
+        let row = roster_user(record, &org.org);
+        let id = crate::store::users::insert(w.conn(), &row.as_new(), now).await?;
         let row = self.load_user(w, id).await?;
         let subject = row.subject();
         let user = row.into_api();

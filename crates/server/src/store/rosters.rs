@@ -9,7 +9,7 @@ use crate::db::sql::Sql;
 use crate::db::types::Stamp;
 use crate::domain::scope::Scope;
 use crate::store::orgs::OrgRow;
-use crate::store::users::join_roles;
+use crate::store::users::{NewUserRow, join_roles};
 
 /// An org of an earlier import, as a roster row may refer to it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -112,29 +112,22 @@ pub struct RosterUserRow<'a> {
     pub sourced_id: &'a str,
 }
 
-/// Inserts an imported user (without trainings) and returns its id.
-pub async fn insert_user(
-    conn: &mut Conn,
-    user: &RosterUserRow<'_>,
-    now: Stamp,
-) -> Result<i64, sqlx::Error> {
-    crate::db::query_scalar(
-        "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, \
-         status, trainings, sourced_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, $10) RETURNING id",
-    )
-    .bind(user.org_id)
-    .bind(user.org_path)
-    .bind(user.email)
-    .bind(user.given_name)
-    .bind(user.family_name)
-    .bind(user.kind.as_str())
-    .bind(join_roles(user.roles))
-    .bind(user.status.as_str())
-    .bind(user.sourced_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await
+impl<'a> RosterUserRow<'a> {
+    /// The row a new imported user is inserted with (no trainings yet).
+    pub fn as_new(&self) -> NewUserRow<'a> {
+        NewUserRow {
+            org_id: self.org_id,
+            org_path: self.org_path,
+            email: self.email,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            kind: self.kind,
+            roles: self.roles,
+            trainings: "",
+            status: self.status,
+            sourced_id: Some(self.sourced_id),
+        }
+    }
 }
 
 /// Sets the roster-owned fields of user `id`.

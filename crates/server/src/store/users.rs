@@ -166,7 +166,8 @@ pub async fn id_by_email<'c>(
         .await
 }
 
-/// A hand-made user's stored fields, already checked and trimmed.
+/// A new user's stored fields, already checked and trimmed: made by hand
+/// or imported from a roster (with its `sourced_id`).
 pub struct NewUserRow<'a> {
     pub org_id: i64,
     pub org_path: &'a str,
@@ -177,9 +178,11 @@ pub struct NewUserRow<'a> {
     pub roles: &'a [UserRole],
     /// As stored: sorted, comma-separated.
     pub trainings: &'a str,
+    pub status: UserStatus,
+    pub sourced_id: Option<&'a str>,
 }
 
-/// Inserts an active user and returns its id (a taken email fails with the
+/// Inserts a user and returns its id (a taken email fails with the
 /// database's unique violation).
 pub async fn insert(
     conn: &mut Conn,
@@ -188,8 +191,8 @@ pub async fn insert(
 ) -> Result<i64, sqlx::Error> {
     crate::db::query_scalar(
         "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, \
-         status, trainings, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9) RETURNING id",
+         status, trainings, sourced_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
     )
     .bind(user.org_id)
     .bind(user.org_path)
@@ -198,7 +201,9 @@ pub async fn insert(
     .bind(user.family_name)
     .bind(user.kind.as_str())
     .bind(join_roles(user.roles))
+    .bind(user.status.as_str())
     .bind(user.trainings)
+    .bind(user.sourced_id)
     .bind(now)
     .fetch_one(conn)
     .await
