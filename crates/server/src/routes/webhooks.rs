@@ -5,11 +5,12 @@ use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::webhooks::{
     CreatedWebhook, DeliveryStatus, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
 };
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::Permission;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -61,7 +62,7 @@ async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<Webhoo
 
 /// Webhooks of the caller's subtree.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Webhook>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The webhooks of the token's org", body = Vec<Webhook>), ProblemResponses))]
 async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
     auth.require(Permission::ManageWebhooks)?;
     let rows = store::webhooks_in(&state.db.pool, &auth.scope).await?;
@@ -116,7 +117,7 @@ fn validate_events(events: &[String]) -> ApiResult<()> {
 /// Registers a webhook. Deliveries start from events after registration.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     request_body = NewWebhook,
-    responses((status = 201, body = CreatedWebhook), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new webhook; its signing secret is shown only here", body = CreatedWebhook), ProblemResponses))]
 async fn create_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -165,7 +166,7 @@ async fn create_webhook(
 /// Deactivates a webhook; its delivery history stays visible.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = Webhook), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The deleted webhook", body = Webhook), ProblemResponses))]
 async fn delete_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -200,7 +201,7 @@ async fn delete_webhook(
 /// Sends a signed `webhook.ping` right now and reports the answer.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = WebhookTestResult), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "How the endpoint answered a test delivery", body = WebhookTestResult), ProblemResponses))]
 async fn test_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -230,7 +231,7 @@ struct DeliveryQuery {
 /// Recent deliveries of one webhook, newest first.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
-    responses((status = 200, body = Page<WebhookDelivery>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of the webhook's deliveries, newest first", body = Page<WebhookDelivery>), ProblemResponses))]
 async fn list_deliveries(
     State(state): State<AppState>,
     auth: Auth,

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::codes::{Redeem, Redemption};
 use seatdesk_core::codes::validate;
 use seatdesk_core::problem::kinds;
@@ -30,13 +31,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// email.
 #[utoipa::path(post, path = "/v1/redeem", tag = "codes", security(("bearer" = [])),
     request_body = Redeem,
-    responses((status = 201, body = Redemption),
-              (status = 404, description = "code-unknown", body = Problem),
-              (status = 409, description = "code-exhausted or no-seats-left", body = Problem),
-              (status = 410, description = "code-expired", body = Problem),
-              (status = 422, description = "code-mistyped", body = Problem),
-              (status = 429, description = "rate-limited", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The seat the code gave", body = Redemption),
+              (status = 404, description = "code-unknown", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "code-exhausted or no-seats-left", body = Problem, content_type = "application/problem+json"),
+              (status = 410, description = "code-expired", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "code-mistyped", body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "rate-limited", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn redeem(
     State(state): State<AppState>,
     auth: Auth,
