@@ -265,15 +265,37 @@ mod tests {
     fn a_unique_clash_is_named_in_domain_words_on_both_backends() {
         for (postgres, sqlite, words) in [
             ("users_email_key", "users.email", "a user with this email"),
-            ("seats_one_live", "seats.license_id, seats.user_id", "already holds a seat"),
-            ("seats_redemption_code_key", "seats.redemption_code", "a code with this value"),
-            ("products_sku_key", "products.sku", "a product with this SKU"),
-            ("role_rules_org_id_role_product_id_key", "role_rules.org_id, role_rules.role, role_rules.product_id", "already has this rule"),
+            (
+                "seats_one_live",
+                "seats.license_id, seats.user_id",
+                "already holds a seat",
+            ),
+            (
+                "seats_redemption_code_key",
+                "seats.redemption_code",
+                "a code with this value",
+            ),
+            (
+                "products_sku_key",
+                "products.sku",
+                "a product with this SKU",
+            ),
+            (
+                "role_rules_org_id_role_product_id_key",
+                "role_rules.org_id, role_rules.role, role_rules.product_id",
+                "already has this rule",
+            ),
         ] {
-            for constraint in [postgres.to_string(), format!("UNIQUE constraint failed: {sqlite}")] {
+            for constraint in [
+                postgres.to_string(),
+                format!("UNIQUE constraint failed: {sqlite}"),
+            ] {
                 let answer = unique_clash(&constraint);
                 assert!(answer.contains(words), "{constraint}: {answer}");
-                assert!(!answer.contains('_'), "{constraint} leaks a schema name: {answer}");
+                assert!(
+                    !answer.contains('_'),
+                    "{constraint} leaks a schema name: {answer}"
+                );
             }
         }
     }

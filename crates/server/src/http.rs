@@ -147,7 +147,9 @@ pub fn decode_cursor(cursor: &str) -> Result<(String, i64), ApiError> {
     let bad = || ApiError::bad_request("the cursor is not one this server issued");
     let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
     // Exactly the schema's pattern: lower-case hex pairs, 1 to 18 digits.
-    let lower_hex = key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let lower_hex = key
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     let digits = (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
     if !lower_hex || !digits {
         return Err(bad());

@@ -192,7 +192,9 @@ mod tests {
         let dangling: Vec<_> = found
             .into_iter()
             .filter(|target| {
-                let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
+                let name = target
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or(target);
                 doc["components"]["schemas"].get(name).is_none()
             })
             .collect();

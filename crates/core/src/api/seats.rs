@@ -52,7 +52,9 @@ pub enum ClaimSort {
 #[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
     /// Comma-separated statuses, e.g. `pending,active`.
-    #[param(pattern = "^,*((pending|active|expired|revoked),+)*(pending|active|expired|revoked)?$")]
+    #[param(
+        pattern = "^,*((pending|active|expired|revoked),+)*(pending|active|expired|revoked)?$"
+    )]
     pub status: Option<String>,
     pub product_id: Option<i64>,
     pub license_id: Option<i64>,

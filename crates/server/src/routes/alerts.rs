@@ -2,9 +2,9 @@
 //! dashboard's alert pane and `seatdesk alerts` (monitoring scripts).
 
 use axum::extract::State;
-use seatdesk_core::problem::ProblemResponses;
-use seatdesk_core::api::alerts::{AlertQuery, Alerts, MAX_ALERTS};
 use seatdesk_core::Permission;
+use seatdesk_core::api::alerts::{AlertQuery, Alerts, MAX_ALERTS};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

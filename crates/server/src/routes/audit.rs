@@ -2,10 +2,10 @@
 //! (`after=<seq>`, oldest first) that clients sync from.
 
 use axum::extract::State;
-use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::audit::{AuditEvent, AuditQuery, Changes, ChangesQuery};
-use seatdesk_core::Permission;
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

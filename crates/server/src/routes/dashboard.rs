@@ -9,10 +9,10 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use seatdesk_core::problem::ProblemResponses;
-use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
-use seatdesk_core::seats::week_index;
 use seatdesk_core::Permission;
+use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
+use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::seats::week_index;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

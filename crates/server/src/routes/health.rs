@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::limits::{LABEL_MAX, id_error, text_error};
 use seatdesk_core::api::{CreatedToken, Health, Me, NewToken, Readiness, TokenInfo};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

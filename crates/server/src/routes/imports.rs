@@ -3,8 +3,8 @@
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::imports::{ImportReport, OneRosterImport};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;

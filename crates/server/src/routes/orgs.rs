@@ -3,11 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::Permission;
 use seatdesk_core::api::inventory::{
     NewOrg, NewProduct, NewPurchasingAccount, Org, Product, PurchasingAccount,
 };
-use seatdesk_core::Permission;
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -5,12 +5,12 @@ use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::webhooks::{
     CreatedWebhook, DeliveryStatus, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
 };
-use seatdesk_core::Permission;
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -58,6 +58,17 @@ async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<Webhoo
     let row = store::webhook(conn, id).await?;
     row.filter(|w| auth.in_scope(&w.org_path))
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
+}
+
+/// A webhook not yet deleted: after `DELETE` its deliveries and test
+/// pings are gone too (it stays listed, inactive, for the record).
+async fn load_live_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
+    let row = load_webhook(conn, auth, id).await?;
+    if row.active.0 {
+        Ok(row)
+    } else {
+        Err(ApiError::not_found(format!("webhook {id}")))
+    }
 }
 
 /// Webhooks of the caller's subtree.
@@ -209,7 +220,7 @@ async fn test_webhook(
 ) -> ApiResult<Json<WebhookTestResult>> {
     auth.require(Permission::ManageWebhooks)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_webhook(&mut conn, &auth, id).await?;
+    load_live_webhook(&mut conn, &auth, id).await?;
     let (url, secret) = store::url_and_secret(&mut conn, id).await?;
     drop(conn);
     let allow_private = state.config.webhook_allow_private;
@@ -240,7 +251,7 @@ async fn list_deliveries(
 ) -> ApiResult<Json<Page<WebhookDelivery>>> {
     auth.require(Permission::ManageWebhooks)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_webhook(&mut conn, &auth, id).await?;
+    load_live_webhook(&mut conn, &auth, id).await?;
     let limit = page_size(query.limit);
     let before = query.before.unwrap_or(i64::MAX);
     let rows = store::deliveries(&mut conn, id, before, limit).await?;

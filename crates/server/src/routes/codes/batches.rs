@@ -5,11 +5,11 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::codes::{
     CodeBatch, CodeBatchDetail, CodeBatchPatch, ExportFormat, ExportQuery, NewCodeBatch, PageQuery,
 };
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -4,9 +4,9 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::codes::{Redeem, Redemption};
 use seatdesk_core::codes::validate;
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::problem::kinds;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;

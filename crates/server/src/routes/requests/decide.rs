@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::requests::{Approval, LicenseRequest, Rejection};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 
 use super::{MAX_SEATS, MAX_TEXT};

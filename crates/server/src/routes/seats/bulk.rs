@@ -5,10 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::Permission;
 use seatdesk_core::api::seats::SeatIds;
 use seatdesk_core::api::{BulkResult, MAX_BULK_ITEMS};
-use seatdesk_core::Permission;
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -2,10 +2,10 @@
 //! and how many students they have assigned.
 
 use axum::extract::State;
-use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::{Teacher, TeacherQuery};
-use seatdesk_core::Permission;
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

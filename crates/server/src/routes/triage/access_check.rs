@@ -3,9 +3,9 @@
 //! [`crate::domain::triage::access_check`]'s).
 
 use axum::extract::State;
-use seatdesk_core::problem::ProblemResponses;
-use seatdesk_core::api::triage::{AccessCheck, AccessCheckQuery};
 use seatdesk_core::Permission;
+use seatdesk_core::api::triage::{AccessCheck, AccessCheckQuery};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -6,9 +6,9 @@
 //! full and listed up to a cap.
 
 use axum::extract::State;
-use seatdesk_core::problem::ProblemResponses;
-use seatdesk_core::api::triage::{DiscrepancyQuery, DiscrepancyReport};
 use seatdesk_core::Permission;
+use seatdesk_core::api::triage::{DiscrepancyQuery, DiscrepancyReport};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -6,9 +6,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::users::{NewRoleRule, RoleRule, RoleRuleQuery};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
