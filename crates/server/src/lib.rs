@@ -34,9 +34,9 @@ pub use db::Db;
 pub struct ServerConfig {
     /// How long after a revocation the seat may still be restored.
     pub restore_window: Duration,
-    /// Failed code redemptions allowed per caller within `redeem_window`.
-    pub redeem_max_failures: i64,
-    pub redeem_window: Duration,
+    /// Failed code redemptions allowed per address, token, email and code
+    /// (see [`domain::guessing`]).
+    pub redeem: domain::guessing::RedeemLimits,
     /// Largest request body accepted.
     pub body_limit: usize,
     /// How often the webhook worker looks for new events and due retries.
@@ -68,8 +68,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             restore_window: Duration::from_secs(7 * 24 * 3600),
-            redeem_max_failures: 10,
-            redeem_window: Duration::from_secs(15 * 60),
+            redeem: domain::guessing::RedeemLimits::DEFAULT,
             body_limit: 2 * 1024 * 1024,
             webhook_tick: Duration::from_secs(1),
             webhook_backoff: Duration::from_secs(5),
