@@ -39,7 +39,12 @@ async fn a_scrape_counts_requests_by_route_and_needs_the_metrics_token() {
     let db_url = format!("sqlite://{}", dir.path().join("metrics.db").display());
     let token = cli_token(&db_url, "Metrics Org");
     // A configured redemption limit, honoured by `serve` (default 10).
-    let args = ["--metrics-token", SECRET, "--redeem-failures-per-address", "4"];
+    let args = [
+        "--metrics-token",
+        SECRET,
+        "--redeem-failures-per-address",
+        "4",
+    ];
     let (mut child, url) = start_serve(free_port(), &db_url, &args, Stdio::null()).await;
     let http = reqwest::Client::new();
 

@@ -93,6 +93,8 @@ pub struct AppState {
     pub claim_pages: Arc<feed_cache::FeedCache<(String, String), axum::body::Bytes>>,
     /// Request counters and latencies for `GET /metrics`.
     pub metrics: Arc<http::metrics::Metrics>,
+    /// Code redemptions running per client address.
+    pub redeeming: Arc<domain::guessing::InFlight>,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             // A page is at most a few hundred kilobytes.
             claim_pages: Arc::new(feed_cache::FeedCache::new(32)),
             metrics: Arc::new(http::metrics::Metrics::new()),
+            redeeming: Arc::default(),
         }
     }
 }

@@ -12,14 +12,25 @@
 //!
 //! The address is the narrow key: each address may charge the wide keys
 //! (token, email, code) with at most [`RedeemLimits::per_address`]
-//! failures per window. Its own further failures, which a burst of
-//! concurrent requests can add before the first of them is counted, are
-//! logged against the address alone. So while every wide limit is above
-//! the address limit, one address can never lock out a token, an email or
-//! a code for the other addresses; it takes that many addresses together.
+//! failures per window. Its own further failures, which concurrent
+//! requests can add before the first of them is counted, are logged
+//! against the address alone. So while every wide limit is above the
+//! address limit, one address can never lock out a token, an email or a
+//! code for the other addresses; it takes that many addresses together.
+//!
+//! A failure is counted after the redemption that failed, so a burst of
+//! concurrent attempts would all pass the check before the first is
+//! counted. [`InFlight`] keeps at most the address limit of one address's
+//! attempts running at once on a replica (the rest wait their turn, then
+//! meet the count): a burst gets at most `limit − 1` counted tries plus
+//! `limit` running per replica, and an honest caller's burst only waits.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use seatdesk_core::codes::{CodeShape, normalize};
 use seatdesk_core::problem::kinds;
@@ -83,13 +94,7 @@ impl RedeemLimits {
     }
 
     /// The keys one redemption attempt is counted under.
-    pub fn attempt(
-        &self,
-        token_id: i64,
-        addr: Option<IpAddr>,
-        email: &str,
-        code: &str,
-    ) -> Attempt {
+    pub fn attempt(&self, token_id: i64, addr: Option<IpAddr>, email: &str, code: &str) -> Attempt {
         let address = addr.map_or_else(|| "addr:unknown".to_string(), address_key);
         let mut wide = vec![
             (Limit::Token, format!("token:{token_id}"), self.per_token),
@@ -160,6 +165,13 @@ impl Refusal {
 }
 
 impl Attempt {
+    /// Waits until fewer than the address limit of this address's attempts
+    /// are running on this replica; the slot is held until dropped (after
+    /// the failure, if any, is counted).
+    pub async fn enter(&self, in_flight: &InFlight) -> OwnedSemaphorePermit {
+        in_flight.enter(&self.address.0, self.address.1).await
+    }
+
     fn keys(&self) -> impl Iterator<Item = (Limit, &str, i64)> {
         std::iter::once((Limit::Address, self.address.0.as_str(), self.address.1)).chain(
             self.wide
@@ -226,6 +238,40 @@ impl Attempt {
     }
 }
 
+/// Attempts running per address on this replica (see the module doc).
+#[derive(Debug, Default)]
+pub struct InFlight {
+    /// Dead entries (no attempt running) are dropped as the map grows.
+    slots: Mutex<HashMap<String, Weak<Semaphore>>>,
+}
+
+impl InFlight {
+    /// More than any address limit that is meant as one.
+    const MAX_SLOTS: i64 = 10_000;
+
+    async fn enter(&self, key: &str, limit: i64) -> OwnedSemaphorePermit {
+        let semaphore = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(live) = slots.get(key).and_then(Weak::upgrade) {
+                live
+            } else {
+                if slots.len() >= 1024 {
+                    slots.retain(|_, slot| slot.strong_count() > 0);
+                }
+                let permits = usize::try_from(limit.clamp(1, Self::MAX_SLOTS)).unwrap_or(1);
+                let fresh = Arc::new(Semaphore::new(permits));
+                slots.insert(key.to_string(), Arc::downgrade(&fresh));
+                fresh
+            }
+        };
+        // Never closed, so acquiring cannot fail.
+        semaphore
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("the semaphore is never closed"))
+    }
+}
+
 /// An IPv4 address as is; an IPv6 address by its /64 (one host or site
 /// usually holds a whole /64, so its single addresses are free to change).
 fn address_key(addr: IpAddr) -> String {
@@ -280,10 +326,7 @@ mod tests {
 
     #[test]
     fn a_codes_family_leaves_out_its_last_four_characters() {
-        assert_eq!(
-            code_family("abcde-fghj-kmnp").as_deref(),
-            Some("ABCDEFGHJ")
-        );
+        assert_eq!(code_family("abcde-fghj-kmnp").as_deref(), Some("ABCDEFGHJ"));
         assert_eq!(
             code_family("23456789ABCDEFGH").as_deref(),
             Some("23456789ABCD")

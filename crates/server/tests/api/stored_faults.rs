@@ -88,11 +88,12 @@ async fn a_revoked_seat_with_no_known_earlier_status_is_not_restored_as_active()
         )
         .await;
         assert_internal(&answer);
-        let status: String = seatdesk_server::db::query_scalar("SELECT status FROM seats WHERE id = $1")
-            .bind(seats[0])
-            .fetch_one(&server.db.pool)
-            .await
-            .unwrap();
+        let status: String =
+            seatdesk_server::db::query_scalar("SELECT status FROM seats WHERE id = $1")
+                .bind(seats[0])
+                .fetch_one(&server.db.pool)
+                .await
+                .unwrap();
         assert_eq!(status, "revoked", "nothing was restored");
     }
 }
@@ -131,12 +132,14 @@ async fn an_idempotent_replay_of_an_answer_with_a_bad_stored_status_is_an_error_
         let again = raw(&server, Method::POST, "/v1/orgs", &body, Some("k-1")).await;
         assert_eq!(again.0, StatusCode::CREATED, "a sound replay");
         for bad in [0_i64, 302, 500, 70_000] {
-            seatdesk_server::db::query("UPDATE idempotency_keys SET status = $1 WHERE idem_key = $2")
-                .bind(bad)
-                .bind("k-1")
-                .execute(&server.db.pool)
-                .await
-                .unwrap();
+            seatdesk_server::db::query(
+                "UPDATE idempotency_keys SET status = $1 WHERE idem_key = $2",
+            )
+            .bind(bad)
+            .bind("k-1")
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
             assert_internal(&raw(&server, Method::POST, "/v1/orgs", &body, Some("k-1")).await);
         }
     }

@@ -60,6 +60,7 @@ async fn redeem(
         .config
         .redeem
         .attempt(auth.token_id, addr, &email, &body.code);
+    let _slot = attempt.enter(&state.redeeming).await;
     if let Some(refusal) = attempt.refused(&state.db.pool).await? {
         return Ok(too_many_attempts(&refusal));
     }

@@ -50,7 +50,7 @@ impl Client {
     /// The same token with every request coming from `addr`, as the
     /// proxy in front would say in `X-Forwarded-For` (for a server started
     /// with `trust_forwarded_for`).
-    pub fn from_address(&self, addr: &str) -> Client {
+    pub fn coming_from(&self, addr: &str) -> Client {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("x-forwarded-for", addr.parse().expect("header value"));
         Client {
