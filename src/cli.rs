@@ -213,7 +213,8 @@ pub struct ServeArgs {
     /// counts by its /64) within the window, whatever the token; then 429
     /// with Retry-After. One address charges the limits below at most this
     /// many times per window, so it cannot lock out the others while they
-    /// are higher.
+    /// are higher; and at most this many of its redemptions run at once
+    /// (per server process; the rest wait).
     #[arg(
         long,
         value_name = "N",
