@@ -179,8 +179,8 @@ pub struct ServeArgs {
         env = "SEATDESK_TLS_KEY"
     )]
     pub tls_key: Option<PathBuf>,
-    /// Take each client's address (access log) from the right-most
-    /// X-Forwarded-For entry. Only behind one reverse proxy that appends
+    /// Take each client's address (access log, redemption limits) from the
+    /// right-most X-Forwarded-For entry. Only behind one reverse proxy that appends
     /// it and that every request must pass: otherwise clients can name any
     /// address.
     #[arg(long, env = "SEATDESK_TRUST_FORWARDED_FOR")]
