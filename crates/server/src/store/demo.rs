@@ -180,6 +180,9 @@ pub const SEATS: Table = Table {
         "revoked_at",
         "revoked_by",
         "updated_at",
+        // The user's name sort key (migration 0013); a NULL is filled in
+        // by the insert trigger, at the cost of a lookup per row.
+        "name_key",
     ],
 };
 
