@@ -89,8 +89,9 @@ const ORDERS: &[&str] = &["asc", "desc"];
 /// Filter values picked from the loaded data.
 struct Picks {
     root_token: String,
+    reseller_token: String,
     district_token: String,
-    school_token: String,
+    center_token: String,
     product: i64,
     license: i64,
     account: i64,
@@ -251,9 +252,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         for (dim, value_of) in dims {
             let mut worst: BTreeMap<String, (usize, Duration, Duration)> = BTreeMap::new();
             for (p50, p99, combo, _) in &per_url {
-                let entry = worst
-                    .entry(value_of(&combos[*combo]))
-                    .or_insert((0, Duration::ZERO, Duration::ZERO));
+                let entry = worst.entry(value_of(&combos[*combo])).or_insert((
+                    0,
+                    Duration::ZERO,
+                    Duration::ZERO,
+                ));
                 entry.0 += 1;
                 entry.1 = entry.1.max(*p50);
                 entry.2 = entry.2.max(*p99);
@@ -310,7 +313,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             ("bare axum, 100 rows from memory".to_string(), &bare_result),
             ("GET /v1/claims?limit=100 (cache off)".to_string(), &plain),
             (
-                format!("{} distinct claims URLs in random order (cache off)", mix.len()),
+                format!(
+                    "{} distinct claims URLs in random order (cache off)",
+                    mix.len()
+                ),
                 &mixed,
             ),
         ] {
@@ -412,8 +418,13 @@ fn combos(picks: &Picks) -> Vec<Combo> {
             picks.root_token.clone(),
             format!("account_id={}", picks.account),
         ),
+        (
+            "largest subtree",
+            picks.reseller_token.clone(),
+            String::new(),
+        ),
         ("district", picks.district_token.clone(), String::new()),
-        ("school", picks.school_token.clone(), String::new()),
+        ("center", picks.center_token.clone(), String::new()),
     ];
     let mut out = Vec::new();
     for statuses in STATUSES {
@@ -474,8 +485,8 @@ fn hex_encode(bytes: &[u8]) -> String {
 }
 
 /// Filter values and tokens from the loaded data: the busiest product,
-/// license and account, the district with most licenses and a school
-/// (or center) below it that holds licenses.
+/// license and account, and org subtrees: the one holding most licenses,
+/// the busiest district and the busiest center.
 async fn picks(db: &Db) -> anyhow::Result<Picks> {
     let q = |sql: &str| seatdesk_server::db::query_scalar::<i64>(sql.to_string());
     let product = q("SELECT l.product_id FROM licenses l GROUP BY l.product_id \
@@ -492,33 +503,26 @@ async fn picks(db: &Db) -> anyhow::Result<Picks> {
     let root = q("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
         .fetch_one(&db.pool)
         .await?;
-    // Orgs by how many licenses hang in their subtree, below the root.
+    // Orgs by kind and how many licenses hang in their subtree.
     let rows: Vec<(i64, String, i64)> = seatdesk_server::db::query_as(
-        "SELECT o.id, o.path, (SELECT COUNT(*) FROM licenses l WHERE l.org_path LIKE o.path || '%') \
+        "SELECT o.id, o.kind, (SELECT COUNT(*) FROM licenses l WHERE l.org_path LIKE o.path || '%') \
          FROM orgs o WHERE o.parent_id IS NOT NULL",
     )
     .fetch_all(&db.pool)
     .await?;
-    let depth = |path: &str| path.matches('/').count();
-    let district = rows
-        .iter()
-        .filter(|r| depth(&r.1) == 3)
-        .max_by_key(|r| (r.2, -r.0))
-        .context("no org below the root")?;
-    let school = rows
-        .iter()
-        .filter(|r| r.1.starts_with(&district.1) && r.1 != district.1 && r.2 > 0)
-        .max_by_key(|r| (r.2, -r.0))
-        .or_else(|| {
-            rows.iter()
-                .filter(|r| depth(&r.1) > 3 && r.2 > 0)
-                .max_by_key(|r| (r.2, -r.0))
-        })
-        .unwrap_or(district);
+    let busiest = |kind: Option<&str>| {
+        rows.iter()
+            .filter(|r| kind.is_none_or(|k| r.1 == k) && r.2 > 0)
+            .max_by_key(|r| (r.2, -r.0))
+            .map(|r| (r.0, r.2))
+    };
+    let reseller = busiest(None).context("no org below the root holds licenses")?;
+    let district = busiest(Some("district")).unwrap_or(reseller);
+    let center = busiest(Some("center")).unwrap_or(district);
     println!(
-        "picks: product {product}, license {license}, account {account}, district org {} \
-         ({} licenses), sub-org {} ({} licenses)",
-        district.0, district.2, school.0, school.2
+        "picks: product {product}, license {license}, account {account}, org subtrees: \
+         largest {} ({} licenses), district {} ({}), center {} ({})",
+        reseller.0, reseller.1, district.0, district.1, center.0, center.1
     );
     let family: String = seatdesk_server::db::query_scalar(
         "SELECT family_name FROM users ORDER BY id LIMIT 1 OFFSET 1000",
@@ -526,7 +530,7 @@ async fn picks(db: &Db) -> anyhow::Result<Picks> {
     .fetch_one(&db.pool)
     .await?;
     let mut tokens = Vec::new();
-    for org in [root, district.0, school.0] {
+    for org in [root, reseller.0, district.0, center.0] {
         let mut conn = db.pool.acquire().await?;
         let (_, token) = seatdesk_server::tokens::insert_token(
             &mut conn,
@@ -538,8 +542,9 @@ async fn picks(db: &Db) -> anyhow::Result<Picks> {
         tokens.push(token);
     }
     Ok(Picks {
-        school_token: tokens.pop().unwrap_or_default(),
+        center_token: tokens.pop().unwrap_or_default(),
         district_token: tokens.pop().unwrap_or_default(),
+        reseller_token: tokens.pop().unwrap_or_default(),
         root_token: tokens.pop().unwrap_or_default(),
         product,
         license,

@@ -146,7 +146,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &format!("{uncached_url}/v1/claims?limit=100"),
             &[&auth],
         )?;
-        let dashboard_uncached = measure(&wrk_args, &format!("{uncached_url}/v1/dashboard"), &[&auth])?;
+        let dashboard_uncached =
+            measure(&wrk_args, &format!("{uncached_url}/v1/dashboard"), &[&auth])?;
         uncached_server.handle.abort();
         drop(uncached_server);
         let revoke = revoke_runs(&args, &wrk_args, &bed, &auth, dir.path()).await?;
@@ -175,7 +176,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Seeds pending seats and revokes them 100 a request under wrk.
-async fn revoke_runs(args: &Args, wrk_args: &WrkArgs, bed: &Bed, auth: &str, dir: &Path) -> anyhow::Result<Outcome> {
+async fn revoke_runs(
+    args: &Args,
+    wrk_args: &WrkArgs,
+    bed: &Bed,
+    auth: &str,
+    dir: &Path,
+) -> anyhow::Result<Outcome> {
     let mut outcomes = Vec::new();
     for run in 0..args.runs {
         let tag = format!("load{run}x{}", std::process::id());

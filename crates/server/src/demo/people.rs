@@ -76,7 +76,13 @@ pub async fn write<R: Rng + ?Sized>(
 ) -> Result<(u64, NameKeys), sqlx::Error> {
     let mut rows = Rows::new(&USERS, conn.backend());
     let mut keys = NameKeys {
-        first: tree.districts.iter().chain(tree.centers.iter()).map(|s| s.first_user_id).min().unwrap_or(0),
+        first: tree
+            .districts
+            .iter()
+            .chain(tree.centers.iter())
+            .map(|s| s.first_user_id)
+            .min()
+            .unwrap_or(0),
         names: Vec::new(),
     };
     let mut emails = Emails::default();

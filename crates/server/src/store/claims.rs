@@ -230,8 +230,9 @@ async fn text_users(pool: &Pool, q: &str) -> Result<Text, sqlx::Error> {
         }
         Backend::Postgres => {
             let pattern = crate::db::sql::contains_pattern(&q);
-            let mut sql =
-                Sql::new("SELECT id FROM users WHERE LOWER(given_name || ' ' || family_name) LIKE ");
+            let mut sql = Sql::new(
+                "SELECT id FROM users WHERE LOWER(given_name || ' ' || family_name) LIKE ",
+            );
             sql.bind_like(pattern.clone())
                 .push(" OR LOWER(email) LIKE ")
                 .bind_like(pattern);
@@ -350,8 +351,10 @@ pub async fn claim_report(
         if let Some(users) = few_users {
             sql.push("s.user_id").bind_id_set(users);
             if statuses.len() < SeatStatus::ALL.len() {
-                let names: Vec<String> =
-                    statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+                let names: Vec<String> = statuses
+                    .iter()
+                    .map(|s| format!("'{}'", s.as_str()))
+                    .collect();
                 sql.push(&format!(" AND s.status IN ({})", names.join(", ")));
             }
             if let Some(ids) = &licenses {
@@ -390,17 +393,25 @@ pub async fn claim_report(
             .push("))");
         }
         if let Some(cursor) = &report.after {
-            sql.push(&format!(" AND ({key}, s.id) {cmp} ("));
-            match cursor {
-                ClaimCursor::Text(after, id) => sql.bind(after.clone()).push(", ").bind(*id),
+            // `key <= k AND (key < k OR id < i)` rather than the row value
+            // `(key, id) < (k, i)`: SQLite bounds an index range on an
+            // expression (the claimed_at key) only by a plain comparison.
+            let (after, id): (crate::db::sql::Value, i64) = match cursor {
+                ClaimCursor::Text(after, id) => (after.clone().into(), *id),
                 // Unix milliseconds (0 for an unclaimed seat), compared as
                 // the instant they name.
                 ClaimCursor::Number(ms, id) => {
                     let at = Stamp::try_from(*ms).map_err(|e| sqlx::Error::Encode(e.into()))?;
-                    sql.bind(at).push(", ").bind(*id)
+                    (at.into(), *id)
                 }
             };
-            sql.push(")");
+            sql.push(&format!(" AND {key} {cmp}= "))
+                .bind(after.clone())
+                .push(&format!(" AND ({key} {cmp} "))
+                .bind(after)
+                .push(&format!(" OR s.id {cmp} "))
+                .bind(id)
+                .push(")");
         }
         sql.push(&format!(" ORDER BY {key} {dir}, s.id {dir} LIMIT "))
             .bind(report.limit + 1)

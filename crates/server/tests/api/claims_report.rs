@@ -35,20 +35,43 @@ struct Row {
 
 async fn model(server: &TestServer) -> Vec<Row> {
     let ms = |c: &str| server.db.backend.epoch_ms(c);
-    let rows: Vec<(i64, i64, i64, i64, String, String, i64, Option<i64>, String, String, String)> =
-        seatdesk_server::db::query_as(format!(
-            "SELECT s.id, s.license_id, l.product_id, l.account_id, l.org_path, s.status, \
+    let rows: Vec<(
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        String,
+        String,
+        String,
+    )> = seatdesk_server::db::query_as(format!(
+        "SELECT s.id, s.license_id, l.product_id, l.account_id, l.org_path, s.status, \
              {}, {}, u.given_name, u.family_name, u.email \
              FROM seats s JOIN licenses l ON l.id = s.license_id JOIN users u ON u.id = s.user_id",
-            ms("s.assigned_at"),
-            ms("s.claimed_at")
-        ))
-        .fetch_all(&server.db.pool)
-        .await
-        .expect("model rows");
+        ms("s.assigned_at"),
+        ms("s.claimed_at")
+    ))
+    .fetch_all(&server.db.pool)
+    .await
+    .expect("model rows");
     rows.into_iter()
         .map(
-            |(id, license_id, product_id, account_id, org_path, status, assigned, claimed, given, family, email)| {
+            |(
+                id,
+                license_id,
+                product_id,
+                account_id,
+                org_path,
+                status,
+                assigned,
+                claimed,
+                given,
+                family,
+                email,
+            )| {
                 Row {
                     id,
                     license_id,
@@ -121,16 +144,23 @@ impl Case {
         let mut kept: Vec<&Row> = rows
             .iter()
             .filter(|r| self.statuses.is_empty() || self.statuses.contains(&r.status.as_str()))
-            .filter(|r| self.scope.as_ref().is_none_or(|p| r.org_path.starts_with(p)))
+            .filter(|r| {
+                self.scope
+                    .as_ref()
+                    .is_none_or(|p| r.org_path.starts_with(p))
+            })
             .filter(|r| self.product.is_none_or(|p| r.product_id == p))
             .filter(|r| self.license.is_none_or(|l| r.license_id == l))
             .filter(|r| self.account.is_none_or(|a| r.account_id == a))
-            .filter(|r| self.from.is_none_or(|t| r.assigned_ms >= t.timestamp_millis()))
+            .filter(|r| {
+                self.from
+                    .is_none_or(|t| r.assigned_ms >= t.timestamp_millis())
+            })
             .filter(|r| self.to.is_none_or(|t| r.assigned_ms < t.timestamp_millis()))
             .filter(|r| {
-                self.q
-                    .as_ref()
-                    .is_none_or(|q| r.haystack_name.contains(q.as_str()) || r.email.contains(q.as_str()))
+                self.q.as_ref().is_none_or(|q| {
+                    r.haystack_name.contains(q.as_str()) || r.email.contains(q.as_str())
+                })
             })
             .collect();
         let descending = match self.order {
@@ -221,7 +251,10 @@ async fn every_filter_sort_and_order_pages_through_exactly_the_models_claims() {
         .await;
         let assigned = server
             .admin
-            .post("/v1/seats", &json!({"license_id": license, "user_id": newcomer}))
+            .post(
+                "/v1/seats",
+                &json!({"license_id": license, "user_id": newcomer}),
+            )
             .await;
         assert!(assigned.status.is_success(), "{:?}", assigned.body);
 
@@ -248,14 +281,25 @@ async fn every_filter_sort_and_order_pages_through_exactly_the_models_claims() {
         .unwrap();
         let mut scoped: Vec<(String, Client)> = Vec::new();
         for path in org_paths.iter().take(6) {
-            let org = helpers::scalar(&server, &format!("SELECT id FROM orgs WHERE path = '{path}'"))
-                .await;
-            scoped.push((path.clone(), server.client_for(Role::SystemAdmin, org).await));
+            let org = helpers::scalar(
+                &server,
+                &format!("SELECT id FROM orgs WHERE path = '{path}'"),
+            )
+            .await;
+            scoped.push((
+                path.clone(),
+                server.client_for(Role::SystemAdmin, org).await,
+            ));
         }
         let now = Utc::now();
         let family = rows.choose(&mut rng).unwrap().name_key.clone();
         let family = family.split(' ').next().unwrap().to_string();
-        let texts = [family, "an".to_string(), "students.".to_string(), "zzqx".to_string()];
+        let texts = [
+            family,
+            "an".to_string(),
+            "students.".to_string(),
+            "zzqx".to_string(),
+        ];
 
         let mut checked = 0;
         for mask in 0..16u32 {
