@@ -210,6 +210,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 times.push(t.elapsed());
             }
             times.sort();
+            if n % 200 == 199 {
+                eprintln!(
+                    "{}/{} URLs timed ({:.0} s)",
+                    n + 1,
+                    urls.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
             all.extend(times.iter().copied());
             per_url.push((
                 percentile(&times, 0.5),
