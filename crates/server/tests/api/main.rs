@@ -8,6 +8,7 @@ mod helpers;
 mod alerts;
 mod auth_matrix;
 mod bulk_audit;
+mod claims_report;
 mod codes;
 mod concurrency;
 mod demo;
