@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod claims;
+pub mod counters;
 pub mod codes;
 pub mod dashboard;
 pub mod demo;

@@ -31,6 +31,8 @@ pub async fn restore_seats(
     window: Duration,
 ) -> ApiResult<Vec<ItemResult>> {
     let window_ms = window.as_millis() as i64;
+    // Restores of one license queue here (see `lock_licenses`); revocations
+    // and assignments do not.
     lock_licenses_of_seats(w.conn(), backend, seat_ids).await?;
     let seats = store::load_bulk_seats(w.conn(), seat_ids).await?;
     let mut results = Vec::with_capacity(seat_ids.len());

@@ -10,6 +10,7 @@ mod auth_matrix;
 mod bulk_audit;
 mod codes;
 mod concurrency;
+mod counters;
 mod demo;
 mod feed;
 mod fuzz_bodies;

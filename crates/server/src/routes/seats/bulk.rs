@@ -82,7 +82,6 @@ async fn revoke(
             let (now, actor) = (w.now, w.actor.clone());
             let (results, events) = revoke_seats(
                 w.conn(),
-                state.db.backend,
                 &auth.scope,
                 &body.seat_ids,
                 &actor,
