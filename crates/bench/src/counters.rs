@@ -75,7 +75,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let licenses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM licenses")
         .fetch_one(&pg)
         .await?;
-    println!("{seats} seat rows on {licenses} licenses, PostgreSQL, load {}", load());
+    println!(
+        "{seats} seat rows on {licenses} licenses, PostgreSQL, load {}",
+        load()
+    );
     let http = reqwest::Client::new();
 
     bulk_revoke(&args, &bed, &pg, &http).await?;
@@ -94,7 +97,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 /// `uptime`'s load averages.
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_default()
 }
 
@@ -164,7 +172,11 @@ async fn bulk_revoke(
         // Raw UPDATE on the same schema (the counter triggers fire), committed, then undone.
         let started = Instant::now();
         let mut tx = pg.begin().await?;
-        sqlx::query(RAW_UPDATE).bind(&ids).bind(now).execute(&mut *tx).await?;
+        sqlx::query(RAW_UPDATE)
+            .bind(&ids)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         raw.push(started.elapsed());
         sqlx::query(
@@ -184,7 +196,11 @@ async fn bulk_revoke(
             .await?;
         }
         let started = Instant::now();
-        sqlx::query(RAW_UPDATE).bind(&ids).bind(now).execute(&mut *tx).await?;
+        sqlx::query(RAW_UPDATE)
+            .bind(&ids)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         bare.push(started.elapsed());
         tx.rollback().await?;
         // The API: one request, all ids.
@@ -192,14 +208,21 @@ async fn bulk_revoke(
         let reply: Value = http
             .post(format!("{}/v1/seats/revoke", bed.server.url()))
             .bearer_auth(&bed.token)
-            .header("Idempotency-Key", format!("counters-bulk-{run}-{}", std::process::id()))
+            .header(
+                "Idempotency-Key",
+                format!("counters-bulk-{run}-{}", std::process::id()),
+            )
             .json(&json!({ "seat_ids": ids }))
             .send()
             .await?
             .json()
             .await?;
         api.push(started.elapsed());
-        anyhow::ensure!(reply["done"] == args.seats, "bulk revoke: {}", reply["done"]);
+        anyhow::ensure!(
+            reply["done"] == args.seats,
+            "bulk revoke: {}",
+            reply["done"]
+        );
     }
     let (api, raw, bare) = (median(api), median(raw), median(bare));
     println!();
@@ -227,7 +250,8 @@ fn ms(time: Duration) -> f64 {
 /// p50, p99 and max of `times`, in ms.
 fn percentiles(mut times: Vec<Duration>) -> (f64, f64, f64) {
     times.sort();
-    let at = |q: f64| ms(times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1]);
+    let at =
+        |q: f64| ms(times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1]);
     (at(0.5), at(0.99), ms(times[times.len() - 1]))
 }
 
@@ -246,7 +270,12 @@ async fn revoke_batches(
     let mut tasks = Vec::new();
     for client in 0..revokers {
         let share: Vec<i64> = ids[client * batches * 100..(client + 1) * batches * 100].to_vec();
-        let (http, url, token, tag) = (http.clone(), url.clone(), bed.token.clone(), tag.to_string());
+        let (http, url, token, tag) = (
+            http.clone(),
+            url.clone(),
+            bed.token.clone(),
+            tag.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::with_capacity(batches);
             for (i, batch) in share.chunks(100).enumerate() {
@@ -281,10 +310,16 @@ async fn concurrent_revokers(
 ) -> anyhow::Result<()> {
     let per_client = args.batches * 100;
     let tag = format!("rev{}", std::process::id());
-    let (license, ids) =
-        license_with_seats(bed, per_client * (args.revokers + 1), &tag).await?;
-    let (alone, alone_wall) =
-        revoke_batches(bed, http, &ids[..per_client], 1, args.batches, &format!("{tag}a")).await?;
+    let (license, ids) = license_with_seats(bed, per_client * (args.revokers + 1), &tag).await?;
+    let (alone, alone_wall) = revoke_batches(
+        bed,
+        http,
+        &ids[..per_client],
+        1,
+        args.batches,
+        &format!("{tag}a"),
+    )
+    .await?;
     let (together, together_wall) = revoke_batches(
         bed,
         http,
@@ -301,13 +336,20 @@ async fn concurrent_revokers(
     .bind(license)
     .fetch_one(pg)
     .await?;
-    anyhow::ensure!(consumed == live && live == 0, "license counters: {consumed} vs {live}");
+    anyhow::ensure!(
+        consumed == live && live == 0,
+        "license counters: {consumed} vs {live}"
+    );
     println!();
     println!("| revoking 100 seats of one license | requests | p50 | p99 | max | seats/s |");
     println!("|---|---|---|---|---|---|");
     for (who, times, wall) in [
         ("1 client alone".to_string(), alone, alone_wall),
-        (format!("{} clients at once", args.revokers), together, together_wall),
+        (
+            format!("{} clients at once", args.revokers),
+            together,
+            together_wall,
+        ),
     ] {
         let n = times.len();
         let (p50, p99, max) = percentiles(times);
@@ -345,7 +387,12 @@ async fn dashboard(args: &Args, bed: &Bed, pg: &PgPool) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let (http, base, token, stop) = (http.clone(), bed.server.url(), bed.token.clone(), stop.clone());
+        let (http, base, token, stop) = (
+            http.clone(),
+            bed.server.url(),
+            bed.token.clone(),
+            stop.clone(),
+        );
         tokio::spawn(async move {
             let mut writes = 0u64;
             for seat in writer_seats.iter().cycle() {
@@ -414,7 +461,8 @@ fn old_dashboard_queries(root_path: &str) -> Vec<String> {
     let shift = seatdesk_core::seats::WEEK_SHIFT_MS;
     let week = seatdesk_core::seats::week_index(seatdesk_server::db::now_ms());
     let from = seatdesk_core::seats::week_start_ms(week - 11);
-    let bucket = format!("((EXTRACT(EPOCH FROM s.claimed_at) * 1000)::bigint + {shift}) / {week_ms}");
+    let bucket =
+        format!("((EXTRACT(EPOCH FROM s.claimed_at) * 1000)::bigint + {shift}) / {week_ms}");
     vec![
         format!(
             "SELECT l.product_id, s.status, COUNT(*) AS n FROM licenses l CROSS JOIN seats s \

@@ -27,7 +27,9 @@ use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
-use crate::store::dashboard::{self as store, AttentionRow, Horizon, LicenseSums, StatusSums, View};
+use crate::store::dashboard::{
+    self as store, AttentionRow, Horizon, LicenseSums, StatusSums, View,
+};
 use crate::store::orgs::product_id_if_exists;
 
 /// Checks the query's filters against the caller's scope: an account or org

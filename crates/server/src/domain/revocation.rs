@@ -9,17 +9,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::{Edition, SeatStatus};
 
-use crate::db::types::Stamp;
 use crate::db::Conn;
+use crate::db::types::Stamp;
 use crate::domain::live::is_live;
 use crate::domain::scope::Scope;
-use crate::domain::seats::{
-    done, refused, release_seats, shift_teacher_counts, shift_teachers,
-};
+use crate::domain::seats::{done, refused, release_seats, shift_teacher_counts, shift_teachers};
 use crate::error::ApiResult;
 use crate::mutation::Work;
 use crate::store::audit::{EventRows, NewEvent};
-use crate::store::seats::{self as store, RevokedSeat};
+use crate::store::seats::{self as store, RevokedSeat, SeatLock};
 
 /// The SQL test that the seat aliased `seat` may not be given up: it is a
 /// student-edition seat with students assigned.
@@ -103,7 +101,7 @@ pub async fn revoke_seats(
         .copied()
         .filter(|id| !revoked.contains_key(id))
         .collect();
-    let unrevoked = store::load_bulk_seats(conn, &left).await?;
+    let unrevoked = store::load_bulk_seats(conn, &left, SeatLock::Read).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut events = EventRows::default();
     let mut freed: BTreeMap<i64, i64> = BTreeMap::new();

@@ -235,8 +235,9 @@ pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> A
 /// row locks). Seat changes do not take it: the seat limit is the
 /// conditional counter UPDATE of [`take_seat`], and the counters a change
 /// moves lock their license from that statement to commit only. Restore
-/// keeps it, so its "no other live seat of this license" check and the
-/// re-take of the seat cannot interleave with another restore's.
+/// keeps it, taken after its seat rows as every change takes them, so its
+/// "no other live seat of this license" check and the re-take of the seat
+/// cannot interleave with another restore's.
 pub async fn lock_licenses(
     conn: &mut Conn,
     backend: Backend,
@@ -249,20 +250,6 @@ pub async fn lock_licenses(
     ids.sort_unstable();
     ids.dedup();
     store::lock_licenses(conn, &ids).await?;
-    Ok(())
-}
-
-/// Locks the licenses `seat_ids` belong to, in id order (PostgreSQL only;
-/// restore). Read without locks: a seat never moves to another license.
-pub async fn lock_licenses_of_seats(
-    conn: &mut Conn,
-    backend: Backend,
-    seat_ids: &[i64],
-) -> ApiResult<()> {
-    if backend != Backend::Postgres {
-        return Ok(());
-    }
-    store::lock_licenses_of_seats(conn, seat_ids).await?;
     Ok(())
 }
 

@@ -174,7 +174,10 @@ pub async fn weekly_claims(
         "SELECT l.product_id, w.week, CAST(SUM(w.claims) AS BIGINT) AS n \
          FROM licenses l JOIN license_claim_weeks w ON w.license_id = l.id WHERE w.week >= ",
     );
-    sql.bind(first).push(" AND w.week <= ").bind(last).push(" AND ");
+    sql.bind(first)
+        .push(" AND w.week <= ")
+        .bind(last)
+        .push(" AND ");
     view.push(&mut sql, "l");
     sql.push(" GROUP BY l.product_id, w.week HAVING SUM(w.claims) <> 0");
     sql.query_as().fetch_all(pool).await

@@ -93,10 +93,7 @@ async fn count_rows(server: &TestServer, filter: &str) -> Counted {
 
 /// The dashboard at `query` shows exactly what the rows of `filter` count.
 async fn assert_dashboard(server: &TestServer, query: &str, filter: &str) {
-    let dash: Dashboard = server
-        .admin
-        .get_ok(&format!("/v1/dashboard{query}"))
-        .await;
+    let dash: Dashboard = server.admin.get_ok(&format!("/v1/dashboard{query}")).await;
     let counted = count_rows(server, filter).await;
     assert_eq!(dash.module_users, counted.modules, "{query}: module users");
     let this_week = week_index(now_ms());
@@ -117,7 +114,11 @@ async fn assert_dashboard(server: &TestServer, query: &str, filter: &str) {
                     .unwrap_or(0)
             })
             .collect();
-        let shown: Vec<i64> = summary.activations_per_week.iter().map(|w| w.count).collect();
+        let shown: Vec<i64> = summary
+            .activations_per_week
+            .iter()
+            .map(|w| w.count)
+            .collect();
         assert_eq!(shown, expected, "{query}: product {id} weekly claims");
     }
 }
@@ -131,7 +132,10 @@ async fn story(backend: Backend) {
     let learn2 = product(&server, "C-LEARN-2", "learn", None).await;
     let observe = product(&server, "C-OBSERVE", "observe", None).await;
     let plain = product(&server, "C-PLAIN", "none", None).await;
-    let dates = (NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), days_from_today(300));
+    let dates = (
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        days_from_today(300),
+    );
     let licenses = [
         license(&server, north_acct, learn, 12, dates, 0).await,
         license(&server, north_acct, learn2, 6, dates, 0).await,
@@ -156,7 +160,10 @@ async fn story(backend: Backend) {
                 let user = users[rng.random_range(0..users.len())];
                 let reply = server
                     .admin
-                    .post("/v1/seats", &json!({"license_id": license, "user_id": user}))
+                    .post(
+                        "/v1/seats",
+                        &json!({"license_id": license, "user_id": user}),
+                    )
                     .await;
                 // Full licenses and users already holding a seat are refused.
                 if reply.status.is_success() {

@@ -213,7 +213,10 @@ impl TestServer {
         let drift = seatdesk_server::store::counters::check(&mut conn)
             .await
             .unwrap();
-        assert!(drift.is_clean(), "counters differ from a recount: {drift:?}");
+        assert!(
+            drift.is_clean(),
+            "counters differ from a recount: {drift:?}"
+        );
     }
 
     /// Assigns `n` pending seats on the fixture's license to new users of
