@@ -22,8 +22,9 @@ pub struct Args {
     /// `--claims` is created there and dropped at the end.
     #[arg(long, env = "SEATDESK_BENCH_PG_URL")]
     pg: Option<String>,
-    /// A PostgreSQL database already holding demo data, used instead of a
-    /// fresh load (its seats get revoked: use a copy).
+    /// A PostgreSQL database kept between runs instead of a scratch one:
+    /// the demo at `--claims` is loaded into it when it is empty, and used
+    /// as it is otherwise (each run revokes some of its seats).
     #[arg(long)]
     database: Option<String>,
     /// Demo-data scale when loading.
@@ -51,7 +52,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let bed = match &args.database {
-        Some(url) => existing_bed(url).await?,
+        Some(url) => existing_bed(url, args.claims).await?,
         None => {
             let pg = args
                 .pg
@@ -106,8 +107,20 @@ fn load() -> String {
         .unwrap_or_default()
 }
 
-async fn existing_bed(url: &str) -> anyhow::Result<Bed> {
+async fn existing_bed(url: &str, claims: u64) -> anyhow::Result<Bed> {
     let db = Db::connect(url).await?;
+    let licenses: i64 = seatdesk_server::db::query_scalar("SELECT COUNT(*) FROM licenses")
+        .fetch_one(&db.pool)
+        .await?;
+    if licenses == 0 {
+        let started = Instant::now();
+        let loaded =
+            seatdesk_server::demo::load(&db, claims, chrono::Utc::now().date_naive()).await?;
+        eprintln!(
+            "demo loaded in {:.1} s: {loaded}",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let org: i64 = seatdesk_server::db::query_scalar(
         "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
     )
