@@ -4,6 +4,7 @@
 //! the figures and the command for each.
 
 mod claims;
+mod counters;
 mod frames;
 mod fuzzy;
 mod load;
@@ -24,6 +25,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Bench {
+    /// Issue 11's counter rows on PostgreSQL: bulk revoke against a raw
+    /// UPDATE of the same rows, concurrent revokers of one license, the
+    /// uncached dashboard under writes, the discrepancy report.
+    Counters(counters::Args),
     /// Bulk revocation of N seats through the API, against one request per
     /// seat and against the bare SQL the server runs.
     Revoke(revoke::Args),
@@ -54,6 +59,7 @@ enum Bench {
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().bench {
+        Bench::Counters(args) => counters::run(args).await,
         Bench::Revoke(args) => revoke::run(args).await,
         Bench::Sync(args) => sync::run(args).await,
         Bench::Frame(args) => frames::run(args),

@@ -118,7 +118,7 @@ async fn time_bare_sql(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<Duratio
     let started = Instant::now();
     let now = Stamp::now();
     let mut tx = bed.db.begin_write().await?;
-    let (results, events) = revoke_seats(&mut tx.tx, bed.db.backend, &scope, &ids, "bench", now)
+    let (results, events) = revoke_seats(&mut tx.tx, &scope, &ids, "bench", now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let revoked = started.elapsed();

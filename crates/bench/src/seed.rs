@@ -62,6 +62,15 @@ impl Scratch {
         }
     }
 
+    /// A database loaded beforehand, used as is and never dropped.
+    pub fn existing(url: &str) -> Scratch {
+        Scratch {
+            url: url.to_string(),
+            _dir: None,
+            pg: None,
+        }
+    }
+
     /// Drops a PostgreSQL scratch database (its pools must be closed).
     pub async fn drop_database(&self) -> anyhow::Result<()> {
         if let Some((base, name)) = &self.pg {
@@ -119,7 +128,7 @@ pub async fn demo_bed(pg_base: Option<&str>, claims: u64) -> anyhow::Result<(Bed
     ))
 }
 
-async fn token_for(db: &Db, org: i64) -> anyhow::Result<String> {
+pub async fn token_for(db: &Db, org: i64) -> anyhow::Result<String> {
     let mut conn = db.pool.acquire().await?;
     let (_, token) = seatdesk_server::tokens::insert_token(
         &mut conn,

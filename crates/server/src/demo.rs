@@ -31,6 +31,7 @@ use serde::Serialize;
 use crate::db::types::Stamp;
 use crate::db::{Backend, Db};
 use crate::store::audit::{self, NewEvent};
+use crate::store::counters;
 use crate::store::demo as store;
 
 /// The generator's seed: the demo is the same world every time.
@@ -312,6 +313,9 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         structure::requests(conn, &mut ids, &tree, &inventory, first_product, today_ms).await?;
     let (users, names) = people::write(conn, &mut rng, &tree, today_ms).await?;
     summary.users = users;
+    // Seat counters: rebuilt in one pass after the rows instead of a
+    // trigger call per INSERT (PostgreSQL; SQLite's triggers stay on).
+    counters::pause(conn).await?;
     summary.seats = seats::write(
         conn,
         &mut rng,
@@ -323,6 +327,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         today_ms,
     )
     .await?;
+    counters::rebuild(conn).await?;
 
     if db.backend == Backend::Postgres {
         store::advance_sequences(conn).await?;

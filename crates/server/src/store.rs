@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod claims;
 pub mod codes;
+pub mod counters;
 pub mod dashboard;
 pub mod demo;
 pub mod health;

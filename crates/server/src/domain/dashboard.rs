@@ -12,24 +12,24 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use seatdesk_core::SeatStatus;
+use seatdesk_core::Module;
 use seatdesk_core::api::dashboard::{
     AttentionItem, AttentionReason, ClaimCounts, Dashboard, DashboardQuery, EXPIRING_SOON_DAYS,
     ModuleUsers, ProductSummary, TREND_WEEKS, WeekCount,
 };
 use seatdesk_core::seats::{
     DateStanding, SeatCounts, activation_rate, date_standing, expires_within, nearly_full,
-    remaining_days, week_start_ms, weekly_series,
+    remaining_days, weekly_series,
 };
 
 use crate::db::Pool;
-use crate::db::types::Named;
-use crate::db::types::Stamp;
 use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::{ApiError, ApiResult};
-use crate::store::dashboard::{self as store, AttentionRow, Horizon, LicenseSums, View};
+use crate::store::dashboard::{
+    self as store, AttentionRow, Horizon, LicenseSums, StatusSums, View,
+};
 use crate::store::orgs::product_id_if_exists;
 
 /// Checks the query's filters against the caller's scope: an account or org
@@ -69,17 +69,16 @@ pub async fn compute(
 ) -> ApiResult<Dashboard> {
     let horizon = Horizon::new(today);
     let first_week = last_week - TREND_WEEKS as i64 + 1;
-    let (from, until) = (week_start(first_week)?, week_start(last_week + 1)?);
     // Independent reads: run them side by side on separate connections.
-    let (sums, statuses, week_rows, (learn, observe, combined), (attention_rows, attention_total)) =
-        tokio::try_join!(
-            store::license_sums(pool, view, &horizon),
-            store::seat_statuses(pool, view),
-            store::weekly_claims(pool, view, from, until),
-            store::module_users(pool, view),
-            store::attention(pool, view, &horizon),
-        )?;
-    let mut claims = claim_counts(statuses);
+    let (sums, statuses, week_rows, shared, (attention_rows, attention_total)) = tokio::try_join!(
+        store::license_sums(pool, view, &horizon),
+        store::seat_statuses(pool, view),
+        store::weekly_claims(pool, view, first_week, last_week),
+        store::shared_module_users(pool, view),
+        store::attention(pool, view, &horizon),
+    )?;
+    let module_users = module_users(&statuses, shared);
+    let mut claims = claim_counts(&statuses);
     let mut weeks = weekly_claims(week_rows);
     let attention: Vec<AttentionItem> = attention_rows
         .into_iter()
@@ -104,29 +103,47 @@ pub async fn compute(
         today,
         totals: totals(&products, last_week),
         products,
-        module_users: ModuleUsers {
-            learn,
-            observe,
-            combined,
-        },
+        module_users,
         attention,
         attention_more,
     })
 }
 
 /// Seat rows by product and status.
-fn claim_counts(rows: Vec<(i64, Named<SeatStatus>, i64)>) -> BTreeMap<i64, ClaimCounts> {
-    let mut counts: BTreeMap<i64, ClaimCounts> = BTreeMap::new();
-    for (product_id, status, n) in rows {
-        let entry = counts.entry(product_id).or_default();
-        match status.0 {
-            SeatStatus::Pending => entry.pending += n,
-            SeatStatus::Active => entry.active += n,
-            SeatStatus::Expired => entry.expired += n,
-            SeatStatus::Revoked => entry.revoked += n,
-        }
+fn claim_counts(rows: &[StatusSums]) -> BTreeMap<i64, ClaimCounts> {
+    rows.iter()
+        .map(|row| {
+            let counts = ClaimCounts {
+                pending: row.pending,
+                active: row.active,
+                expired: row.expired,
+                revoked: row.revoked,
+            };
+            (row.product_id, counts)
+        })
+        .collect()
+}
+
+/// Users with a live Learn seat, a live Observe seat and both, in the view.
+/// A user holding one live Learn/Observe seat in all is one live seat of
+/// one license, so the per-license sums count them exactly; `shared` brings
+/// the exact figures of the users holding more (see
+/// [`store::shared_module_users`]): their seats leave the sums, and each
+/// of them comes back once.
+fn module_users(statuses: &[StatusSums], shared: (i64, i64, i64, i64, i64)) -> ModuleUsers {
+    let (learn_users, learn_seats, observe_users, observe_seats, both) = shared;
+    let live = |module: Module| -> i64 {
+        statuses
+            .iter()
+            .filter(|row| row.module.0 == module)
+            .map(|row| row.pending + row.active)
+            .sum()
+    };
+    ModuleUsers {
+        learn: live(Module::Learn) - learn_seats + learn_users,
+        observe: live(Module::Observe) - observe_seats + observe_users,
+        combined: both,
     }
-    counts
 }
 
 /// Seats claimed per product as (week, count).
@@ -272,9 +289,4 @@ fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// The first instant of week `index` (see [`seatdesk_core::seats::week_index`]).
-fn week_start(index: i64) -> ApiResult<Stamp> {
-    Stamp::try_from(week_start_ms(index)).map_err(ApiError::internal)
 }

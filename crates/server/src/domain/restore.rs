@@ -13,13 +13,11 @@ use seatdesk_core::{LicenseStatus, SeatStatus};
 use crate::db::{Backend, Conn};
 use crate::domain::licenses::today;
 use crate::domain::scope::Scope;
-use crate::domain::seats::{
-    done, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
-};
+use crate::domain::seats::{done, lock_licenses, refused, shift_teacher_counts, take_seat};
 use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
 use crate::store::audit::NewEvent;
-use crate::store::seats as store;
+use crate::store::seats::{self as store, SeatLock};
 
 /// Puts back each seat of `seat_ids` revoked within `window`, as it was
 /// before, one result per id; a refused seat leaves the others alone.
@@ -31,8 +29,12 @@ pub async fn restore_seats(
     window: Duration,
 ) -> ApiResult<Vec<ItemResult>> {
     let window_ms = window.as_millis() as i64;
-    lock_licenses_of_seats(w.conn(), backend, seat_ids).await?;
-    let seats = store::load_bulk_seats(w.conn(), seat_ids).await?;
+    // Seat rows first, then their licenses, the order every seat change
+    // takes them in (a revocation's counter trigger locks the license after
+    // its seat rows). Restores of one license queue on the license (see
+    // `lock_licenses`); revocations and assignments do not.
+    let seats = store::load_bulk_seats(w.conn(), seat_ids, SeatLock::Lock).await?;
+    lock_licenses(w.conn(), backend, seats.values().map(|s| s.license_id)).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut seen = HashSet::new();
     for &id in seat_ids {

@@ -9,17 +9,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use seatdesk_core::api::ItemResult;
 use seatdesk_core::{Edition, SeatStatus};
 
+use crate::db::Conn;
 use crate::db::types::Stamp;
-use crate::db::{Backend, Conn};
 use crate::domain::live::is_live;
 use crate::domain::scope::Scope;
-use crate::domain::seats::{
-    done, lock_licenses_of_seats, refused, release_seats, shift_teacher_counts, shift_teachers,
-};
+use crate::domain::seats::{done, refused, release_seats, shift_teacher_counts, shift_teachers};
 use crate::error::ApiResult;
 use crate::mutation::Work;
 use crate::store::audit::{EventRows, NewEvent};
-use crate::store::seats::{self as store, RevokedSeat};
+use crate::store::seats::{self as store, RevokedSeat, SeatLock};
 
 /// The SQL test that the seat aliased `seat` may not be given up: it is a
 /// student-edition seat with students assigned.
@@ -82,13 +80,15 @@ pub async fn revoke_one(
 /// benchmarks can time exactly the SQL the endpoint runs.
 pub async fn revoke_seats(
     conn: &mut Conn,
-    backend: Backend,
     scope: &Scope,
     seat_ids: &[i64],
     actor: &str,
     now: Stamp,
 ) -> ApiResult<(Vec<ItemResult>, EventRows)> {
-    lock_licenses_of_seats(conn, backend, seat_ids).await?;
+    // No license lock up front: the seat rows are the only rows the UPDATE
+    // needs, and the license rows (status counters by trigger, seats freed
+    // below) are locked only from the end of that statement to commit, so
+    // revocations of one license overlap instead of queueing whole.
     let mut ids = seat_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -101,7 +101,7 @@ pub async fn revoke_seats(
         .copied()
         .filter(|id| !revoked.contains_key(id))
         .collect();
-    let unrevoked = store::load_bulk_seats(conn, &left).await?;
+    let unrevoked = store::load_bulk_seats(conn, &left, SeatLock::Read).await?;
     let mut results = Vec::with_capacity(seat_ids.len());
     let mut events = EventRows::default();
     let mut freed: BTreeMap<i64, i64> = BTreeMap::new();

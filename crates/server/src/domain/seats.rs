@@ -215,7 +215,6 @@ async fn changed(
 /// Ends a live seat's validity and frees it, unless the student-edition
 /// rule ([`students_block`]) refuses.
 pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> ApiResult<Claim> {
-    lock_licenses_of_seats(w.conn(), backend, &[id]).await?;
     let (license_id, status, org_path) = seat_for_update(w.conn(), backend, scope, id).await?;
     if !is_live(&status) {
         return Err(ApiError::conflict(format!(
@@ -233,9 +232,12 @@ pub async fn expire(w: &mut Work, backend: Backend, scope: &Scope, id: i64) -> A
 }
 
 /// Locks licenses in id order on PostgreSQL (SQLite's one writer needs no
-/// row locks). Every seat change locks its licenses before any seat row, as
-/// assignment does (its counter update comes before the seat insert), so two
-/// requests never wait for each other's rows in opposite orders.
+/// row locks). Seat changes do not take it: the seat limit is the
+/// conditional counter UPDATE of [`take_seat`], and the counters a change
+/// moves lock their license from that statement to commit only. Restore
+/// keeps it, taken after its seat rows as every change takes them, so its
+/// "no other live seat of this license" check and the re-take of the seat
+/// cannot interleave with another restore's.
 pub async fn lock_licenses(
     conn: &mut Conn,
     backend: Backend,
@@ -248,20 +250,6 @@ pub async fn lock_licenses(
     ids.sort_unstable();
     ids.dedup();
     store::lock_licenses(conn, &ids).await?;
-    Ok(())
-}
-
-/// Locks the licenses `seat_ids` belong to, in id order (PostgreSQL only).
-/// Read without locks: a seat never moves to another license.
-pub async fn lock_licenses_of_seats(
-    conn: &mut Conn,
-    backend: Backend,
-    seat_ids: &[i64],
-) -> ApiResult<()> {
-    if backend != Backend::Postgres {
-        return Ok(());
-    }
-    store::lock_licenses_of_seats(conn, seat_ids).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! another process kept locked past the busy timeout. Such a transaction
 //! changed nothing, so running the request again is safe; the caller only
 //! sees the final answer. Lock ordering keeps these rare (see
-//! `routes::seats::lock_licenses`); this covers the orderings it cannot.
+//! `domain::seats::lock_licenses`); this covers the orderings it cannot.
 
 use std::time::Duration;
 

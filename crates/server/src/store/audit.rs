@@ -46,16 +46,19 @@ pub async fn append_rows(
         return Ok(0);
     }
     let count = rows.len() as i64;
-    let last: i64 =
-        crate::db::query_scalar("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
+    match conn.backend() {
+        Backend::Sqlite => {
+            let last: i64 = crate::db::query_scalar(
+                "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq",
+            )
             .bind(count)
             .fetch_one(&mut *conn)
             .await?;
-    match conn.backend() {
-        Backend::Sqlite => insert_values(conn, rows, actor, request_id, at, last - count).await,
-        Backend::Postgres => insert_json(conn, rows, actor, request_id, at, last - count).await,
-    }?;
-    Ok(last)
+            insert_values(conn, rows, actor, request_id, at, last - count).await?;
+            Ok(last)
+        }
+        Backend::Postgres => insert_json(conn, rows, actor, request_id, at).await,
+    }
 }
 
 /// The current audit feed head: the seq of the last committed event (or,
@@ -222,33 +225,35 @@ async fn insert_values(
     Ok(())
 }
 
-/// PostgreSQL: all rows as one JSON array bound as a single value and
-/// expanded by `json_array_elements`. Binding ten values per row through
-/// sqlx (65,535 at most per statement, so many statements)
-/// cost most of a 10,000-seat revocation's audit append; one parameter
-/// costs a parse.
+/// PostgreSQL: one statement that bumps `audit_head` and inserts all rows,
+/// given as one JSON array bound as a single value and expanded by
+/// `json_array_elements`. Binding ten values per row through sqlx (65,535
+/// at most per statement, so many statements) cost most of a 10,000-seat
+/// revocation's audit append; one parameter costs a parse, and one
+/// statement one round trip. Returns the last seq.
 async fn insert_json(
     conn: &mut Conn,
     rows: &EventRows,
     actor: &str,
     request_id: &str,
     at: Stamp,
-    before_first: i64,
-) -> Result<(), sqlx::Error> {
-    // WITH ORDINALITY numbers the elements from 1, in array order.
-    crate::db::query(
-        "INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
+) -> Result<i64, sqlx::Error> {
+    // WITH ORDINALITY numbers the elements from 1, in array order; the
+    // INSERT runs though the outer SELECT reads only the head.
+    crate::db::query_scalar(
+        "WITH head AS (UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq), \
+         written AS (INSERT INTO audit_events (seq, at, actor, action, target_type, target_id, \
          org_path, before_json, after_json, request_id) \
-         SELECT $1 + e.n, $2, $3, e.value ->> 0, e.value ->> 1, \
+         SELECT head.seq - $1 + e.n, $2, $3, e.value ->> 0, e.value ->> 1, \
          (e.value ->> 2)::bigint, e.value ->> 3, (e.value ->> 4)::jsonb, (e.value ->> 5)::jsonb, $4 \
-         FROM json_array_elements($5::json) WITH ORDINALITY AS e(value, n)",
+         FROM head, json_array_elements($5::json) WITH ORDINALITY AS e(value, n)) \
+         SELECT seq FROM head",
     )
-    .bind(before_first)
+    .bind(rows.len() as i64)
     .bind(at)
     .bind(actor.to_string())
     .bind(request_id.to_string())
     .bind(rows.json_array())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await
 }

@@ -1,17 +1,17 @@
 //! The License Dashboard's aggregates: per-product license sums, seat rows
 //! by status, claims per week, Learn/Observe holders and the attention list,
-//! each one grouped statement over the licenses of a [`View`], so the cost
-//! is a handful of queries whatever the number of seats. The figures built
+//! each one grouped statement over the licenses of a [`View`] and their
+//! counters ([`crate::store::counters`]), so the cost follows the number of
+//! licenses, not of seats. The figures built
 //! from them are [`crate::domain::dashboard`]'s.
 
 use chrono::{Days, NaiveDate};
+use seatdesk_core::Module;
 use seatdesk_core::api::dashboard::MAX_ATTENTION_ITEMS;
-use seatdesk_core::seats::{WEEK_MS, WEEK_SHIFT_MS};
-use seatdesk_core::{Module, SeatStatus};
 
 use crate::db::Pool;
 use crate::db::sql::Sql;
-use crate::db::types::{Day, Named, Stamp};
+use crate::db::types::{Day, Named};
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 
@@ -136,64 +136,77 @@ pub async fn license_sums(
     sql.query_as().fetch_all(pool).await
 }
 
-/// Seat rows of the view as (product, status, count), one row per license
-/// and status.
-pub async fn seat_statuses(
-    pool: &Pool,
-    view: &View,
-) -> Result<Vec<(i64, Named<SeatStatus>, i64)>, sqlx::Error> {
-    // Licenses drive the join (CROSS JOIN keeps SQLite from starting at the
-    // seats) and the grouping follows the (license, status) index, so no
-    // sort of a million rows is needed; products are summed by the caller.
+/// Seat rows of the view per product and status, summed from the
+/// licenses' status counters (kept by triggers, see
+/// [`crate::store::counters`]), so no seat row is read.
+#[derive(sqlx::FromRow)]
+pub struct StatusSums {
+    pub product_id: i64,
+    pub module: Named<Module>,
+    pub pending: i64,
+    pub active: i64,
+    pub expired: i64,
+    pub revoked: i64,
+}
+
+pub async fn seat_statuses(pool: &Pool, view: &View) -> Result<Vec<StatusSums>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT l.product_id, s.status, COUNT(*) AS n FROM licenses l CROSS JOIN seats s \
-         WHERE s.license_id = l.id AND ",
+        "SELECT l.product_id AS product_id, p.module AS module, \
+         CAST(SUM(l.seats_pending) AS BIGINT) AS pending, CAST(SUM(l.seats_active) AS BIGINT) AS active, \
+         CAST(SUM(l.seats_expired) AS BIGINT) AS expired, CAST(SUM(l.seats_revoked) AS BIGINT) AS revoked \
+         FROM licenses l JOIN products p ON p.id = l.product_id WHERE ",
     );
     view.push(&mut sql, "l");
-    sql.push(" GROUP BY l.id, l.product_id, s.status");
+    sql.push(" GROUP BY l.product_id, p.module");
     sql.query_as().fetch_all(pool).await
 }
 
-/// Seats claimed in `from..until`, as (product, week index, count); weeks
-/// are bucketed as [`seatdesk_core::seats::week_index`] does.
+/// Seats claimed in weeks `first..=last`, as (product, week index, count),
+/// summed from the per-license weekly claim counters; weeks are
+/// [`seatdesk_core::seats::week_index`]'s.
 pub async fn weekly_claims(
     pool: &Pool,
     view: &View,
-    from: Stamp,
-    until: Stamp,
+    first: i64,
+    last: i64,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    // Constants, not input: the same bucketing as `seats::week_index`.
-    let claimed_ms = pool.backend().epoch_ms("s.claimed_at");
-    let bucket = format!("({claimed_ms} + {WEEK_SHIFT_MS}) / {WEEK_MS}");
-    let mut sql = Sql::new(format!(
-        "SELECT l.product_id, {bucket} AS week, COUNT(*) AS n FROM seats s \
-         JOIN licenses l ON l.id = s.license_id WHERE s.claimed_at >= "
-    ));
-    sql.bind(from)
-        .push(" AND s.claimed_at < ")
-        .bind(until)
+    let mut sql = Sql::new(
+        "SELECT l.product_id, w.week, CAST(SUM(w.claims) AS BIGINT) AS n \
+         FROM licenses l JOIN license_claim_weeks w ON w.license_id = l.id WHERE w.week >= ",
+    );
+    sql.bind(first)
+        .push(" AND w.week <= ")
+        .bind(last)
         .push(" AND ");
     view.push(&mut sql, "l");
-    sql.push(&format!(" GROUP BY l.product_id, {bucket}"));
+    sql.push(" GROUP BY l.product_id, w.week HAVING SUM(w.claims) <> 0");
     sql.query_as().fetch_all(pool).await
 }
 
-/// Users with a live seat of a Learn product, an Observe product, and both.
-/// Driven from the Learn/Observe licenses into the (license, status, user)
-/// index, so only those seats are read.
-pub async fn module_users(pool: &Pool, view: &View) -> Result<(i64, i64, i64), sqlx::Error> {
+/// The users a per-license sum of live Learn/Observe seats can count more
+/// than once: those holding two or more such seats in all
+/// (`module_holders`), with their live seats in the view. Returns
+/// (users with a Learn seat in the view, their Learn seats there, the
+/// same two for Observe, users with both).
+pub async fn shared_module_users(
+    pool: &Pool,
+    view: &View,
+) -> Result<(i64, i64, i64, i64, i64), sqlx::Error> {
     let mut sql = Sql::new(format!(
-        "SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT), CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(learn * observe), 0) AS BIGINT) FROM (\
-         SELECT s.user_id, MAX(CASE WHEN p.module = 'learn' THEN 1 ELSE 0 END) AS learn, \
-         MAX(CASE WHEN p.module = 'observe' THEN 1 ELSE 0 END) AS observe \
-         FROM products p JOIN licenses l ON l.product_id = p.id CROSS JOIN seats s \
-         WHERE s.license_id = l.id AND {} \
-         AND p.module IN ('learn', 'observe') AND ",
+        "SELECT CAST(COALESCE(SUM(CASE WHEN learn > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(learn), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN observe > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN learn > 0 AND observe > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM (SELECT s.user_id, SUM(CASE WHEN p.module = 'learn' THEN 1 ELSE 0 END) AS learn, \
+         SUM(CASE WHEN p.module = 'observe' THEN 1 ELSE 0 END) AS observe \
+         FROM module_holders h CROSS JOIN seats s CROSS JOIN licenses l CROSS JOIN products p \
+         WHERE h.learn + h.observe > 1 AND s.user_id = h.user_id AND {} \
+         AND l.id = s.license_id AND p.id = l.product_id AND p.module IN ('learn', 'observe') AND ",
         live_seat("s.status")
     ));
     view.push(&mut sql, "l");
-    sql.push(" GROUP BY s.user_id) holders");
+    sql.push(" GROUP BY s.user_id) shared");
     sql.query_as().fetch_one(pool).await
 }
 

@@ -175,18 +175,6 @@ pub async fn lock_licenses(conn: &mut Conn, ids: &[i64]) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// Locks the licenses `seat_ids` belong to, in id order, in one statement
-/// whatever the number of seats. PostgreSQL only.
-pub async fn lock_licenses_of_seats(conn: &mut Conn, seat_ids: &[i64]) -> Result<(), sqlx::Error> {
-    let mut sql = Sql::new_for(
-        conn.backend(),
-        "SELECT id FROM licenses WHERE id IN (SELECT license_id FROM seats WHERE id",
-    );
-    sql.bind_id_set(seat_ids).push(") ORDER BY id FOR UPDATE");
-    sql.query().execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// What bulk operations need to know of one seat.
 #[derive(sqlx::FromRow)]
 pub struct BulkSeat {
@@ -204,11 +192,23 @@ pub struct BulkSeat {
     pub user_email: String,
 }
 
-/// The seats of `ids`, locked in id order on PostgreSQL so that
-/// overlapping bulk requests cannot deadlock.
+/// Whether [`load_bulk_seats`] locks the rows it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatLock {
+    /// Locked in id order on PostgreSQL, so overlapping bulk requests
+    /// cannot deadlock (a restore, which changes the rows next).
+    Lock,
+    /// Read only (a revocation explaining the seats it left alone: its
+    /// license rows are locked by then, and waiting for seat rows while
+    /// holding them would invert the seats-then-license order).
+    Read,
+}
+
+/// The seats of `ids`, locked or not as `lock` says.
 pub async fn load_bulk_seats(
     conn: &mut Conn,
     ids: &[i64],
+    lock: SeatLock,
 ) -> Result<HashMap<i64, BulkSeat>, sqlx::Error> {
     let backend = conn.backend();
     let mut found = HashMap::with_capacity(ids.len());
@@ -231,7 +231,7 @@ pub async fn load_bulk_seats(
         ),
     );
     sql.bind_id_set(&ids);
-    if backend == Backend::Postgres {
+    if backend == Backend::Postgres && lock == SeatLock::Lock {
         sql.push(" ORDER BY s.id FOR UPDATE OF s");
     }
     let rows: Vec<BulkSeat> = sql.query_as().fetch_all(&mut *conn).await?;

@@ -194,15 +194,17 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &Scope) {
             ));
         }
         DiscrepancyKind::DuplicateAssignment => {
-            // Grouped on the (license, status, user) index first; emails are
-            // joined only to the groups found.
+            // Only users holding two or more live seats of a product in
+            // all can hold two in the scope: `product_holders` (kept by
+            // trigger) names them, and only their seats are read.
             sql.push(&format!(
                 "SELECT d.user_id AS user_id, u.email AS user_email, d.license_id AS license_id, \
                  d.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, CAST(1 AS BIGINT) AS expected, \
                  d.n AS actual, CAST(NULL AS TEXT) AS seat_status FROM (\
                  SELECT s.user_id AS user_id, MIN(s.license_id) AS license_id, l.product_id AS product_id, \
-                 COUNT(*) AS n FROM licenses l CROSS JOIN seats s \
-                 WHERE s.license_id = l.id AND {live} AND {in_scope}"
+                 COUNT(*) AS n FROM product_holders h CROSS JOIN seats s CROSS JOIN licenses l \
+                 WHERE h.seats > 1 AND s.user_id = h.user_id AND l.id = s.license_id \
+                 AND l.product_id = h.product_id AND {live} AND {in_scope}"
             ))
             .push(
                 " GROUP BY s.user_id, l.product_id HAVING COUNT(*) > 1) d \
@@ -210,31 +212,30 @@ fn push_finder(sql: &mut Sql, kind: DiscrepancyKind, scope: &Scope) {
             );
         }
         DiscrepancyKind::ConsumedMismatch | DiscrepancyKind::OverAllocated => {
+            // Live seat rows per license are the trigger-kept status
+            // counters (`seats_pending + seats_active`, see
+            // `store::counters`), set beside the application's own
+            // `seats_consumed` in every transaction.
+            let live_rows = "(l.seats_pending + l.seats_active)";
+            let (expected, actual, condition) = if kind == DiscrepancyKind::ConsumedMismatch {
+                (
+                    live_rows.to_string(),
+                    "l.seats_consumed".to_string(),
+                    format!("{live_rows} <> l.seats_consumed"),
+                )
+            } else {
+                (
+                    "l.seats_purchased".to_string(),
+                    format!("{live_rows} + l.seats_allocated"),
+                    format!("{live_rows} + l.seats_allocated > l.seats_purchased"),
+                )
+            };
             sql.push(&format!(
                 "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS TEXT) AS user_email, \
                  l.id AS license_id, l.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, \
                  {expected} AS expected, {actual} AS actual, CAST(NULL AS TEXT) AS seat_status \
-                 FROM licenses l LEFT JOIN seats s ON s.license_id = l.id AND {live} \
-                 WHERE {in_scope}",
-                expected = if kind == DiscrepancyKind::ConsumedMismatch {
-                    "COUNT(s.id)"
-                } else {
-                    "l.seats_purchased"
-                },
-                actual = if kind == DiscrepancyKind::ConsumedMismatch {
-                    "l.seats_consumed"
-                } else {
-                    "COUNT(s.id) + l.seats_allocated"
-                },
-            ))
-            .push(
-                " GROUP BY l.id, l.product_id, l.seats_consumed, l.seats_allocated, l.seats_purchased",
-            )
-            .push(if kind == DiscrepancyKind::ConsumedMismatch {
-                " HAVING COUNT(s.id) <> l.seats_consumed"
-            } else {
-                " HAVING COUNT(s.id) + l.seats_allocated > l.seats_purchased"
-            });
+                 FROM licenses l WHERE {condition} AND {in_scope}",
+            ));
         }
         DiscrepancyKind::AllocatedMismatch => {
             sql.push(&format!(

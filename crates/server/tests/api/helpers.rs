@@ -208,6 +208,15 @@ impl TestServer {
         .await
         .unwrap();
         assert_eq!(over, 0, "a license is over-allocated");
+        // The trigger-kept counters (dashboard, discrepancies) too.
+        let mut conn = self.db.pool.acquire().await.unwrap();
+        let drift = seatdesk_server::store::counters::check(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            drift.is_clean(),
+            "counters differ from a recount: {drift:?}"
+        );
     }
 
     /// Assigns `n` pending seats on the fixture's license to new users of

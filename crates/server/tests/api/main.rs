@@ -11,6 +11,7 @@ mod bulk_audit;
 mod claims_report;
 mod codes;
 mod concurrency;
+mod counters;
 mod demo;
 mod feed;
 mod fuzz_bodies;

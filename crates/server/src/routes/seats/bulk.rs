@@ -81,15 +81,8 @@ async fn revoke(
         options.mode(),
         async |w| {
             let (now, actor) = (w.now, w.actor.clone());
-            let (results, events) = revoke_seats(
-                w.conn(),
-                state.db.backend,
-                &auth.scope,
-                &body.seat_ids,
-                &actor,
-                now,
-            )
-            .await?;
+            let (results, events) =
+                revoke_seats(w.conn(), &auth.scope, &body.seat_ids, &actor, now).await?;
             w.record_rows(&events);
             Ok((StatusCode::OK, BulkResult::from_results(results)))
         },

@@ -1,0 +1,161 @@
+//! Seat counters: per license and status (`licenses.seats_<status>`), claims
+//! per license and week (`license_claim_weeks`), and live seats per user and
+//! module (`module_holders`) and per user and product (`product_holders`).
+//! Triggers on `seats` (migration 0014, both backends) keep them in the
+//! transaction of every change, so the dashboard and the discrepancy report
+//! read counters instead of counting seat rows. This module rebuilds them
+//! from the rows after a bulk load made with the triggers paused, and checks
+//! them against a full recount.
+
+use crate::db::{Backend, Conn};
+
+/// The status counters of each license, recounted from its seat rows.
+const LICENSE_RECOUNT: &str = "SELECT license_id, \
+    SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, \
+    SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS active, \
+    SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END) AS expired, \
+    SUM(CASE WHEN status = 'revoked' THEN 1 ELSE 0 END) AS revoked \
+    FROM seats GROUP BY license_id";
+
+/// (license, week, claims) recounted; the week as `seatdesk_core::seats::week_index`.
+fn week_recount(backend: Backend) -> String {
+    let ms = backend.epoch_ms("claimed_at");
+    format!(
+        "SELECT license_id, ({ms} + {shift}) / {week} AS week, COUNT(*) AS claims FROM seats \
+         WHERE claimed_at IS NOT NULL GROUP BY license_id, ({ms} + {shift}) / {week}",
+        shift = seatdesk_core::seats::WEEK_SHIFT_MS,
+        week = seatdesk_core::seats::WEEK_MS,
+    )
+}
+
+/// (user, product, live seats) recounted.
+const PRODUCT_RECOUNT: &str = "SELECT s.user_id, l.product_id, COUNT(*) AS seats \
+    FROM seats s JOIN licenses l ON l.id = s.license_id \
+    WHERE s.status IN ('pending', 'active') GROUP BY s.user_id, l.product_id";
+
+/// (user, live Learn seats, live Observe seats) recounted.
+const MODULE_RECOUNT: &str = "SELECT s.user_id, \
+    SUM(CASE WHEN p.module = 'learn' THEN 1 ELSE 0 END) AS learn, \
+    SUM(CASE WHEN p.module = 'observe' THEN 1 ELSE 0 END) AS observe \
+    FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
+    WHERE s.status IN ('pending', 'active') AND p.module IN ('learn', 'observe') \
+    GROUP BY s.user_id";
+
+const TRIGGERS: [&str; 3] = [
+    "seats_counters_insert",
+    "seats_counters_update",
+    "seats_counters_delete",
+];
+
+/// Stops the counter triggers for the rest of the transaction `conn` holds
+/// (PostgreSQL; SQLite's per-row triggers stay on), before a bulk load of
+/// millions of seat rows (COPY or multi-row INSERTs) that ends with
+/// [`rebuild`]. `ALTER TABLE` locks `seats` until commit.
+pub async fn pause(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    if conn.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    for trigger in TRIGGERS {
+        crate::db::query(format!("ALTER TABLE seats DISABLE TRIGGER {trigger}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes every counter from the seat rows (one pass per counter
+/// table) and turns the triggers back on. Run it in the bulk load's
+/// transaction, after [`pause`], or alone to repair counters.
+pub async fn rebuild(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    let backend = conn.backend();
+    let statements = [
+        "UPDATE licenses SET seats_pending = 0, seats_active = 0, seats_expired = 0, seats_revoked = 0 \
+         WHERE seats_pending <> 0 OR seats_active <> 0 OR seats_expired <> 0 OR seats_revoked <> 0"
+            .to_string(),
+        format!(
+            "UPDATE licenses SET seats_pending = c.pending, seats_active = c.active, \
+             seats_expired = c.expired, seats_revoked = c.revoked \
+             FROM ({LICENSE_RECOUNT}) c WHERE licenses.id = c.license_id"
+        ),
+        "DELETE FROM license_claim_weeks".to_string(),
+        format!(
+            "INSERT INTO license_claim_weeks (license_id, week, claims) {}",
+            week_recount(backend)
+        ),
+        "DELETE FROM product_holders".to_string(),
+        format!("INSERT INTO product_holders (user_id, product_id, seats) {PRODUCT_RECOUNT}"),
+        "DELETE FROM module_holders".to_string(),
+        format!("INSERT INTO module_holders (user_id, learn, observe) {MODULE_RECOUNT}"),
+    ];
+    for text in statements {
+        crate::db::query(text).execute(&mut *conn).await?;
+    }
+    if backend == Backend::Postgres {
+        for trigger in TRIGGERS {
+            crate::db::query(format!("ALTER TABLE seats ENABLE TRIGGER {trigger}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows where a counter differs from a full recount of the seat rows, per
+/// counter table; all zero when the counters are right.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Drift {
+    pub licenses: i64,
+    pub claim_weeks: i64,
+    pub product_holders: i64,
+    pub module_holders: i64,
+}
+
+impl Drift {
+    pub fn is_clean(&self) -> bool {
+        *self == Drift::default()
+    }
+}
+
+/// Compares every counter with a full recount (reads every seat row: for
+/// tests, `seatdesk counters --check` and after repairs, never for a page).
+pub async fn check(conn: &mut Conn) -> Result<Drift, sqlx::Error> {
+    let backend = conn.backend();
+    let licenses: i64 = crate::db::query_scalar(format!(
+        "SELECT COUNT(*) FROM licenses l LEFT JOIN ({LICENSE_RECOUNT}) c ON c.license_id = l.id \
+         WHERE l.seats_pending <> COALESCE(c.pending, 0) OR l.seats_active <> COALESCE(c.active, 0) \
+         OR l.seats_expired <> COALESCE(c.expired, 0) OR l.seats_revoked <> COALESCE(c.revoked, 0)"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    // Rows counting zero are the same as no row.
+    let symmetric = |stored: &str, recount: &str| {
+        format!(
+            "SELECT (SELECT COUNT(*) FROM ({stored} EXCEPT {recount}) a) \
+             + (SELECT COUNT(*) FROM ({recount} EXCEPT {stored}) b)"
+        )
+    };
+    let claim_weeks: i64 = crate::db::query_scalar(symmetric(
+        "SELECT license_id, week, claims FROM license_claim_weeks WHERE claims <> 0",
+        &week_recount(backend),
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    let product_holders: i64 = crate::db::query_scalar(symmetric(
+        "SELECT user_id, product_id, seats FROM product_holders WHERE seats <> 0",
+        PRODUCT_RECOUNT,
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    let module_holders: i64 = crate::db::query_scalar(symmetric(
+        "SELECT user_id, learn, observe FROM module_holders WHERE learn <> 0 OR observe <> 0",
+        MODULE_RECOUNT,
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Drift {
+        licenses,
+        claim_weeks,
+        product_holders,
+        module_holders,
+    })
+}
