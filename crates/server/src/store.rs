@@ -14,6 +14,7 @@ pub mod backup;
 pub mod claims;
 pub mod codes;
 pub mod dashboard;
+pub mod export;
 pub mod demo;
 pub mod health;
 pub mod idempotency;

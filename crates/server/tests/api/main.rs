@@ -11,6 +11,7 @@ mod bulk_audit;
 mod codes;
 mod concurrency;
 mod demo;
+mod export;
 mod feed;
 mod fuzz_bodies;
 mod hostile;
