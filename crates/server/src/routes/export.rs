@@ -81,9 +81,11 @@ async fn export(State(state): State<AppState>, auth: Auth) -> ApiResult<Response
     };
     let (sender, receiver) = mpsc::channel(QUEUED);
     tokio::spawn(produce(conn, auth.scope.clone(), head, sender));
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
+    // Fused: the compression layer may poll again after the end.
+    let stream = futures::StreamExt::fuse(futures::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+    ));
     Ok((
         [
             (CONTENT_TYPE, EXPORT_CONTENT_TYPE.to_string()),

@@ -62,7 +62,7 @@ pub async fn claims_after(
 
 /// Folds the inner `SELECT` of [`CLAIM_SELECT`]'s columns into one JSON
 /// array of arrays in seat id order ([`ClaimRow`] reads arrays field by field).
-const FOLD_HEAD: &str = "SELECT COALESCE(json_group_array(json_array(page.id, page.license_id, \
+const FOLD_HEAD: &str = "SELECT json_group_array(json_array(page.id, page.license_id, \
     page.product_id, page.product_name, page.user_id, page.user_name, page.user_email, \
     page.user_kind, page.org_id, page.org_name, page.status, page.assigned_at, page.assigned_by, \
     page.claimed_at, page.claimed_by, page.expired_at, page.expired_by, page.revoked_at, \
