@@ -56,7 +56,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (bed, loaded) = demo_bed(args.pg.as_deref(), args.claims).await?;
     println!(
         "demo data ({}): {} claims on {} licenses, loaded in {:.1} s; load average {}",
-        if args.pg.is_some() { "PostgreSQL" } else { "SQLite" },
+        if args.pg.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         loaded.summary.seats.total(),
         loaded.summary.licenses,
         load.elapsed().as_secs_f64(),
@@ -153,20 +157,28 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!();
     println!("| where the sync's time goes | time |");
     println!("|---|---|");
-    println!("| export fetched and decoded, nothing written | {} |", ms(fetch_decode));
+    println!(
+        "| export fetched and decoded, nothing written | {} |",
+        ms(fetch_decode)
+    );
     println!(
         "| the cache's multi-row insert of the decoded rows, one transaction | {} |",
         ms(multi)
     );
     if let Some(peak) = peak_rss_mib() {
-        println!("| peak memory of this process (server, client and the floor's rows) | {peak:.0} MiB |");
+        println!(
+            "| peak memory of this process (server, client and the floor's rows) | {peak:.0} MiB |"
+        );
     }
     if args.paged {
         let path = dir.path().join("paged.db");
         let cache = Cache::open(&path).await?;
         let started = Instant::now();
         paged_full_sync(&api, &cache).await?;
-        println!("| the old paged full sync, once | {} |", ms(started.elapsed()));
+        println!(
+            "| the old paged full sync, once | {} |",
+            ms(started.elapsed())
+        );
         cache.close().await;
         remove_cache(&path);
     }

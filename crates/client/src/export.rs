@@ -123,7 +123,10 @@ impl Decoder {
             )));
         }
         let line: ExportLine = serde_json::from_slice(text).map_err(|e| {
-            Failure::Bad(format!("line {} of the export is not readable: {e}", self.line))
+            Failure::Bad(format!(
+                "line {} of the export is not readable: {e}",
+                self.line
+            ))
         })?;
         match line {
             ExportLine::Head(head) => {

@@ -13,8 +13,8 @@ use seatdesk_core::api::seats::Claim;
 
 use crate::api::{ApiClient, ClaimFilter};
 use crate::cache::{Cache, CacheWrite, INSERT_BATCH};
-use crate::export::{self, Piece};
 use crate::error::ClientError;
+use crate::export::{self, Piece};
 use crate::pages::collect_pages;
 
 /// What one sync did.

@@ -64,7 +64,10 @@ async fn a_broken_export_leaves_the_cache_as_it_was() {
     assert_eq!(before.claims.len(), 40);
     // The server moves on, so a complete reload would change the cache.
     h.admin
-        .revoke(seats[..10].to_vec(), &seatdesk_client::new_idempotency_key())
+        .revoke(
+            seats[..10].to_vec(),
+            &seatdesk_client::new_idempotency_key(),
+        )
         .await
         .unwrap();
     let body = plain_export(&h).await;
@@ -76,12 +79,15 @@ async fn a_broken_export_leaves_the_cache_as_it_was() {
         let text = error.to_string();
         match how {
             Break::CutShort => assert!(
-                matches!(error, ClientError::Decode { .. }) && text.contains("without its end line"),
+                matches!(error, ClientError::Decode { .. })
+                    && text.contains("without its end line"),
                 "{how:?}: {text}"
             ),
             Break::Dies => assert!(
-                matches!(error, ClientError::Unreachable { .. } | ClientError::Decode { .. })
-                    && text.contains("export"),
+                matches!(
+                    error,
+                    ClientError::Unreachable { .. } | ClientError::Decode { .. }
+                ) && text.contains("export"),
                 "{how:?}: {text}"
             ),
             Break::Garbled => assert!(
@@ -92,7 +98,10 @@ async fn a_broken_export_leaves_the_cache_as_it_was() {
         let after = cache.load().await.unwrap();
         assert_eq!(after.claims, before.claims, "{how:?}: claims untouched");
         assert_eq!(after.licenses, before.licenses, "{how:?}");
-        assert_eq!(after.last_seq, before.last_seq, "{how:?}: position untouched");
+        assert_eq!(
+            after.last_seq, before.last_seq,
+            "{how:?}: position untouched"
+        );
         assert_eq!(cache.head().await.unwrap().claims, 40);
     }
     // The real server then brings everything.

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use seatdesk_core::api::inventory::{LicenseQuery, OrderStatusFilter};
 use seatdesk_core::{InventoryType, LicenseStatus};
 
+use crate::db::Conn;
 use crate::db::sql::{Sql, contains_pattern};
 use crate::db::types::{Day, Flag, JsonText, Named, Stamp};
-use crate::db::Conn;
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 

@@ -58,7 +58,10 @@ async fn the_export_streams_the_subtree_and_names_its_feed_position() {
                 _ => None,
             })
             .collect();
-        assert_eq!(claims, a_seats, "{backend:?}: district A's claims in id order");
+        assert_eq!(
+            claims, a_seats,
+            "{backend:?}: district A's claims in id order"
+        );
 
         // The feed continues from the export's head: the next change, and
         // nothing the export already held.
