@@ -122,11 +122,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "the claims page has {} rows",
             page.items.len()
         );
+        let wrk_args = WrkArgs::from(&args);
         let bare = bare_server(page).await?;
-        let bare_result = measure(&args, &format!("{bare}/claims"), &[])?;
+        let bare_result = measure(&wrk_args, &format!("{bare}/claims"), &[])?;
 
-        let claims = measure(&args, &format!("{url}/v1/claims?limit=100"), &[&auth])?;
-        let dashboard = measure(&args, &format!("{url}/v1/dashboard"), &[&auth])?;
+        let claims = measure(&wrk_args, &format!("{url}/v1/claims?limit=100"), &[&auth])?;
+        let dashboard = measure(&wrk_args, &format!("{url}/v1/dashboard"), &[&auth])?;
         // The same database behind a server that computes every answer.
         let uncached_server = seatdesk_server::spawn(
             AppState::new(
@@ -141,14 +142,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await?;
         let uncached_url = uncached_server.url();
         let claims_uncached = measure(
-            &args,
+            &wrk_args,
             &format!("{uncached_url}/v1/claims?limit=100"),
             &[&auth],
         )?;
-        let dashboard_uncached = measure(&args, &format!("{uncached_url}/v1/dashboard"), &[&auth])?;
+        let dashboard_uncached =
+            measure(&wrk_args, &format!("{uncached_url}/v1/dashboard"), &[&auth])?;
         uncached_server.handle.abort();
         drop(uncached_server);
-        let revoke = revoke_runs(&args, &bed, &auth, dir.path()).await?;
+        let revoke = revoke_runs(&args, &wrk_args, &bed, &auth, dir.path()).await?;
         for (endpoint, result) in [
             ("bare axum, 100 rows from memory", &bare_result),
             ("GET /v1/claims?limit=100 (cache off)", &claims_uncached),
@@ -174,7 +176,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Seeds pending seats and revokes them 100 a request under wrk.
-async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::Result<Outcome> {
+async fn revoke_runs(
+    args: &Args,
+    wrk_args: &WrkArgs,
+    bed: &Bed,
+    auth: &str,
+    dir: &Path,
+) -> anyhow::Result<Outcome> {
     let mut outcomes = Vec::new();
     for run in 0..args.runs {
         let tag = format!("load{run}x{}", std::process::id());
@@ -187,7 +195,7 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
         let script = dir.join("revoke.lua");
         std::fs::write(&script, REVOKE_LUA)?;
         let outcome = wrk(
-            args,
+            wrk_args,
             args.duration,
             &format!("{}/v1/seats/revoke", bed.server.url()),
             &[auth],
@@ -213,7 +221,27 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
     Ok(Outcome::median(outcomes))
 }
 
-fn measure(args: &Args, url: &str, headers: &[&str]) -> anyhow::Result<Outcome> {
+/// What the wrk runs of a benchmark share.
+#[derive(Debug, Clone, Copy)]
+pub struct WrkArgs {
+    pub duration: u32,
+    pub connections: u32,
+    pub threads: u32,
+    pub runs: usize,
+}
+
+impl From<&Args> for WrkArgs {
+    fn from(args: &Args) -> WrkArgs {
+        WrkArgs {
+            duration: args.duration,
+            connections: args.connections,
+            threads: args.threads,
+            runs: args.runs,
+        }
+    }
+}
+
+pub fn measure(args: &WrkArgs, url: &str, headers: &[&str]) -> anyhow::Result<Outcome> {
     // A short warm-up fills the database's and the allocator's caches.
     wrk(args, 2, url, headers, None)?;
     let runs: Vec<Outcome> = (0..args.runs)
@@ -222,11 +250,25 @@ fn measure(args: &Args, url: &str, headers: &[&str]) -> anyhow::Result<Outcome> 
     Ok(Outcome::median(runs))
 }
 
+/// [`measure`] with a wrk Lua script making the requests.
+pub fn measure_script(
+    args: &WrkArgs,
+    url: &str,
+    script: &Path,
+    script_args: &[String],
+) -> anyhow::Result<Outcome> {
+    wrk(args, 2, url, &[], Some((script, script_args)))?;
+    let runs: Vec<Outcome> = (0..args.runs)
+        .map(|_| wrk(args, args.duration, url, &[], Some((script, script_args))))
+        .collect::<Result<_, _>>()?;
+    Ok(Outcome::median(runs))
+}
+
 #[derive(Debug, Clone, Copy)]
-struct Outcome {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub struct Outcome {
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
     requests: u64,
 }
 
@@ -239,7 +281,7 @@ impl Outcome {
 }
 
 fn wrk(
-    args: &Args,
+    args: &WrkArgs,
     duration: u32,
     url: &str,
     headers: &[&str],
@@ -310,7 +352,7 @@ fn latency_ms(text: &str) -> Option<f64> {
 
 /// The yardstick: an axum handler that serializes the same 100 claims from
 /// memory on every request, with no auth, no database, no middleware.
-async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
+pub async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
     let page = Arc::new(page);
     let app = axum::Router::new().route(
         "/claims",

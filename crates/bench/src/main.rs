@@ -3,6 +3,7 @@
 //! `cargo run --release -p seatdesk-bench -- <bench>`; BENCHMARKS.md records
 //! the figures and the command for each.
 
+mod claims;
 mod frames;
 mod fuzzy;
 mod load;
@@ -41,6 +42,10 @@ enum Bench {
     /// The API under wrk on loopback beside a bare axum handler, on SQLite
     /// and PostgreSQL.
     Load(load::Args),
+    /// Issue 11's claims rows: every Claims-pane filter combination one
+    /// request at a time (first page and deep cursor, p50/p99), and ~1,000
+    /// of those URLs in random order under wrk beside a bare axum handler.
+    Claims(claims::Args),
     #[command(hide = true)]
     StartupChild(startup::ChildArgs),
 }
@@ -55,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Fuzzy(args) => fuzzy::run(args).await,
         Bench::Startup(args) => startup::run(args),
         Bench::Load(args) => load::run(args).await,
+        Bench::Claims(args) => claims::run(args).await,
         Bench::StartupChild(args) => startup::child(args).await,
     }
 }

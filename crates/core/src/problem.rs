@@ -25,6 +25,26 @@ pub struct Problem {
     pub request_id: Option<Box<str>>,
 }
 
+/// The media type of every error answer.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// The error answers any operation may give, for `responses(...)` of
+/// `#[utoipa::path]`; an operation lists the specific ones it wants to
+/// explain (a 409 with its meaning) before these.
+#[derive(utoipa::IntoResponses)]
+pub enum ProblemResponses {
+    /// Refused: malformed or invalid input, no or an unknown token, not
+    /// allowed, not found in the token's organization, a conflict, or too
+    /// many requests. `type` says which.
+    #[response(status = "4XX", content_type = "application/problem+json")]
+    Refused(Problem),
+    /// Not done: the database was busy or aborted the change (503, nothing
+    /// changed, retry), or an internal error (500, logged under the
+    /// request's id).
+    #[response(status = "5XX", content_type = "application/problem+json")]
+    Failed(Problem),
+}
+
 /// The stable `type` suffixes (after `urn:seatdesk:problem:`).
 pub mod kinds {
     pub const PREFIX: &str = "urn:seatdesk:problem:";

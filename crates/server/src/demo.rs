@@ -310,7 +310,8 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         structure::role_rules(conn, &mut ids, &tree, first_product, created).await?;
     summary.requests =
         structure::requests(conn, &mut ids, &tree, &inventory, first_product, today_ms).await?;
-    summary.users = people::write(conn, &mut rng, &tree, today_ms).await?;
+    let (users, names) = people::write(conn, &mut rng, &tree, today_ms).await?;
+    summary.users = users;
     summary.seats = seats::write(
         conn,
         &mut rng,
@@ -318,6 +319,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         &mut codes,
         &tree,
         &inventory.licenses,
+        &names,
         today_ms,
     )
     .await?;

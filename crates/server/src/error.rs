@@ -106,6 +106,15 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, kinds::INTERNAL, detail)
     }
 
+    /// Stored data that no code of ours writes (a status outside its
+    /// vocabulary): like a column that fails to decode, it is logged with
+    /// `detail` and answered as a bare 500, never read as some default.
+    pub fn corrupt(detail: impl Into<String>) -> ApiError {
+        let detail = detail.into();
+        tracing::error!(%detail, "corrupt stored data");
+        ApiError::internal("stored data could not be read; it has been logged")
+    }
+
     /// The problem document as JSON text.
     pub fn problem_json(&self) -> String {
         serde_json::to_string(&self.problem()).unwrap_or_default()
@@ -169,8 +178,11 @@ impl From<sqlx::Error> for ApiError {
                 );
             }
             // Constraint violations are the caller's conflict, not our fault.
+            // The answer names the clash in domain words; the constraint's
+            // name (a schema detail) stays in the log.
             if db.is_unique_violation() {
-                return ApiError::conflict(format!("already exists: {}", db.message()));
+                tracing::info!(%error, "unique violation answered as a conflict");
+                return ApiError::conflict(unique_clash(db.constraint().unwrap_or(db.message())));
             }
             if db.is_check_violation() {
                 return ApiError::no_seats_left(
@@ -178,10 +190,8 @@ impl From<sqlx::Error> for ApiError {
                 );
             }
             if db.is_foreign_key_violation() {
-                return ApiError::invalid(format!(
-                    "refers to something that does not exist: {}",
-                    db.message()
-                ));
+                tracing::info!(%error, "foreign key violation answered as invalid");
+                return ApiError::invalid("the request refers to something that does not exist");
             }
         }
         if matches!(error, sqlx::Error::PoolTimedOut) {
@@ -193,6 +203,35 @@ impl From<sqlx::Error> for ApiError {
         }
         tracing::error!(%error, "database error");
         ApiError::internal("a database error occurred; it has been logged")
+    }
+}
+
+/// What already exists, in domain words, from the violated constraint: its
+/// name on PostgreSQL (`users_email_key`), the message naming its columns on
+/// SQLite (`UNIQUE constraint failed: users.email`).
+fn unique_clash(constraint: &str) -> &'static str {
+    let has = |table: &str, column: &str| {
+        constraint.contains(&format!("{table}.{column}"))
+            || constraint.starts_with(&format!("{table}_{column}"))
+    };
+    if has("users", "email") {
+        "a user with this email address already exists"
+    } else if has("users", "sourced_id") || has("orgs", "sourced_id") {
+        "a record with this roster sourcedId already exists"
+    } else if has("seats", "redemption_code") || has("codes", "code") {
+        "a code with this value already exists; try again"
+    } else if constraint.contains("seats_one_live") || has("seats", "license_id") {
+        "this user already holds a seat of this license"
+    } else if has("orgs", "path") {
+        "this organization already exists"
+    } else if has("accounts", "number") {
+        "a purchasing account with this number already exists"
+    } else if has("products", "sku") {
+        "a product with this SKU already exists"
+    } else if has("role_rules", "org_id") {
+        "the organization already has this rule"
+    } else {
+        "this already exists"
     }
 }
 
@@ -224,5 +263,49 @@ impl From<QueryRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> ApiError {
         ApiError::bad_request(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_clash;
+
+    #[test]
+    fn a_unique_clash_is_named_in_domain_words_on_both_backends() {
+        for (postgres, sqlite, words) in [
+            ("users_email_key", "users.email", "a user with this email"),
+            (
+                "seats_one_live",
+                "seats.license_id, seats.user_id",
+                "already holds a seat",
+            ),
+            (
+                "seats_redemption_code_key",
+                "seats.redemption_code",
+                "a code with this value",
+            ),
+            (
+                "products_sku_key",
+                "products.sku",
+                "a product with this SKU",
+            ),
+            (
+                "role_rules_org_id_role_product_id_key",
+                "role_rules.org_id, role_rules.role, role_rules.product_id",
+                "already has this rule",
+            ),
+        ] {
+            for constraint in [
+                postgres.to_string(),
+                format!("UNIQUE constraint failed: {sqlite}"),
+            ] {
+                let answer = unique_clash(&constraint);
+                assert!(answer.contains(words), "{constraint}: {answer}");
+                assert!(
+                    !answer.contains('_'),
+                    "{constraint} leaks a schema name: {answer}"
+                );
+            }
+        }
     }
 }

@@ -17,10 +17,43 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// `axum::Json` whose rejection is a problem+json 4xx.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` whose rejection is a problem+json 4xx, and which takes a
+/// number with a zero fraction (`2.0`) where a whole number is expected: JSON
+/// Schema, and so the OpenAPI document, counts it as an integer.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(mut value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        whole_numbers(&mut value);
+        serde_json::from_value(value).map(Json).map_err(|error| {
+            ApiError::invalid(format!(
+                "Failed to deserialize the JSON body into the target type: {error}"
+            ))
+        })
+    }
+}
+
+/// Rewrites every float with no fraction in `i64` range as an integer.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+                && (-9.0e18..=9.0e18).contains(&float)
+            {
+                *number = serde_json::Number::from(float as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
 
 impl<T: Serialize> axum::response::IntoResponse for Json<T> {
     fn into_response(self) -> axum::response::Response {
@@ -113,7 +146,16 @@ pub fn encode_cursor(key: &str, id: i64) -> String {
 pub fn decode_cursor(cursor: &str) -> Result<(String, i64), ApiError> {
     let bad = || ApiError::bad_request("the cursor is not one this server issued");
     let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
-    let key = String::from_utf8(hex::decode(key).map_err(|_| bad())?).map_err(|_| bad())?;
+    // Exactly the schema's pattern: lower-case hex pairs, 1 to 18 digits.
+    let lower_hex = key
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let digits = (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
+    if !lower_hex || !digits {
+        return Err(bad());
+    }
+    // Any bytes decode (the schema's pattern promises no more than hex).
+    let key = String::from_utf8_lossy(&hex::decode(key).map_err(|_| bad())?).into_owned();
     let id = id.parse().map_err(|_| bad())?;
     Ok((key, id))
 }

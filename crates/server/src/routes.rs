@@ -132,3 +132,104 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Structural checks of the generated document, cheap enough to run
+    //! without the Python validator and schemathesis (`.ci/contract`).
+
+    use serde_json::Value;
+
+    fn document() -> Value {
+        serde_json::to_value(super::openapi()).expect("the document serializes")
+    }
+
+    /// Every `(operation, status, response)` of the document.
+    fn responses(doc: &Value) -> Vec<(String, String, &Value)> {
+        let mut found = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                let Some(responses) = operation["responses"].as_object() else {
+                    continue;
+                };
+                for (status, response) in responses {
+                    found.push((format!("{method} {path}"), status.clone(), response));
+                }
+            }
+        }
+        found
+    }
+
+    fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner) {
+                        ("$ref", Value::String(target)) => found.push(target),
+                        _ => refs(inner, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_response_has_a_description() {
+        let doc = document();
+        let bare: Vec<_> = responses(&doc)
+            .into_iter()
+            .filter(|(_, _, r)| r["description"].as_str().is_none_or(str::is_empty))
+            .map(|(op, status, _)| format!("{op} {status}"))
+            .collect();
+        assert!(bare.is_empty(), "responses without a description: {bare:?}");
+    }
+
+    #[test]
+    fn every_ref_names_a_component_schema() {
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 50, "only {} $refs", found.len());
+        let dangling: Vec<_> = found
+            .into_iter()
+            .filter(|target| {
+                let name = target
+                    .strip_prefix("#/components/schemas/")
+                    .unwrap_or(target);
+                doc["components"]["schemas"].get(name).is_none()
+            })
+            .collect();
+        assert!(dangling.is_empty(), "dangling $refs: {dangling:?}");
+    }
+
+    #[test]
+    fn problems_are_documented_as_problem_json_and_every_operation_has_them() {
+        let doc = document();
+        for (op, status, response) in responses(&doc) {
+            let Some(content) = response["content"].as_object() else {
+                continue;
+            };
+            for (media, body) in content {
+                let is_problem =
+                    body["schema"]["$ref"].as_str() == Some("#/components/schemas/Problem");
+                assert_eq!(
+                    is_problem,
+                    media == seatdesk_core::problem::CONTENT_TYPE,
+                    "{op} {status}: {media}"
+                );
+            }
+        }
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                for range in ["4XX", "5XX"] {
+                    assert!(
+                        operation["responses"].get(range).is_some(),
+                        "{method} {path} does not document its {range} problems"
+                    );
+                }
+            }
+        }
+    }
+}

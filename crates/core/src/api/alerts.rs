@@ -248,10 +248,16 @@ pub struct AlertQuery {
     /// Alerts of this org's subtree only.
     pub org_id: Option<i64>,
     pub kind: Option<AlertKind>,
-    /// Comma-separated days, e.g. `90,60,30,15`.
+    /// Comma-separated days, 1 to 12 of them, each 1 to 3650, e.g. `90,60,30,15`.
+    #[param(
+        pattern = "^(0*(3650|36[0-4][0-9]|3[0-5][0-9]{2}|[12][0-9]{3}|[1-9][0-9]{0,2}))(,0*(3650|36[0-4][0-9]|3[0-5][0-9]{2}|[12][0-9]{3}|[1-9][0-9]{0,2})){0,11}$"
+    )]
     pub expiry_days: Option<String>,
+    #[param(exclusive_minimum = 0, maximum = 100)]
     pub usage_percent: Option<f64>,
+    #[param(minimum = 1)]
     pub fast_redemptions: Option<i64>,
+    #[param(minimum = 1, maximum = 10080)]
     pub fast_window_minutes: Option<i64>,
 }
 

@@ -16,9 +16,11 @@ pub struct AuditEvent {
     pub action: String,
     pub target_type: String,
     pub target_id: i64,
-    #[schema(value_type = Object)]
+    /// The target as it was; null when the change created it.
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// The target as it became; null when the change removed it.
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
     /// Shared by all events of one request (e.g. one bulk revocation).
     pub request_id: String,

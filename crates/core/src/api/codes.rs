@@ -47,6 +47,8 @@ pub struct Code {
 pub struct CodeQuery {
     /// Only codes of this kind (the tab); all kinds when absent.
     pub kind: Option<CodeKind>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -57,12 +59,13 @@ pub struct CodeQuery {
 #[serde(deny_unknown_fields)]
 pub struct NewResourceCode {
     /// E.g. `Algebra 1`.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub subject: String,
 }
 
 /// The four options of the User Activation Codes window.
+/// (Unknown fields are not refused: a batch's answer flattens these into it.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct BatchOptions {
     /// Enable Benchmark.
     #[serde(default)]
@@ -82,11 +85,14 @@ pub struct BatchOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCodeBatch {
-    /// Number of codes, 1..=10000.
+    /// Number of codes.
+    #[schema(minimum = 1, maximum = 10000)]
     pub count: i64,
-    /// Users each code admits, 1..=1000.
+    /// Users each code admits.
+    #[schema(minimum = 1, maximum = 1000)]
     pub users_per_code: i64,
-    /// Days the codes stay redeemable after creation, 1..=3650.
+    /// Days the codes stay redeemable after creation.
+    #[schema(minimum = 1, maximum = 3650)]
     pub duration_days: i64,
     #[serde(default)]
     pub enable_benchmark: bool,
@@ -172,6 +178,8 @@ pub struct CodeBatchDetail {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -190,6 +198,7 @@ pub enum ExportFormat {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<ExportFormat>,
 }
 
@@ -198,6 +207,7 @@ pub struct ExportQuery {
 #[serde(deny_unknown_fields)]
 pub struct Redeem {
     pub code: String,
+    #[schema(min_length = 1, pattern = "\\S")]
     pub email: String,
 }
 

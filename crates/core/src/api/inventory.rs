@@ -23,7 +23,7 @@ pub struct NewOrg {
     #[schema(minimum = 1)]
     pub parent_id: i64,
     pub kind: OrgKind,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
 }
 
@@ -40,9 +40,9 @@ pub struct PurchasingAccount {
 pub struct NewPurchasingAccount {
     #[schema(minimum = 1)]
     pub org_id: i64,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub number: String,
 }
 
@@ -64,18 +64,18 @@ pub struct Product {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub sku: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub family: String,
     pub edition: Edition,
     pub module: Module,
     #[serde(default)]
     pub has_resource_codes: bool,
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub training_prerequisite: Option<String>,
 }
 
@@ -125,6 +125,7 @@ pub struct License {
 pub struct NewLicense {
     pub account_id: i64,
     pub product_id: i64,
+    #[schema(min_length = 1, pattern = "\\S")]
     pub order_number: String,
     #[serde(default)]
     pub purchase_order: String,
@@ -147,6 +148,7 @@ pub struct NewLicense {
 #[serde(deny_unknown_fields)]
 pub struct NewAllocation {
     pub account_id: i64,
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub seats: i64,
     #[serde(default)]
     pub order_number: Option<String>,
@@ -174,7 +176,10 @@ pub struct LicenseQuery {
     /// Master, teacher or any other code of the license.
     pub code: Option<String>,
     pub inventory_type: Option<InventoryType>,
+    #[param(inline)]
     pub order_status: Option<OrderStatusFilter>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,

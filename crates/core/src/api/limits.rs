@@ -17,11 +17,28 @@ pub const LIST_MAX_ITEMS: usize = 100;
 /// Roles one user may hold (there are fewer distinct roles).
 pub const ROLES_MAX_ITEMS: usize = 20;
 
-/// Why `value`, trimmed, is not 1 to `max` characters, if it is not.
+/// Why `value` is not 1 to `max` characters with at least one that is not
+/// a space, if it is not. (Counted as sent, so that the schema's
+/// `maxLength` and this agree; stored trimmed.)
 pub fn text_error(field: &str, value: &str, max: usize) -> Option<String> {
-    let len = value.trim().chars().count();
-    (len == 0 || len > max).then(|| format!("{field} must be 1 to {max} characters"))
+    let blank = value.trim().is_empty();
+    (blank || value.chars().count() > max).then(|| format!("{field} must be 1 to {max} characters"))
 }
+
+/// The schema of one training name: a label without commas.
+#[derive(utoipa::ToSchema)]
+#[schema(min_length = 1, max_length = 100, pattern = "^[^,]*\\S[^,]*$")]
+pub struct TrainingName(pub String);
+
+/// The schema of one course name.
+#[derive(utoipa::ToSchema)]
+#[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+pub struct CourseName(pub String);
+
+/// The schema of one webhook event filter: `*`, an action or a prefix.
+#[derive(utoipa::ToSchema)]
+#[schema(pattern = "^(\\*|[a-z._]{1,100})$")]
+pub struct EventFilter(pub String);
 
 /// Why `id` is not a valid id (ids start at 1), if it is not.
 pub fn id_error(field: &str, id: i64) -> Option<String> {
@@ -35,7 +52,9 @@ mod tests {
     #[test]
     fn text_is_counted_in_characters_after_trimming() {
         assert!(text_error("name", "  ", 5).is_some());
-        assert!(text_error("name", " \u{e9}\u{e9}\u{e9}\u{e9}\u{e9} ", 5).is_none());
+        assert!(text_error("name", "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}", 5).is_none());
+        // Counted as sent: the schema's maxLength counts the spaces too.
+        assert!(text_error("name", " \u{e9}\u{e9}\u{e9}\u{e9} ", 5).is_some());
         assert_eq!(
             text_error("name", "abcdef", 5).unwrap(),
             "name must be 1 to 5 characters"

@@ -3,16 +3,55 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::vocab::{InventoryType, RequestKind, RequestStatus};
 
 /// `POST /v1/requests`: what the requesting org asks its parent org for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NewRequest {
     Renewal(NewRenewal),
     NewLicense(NewLicenseRequest),
+}
+
+/// One object per kind: the variant's own fields plus the `kind` tag. (The
+/// derive would put the tag beside the variant in an `allOf`, which no body
+/// satisfies: the variant refuses unknown fields, the tag among them.)
+impl utoipa::PartialSchema for NewRequest {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(tagged("renewal", NewRenewal::schema()))
+            .item(tagged("new_license", NewLicenseRequest::schema()))
+            .description(Some(
+                "What the requesting org asks its parent org for: a renewal or a new license.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        // The variants are inlined; the types they refer to are components.
+        NewRenewal::schemas(schemas);
+        NewLicenseRequest::schemas(schemas);
+    }
+}
+
+/// `schema` (an object) with a required `kind` property of the one value `tag`.
+fn tagged(tag: &str, schema: RefOr<Schema>) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = schema else {
+        unreachable!("a request variant is a struct, so its schema is an object")
+    };
+    let kind = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([tag]))
+        .build();
+    object.properties.insert("kind".to_string(), kind.into());
+    object.required.insert(0, "kind".to_string());
+    object.into()
 }
 
 /// "Request License Renewal": a new period for an existing license. The
@@ -27,17 +66,23 @@ pub struct NewRenewal {
     pub start_date: NaiveDate,
     pub finish_date: NaiveDate,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub students: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub purchase_order: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comments: Option<String>,
     /// Not accepted: a renewal keeps the license's product mix. Present only
-    /// so that sending it is refused with a reason rather than a parse error.
+    /// so that sending it is refused with a reason rather than a parse error
+    /// (and so not in the schema, which refuses unknown fields).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
     pub courses: Option<Vec<String>>,
     /// Not accepted, for the same reason as `courses`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
     pub product_id: Option<i64>,
 }
 
@@ -47,10 +92,12 @@ pub struct NewRenewal {
 pub struct NewLicenseRequest {
     pub account_id: i64,
     pub inventory_type: InventoryType,
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub students: i64,
     pub product_id: i64,
     /// The checked courses of the product.
     #[serde(default)]
+    #[schema(max_items = 200, value_type = Vec<crate::api::limits::CourseName>)]
     pub courses: Vec<String>,
     /// Defaults to the day of approval.
     #[serde(default)]
@@ -59,8 +106,10 @@ pub struct NewLicenseRequest {
     #[serde(default)]
     pub finish_date: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub purchase_order: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comments: Option<String>,
 }
 
@@ -103,9 +152,11 @@ pub struct LicenseRequest {
 #[serde(deny_unknown_fields)]
 pub struct Approval {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub approval_comments: Option<String>,
     /// Seats to grant, when the parent org grants other than the students asked for.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub seats: Option<i64>,
 }
 
@@ -113,6 +164,7 @@ pub struct Approval {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub approval_comments: String,
 }
 
@@ -122,6 +174,8 @@ pub struct RequestQuery {
     pub status: Option<RequestStatus>,
     pub kind: Option<RequestKind>,
     pub license_id: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,

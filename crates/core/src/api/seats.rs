@@ -52,6 +52,9 @@ pub enum ClaimSort {
 #[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
     /// Comma-separated statuses, e.g. `pending,active`.
+    #[param(
+        pattern = "^,*((pending|active|expired|revoked),+)*(pending|active|expired|revoked)?$"
+    )]
     pub status: Option<String>,
     pub product_id: Option<i64>,
     pub license_id: Option<i64>,
@@ -62,9 +65,13 @@ pub struct ClaimQuery {
     pub from: Option<DateTime<Utc>>,
     /// Assigned before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    #[param(inline)]
     pub sort: Option<ClaimSort>,
     /// `asc` (default for name) or `desc` (default for dates).
+    #[param(pattern = "^(asc|desc)$")]
     pub order: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -87,6 +94,7 @@ pub struct NewAssignment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeatIds {
+    #[schema(min_items = 1, max_items = 20000)]
     pub seat_ids: Vec<i64>,
 }
 
@@ -111,6 +119,8 @@ pub struct TeacherQuery {
     /// Include expired and revoked seats too (default: live seats only).
     pub all: Option<bool>,
     pub q: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,

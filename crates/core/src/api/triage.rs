@@ -10,8 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct AccessCheckQuery {
     /// The user's email or numeric id.
+    #[param(min_length = 1, pattern = "\\S")]
     pub user: String,
     /// The product's SKU or numeric id.
+    #[param(min_length = 1, pattern = "\\S")]
     pub product: String,
 }
 

@@ -42,9 +42,9 @@ pub struct NewUser {
     /// `xn--` form), no quoted local part, no IP-address domain.
     #[schema(min_length = 3, max_length = 254)]
     pub email: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub given_name: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub family_name: String,
     pub kind: UserKind,
     #[serde(default)]
@@ -52,20 +52,21 @@ pub struct NewUser {
     pub roles: Vec<UserRole>,
     /// Each 1 to 100 characters, without commas.
     #[serde(default)]
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, value_type = Vec<crate::api::limits::TrainingName>)]
     pub trainings: Vec<String>,
 }
 
-/// `PATCH /v1/users/{id}`: only the fields sent change. Archiving revokes
+/// `PATCH /v1/users/{id}`: only the fields sent change (none: the user as
+/// is, nothing recorded). Archiving revokes
 /// the user's live seats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub given_name: Option<String>,
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub family_name: Option<String>,
     #[serde(default)]
     #[schema(max_items = 20)]
@@ -74,7 +75,7 @@ pub struct UserPatch {
     pub status: Option<UserStatus>,
     /// Each 1 to 100 characters, without commas.
     #[serde(default)]
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, value_type = Option<Vec<crate::api::limits::TrainingName>>)]
     pub trainings: Option<Vec<String>>,
 }
 
@@ -88,6 +89,8 @@ pub struct UserQuery {
     /// Case-insensitive text matched against name and email.
     #[param(max_length = 200)]
     pub q: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -154,6 +157,8 @@ pub struct RoleRuleQuery {
     pub org_id: Option<i64>,
     pub role: Option<UserRole>,
     pub product_id: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,

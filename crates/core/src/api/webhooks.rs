@@ -10,9 +10,11 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// `https://…`; plain `http://` only to a loopback host.
+    #[schema(pattern = "^https?://")]
     pub url: String,
     /// Actions or action prefixes to deliver: `seat.revoke`, `seat`, `request.approve`,
     /// `code_batch.create`, `alert`, or `*` for everything.
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::api::limits::EventFilter>)]
     pub events: Vec<String>,
     /// The org whose subtree's events are delivered; defaults to the token's org.
     #[serde(default)]

@@ -48,14 +48,43 @@ pub fn number_people(tree: &mut Tree, ids: &mut Ids) {
     }
 }
 
-/// Writes every site's people; returns how many.
+/// The name sort key of every demo user (`seats.name_key`, see migration
+/// 0013), so seat rows carry it without a lookup per row. User ids are
+/// consecutive from the first district's first user.
+#[derive(Debug, Default)]
+pub struct NameKeys {
+    first: i64,
+    names: Vec<(&'static str, &'static str)>,
+}
+
+impl NameKeys {
+    /// `LOWER(family_name || ' ' || given_name)` of the user (the demo's
+    /// names are ASCII, so Rust's and the databases' lowercase agree).
+    pub fn key(&self, user_id: i64) -> Option<String> {
+        let index = usize::try_from(user_id - self.first).ok()?;
+        let (given, family) = self.names.get(index)?;
+        Some(format!("{family} {given}").to_lowercase())
+    }
+}
+
+/// Writes every site's people; returns how many and their name keys.
 pub async fn write<R: Rng + ?Sized>(
     conn: &mut Conn,
     rng: &mut R,
     tree: &Tree,
     today_ms: i64,
-) -> Result<u64, sqlx::Error> {
+) -> Result<(u64, NameKeys), sqlx::Error> {
     let mut rows = Rows::new(&USERS, conn.backend());
+    let mut keys = NameKeys {
+        first: tree
+            .districts
+            .iter()
+            .chain(tree.centers.iter())
+            .map(|s| s.first_user_id)
+            .min()
+            .unwrap_or(0),
+        names: Vec::new(),
+    };
     let mut emails = Emails::default();
     for site in tree.districts.iter().chain(tree.centers.iter()) {
         let staff = if site.is_district {
@@ -89,6 +118,9 @@ pub async fn write<R: Rng + ?Sized>(
                 .random_bool(0.85)
                 .then(|| today_ms - rng.random_range(0..30 * DAY_MS));
             let id = site.first_user_id + index;
+            if usize::try_from(id - keys.first).ok() == Some(keys.names.len()) {
+                keys.names.push((given, family));
+            }
             let sourced = site
                 .is_district
                 .then(|| format!("sis-{}-{index}", tree.orgs[site.org].id));
@@ -112,7 +144,7 @@ pub async fn write<R: Rng + ?Sized>(
         }
     }
     rows.flush(conn).await?;
-    Ok(rows.count())
+    Ok((rows.count(), keys))
 }
 
 pub const DAY_MS: i64 = 86_400_000;

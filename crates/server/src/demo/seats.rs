@@ -13,7 +13,7 @@ use seatdesk_core::{CodeKind, SeatStatus, UserKind};
 
 use super::codes::CodeSet;
 use super::licenses::{LicensePlan, SiteRef};
-use super::people::DAY_MS;
+use super::people::{DAY_MS, NameKeys};
 use super::tree::{Tree, day_ms};
 use super::{Ids, SeatTally};
 use crate::store::demo::{CODES, Rows, SEATS};
@@ -40,6 +40,7 @@ pub async fn write<R: Rng + ?Sized>(
     codes: &mut CodeSet,
     tree: &Tree,
     licenses: &[LicensePlan],
+    names: &NameKeys,
     today_ms: i64,
 ) -> Result<SeatTally, sqlx::Error> {
     let mut seats = Rows::new(&SEATS, conn.backend());
@@ -114,6 +115,7 @@ pub async fn write<R: Rng + ?Sized>(
                     .opt_stamp(seat.revoked_at)
                     .opt_text(revoked_by)
                     .stamp(seat.updated_at())
+                    .opt_text(names.key(user_id).as_deref())
                     .end();
                 tally.add(seat.status, draw == Draw::LongPending);
                 if let Some(code) = &redemption {

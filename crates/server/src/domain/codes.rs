@@ -27,7 +27,8 @@ const MAX_SUBJECT_LEN: usize = 100;
 /// A resource code's subject, trimmed, if its length is accepted.
 pub fn resource_subject(text: &str) -> ApiResult<String> {
     let subject = text.trim().to_string();
-    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_LEN {
+    // Counted as sent, as the schema's maxLength does.
+    if subject.is_empty() || text.chars().count() > MAX_SUBJECT_LEN {
         return Err(ApiError::invalid(format!(
             "subject must be 1 to {MAX_SUBJECT_LEN} characters"
         )));

@@ -115,15 +115,16 @@ fn join_trainings(errors: &mut Vec<String>, trainings: &[String]) -> String {
             "trainings must have at most {LIST_MAX_ITEMS} entries"
         ));
     }
-    let mut names: Vec<String> = trainings.iter().map(|t| t.trim().to_string()).collect();
-    if names
+    // Counted as sent, as the schema's maxLength does; stored trimmed.
+    if trainings
         .iter()
-        .any(|t| t.is_empty() || t.chars().count() > LABEL_MAX || t.contains(','))
+        .any(|t| t.trim().is_empty() || t.chars().count() > LABEL_MAX || t.contains(','))
     {
         errors.push(format!(
             "each training must be 1 to {LABEL_MAX} characters without commas"
         ));
     }
+    let mut names: Vec<String> = trainings.iter().map(|t| t.trim().to_string()).collect();
     names.sort();
     names.dedup();
     names.join(",")
@@ -154,12 +155,6 @@ pub fn check_new(body: &NewUser) -> ApiResult<CheckedNewUser> {
 /// stored when the change sets them.
 pub fn check_patch(body: &UserPatch) -> ApiResult<Option<String>> {
     let mut errors = Vec::new();
-    if *body == UserPatch::default() {
-        errors.push(
-            "nothing to change: send given_name, family_name, roles, status or trainings"
-                .to_string(),
-        );
-    }
     if let Some(name) = &body.given_name {
         check_name(&mut errors, "given_name", name);
     }
@@ -286,6 +281,13 @@ pub async fn patch_user(
     let before_row = load_user(w.conn(), scope, id, true).await?;
     let org_path = before_row.org_path.clone();
     let before = before_row.into_api();
+    if *body == UserPatch::default() {
+        // Nothing asked (`{}`, or only nulls): the user as is, no event.
+        return Ok(UserChange {
+            user: before,
+            assignments: Vec::new(),
+        });
+    }
     let change = UserChangeRow {
         given_name: body.given_name.as_deref().map(str::trim),
         family_name: body.family_name.as_deref().map(str::trim),

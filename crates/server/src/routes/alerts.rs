@@ -2,8 +2,9 @@
 //! dashboard's alert pane and `seatdesk alerts` (monitoring scripts).
 
 use axum::extract::State;
+use seatdesk_core::Permission;
 use seatdesk_core::api::alerts::{AlertQuery, Alerts, MAX_ALERTS};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,7 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Thresholds default to the server's; each may be overridden per request.
 #[utoipa::path(get, path = "/v1/alerts", tag = "alerts", security(("bearer" = [])),
     params(AlertQuery),
-    responses((status = 200, body = Alerts), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "What needs attention in the token's subtree", body = Alerts), ProblemResponses))]
 async fn alerts(
     State(state): State<AppState>,
     auth: Auth,

@@ -2,9 +2,10 @@
 //! (`after=<seq>`, oldest first) that clients sync from.
 
 use axum::extract::State;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::audit::{AuditEvent, AuditQuery, Changes, ChangesQuery};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The change log, newest first, with filters. Page with `before=<seq>`.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, body = Page<AuditEvent>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of audit events, newest first", body = Page<AuditEvent>), ProblemResponses))]
 async fn list_audit(
     State(state): State<AppState>,
     auth: Auth,
@@ -44,7 +45,7 @@ async fn list_audit(
 /// returned seq can appear later.
 #[utoipa::path(get, path = "/v1/changes", tag = "audit", security(("bearer" = [])),
     params(ChangesQuery),
-    responses((status = 200, body = Changes), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The events after `after`, oldest first, and where to go on from", body = Changes), ProblemResponses))]
 async fn changes(
     State(state): State<AppState>,
     auth: Auth,

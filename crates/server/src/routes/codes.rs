@@ -8,9 +8,10 @@ pub mod redeem;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::codes::{Code, CodeQuery, NewResourceCode};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -53,7 +54,7 @@ pub async fn code_page(
 /// Resource Codes and Redemption Codes tabs, and activation codes.
 #[utoipa::path(get, path = "/v1/licenses/{id}/codes", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id"), CodeQuery),
-    responses((status = 200, body = Page<Code>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of the license's codes", body = Page<Code>), ProblemResponses))]
 async fn list_codes(
     State(state): State<AppState>,
     auth: Auth,
@@ -74,7 +75,7 @@ async fn list_codes(
 #[utoipa::path(post, path = "/v1/licenses/{id}/resource-codes", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id")),
     request_body = NewResourceCode,
-    responses((status = 201, body = Code), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new resource code", body = Code), ProblemResponses))]
 async fn create_resource_code(
     State(state): State<AppState>,
     auth: Auth,

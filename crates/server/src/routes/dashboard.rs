@@ -9,9 +9,10 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
+use seatdesk_core::Permission;
 use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::seats::week_index;
-use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -48,7 +49,7 @@ pub type DashboardCache = FeedCache<DashboardKey, Dashboard>;
 /// server's UTC date, returned as `today`.
 #[utoipa::path(get, path = "/v1/dashboard", tag = "dashboard", security(("bearer" = [])),
     params(DashboardQuery),
-    responses((status = 200, body = Dashboard), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The dashboard figures of the token's subtree", body = Dashboard), ProblemResponses))]
 async fn dashboard(
     State(state): State<AppState>,
     auth: Auth,

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::limits::{LABEL_MAX, id_error, text_error};
 use seatdesk_core::api::{CreatedToken, Health, Me, NewToken, Readiness, TokenInfo};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Reports whether the server and its database answer.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
-    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+    responses((status = 200, description = "The process is up and its database answers", body = Health), (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"), ProblemResponses))]
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     store::health::ping(&state.db.pool).await.map_err(|e| {
         ApiError::new(
@@ -49,7 +50,7 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 /// every migration this build expects (say, while a rolling upgrade waits
 /// for the new schema), 200 after.
 #[utoipa::path(get, path = "/readyz", tag = "meta",
-    responses((status = 200, body = Readiness), (status = 503, body = Problem)))]
+    responses((status = 200, description = "Ready to take traffic", body = Readiness), (status = 503, description = "Not ready: the database does not answer or migrations are pending", body = Problem, content_type = "application/problem+json"), ProblemResponses))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     let unavailable =
         |detail: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
@@ -71,7 +72,7 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
 
 /// The calling token: its role, org and permissions.
 #[utoipa::path(get, path = "/v1/me", tag = "meta", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The token's identity: org, role and what it may do", body = Me), (status = 401, description = "No token, or one that is unknown, revoked or expired", body = Problem, content_type = "application/problem+json"), ProblemResponses))]
 async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
     let org_name = store::health::org_name(&state.db.pool, auth.org_id).await?;
     Ok(Json(Me {
@@ -88,7 +89,7 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
 /// higher than the caller's. The secret is returned once.
 #[utoipa::path(post, path = "/v1/tokens", tag = "meta", security(("bearer" = [])),
     request_body = NewToken,
-    responses((status = 201, body = CreatedToken), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new token; its secret is shown only here", body = CreatedToken), ProblemResponses))]
 async fn create_token(
     State(state): State<AppState>,
     auth: Auth,
@@ -153,7 +154,7 @@ async fn create_token(
 /// Tokens of the caller's subtree (never their secrets), by id: who made
 /// them for which org and role, when they were last used, when they expire.
 #[utoipa::path(get, path = "/v1/tokens", tag = "meta", security(("bearer" = [])),
-    responses((status = 200, body = Vec<TokenInfo>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The tokens of the caller's subtree, secrets never included", body = Vec<TokenInfo>), ProblemResponses))]
 async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TokenInfo>>> {
     auth.require(Permission::ManageTokens)?;
     let rows = store::tokens::list(&state.db.pool, &auth.scope).await?;
@@ -188,7 +189,7 @@ async fn token_to_change(
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "meta", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Token id")),
     responses((status = 200, body = TokenInfo, description = "The revoked token"),
-              (status = "4XX", body = Problem)))]
+              ProblemResponses))]
 async fn revoke_token(
     State(state): State<AppState>,
     auth: Auth,
@@ -225,7 +226,7 @@ async fn revoke_token(
 /// its secret, once.
 #[utoipa::path(post, path = "/v1/tokens/{id}/rotate", tag = "meta", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 201, body = CreatedToken), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The replacement token; its secret is shown only here, and the old one no longer works", body = CreatedToken), ProblemResponses))]
 async fn rotate_token(
     State(state): State<AppState>,
     auth: Auth,

@@ -4,6 +4,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::imports::{ImportReport, OneRosterImport};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
@@ -32,9 +33,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// answers the same report and changes nothing.
 #[utoipa::path(post, path = "/v1/imports/oneroster", tag = "users", security(("bearer" = [])),
     request_body = OneRosterImport,
-    responses((status = 200, body = ImportReport),
-              (status = 422, description = "A file is missing or unreadable", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "What the import did (or would do, on a dry run), row by row", body = ImportReport),
+              (status = 422, description = "A file is missing or unreadable", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn import_oneroster(
     State(state): State<AppState>,
     auth: Auth,

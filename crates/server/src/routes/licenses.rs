@@ -5,9 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::inventory::{License, LicenseQuery, NewAllocation, NewLicense};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -32,7 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// by order status and inventory type.
 #[utoipa::path(get, path = "/v1/licenses", tag = "licenses", security(("bearer" = [])),
     params(LicenseQuery),
-    responses((status = 200, body = Page<License>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of licenses", body = Page<License>), ProblemResponses))]
 async fn list_licenses(
     State(state): State<AppState>,
     auth: Auth,
@@ -66,7 +67,7 @@ async fn list_licenses(
 
 #[utoipa::path(get, path = "/v1/licenses/{id}", tag = "licenses", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id")),
-    responses((status = 200, body = License), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The license with its derived seat figures", body = License), ProblemResponses))]
 async fn get_license(
     State(state): State<AppState>,
     auth: Auth,
@@ -109,7 +110,7 @@ fn validate_new_license(body: &NewLicense) -> ApiResult<()> {
 /// Records a new inventory order line for a purchasing account.
 #[utoipa::path(post, path = "/v1/licenses", tag = "licenses", security(("bearer" = [])),
     request_body = NewLicense,
-    responses((status = 201, body = License), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new license", body = License), ProblemResponses))]
 async fn create_license(
     State(state): State<AppState>,
     auth: Auth,
@@ -132,7 +133,7 @@ async fn create_license(
 #[utoipa::path(post, path = "/v1/licenses/{id}/allocations", tag = "licenses", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Parent license id")),
     request_body = NewAllocation,
-    responses((status = 201, body = License), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The child org's new license, cut from the parent's seats", body = License), ProblemResponses))]
 async fn allocate(
     State(state): State<AppState>,
     auth: Auth,
@@ -180,7 +181,7 @@ async fn set_active(
 /// Makes a license usable again.
 #[utoipa::path(post, path = "/v1/licenses/{id}/activate", tag = "licenses", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id")),
-    responses((status = 200, body = License), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The license, now active", body = License), ProblemResponses))]
 async fn activate(
     State(state): State<AppState>,
     auth: Auth,
@@ -193,7 +194,7 @@ async fn activate(
 /// Stops a license from granting access; its seats stay as they are.
 #[utoipa::path(post, path = "/v1/licenses/{id}/deactivate", tag = "licenses", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id")),
-    responses((status = 200, body = License), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The license, now deactivated", body = License), ProblemResponses))]
 async fn deactivate(
     State(state): State<AppState>,
     auth: Auth,

@@ -3,10 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::Permission;
 use seatdesk_core::api::inventory::{
     NewOrg, NewProduct, NewPurchasingAccount, Org, Product, PurchasingAccount,
 };
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,7 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Orgs of the caller's subtree, in tree order. Trees are small (thousands),
 /// so this list is not paginated.
 #[utoipa::path(get, path = "/v1/orgs", tag = "orgs", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Org>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The orgs of the token's subtree", body = Vec<Org>), ProblemResponses))]
 async fn list_orgs(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Org>>> {
     auth.require(Permission::Read)?;
     let rows = store::orgs::list(&state.db.pool, &auth.scope).await?;
@@ -38,7 +39,7 @@ async fn list_orgs(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
 /// Adds a child org under an org of the caller's subtree.
 #[utoipa::path(post, path = "/v1/orgs", tag = "orgs", security(("bearer" = [])),
     request_body = NewOrg,
-    responses((status = 201, body = Org), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new org", body = Org), ProblemResponses))]
 async fn create_org(
     State(state): State<AppState>,
     auth: Auth,
@@ -57,7 +58,7 @@ async fn create_org(
 
 /// Purchasing accounts of the caller's subtree (the seeds' drop-down).
 #[utoipa::path(get, path = "/v1/accounts", tag = "orgs", security(("bearer" = [])),
-    responses((status = 200, body = Vec<PurchasingAccount>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The purchasing accounts of the token's subtree", body = Vec<PurchasingAccount>), ProblemResponses))]
 async fn list_accounts(
     State(state): State<AppState>,
     auth: Auth,
@@ -70,7 +71,7 @@ async fn list_accounts(
 
 #[utoipa::path(post, path = "/v1/accounts", tag = "orgs", security(("bearer" = [])),
     request_body = NewPurchasingAccount,
-    responses((status = 201, body = PurchasingAccount), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new purchasing account", body = PurchasingAccount), ProblemResponses))]
 async fn create_account(
     State(state): State<AppState>,
     auth: Auth,
@@ -89,7 +90,7 @@ async fn create_account(
 
 /// The product catalogue, shared by every org.
 #[utoipa::path(get, path = "/v1/products", tag = "orgs", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Product>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "Every product", body = Vec<Product>), ProblemResponses))]
 async fn list_products(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Product>>> {
     auth.require(Permission::Read)?;
     Ok(Json(store::orgs::products(&state.db.pool).await?))
@@ -97,7 +98,7 @@ async fn list_products(State(state): State<AppState>, auth: Auth) -> ApiResult<J
 
 #[utoipa::path(post, path = "/v1/products", tag = "orgs", security(("bearer" = [])),
     request_body = NewProduct,
-    responses((status = 201, body = Product), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new product", body = Product), ProblemResponses))]
 async fn create_product(
     State(state): State<AppState>,
     auth: Auth,

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::requests::{LicenseRequest, NewRequest, RequestQuery};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,7 +37,7 @@ const MAX_SEATS: i64 = 10_000_000;
 /// Requests of the caller's subtree: a parent org sees its children's.
 #[utoipa::path(get, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
     params(RequestQuery),
-    responses((status = 200, body = Page<LicenseRequest>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of requests the token's org made or must decide", body = Page<LicenseRequest>), ProblemResponses))]
 async fn list_requests(
     State(state): State<AppState>,
     auth: Auth,
@@ -58,7 +59,7 @@ async fn list_requests(
 
 #[utoipa::path(get, path = "/v1/requests/{id}", tag = "requests", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Request id")),
-    responses((status = 200, body = LicenseRequest), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The request", body = LicenseRequest), ProblemResponses))]
 async fn get_request(
     State(state): State<AppState>,
     auth: Auth,
@@ -72,7 +73,7 @@ async fn get_request(
 }
 
 fn check_text(errors: &mut Vec<String>, field: &str, value: Option<&String>) {
-    if value.is_some_and(|v| v.len() > MAX_TEXT) {
+    if value.is_some_and(|v| v.chars().count() > MAX_TEXT) {
         errors.push(format!("{field} must be at most {MAX_TEXT} characters"));
     }
 }
@@ -119,7 +120,7 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
             }
             if r.courses
                 .iter()
-                .any(|c| c.trim().is_empty() || c.len() > 200)
+                .any(|c| c.trim().is_empty() || c.chars().count() > 200)
             {
                 errors.push("each course must be 1 to 200 characters".to_string());
             }
@@ -140,9 +141,9 @@ fn validate(body: &NewRequest) -> ApiResult<()> {
 /// Submits a renewal or new-license request to the parent org.
 #[utoipa::path(post, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
     request_body = NewRequest,
-    responses((status = 201, body = LicenseRequest),
-              (status = 409, description = "A renewal of this license is already pending", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new pending request", body = LicenseRequest),
+              (status = 409, description = "A renewal of this license is already pending", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn submit_request(
     State(state): State<AppState>,
     auth: Auth,

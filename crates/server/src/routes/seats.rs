@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::seats::NewAssignment;
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,9 +37,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Assigns a seat of a license to a user (status pending until claimed).
 #[utoipa::path(post, path = "/v1/seats", tag = "seats", security(("bearer" = [])),
     request_body = NewAssignment,
-    responses((status = 201, body = seatdesk_core::api::seats::Claim),
-              (status = 409, description = "No seats left, or already assigned", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new pending seat", body = seatdesk_core::api::seats::Claim),
+              (status = 409, description = "No seats left, or already assigned", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn assign(
     State(state): State<AppState>,
     auth: Auth,
@@ -62,7 +63,7 @@ async fn assign(
 /// Marks a pending seat as claimed by its user.
 #[utoipa::path(post, path = "/v1/seats/{id}/claim", tag = "seats", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Seat id")),
-    responses((status = 200, body = seatdesk_core::api::seats::Claim), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The seat, now active", body = seatdesk_core::api::seats::Claim), ProblemResponses))]
 async fn claim(
     State(state): State<AppState>,
     auth: Auth,
@@ -81,7 +82,7 @@ async fn claim(
 /// Ends a live seat's validity; the seat is freed for someone else.
 #[utoipa::path(post, path = "/v1/seats/{id}/expire", tag = "seats", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Seat id")),
-    responses((status = 200, body = seatdesk_core::api::seats::Claim), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The seat, now expired", body = seatdesk_core::api::seats::Claim), ProblemResponses))]
 async fn expire(
     State(state): State<AppState>,
     auth: Auth,

@@ -10,6 +10,7 @@ use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::users::{NewUser, User, UserChange, UserDetail, UserPatch, UserQuery};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,7 +37,7 @@ const MAX_SEATS_SHOWN: i64 = 1000;
 /// Users of the caller's subtree, by id.
 #[utoipa::path(get, path = "/v1/users", tag = "users", security(("bearer" = [])),
     params(UserQuery),
-    responses((status = 200, body = Page<User>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of users", body = Page<User>), ProblemResponses))]
 async fn list_users(
     State(state): State<AppState>,
     auth: Auth,
@@ -60,7 +61,7 @@ async fn list_users(
 /// One user with the live (pending or active) seats they hold.
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = UserDetail), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The user with their seats", body = UserDetail), ProblemResponses))]
 async fn get_user(
     State(state): State<AppState>,
     auth: Auth,
@@ -81,9 +82,9 @@ async fn get_user(
 /// Adds a user to an org of the caller's subtree and applies the role rules.
 #[utoipa::path(post, path = "/v1/users", tag = "users", security(("bearer" = [])),
     request_body = NewUser,
-    responses((status = 201, body = UserChange),
-              (status = 409, description = "The email is already taken", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new user and the seats the role rules gave them", body = UserChange),
+              (status = 409, description = "The email is already taken", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
@@ -105,7 +106,7 @@ async fn create_user(
 #[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     request_body = UserPatch,
-    responses((status = 200, body = UserChange), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The user after the change and the seats it took or freed", body = UserChange), ProblemResponses))]
 async fn patch_user(
     State(state): State<AppState>,
     auth: Auth,

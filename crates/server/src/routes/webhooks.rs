@@ -5,11 +5,12 @@ use crate::db::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::webhooks::{
     CreatedWebhook, DeliveryStatus, NewWebhook, Webhook, WebhookDelivery, WebhookTestResult,
 };
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -59,9 +60,20 @@ async fn load_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<Webhoo
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
 }
 
+/// A webhook not yet deleted: after `DELETE` its deliveries and test
+/// pings are gone too (it stays listed, inactive, for the record).
+async fn load_live_webhook(conn: &mut Conn, auth: &Auth, id: i64) -> ApiResult<WebhookRow> {
+    let row = load_webhook(conn, auth, id).await?;
+    if row.active.0 {
+        Ok(row)
+    } else {
+        Err(ApiError::not_found(format!("webhook {id}")))
+    }
+}
+
 /// Webhooks of the caller's subtree.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Webhook>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The webhooks of the token's org", body = Vec<Webhook>), ProblemResponses))]
 async fn list_webhooks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Webhook>>> {
     auth.require(Permission::ManageWebhooks)?;
     let rows = store::webhooks_in(&state.db.pool, &auth.scope).await?;
@@ -116,7 +128,7 @@ fn validate_events(events: &[String]) -> ApiResult<()> {
 /// Registers a webhook. Deliveries start from events after registration.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     request_body = NewWebhook,
-    responses((status = 201, body = CreatedWebhook), (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new webhook; its signing secret is shown only here", body = CreatedWebhook), ProblemResponses))]
 async fn create_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -165,7 +177,7 @@ async fn create_webhook(
 /// Deactivates a webhook; its delivery history stays visible.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = Webhook), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The deleted webhook", body = Webhook), ProblemResponses))]
 async fn delete_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -200,7 +212,7 @@ async fn delete_webhook(
 /// Sends a signed `webhook.ping` right now and reports the answer.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = WebhookTestResult), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "How the endpoint answered a test delivery", body = WebhookTestResult), ProblemResponses))]
 async fn test_webhook(
     State(state): State<AppState>,
     auth: Auth,
@@ -208,7 +220,7 @@ async fn test_webhook(
 ) -> ApiResult<Json<WebhookTestResult>> {
     auth.require(Permission::ManageWebhooks)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_webhook(&mut conn, &auth, id).await?;
+    load_live_webhook(&mut conn, &auth, id).await?;
     let (url, secret) = store::url_and_secret(&mut conn, id).await?;
     drop(conn);
     let allow_private = state.config.webhook_allow_private;
@@ -230,7 +242,7 @@ struct DeliveryQuery {
 /// Recent deliveries of one webhook, newest first.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
-    responses((status = 200, body = Page<WebhookDelivery>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of the webhook's deliveries, newest first", body = Page<WebhookDelivery>), ProblemResponses))]
 async fn list_deliveries(
     State(state): State<AppState>,
     auth: Auth,
@@ -239,30 +251,38 @@ async fn list_deliveries(
 ) -> ApiResult<Json<Page<WebhookDelivery>>> {
     auth.require(Permission::ManageWebhooks)?;
     let mut conn = state.db.pool.acquire().await?;
-    load_webhook(&mut conn, &auth, id).await?;
+    load_live_webhook(&mut conn, &auth, id).await?;
     let limit = page_size(query.limit);
     let before = query.before.unwrap_or(i64::MAX);
     let rows = store::deliveries(&mut conn, id, before, limit).await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.id.to_string());
     let items = rows
         .into_iter()
-        .map(|r| WebhookDelivery {
-            id: r.id,
-            webhook_id: id,
-            seq: r.seq,
-            action: r.action,
-            status: match r.status.as_str() {
-                "delivered" => DeliveryStatus::Delivered,
-                "failed" => DeliveryStatus::Failed,
-                _ => DeliveryStatus::Pending,
-            },
-            attempts: r.attempts,
-            next_attempt_at: r.next_attempt_at.0,
-            last_status_code: r.last_status_code,
-            last_error: r.last_error,
-            created_at: r.created_at.0,
-            delivered_at: r.delivered_at.map(|t| t.0),
+        .map(|r| {
+            Ok(WebhookDelivery {
+                id: r.id,
+                webhook_id: id,
+                seq: r.seq,
+                status: match r.status.as_str() {
+                    "pending" => DeliveryStatus::Pending,
+                    "delivered" => DeliveryStatus::Delivered,
+                    "failed" => DeliveryStatus::Failed,
+                    other => {
+                        return Err(ApiError::corrupt(format!(
+                            "webhook delivery {} has status {other:?}, not pending, delivered or failed",
+                            r.id
+                        )));
+                    }
+                },
+                action: r.action,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at.0,
+                last_status_code: r.last_status_code,
+                last_error: r.last_error,
+                created_at: r.created_at.0,
+                delivered_at: r.delivered_at.map(|t| t.0),
+            })
         })
-        .collect();
+        .collect::<ApiResult<_>>()?;
     Ok(Json(Page { items, next_cursor }))
 }

@@ -152,7 +152,125 @@ fn page_as_json(dir: &str) -> String {
     )
 }
 
+/// Up to this many (license, status) walks are merged; a larger license
+/// set walks each status's global index and checks the license there.
+/// Each walk costs a seek and at most a page of index entries, so the
+/// merge stays cheap while it is small; the global walk's cost grows as the
+/// set's share of all seats shrinks, which it rarely does for many licenses.
+pub const MERGE_WALKS: usize = 24;
+
+/// The licenses a report is limited to: `None` when it reads every license
+/// (the whole tree and no product, account or license filter).
+async fn license_set(
+    pool: &Pool,
+    scope: &Scope,
+    query: &ClaimQuery,
+) -> Result<Option<Vec<i64>>, sqlx::Error> {
+    let unfiltered =
+        query.product_id.is_none() && query.account_id.is_none() && query.license_id.is_none();
+    if unfiltered && covers_every_org(pool, scope).await? {
+        return Ok(None);
+    }
+    let mut sql = Sql::new("SELECT id FROM licenses WHERE ");
+    sql.push(&scope.sql("org_path"));
+    if let Some(id) = query.product_id {
+        sql.push(" AND product_id = ").bind(id);
+    }
+    if let Some(id) = query.license_id {
+        sql.push(" AND id = ").bind(id);
+    }
+    if let Some(id) = query.account_id {
+        sql.push(" AND account_id = ").bind(id);
+    }
+    sql.push(" ORDER BY id");
+    Ok(Some(sql.query_scalar().fetch_all(pool).await?))
+}
+
+/// Whether `scope` is the whole tree: `/`, or the only root org.
+async fn covers_every_org(pool: &Pool, scope: &Scope) -> Result<bool, sqlx::Error> {
+    if scope.path() == "/" {
+        return Ok(true);
+    }
+    let mut sql = Sql::new("SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND path <> ");
+    sql.bind(scope.path());
+    let other_roots: i64 = sql.query_scalar().fetch_one(pool).await?;
+    Ok(other_roots == 0 && scope.path().matches('/').count() == 2)
+}
+
+/// A text filter matching at most this many users reads those users' seats
+/// and sorts them; one matching more is checked seat by seat during the
+/// ordered walks. The bound is generous because a walk is only cheap when
+/// matches are spread along the sort: a family name sorted by name is one
+/// cluster, and walking to it read most of the index (PostgreSQL, 1M
+/// claims, `q=kowalski&sort=name`: 101 s with a bound of 1,000 users).
+pub const FEW_USERS: usize = 10_000;
+
+/// How the report applies its text filter.
+enum Text {
+    /// No text filter.
+    Off,
+    /// These users (at most [`FEW_USERS`]) are all that can match.
+    Users(Vec<i64>),
+    /// Check each walked seat's user.
+    Walk,
+}
+
+/// The users `q` can match, found with the trigram index (FTS5 on SQLite,
+/// pg_trgm on PostgreSQL), or [`Text::Walk`] when they are many or `q` is
+/// too short for trigrams. The index only narrows: the report still checks
+/// each candidate with the exact filter.
+async fn text_users(pool: &Pool, q: &str) -> Result<Text, sqlx::Error> {
+    let q = q.to_lowercase();
+    if q.chars().count() < 3 {
+        return Ok(Text::Walk);
+    }
+    let mut sql = match pool.backend() {
+        Backend::Sqlite => {
+            // One FTS5 phrase: the trigrams of q, in order, in one column.
+            let mut sql = Sql::new("SELECT rowid FROM users_text WHERE users_text MATCH ");
+            sql.bind(format!("\"{}\"", q.replace('"', "\"\"")));
+            sql
+        }
+        Backend::Postgres => {
+            let pattern = crate::db::sql::contains_pattern(&q);
+            let mut sql = Sql::new(
+                "SELECT id FROM users WHERE LOWER(given_name || ' ' || family_name) LIKE ",
+            );
+            sql.bind_like(pattern.clone())
+                .push(" OR LOWER(email) LIKE ")
+                .bind_like(pattern);
+            sql
+        }
+    };
+    sql.push(" LIMIT ").bind(FEW_USERS as i64 + 1);
+    let ids: Vec<i64> = sql.query_scalar().fetch_all(pool).await?;
+    Ok(if ids.len() > FEW_USERS {
+        Text::Walk
+    } else {
+        Text::Users(ids)
+    })
+}
+
+/// The SQL of the report's sort key over `seats s`: each is the leading
+/// column (or expression, word for word) of an index of migration 0013.
+fn key_sql(backend: Backend, sort: ClaimSort) -> String {
+    match sort {
+        ClaimSort::AssignedAt => "s.assigned_at".to_string(),
+        // Unclaimed seats sort as the epoch (oldest).
+        ClaimSort::ClaimedAt => format!("COALESCE(s.claimed_at, {})", backend.epoch()),
+        ClaimSort::Name => "s.name_key".to_string(),
+    }
+}
+
 /// One page of the claims report in `scope`, keyset-paginated on the sort.
+///
+/// The page's seat ids come first, from ordered index walks that stop after
+/// a page each: one per (license, status) when the filters leave a few
+/// licenses, else one per status over all licenses, checking the license
+/// in the index entry; the walks are merged in sort order (`UNION ALL …
+/// ORDER BY … LIMIT`: a merge of lazily read walks on both databases, where
+/// `status IN (…)` would read every matching seat and sort). Only then are
+/// the page's rows joined to their license, product, user and org.
 pub async fn claim_report(
     pool: &Pool,
     scope: &Scope,
@@ -160,24 +278,45 @@ pub async fn claim_report(
 ) -> Result<ClaimPage, sqlx::Error> {
     let query = report.query;
     let backend = pool.backend();
-    let key_sql = match query.sort.unwrap_or_default() {
-        ClaimSort::AssignedAt => "s.assigned_at".to_string(),
-        // Unclaimed seats sort as the epoch (oldest).
-        ClaimSort::ClaimedAt => format!("COALESCE(s.claimed_at, {})", backend.epoch()),
-        ClaimSort::Name => "LOWER(u.family_name || ' ' || u.given_name)".to_string(),
+    let sort = query.sort.unwrap_or_default();
+    let key = key_sql(backend, sort);
+    let mut statuses: Vec<SeatStatus> = if report.statuses.is_empty() {
+        SeatStatus::ALL.to_vec()
+    } else {
+        report.statuses.clone()
     };
-    // The cursor carries the key as text: instants as unix milliseconds.
-    let key_text = match query.sort.unwrap_or_default() {
-        ClaimSort::Name => key_sql.clone(),
-        ClaimSort::AssignedAt | ClaimSort::ClaimedAt => {
-            format!("CAST({} AS TEXT)", backend.epoch_ms(&key_sql))
-        }
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    let licenses = license_set(pool, scope, query).await?;
+    let walks: Vec<(Option<i64>, SeatStatus)> = match &licenses {
+        Some(ids) if ids.is_empty() => return Ok(ClaimPage::Rows(Vec::new())),
+        Some(ids) if ids.len() * statuses.len() <= MERGE_WALKS => ids
+            .iter()
+            .flat_map(|id| statuses.iter().map(move |s| (Some(*id), *s)))
+            .collect(),
+        _ => statuses.iter().map(|s| (None, *s)).collect(),
+    };
+    let big_set = match &licenses {
+        Some(ids) if walks.iter().all(|(l, _)| l.is_none()) => Some(ids.as_slice()),
+        _ => None,
     };
     let dir = if report.descending { "DESC" } else { "ASC" };
+    let cmp = if report.descending { "<" } else { ">" };
+    let q = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text = q.map(crate::db::sql::contains_pattern);
+    let strategy = match q {
+        None => Text::Off,
+        Some(q) => text_users(pool, q).await?,
+    };
+    if matches!(&strategy, Text::Users(ids) if ids.is_empty()) {
+        return Ok(ClaimPage::Rows(Vec::new()));
+    }
+
     // PostgreSQL sends rows in one buffer and is slower building JSON than
     // the driver is decoding rows (measured), so only SQLite folds them.
     let fold = backend == Backend::Sqlite;
-    let mut sql = Sql::new(
+    let mut sql = Sql::new_for(
+        backend,
         if fold {
             page_as_json(dir)
         } else {
@@ -185,75 +324,116 @@ pub async fn claim_report(
         }
         .as_str(),
     );
+    let key_text = match sort {
+        ClaimSort::Name => "w.k".to_string(),
+        ClaimSort::AssignedAt | ClaimSort::ClaimedAt => {
+            format!("CAST({} AS TEXT)", backend.epoch_ms("w.k"))
+        }
+    };
     sql.push(&format!(
-        "SELECT {}, {key_text} AS sort_key, {key_sql} AS sort_raw {}",
-        claim_columns!(),
-        claim_from!()
+        "SELECT {}, {key_text} AS sort_key, w.k AS sort_raw FROM (",
+        claim_columns!()
     ));
-    sql.push(" WHERE ").push(&scope.sql("l.org_path"));
-    // Every status is no filter; saying so in SQL would cost the keyset
-    // walk its index (each page would sort every claim).
-    let all = SeatStatus::ALL.iter().all(|s| report.statuses.contains(s));
-    if !report.statuses.is_empty() && !all {
-        sql.push(" AND s.status IN (")
-            .bind_list(report.statuses.iter().map(|s| s.as_str().to_string()))
-            .push(")");
-    }
-    if let Some(id) = query.product_id {
-        sql.push(" AND l.product_id = ").bind(id);
-    }
-    if let Some(id) = query.license_id {
-        sql.push(" AND s.license_id = ").bind(id);
-    }
-    if let Some(id) = query.account_id {
-        sql.push(" AND l.account_id = ").bind(id);
-    }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = crate::db::sql::contains_pattern(text);
-        sql.push(" AND (LOWER(u.given_name || ' ' || u.family_name) LIKE ")
+    // A few matching users: their seats, filtered and sorted; no walks.
+    let few_users = match &strategy {
+        Text::Users(ids) => Some(ids.as_slice()),
+        Text::Off | Text::Walk => None,
+    };
+    let walks = if few_users.is_some() {
+        vec![(None, SeatStatus::Pending)]
+    } else {
+        walks
+    };
+    for (i, (license, status)) in walks.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT * FROM (SELECT s.id, {key} AS k FROM seats s WHERE "
+        ));
+        if let Some(users) = few_users {
+            sql.push("s.user_id").bind_id_set(users);
+            if statuses.len() < SeatStatus::ALL.len() {
+                let names: Vec<String> = statuses
+                    .iter()
+                    .map(|s| format!("'{}'", s.as_str()))
+                    .collect();
+                sql.push(&format!(" AND s.status IN ({})", names.join(", ")));
+            }
+            if let Some(ids) = &licenses {
+                sql.push(" AND s.license_id").bind_id_set(ids);
+            }
+        } else {
+            if let Some(id) = license {
+                sql.push("s.license_id = ").bind(*id).push(" AND ");
+            }
+            // A trusted enum name, written out: each status is its own walk.
+            sql.push(&format!("s.status = '{}'", status.as_str()));
+        }
+        if let Some(ids) = big_set.filter(|_| few_users.is_none()) {
+            // SQLite: the unary + keeps the planner from reading the
+            // set's seats by license and sorting them all.
+            sql.push(match backend {
+                Backend::Sqlite => " AND +s.license_id",
+                Backend::Postgres => " AND s.license_id",
+            })
+            .bind_id_set(ids);
+        }
+        if let Some(from) = query.from {
+            sql.push(" AND s.assigned_at >= ").bind(from);
+        }
+        if let Some(to) = query.to {
+            sql.push(" AND s.assigned_at < ").bind(to);
+        }
+        if let Some(pattern) = &text {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM users qu WHERE qu.id = s.user_id \
+                 AND (LOWER(qu.given_name || ' ' || qu.family_name) LIKE ",
+            )
             .bind_like(pattern.clone())
-            .push(" OR LOWER(u.email) LIKE ")
-            .bind_like(pattern)
-            .push(")");
+            .push(" OR LOWER(qu.email) LIKE ")
+            .bind_like(pattern.clone())
+            .push("))");
+        }
+        if let Some(cursor) = &report.after {
+            // `key <= k AND (key < k OR id < i)` rather than the row value
+            // `(key, id) < (k, i)`: SQLite bounds an index range on an
+            // expression (the claimed_at key) only by a plain comparison.
+            let (after, id): (crate::db::sql::Value, i64) = match cursor {
+                ClaimCursor::Text(after, id) => (after.clone().into(), *id),
+                // Unix milliseconds (0 for an unclaimed seat), compared as
+                // the instant they name.
+                ClaimCursor::Number(ms, id) => {
+                    let at = Stamp::try_from(*ms).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                    (at.into(), *id)
+                }
+            };
+            sql.push(&format!(" AND {key} {cmp}= "))
+                .bind(after.clone())
+                .push(&format!(" AND ({key} {cmp} "))
+                .bind(after)
+                .push(&format!(" OR s.id {cmp} "))
+                .bind(id)
+                .push(")");
+        }
+        sql.push(&format!(" ORDER BY {key} {dir}, s.id {dir} LIMIT "))
+            .bind(report.limit + 1)
+            .push(&format!(") w{i}"));
     }
-    if let Some(from) = query.from {
-        sql.push(" AND s.assigned_at >= ").bind(from);
+    if walks.len() > 1 {
+        sql.push(&format!(" ORDER BY k {dir}, id {dir} LIMIT "))
+            .bind(report.limit + 1);
     }
-    if let Some(to) = query.to {
-        sql.push(" AND s.assigned_at < ").bind(to);
-    }
-    let cmp = if report.descending { "<" } else { ">" };
-    if let Some(cursor) = &report.after {
-        sql.push(" AND (").push(&key_sql).push(&format!(" {cmp} "));
-        let id = match cursor {
-            ClaimCursor::Text(key, id) => {
-                sql.bind(key.clone())
-                    .push(" OR (")
-                    .push(&key_sql)
-                    .push(" = ")
-                    .bind(key.clone());
-                *id
-            }
-            // Unix milliseconds (0 for an unclaimed seat), compared as the
-            // instant they name.
-            ClaimCursor::Number(key, id) => {
-                let at = Stamp::try_from(*key).map_err(|e| sqlx::Error::Encode(e.into()))?;
-                sql.bind(at)
-                    .push(" OR (")
-                    .push(&key_sql)
-                    .push(" = ")
-                    .bind(at);
-                *id
-            }
-        };
-        sql.push(&format!(" AND s.id {cmp} ")).bind(id).push("))");
-    }
-    sql.push(&format!(" ORDER BY {key_sql} {dir}, s.id {dir} LIMIT "))
-        .bind(report.limit + 1);
+    sql.push(
+        ") w JOIN seats s ON s.id = w.id JOIN licenses l ON l.id = s.license_id \
+         JOIN products p ON p.id = l.product_id JOIN users u ON u.id = s.user_id \
+         JOIN orgs o ON o.id = u.org_id",
+    );
     if fold {
         sql.push(") page");
         Ok(ClaimPage::Json(sql.query_scalar().fetch_one(pool).await?))
     } else {
+        sql.push(&format!(" ORDER BY w.k {dir}, w.id {dir}"));
         Ok(ClaimPage::Rows(sql.query_as().fetch_all(pool).await?))
     }
 }

@@ -44,6 +44,8 @@ pub struct Caller {
     /// The audit feed head, read in the same statement so answers cached
     /// against it need no second round trip.
     pub feed_head: i64,
+    /// When the token was last recorded as used (see [`touch`]).
+    pub last_used_at: Option<Stamp>,
 }
 
 /// The unrevoked, unexpired (at `now`) token whose secret hashes to
@@ -54,9 +56,9 @@ pub async fn caller(
     secret_hash: &str,
     now: Stamp,
 ) -> Result<Option<Caller>, sqlx::Error> {
-    let row: Option<(i64, String, String, i64, String, i64)> = crate::db::query_as(
+    let row: Option<(i64, String, String, i64, String, i64, Option<Stamp>)> = crate::db::query_as(
         "SELECT t.id, t.name, t.role, t.org_id, o.path, \
-         (SELECT seq FROM audit_head WHERE id = 1) FROM tokens t \
+         (SELECT seq FROM audit_head WHERE id = 1), t.last_used_at FROM tokens t \
          JOIN orgs o ON o.id = t.org_id \
          WHERE t.secret_hash = $1 AND t.revoked_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2)",
@@ -66,13 +68,14 @@ pub async fn caller(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(
-        |(token_id, token_name, role, org_id, org_path, feed_head)| Caller {
+        |(token_id, token_name, role, org_id, org_path, feed_head, last_used_at)| Caller {
             token_id,
             token_name,
             role,
             org_id,
             org_path,
             feed_head,
+            last_used_at,
         },
     ))
 }

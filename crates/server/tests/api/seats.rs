@@ -783,7 +783,18 @@ async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
             .execute(&server.db.pool)
             .await
             .unwrap();
+        // The claims report walks one index range per known status (issue
+        // 11), so it never reads that seat: it is left out, never listed
+        // under another status.
         let claims = format!("/v1/claims?license_id={}", fx.license_id);
-        assert_eq!(status(&claims).await, StatusCode::INTERNAL_SERVER_ERROR);
+        let page: serde_json::Value = server.admin.get_ok(&claims).await;
+        assert!(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["id"].as_i64() != Some(seat)),
+            "{page}"
+        );
     }
 }

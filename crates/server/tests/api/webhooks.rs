@@ -234,6 +234,11 @@ async fn registration_is_validated_and_scoped() {
         )
         .unwrap();
         assert!(!gone.active);
+        // Deleted means gone: its deliveries are no longer served.
+        let deliveries = district
+            .get(&format!("/v1/webhooks/{}/deliveries", created.webhook.id))
+            .await;
+        assert_eq!(deliveries.status, reqwest::StatusCode::NOT_FOUND);
     }
 }
 

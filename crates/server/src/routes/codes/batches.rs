@@ -9,6 +9,7 @@ use seatdesk_core::api::Page;
 use seatdesk_core::api::codes::{
     CodeBatch, CodeBatchDetail, CodeBatchPatch, ExportFormat, ExportQuery, NewCodeBatch, PageQuery,
 };
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,9 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/licenses/{id}/code-batches", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id")),
     request_body = NewCodeBatch,
-    responses((status = 201, body = CodeBatch),
-              (status = 409, description = "Not enough seats, or the license is not usable", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new batch; its codes are listed by `GET /v1/code-batches/{id}`", body = CodeBatch),
+              (status = 409, description = "Not enough seats, or the license is not usable", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn create_batch(
     State(state): State<AppState>,
     auth: Auth,
@@ -63,7 +64,7 @@ async fn create_batch(
 /// The activation-code batches of a license, oldest first.
 #[utoipa::path(get, path = "/v1/licenses/{id}/code-batches", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id"), PageQuery),
-    responses((status = 200, body = Page<CodeBatch>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of the license's code batches", body = Page<CodeBatch>), ProblemResponses))]
 async fn list_batches(
     State(state): State<AppState>,
     auth: Auth,
@@ -89,7 +90,7 @@ async fn list_batches(
 /// One batch with a page of its codes.
 #[utoipa::path(get, path = "/v1/code-batches/{id}", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Batch id"), PageQuery),
-    responses((status = 200, body = CodeBatchDetail), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The batch and one page of its codes", body = CodeBatchDetail), ProblemResponses))]
 async fn get_batch(
     State(state): State<AppState>,
     auth: Auth,
@@ -117,7 +118,7 @@ async fn get_batch(
 #[utoipa::path(patch, path = "/v1/code-batches/{id}", tag = "codes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Batch id")),
     request_body = CodeBatchPatch,
-    responses((status = 200, body = CodeBatch), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The batch with its new options", body = CodeBatch), ProblemResponses))]
 async fn patch_batch(
     State(state): State<AppState>,
     auth: Auth,
@@ -143,7 +144,7 @@ const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadshe
     params(("id" = i64, Path, description = "Batch id"), ExportQuery),
     responses((status = 200, description = "The .xlsx workbook or CSV file",
                content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
-              (status = "4XX", body = Problem)))]
+              ProblemResponses))]
 async fn export_batch(
     State(state): State<AppState>,
     auth: Auth,

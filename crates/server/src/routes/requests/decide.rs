@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::requests::{Approval, LicenseRequest, Rejection};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 
 use super::{MAX_SEATS, MAX_TEXT};
@@ -19,10 +20,10 @@ use crate::mutation;
 #[utoipa::path(post, path = "/v1/requests/{id}/approve", tag = "requests", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Request id")),
     request_body = Approval,
-    responses((status = 200, body = LicenseRequest),
-              (status = 403, description = "Not an admin of a parent org of the requester", body = Problem),
-              (status = 409, description = "The request is no longer pending", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The approved request, naming the license it created or renewed", body = LicenseRequest),
+              (status = 403, description = "Not an admin of a parent org of the requester", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "The request is no longer pending", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 pub(super) async fn approve(
     State(state): State<AppState>,
     auth: Auth,
@@ -38,7 +39,7 @@ pub(super) async fn approve(
     if body
         .approval_comments
         .as_ref()
-        .is_some_and(|c| c.len() > MAX_TEXT)
+        .is_some_and(|c| c.chars().count() > MAX_TEXT)
     {
         errors.push(format!(
             "approval_comments must be at most {MAX_TEXT} characters"
@@ -60,10 +61,10 @@ pub(super) async fn approve(
 #[utoipa::path(post, path = "/v1/requests/{id}/reject", tag = "requests", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Request id")),
     request_body = Rejection,
-    responses((status = 200, body = LicenseRequest),
-              (status = 403, description = "Not an admin of a parent org of the requester", body = Problem),
-              (status = 409, description = "The request is no longer pending", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "The rejected request", body = LicenseRequest),
+              (status = 403, description = "Not an admin of a parent org of the requester", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "The request is no longer pending", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 pub(super) async fn reject(
     State(state): State<AppState>,
     auth: Auth,
@@ -73,7 +74,7 @@ pub(super) async fn reject(
 ) -> ApiResult<Response> {
     auth.require(Permission::DecideRequest)?;
     let comments = body.approval_comments.trim().to_string();
-    if comments.is_empty() || comments.len() > MAX_TEXT {
+    if comments.is_empty() || body.approval_comments.chars().count() > MAX_TEXT {
         return Err(ApiError::invalid(format!(
             "approval_comments must say why the request is rejected (1 to {MAX_TEXT} characters)"
         )));

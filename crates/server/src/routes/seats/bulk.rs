@@ -5,9 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use seatdesk_core::Permission;
 use seatdesk_core::api::seats::SeatIds;
 use seatdesk_core::api::{BulkResult, MAX_BULK_ITEMS};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -61,7 +62,7 @@ fn check_bulk_size(ids: &[i64]) -> ApiResult<()> {
 #[utoipa::path(post, path = "/v1/seats/revoke", tag = "seats", security(("bearer" = [])),
     params(BulkOptions),
     request_body = SeatIds,
-    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "What was revoked, and why each refused seat was refused", body = BulkResult), ProblemResponses))]
 async fn revoke(
     State(state): State<AppState>,
     auth: Auth,
@@ -101,7 +102,7 @@ async fn revoke(
 #[utoipa::path(post, path = "/v1/seats/restore", tag = "seats", security(("bearer" = [])),
     params(BulkOptions),
     request_body = SeatIds,
-    responses((status = 200, body = BulkResult), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "What was restored, and why each refused seat was refused", body = BulkResult), ProblemResponses))]
 async fn restore(
     State(state): State<AppState>,
     auth: Auth,

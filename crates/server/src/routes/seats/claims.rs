@@ -9,7 +9,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::{Claim, ClaimQuery, ClaimSort};
-use seatdesk_core::{Permission, Problem, SeatStatus};
+use seatdesk_core::problem::ProblemResponses;
+use seatdesk_core::{Permission, SeatStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,7 +36,7 @@ pub fn parse_statuses(text: &str) -> ApiResult<Vec<SeatStatus>> {
 /// The claims report.
 #[utoipa::path(get, path = "/v1/claims", tag = "seats", security(("bearer" = [])),
     params(ClaimQuery),
-    responses((status = 200, body = Page<Claim>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of claims", body = Page<Claim>), ProblemResponses))]
 async fn list_claims(
     State(state): State<AppState>,
     auth: Auth,
@@ -87,14 +88,13 @@ async fn claims_page(state: &AppState, auth: &Auth, query: ClaimQuery) -> ApiRes
         None => None,
         Some(cursor) => {
             let (key, id) = decode_cursor(cursor)?;
-            Some(if sort == ClaimSort::Name {
-                ClaimCursor::Text(key, id)
+            if sort == ClaimSort::Name {
+                Some(ClaimCursor::Text(key, id))
             } else {
-                let key: i64 = key
-                    .parse()
-                    .map_err(|_| ApiError::bad_request("the cursor does not match this sort"))?;
-                ClaimCursor::Number(key, id)
-            })
+                // A cursor of the name sort after the sort changed: the
+                // first page of the new sort.
+                key.parse().ok().map(|key| ClaimCursor::Number(key, id))
+            }
         }
     };
     let report = ClaimReport {

@@ -2,9 +2,10 @@
 //! and how many students they have assigned.
 
 use axum::extract::State;
+use seatdesk_core::Permission;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::seats::{Teacher, TeacherQuery};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,7 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Teachers holding seats of a license, by seat id.
 #[utoipa::path(get, path = "/v1/licenses/{id}/teachers", tag = "seats", security(("bearer" = [])),
     params(("id" = i64, Path, description = "License id"), TeacherQuery),
-    responses((status = 200, body = Page<Teacher>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of the license's teachers with their students", body = Page<Teacher>), ProblemResponses))]
 async fn list_teachers(
     State(state): State<AppState>,
     auth: Auth,

@@ -3,8 +3,9 @@
 //! [`crate::domain::triage::access_check`]'s).
 
 use axum::extract::State;
+use seatdesk_core::Permission;
 use seatdesk_core::api::triage::{AccessCheck, AccessCheckQuery};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// seat held, training prerequisites.
 #[utoipa::path(get, path = "/v1/access-check", tag = "triage", security(("bearer" = [])),
     params(AccessCheckQuery),
-    responses((status = 200, body = AccessCheck), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "Whether the user can get in, and every reason not", body = AccessCheck), ProblemResponses))]
 async fn access_check(
     State(state): State<AppState>,
     auth: Auth,

@@ -6,8 +6,9 @@
 //! full and listed up to a cap.
 
 use axum::extract::State;
+use seatdesk_core::Permission;
 use seatdesk_core::api::triage::{DiscrepancyQuery, DiscrepancyReport};
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -29,7 +30,7 @@ const MAX_ITEMS_PER_KIND: u32 = 1000;
 /// total and the first `limit` items (by license, user, seat).
 #[utoipa::path(get, path = "/v1/discrepancies", tag = "triage", security(("bearer" = [])),
     params(DiscrepancyQuery),
-    responses((status = 200, body = DiscrepancyReport), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "Where recorded and recomputed seat counts disagree", body = DiscrepancyReport), ProblemResponses))]
 async fn discrepancies(
     State(state): State<AppState>,
     auth: Auth,

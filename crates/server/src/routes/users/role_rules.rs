@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use seatdesk_core::api::Page;
 use seatdesk_core::api::users::{NewRoleRule, RoleRule, RoleRuleQuery};
+use seatdesk_core::problem::ProblemResponses;
 use seatdesk_core::{Permission, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Role rules of the caller's subtree.
 #[utoipa::path(get, path = "/v1/role-rules", tag = "users", security(("bearer" = [])),
     params(RoleRuleQuery),
-    responses((status = 200, body = Page<RoleRule>), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "One page of role rules", body = Page<RoleRule>), ProblemResponses))]
 async fn list_role_rules(
     State(state): State<AppState>,
     auth: Auth,
@@ -52,9 +53,9 @@ async fn list_role_rules(
 /// Adds a rule for an org of the caller's subtree.
 #[utoipa::path(post, path = "/v1/role-rules", tag = "users", security(("bearer" = [])),
     request_body = NewRoleRule,
-    responses((status = 201, body = RoleRule),
-              (status = 409, description = "The org already has this rule", body = Problem),
-              (status = "4XX", body = Problem)))]
+    responses((status = 201, description = "The new rule", body = RoleRule),
+              (status = 409, description = "The org already has this rule", body = Problem, content_type = "application/problem+json"),
+              ProblemResponses))]
 async fn create_role_rule(
     State(state): State<AppState>,
     auth: Auth,
@@ -75,7 +76,7 @@ async fn create_role_rule(
 #[utoipa::path(delete, path = "/v1/role-rules/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Role rule id")),
     responses((status = 200, body = RoleRule, description = "The deleted rule"),
-              (status = "4XX", body = Problem)))]
+              ProblemResponses))]
 async fn delete_role_rule(
     State(state): State<AppState>,
     auth: Auth,
