@@ -19,11 +19,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
 mod dashboards;
-mod rows;
+pub mod rows;
 mod write;
 
 pub use dashboards::{CachedDashboard, view_key};
-pub use write::CacheWrite;
+pub use write::{CacheWrite, INSERT_BATCH};
 
 use crate::claim_row::{ClaimRow, Interner};
 use rows::{CLAIMS_TABLE, SELECT_CLAIM_ROWS, SELECT_CLAIMS, claim_from_row, claim_row_from_row};

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod claim_row;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod pages;
 pub mod sync;
 

@@ -1,5 +1,6 @@
-//! Keeps the cache current: one full load the first time, then deltas from
-//! the change feed (`/v1/changes?after=SEQ`), never full reloads.
+//! Keeps the cache current: one full load the first time (one streamed
+//! `/v1/export`), then deltas from the change feed
+//! (`/v1/changes?after=SEQ`), never full reloads unless the feed went back.
 
 use std::collections::BTreeSet;
 
@@ -11,8 +12,9 @@ use seatdesk_core::api::changes::Change;
 use seatdesk_core::api::seats::Claim;
 
 use crate::api::{ApiClient, ClaimFilter};
-use crate::cache::{Cache, CacheWrite};
+use crate::cache::{Cache, CacheWrite, INSERT_BATCH};
 use crate::error::ClientError;
+use crate::export::{self, Piece};
 use crate::pages::collect_pages;
 
 /// What one sync did.
@@ -36,16 +38,64 @@ pub async fn sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientEr
     }
 }
 
-/// Pages every license and claim into an emptied cache. The feed position
-/// is read first, so a change made during the load is re-applied by the
-/// next delta rather than lost (applying an event twice is harmless).
+/// Loads every license and claim into an emptied cache from one streamed
+/// `GET /v1/export`, decoded as it arrives and written with multi-row
+/// inserts, all in one transaction: a stream that breaks off, does not
+/// decode or does not add up leaves the cache exactly as it was. The
+/// export's head line names the feed position its rows reflect, so the
+/// next delta continues from there without a gap. A server without the
+/// export is paged instead ([`paged_full_sync`]).
 pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
+    let Some(body) = api.export().await? else {
+        return paged_full_sync(api, cache).await;
+    };
+    let url = body.url().to_string();
+    let mut pieces = export::decode(body, INSERT_BATCH);
+    let mut write = cache.begin().await?;
+    write.clear().await?;
+    let mut head = None;
+    while let Some(piece) = pieces.recv().await {
+        match piece? {
+            Piece::Head(h) => head = Some(h.feed_head),
+            Piece::Licenses(licenses) => {
+                for license in &licenses {
+                    write.upsert_license(license).await?;
+                }
+            }
+            Piece::Claims(claims) => write.insert_claims(claims).await?,
+            Piece::End(end) => {
+                // The decoder only ends after a head line.
+                let head = head.unwrap_or_default();
+                write.set_synced(head, Utc::now()).await?;
+                write.commit().await?;
+                return Ok(SyncReport {
+                    full: true,
+                    changed: (end.licenses + end.claims) as usize,
+                    last_seq: head,
+                    touched: Refetch::default(),
+                });
+            }
+        }
+    }
+    // Dropping `write` rolls the transaction back.
+    Err(ClientError::Decode {
+        url,
+        detail: "the export stopped without its end line".to_string(),
+    })
+}
+
+/// Pages every license and claim into an emptied cache (servers without
+/// `/v1/export`). The feed position is read first, so a change made during
+/// the load is re-applied by the next delta rather than lost (applying an
+/// event twice is harmless).
+pub async fn paged_full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, ClientError> {
     let head = api.audit(None, 1).await?.items.first().map_or(0, |e| e.seq);
     let (licenses, _) = collect_pages(None, |cursor| async move {
         api.licenses_page(cursor.as_deref(), MAX_PAGE_SIZE).await
     })
     .await?;
     let claims = all_claims(api, None).await?;
+    let changed = licenses.len() + claims.len();
     let mut write = cache.begin().await?;
     write.clear().await?;
     for license in &licenses {
@@ -58,7 +108,7 @@ pub async fn full_sync(api: &ApiClient, cache: &Cache) -> Result<SyncReport, Cli
     write.commit().await?;
     Ok(SyncReport {
         full: true,
-        changed: licenses.len() + claims.len(),
+        changed,
         last_seq: head,
         touched: Refetch::default(),
     })

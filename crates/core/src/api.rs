@@ -16,6 +16,8 @@ pub mod users;
 pub mod webhooks;
 // Kept apart from its alphabetical place so parallel branches merge cleanly.
 pub mod limits;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod export;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -104,6 +104,19 @@ impl Pool {
         })
     }
 
+    /// A read-only transaction that sees one snapshot for its whole life,
+    /// however long it streams: `REPEATABLE READ` on PostgreSQL; on SQLite
+    /// (WAL) any read transaction keeps the snapshot its first read took.
+    pub async fn begin_snapshot(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::SqliteTx(pool.begin().await?),
+            Pool::Postgres(pool) => Conn::PostgresTx(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Sqlite(pool) => pool.close().await,

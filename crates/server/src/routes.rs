@@ -11,6 +11,8 @@ pub mod licenses;
 pub mod metrics;
 // Kept apart from its alphabetical place so parallel branches merge cleanly.
 pub mod imports;
+// Likewise.
+pub mod export;
 pub mod orgs;
 pub mod requests;
 pub mod seats;
@@ -63,6 +65,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(triage::routes())
         .merge(codes::routes())
         .merge(alerts::routes())
+        .merge(export::routes())
 }
 
 /// The OpenAPI document of every route.

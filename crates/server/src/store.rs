@@ -16,6 +16,7 @@ pub mod codes;
 pub mod counters;
 pub mod dashboard;
 pub mod demo;
+pub mod export;
 pub mod health;
 pub mod idempotency;
 pub mod licenses;

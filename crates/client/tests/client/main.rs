@@ -6,4 +6,5 @@ mod helpers;
 
 mod cache;
 mod config;
+mod export;
 mod server;

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use seatdesk_core::api::inventory::{LicenseQuery, OrderStatusFilter};
 use seatdesk_core::{InventoryType, LicenseStatus};
 
+use crate::db::Conn;
 use crate::db::sql::{Sql, contains_pattern};
 use crate::db::types::{Day, Flag, JsonText, Named, Stamp};
-use crate::db::{Conn, Pool};
 use crate::domain::live::live_seat;
 use crate::domain::scope::Scope;
 
@@ -81,8 +81,8 @@ pub async fn license(conn: &mut Conn, id: i64) -> Result<Option<LicenseRow>, sql
 /// One page of the License Inventory list under `scope`, after license id
 /// `after`, at most `limit` rows. `code` is the search form of `query.code`
 /// (which is not read); order statuses are judged on `today`.
-pub async fn list(
-    pool: &Pool,
+pub async fn list<'c>(
+    target: impl Into<crate::db::sql::Target<'c>>,
     scope: &Scope,
     query: &LicenseQuery,
     code: Option<&str>,
@@ -145,7 +145,7 @@ pub async fn list(
         sql.push(" AND l.id > ").bind(after);
     }
     sql.push(" ORDER BY l.id LIMIT ").bind(limit);
-    sql.query_as().fetch_all(pool).await
+    sql.query_as().fetch_all(target).await
 }
 
 /// The org id and path of purchasing account `account_id`, if it exists.

@@ -69,6 +69,7 @@ fn cases(ids: &Ids) -> Vec<Case> {
         case(M::GET, "/v1/claims", None, None, P::Read),
         case(M::GET, "/v1/audit", None, None, P::Read),
         case(M::GET, "/v1/changes", None, None, P::Read),
+        case(M::GET, "/v1/export", None, None, P::Read),
         case(M::GET, "/v1/requests", None, None, P::Read),
         case(
             M::GET,

@@ -13,6 +13,7 @@ mod codes;
 mod concurrency;
 mod counters;
 mod demo;
+mod export;
 mod feed;
 mod fuzz_bodies;
 mod guessing;
