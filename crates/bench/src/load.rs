@@ -187,7 +187,7 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
         let script = dir.join("revoke.lua");
         std::fs::write(&script, REVOKE_LUA)?;
         let outcome = wrk(
-            args,
+            args.shape(),
             args.duration,
             &format!("{}/v1/seats/revoke", bed.server.url()),
             &[auth],
@@ -213,33 +213,62 @@ async fn revoke_runs(args: &Args, bed: &Bed, auth: &str, dir: &Path) -> anyhow::
     Ok(Outcome::median(outcomes))
 }
 
+impl Args {
+    fn shape(&self) -> Shape {
+        Shape {
+            threads: self.threads,
+            connections: self.connections,
+        }
+    }
+}
+
 fn measure(args: &Args, url: &str, headers: &[&str]) -> anyhow::Result<Outcome> {
+    measure_runs(args.shape(), args.runs, args.duration, url, headers)
+}
+
+/// The median of `runs` wrk runs of `duration` seconds, after a short warm-up.
+pub fn measure_runs(
+    shape: Shape,
+    runs: usize,
+    duration: u32,
+    url: &str,
+    headers: &[&str],
+) -> anyhow::Result<Outcome> {
     // A short warm-up fills the database's and the allocator's caches.
-    wrk(args, 2, url, headers, None)?;
-    let runs: Vec<Outcome> = (0..args.runs)
-        .map(|_| wrk(args, args.duration, url, headers, None))
+    wrk(shape, 2, url, headers, None)?;
+    let runs: Vec<Outcome> = (0..runs)
+        .map(|_| wrk(shape, duration, url, headers, None))
         .collect::<Result<_, _>>()?;
     Ok(Outcome::median(runs))
 }
 
+/// wrk's threads (-t) and open connections (-c).
 #[derive(Debug, Clone, Copy)]
-struct Outcome {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    requests: u64,
+pub struct Shape {
+    pub threads: u32,
+    pub connections: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub requests: u64,
 }
 
 impl Outcome {
     /// The run with the median throughput.
-    fn median(mut runs: Vec<Outcome>) -> Outcome {
+    pub fn median(mut runs: Vec<Outcome>) -> Outcome {
         runs.sort_by(|a, b| a.rps.total_cmp(&b.rps));
         runs[runs.len() / 2]
     }
 }
 
-fn wrk(
-    args: &Args,
+/// One wrk run against `url`, optionally driven by a Lua `script` with its
+/// arguments; refuses any non-2xx answer.
+pub fn wrk(
+    shape: Shape,
     duration: u32,
     url: &str,
     headers: &[&str],
@@ -247,8 +276,8 @@ fn wrk(
 ) -> anyhow::Result<Outcome> {
     let mut command = Command::new("wrk");
     command
-        .arg(format!("-t{}", args.threads))
-        .arg(format!("-c{}", args.connections))
+        .arg(format!("-t{}", shape.threads))
+        .arg(format!("-c{}", shape.connections))
         .arg(format!("-d{duration}s"))
         .arg("--latency");
     for header in headers {
@@ -310,7 +339,7 @@ fn latency_ms(text: &str) -> Option<f64> {
 
 /// The yardstick: an axum handler that serializes the same 100 claims from
 /// memory on every request, with no auth, no database, no middleware.
-async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
+pub async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
     let page = Arc::new(page);
     let app = axum::Router::new().route(
         "/claims",

@@ -7,6 +7,7 @@ mod frames;
 mod fuzzy;
 mod load;
 mod revoke;
+mod scale;
 mod seed;
 mod startup;
 mod sync;
@@ -41,6 +42,9 @@ enum Bench {
     /// The API under wrk on loopback beside a bare axum handler, on SQLite
     /// and PostgreSQL.
     Load(load::Args),
+    /// Issue 11's table at scale: every row beside its raw baseline, on a
+    /// 10M-claim PostgreSQL database and a 1M-claim SQLite file.
+    Scale(scale::Args),
     #[command(hide = true)]
     StartupChild(startup::ChildArgs),
 }
@@ -55,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Fuzzy(args) => fuzzy::run(args).await,
         Bench::Startup(args) => startup::run(args),
         Bench::Load(args) => load::run(args).await,
+        Bench::Scale(args) => scale::run(args).await,
         Bench::StartupChild(args) => startup::child(args).await,
     }
 }
