@@ -6,6 +6,7 @@
 mod frames;
 mod fuzzy;
 mod load;
+mod replicas;
 mod revoke;
 mod scale;
 mod seed;
@@ -45,6 +46,9 @@ enum Bench {
     /// Issue 11's table at scale: every row beside its raw baseline, on a
     /// 10M-claim PostgreSQL database and a 1M-claim SQLite file.
     Scale(scale::Args),
+    /// Two `seatdesk serve` replicas on one PostgreSQL database under a
+    /// mixed wrk load, one SIGKILLed halfway; then the invariants.
+    Replicas(replicas::Args),
     #[command(hide = true)]
     StartupChild(startup::ChildArgs),
 }
@@ -60,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Startup(args) => startup::run(args),
         Bench::Load(args) => load::run(args).await,
         Bench::Scale(args) => scale::run(args).await,
+        Bench::Replicas(args) => replicas::run(args).await,
         Bench::StartupChild(args) => startup::child(args).await,
     }
 }

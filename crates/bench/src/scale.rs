@@ -240,17 +240,7 @@ async fn open(url: &str, claims: u64, backend: &str) -> anyhow::Result<Subject> 
     )
     .fetch_one(&db.pool)
     .await?;
-    let token = {
-        let mut conn = db.pool.acquire().await?;
-        let (_, token) = seatdesk_server::tokens::insert_token(
-            &mut conn,
-            "bench-scale",
-            seatdesk_core::Role::SystemAdmin,
-            root,
-        )
-        .await?;
-        token
-    };
+    let token = token(&db, root).await?;
     let server = seatdesk_server::spawn(
         AppState::new(
             db.clone(),
@@ -270,6 +260,19 @@ async fn open(url: &str, claims: u64, backend: &str) -> anyhow::Result<Subject> 
         root,
         server,
     })
+}
+
+/// A new system_admin token of org `root`.
+pub async fn token(db: &Db, root: i64) -> anyhow::Result<String> {
+    let mut conn = db.pool.acquire().await?;
+    let (_, token) = seatdesk_server::tokens::insert_token(
+        &mut conn,
+        "bench-scale",
+        seatdesk_core::Role::SystemAdmin,
+        root,
+    )
+    .await?;
+    Ok(token)
 }
 
 /// Creates the PostgreSQL database `url` names unless it exists.

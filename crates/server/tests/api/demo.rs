@@ -401,10 +401,15 @@ async fn postgres_copy_loads_the_world_sqlite_inserts_and_puts_the_schema_back()
         );
     }
     let codes = "SELECT code FROM codes ORDER BY id";
-    let codes_of = |server: &TestServer| {
-        seatdesk_server::db::query_scalar::<String>(codes).fetch_all(&server.db.pool)
-    };
-    assert_eq!(codes_of(&sqlite).await.unwrap(), codes_of(&pg).await.unwrap());
+    let codes_a: Vec<String> = seatdesk_server::db::query_scalar(codes)
+        .fetch_all(&sqlite.db.pool)
+        .await
+        .unwrap();
+    let codes_b: Vec<String> = seatdesk_server::db::query_scalar(codes)
+        .fetch_all(&pg.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(codes_a, codes_b);
     // COPY FREEZE wrote the seat rows all-visible: no vacuum owed.
     let unfrozen = scalar(
         &pg,
