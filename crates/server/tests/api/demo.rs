@@ -421,8 +421,9 @@ async fn postgres_copy_loads_the_world_sqlite_inserts_and_puts_the_schema_back()
     let _: Value = pg
         .admin
         .post_ok(
-            "/v1/orgs",
-            &json!({"name": "After COPY", "kind": "school", "parent_id": pg.root_org}),
+            "/v1/products",
+            &json!({"sku": "AFTER-COPY", "name": "After", "family": "ConnectED",
+                    "edition": "teacher", "module": "none"}),
         )
         .await;
 }
