@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use seatdesk_core::Role;
+use seatdesk_server::domain::guessing::RedeemLimits;
 
 pub use listings::*;
 pub use operations::*;
@@ -178,8 +179,8 @@ pub struct ServeArgs {
         env = "SEATDESK_TLS_KEY"
     )]
     pub tls_key: Option<PathBuf>,
-    /// Take each client's address (access log) from the right-most
-    /// X-Forwarded-For entry. Only behind one reverse proxy that appends
+    /// Take each client's address (access log, redemption limits) from the
+    /// right-most X-Forwarded-For entry. Only behind one reverse proxy that appends
     /// it and that every request must pass: otherwise clients can name any
     /// address.
     #[arg(long, env = "SEATDESK_TRUST_FORWARDED_FOR")]
@@ -198,6 +199,61 @@ pub struct ServeArgs {
     /// names that resolve to such addresses are refused at delivery.
     #[arg(long, env = "SEATDESK_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// Minutes over which failed code redemptions (unknown, expired or
+    /// used-up codes) are counted against the limits below.
+    #[arg(
+        long,
+        value_name = "MINUTES",
+        default_value_t = RedeemLimits::DEFAULT.window.as_secs() / 60,
+        value_parser = clap::value_parser!(u64).range(1..=1440),
+        env = "SEATDESK_REDEEM_WINDOW_MINUTES"
+    )]
+    pub redeem_window_minutes: u64,
+    /// Failed redemptions allowed from one client address (an IPv6 address
+    /// counts by its /64) within the window, whatever the token; then 429
+    /// with Retry-After. One address charges the limits below at most this
+    /// many times per window, so it cannot lock out the others while they
+    /// are higher; and at most this many of its redemptions run at once
+    /// (per server process; the rest wait).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = RedeemLimits::DEFAULT.per_address,
+        value_parser = clap::value_parser!(i64).range(1..=1_000_000),
+        env = "SEATDESK_REDEEM_FAILURES_PER_ADDRESS"
+    )]
+    pub redeem_failures_per_address: i64,
+    /// Failed redemptions allowed by one token from all its addresses
+    /// together within the window.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = RedeemLimits::DEFAULT.per_token,
+        value_parser = clap::value_parser!(i64).range(1..=1_000_000),
+        env = "SEATDESK_REDEEM_FAILURES_PER_TOKEN"
+    )]
+    pub redeem_failures_per_token: i64,
+    /// Failed redemptions allowed for one email, by any caller, within the
+    /// window.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = RedeemLimits::DEFAULT.per_email,
+        value_parser = clap::value_parser!(i64).range(1..=1_000_000),
+        env = "SEATDESK_REDEEM_FAILURES_PER_EMAIL"
+    )]
+    pub redeem_failures_per_email: i64,
+    /// Failed redemptions allowed at one code, by any caller, within the
+    /// window; codes that differ only in their last four characters count
+    /// as one, so guessing one code's ending is limited.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = RedeemLimits::DEFAULT.per_code,
+        value_parser = clap::value_parser!(i64).range(1..=1_000_000),
+        env = "SEATDESK_REDEEM_FAILURES_PER_CODE"
+    )]
+    pub redeem_failures_per_code: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use seatdesk_core::api::alerts::AlertThresholds;
+use seatdesk_server::domain::guessing::RedeemLimits;
 use seatdesk_server::http::metrics::MetricsToken;
 use seatdesk_server::tls::TlsFiles;
 use seatdesk_server::{AppState, Db, ServerConfig};
@@ -33,6 +34,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         },
         trust_forwarded_for: args.trust_forwarded_for,
         webhook_allow_private: args.webhook_allow_private,
+        redeem: RedeemLimits {
+            window: Duration::from_secs(args.redeem_window_minutes * 60),
+            per_address: args.redeem_failures_per_address,
+            per_token: args.redeem_failures_per_token,
+            per_email: args.redeem_failures_per_email,
+            per_code: args.redeem_failures_per_code,
+        },
         metrics_token: args
             .metrics_token
             .as_deref()
@@ -40,6 +48,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(MetricsToken::new),
         ..ServerConfig::default()
     };
+    for warning in config.redeem.lockout_warnings() {
+        tracing::warn!("{warning}");
+    }
     let problems = config.alert_thresholds.problems();
     anyhow::ensure!(
         problems.is_empty(),

@@ -38,7 +38,13 @@ async fn a_scrape_counts_requests_by_route_and_needs_the_metrics_token() {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("metrics.db").display());
     let token = cli_token(&db_url, "Metrics Org");
-    let args = ["--metrics-token", SECRET];
+    // A configured redemption limit, honoured by `serve` (default 10).
+    let args = [
+        "--metrics-token",
+        SECRET,
+        "--redeem-failures-per-address",
+        "4",
+    ];
     let (mut child, url) = start_serve(free_port(), &db_url, &args, Stdio::null()).await;
     let http = reqwest::Client::new();
 
@@ -94,19 +100,25 @@ async fn a_scrape_counts_requests_by_route_and_needs_the_metrics_token() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    // Guessed codes until redemption is rate limited (10 failures allowed).
+    // A well-formed code that does not exist, guessed until redemption is
+    // rate limited (4 failures allowed; mistyped codes do not count).
+    let guess = seatdesk_core::codes::ALPHABET
+        .chars()
+        .map(|check| format!("23456789ABCDEFG{check}"))
+        .find(|code| seatdesk_core::codes::validate(code).is_ok())
+        .unwrap();
     let mut statuses = Vec::new();
-    for _ in 0..11 {
+    for _ in 0..5 {
         let response = http
             .post(format!("{url}/v1/redeem"))
             .bearer_auth(&token)
-            .json(&json!({"code": "NOPE-NOPE", "email": "guess@example.org"}))
+            .json(&json!({"code": guess, "email": "guess@example.org"}))
             .send()
             .await
             .unwrap();
         statuses.push(response.status().as_u16());
     }
-    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert_eq!(statuses, [404, 404, 404, 404, 429], "{statuses:?}");
 
     let after = scrape(&http, &url).await;
     assert_eq!(sample(&after, me) - sample(&before, me), 3.0, "{after}");

@@ -16,11 +16,12 @@
 //! | dashboard figures | [`dashboard::compute`] |
 //! | access check conditions | [`triage::access_check`] |
 //! | code batches (promised seats) | [`codes::create_batch`] |
-//! | redemption guessing limit | [`redemption::rate_limited`] |
+//! | redemption guessing limits | [`guessing::Attempt`] |
 
 pub mod claims;
 pub mod codes;
 pub mod dashboard;
+pub mod guessing;
 pub mod licenses;
 pub mod live;
 pub mod orgs;

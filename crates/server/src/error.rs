@@ -106,6 +106,15 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, kinds::INTERNAL, detail)
     }
 
+    /// Stored data that no code of ours writes (a status outside its
+    /// vocabulary): like a column that fails to decode, it is logged with
+    /// `detail` and answered as a bare 500, never read as some default.
+    pub fn corrupt(detail: impl Into<String>) -> ApiError {
+        let detail = detail.into();
+        tracing::error!(%detail, "corrupt stored data");
+        ApiError::internal("stored data could not be read; it has been logged")
+    }
+
     /// The problem document as JSON text.
     pub fn problem_json(&self) -> String {
         serde_json::to_string(&self.problem()).unwrap_or_default()

@@ -34,9 +34,9 @@ pub use db::Db;
 pub struct ServerConfig {
     /// How long after a revocation the seat may still be restored.
     pub restore_window: Duration,
-    /// Failed code redemptions allowed per caller within `redeem_window`.
-    pub redeem_max_failures: i64,
-    pub redeem_window: Duration,
+    /// Failed code redemptions allowed per address, token, email and code
+    /// (see [`domain::guessing`]).
+    pub redeem: domain::guessing::RedeemLimits,
     /// Largest request body accepted.
     pub body_limit: usize,
     /// How often the webhook worker looks for new events and due retries.
@@ -68,8 +68,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             restore_window: Duration::from_secs(7 * 24 * 3600),
-            redeem_max_failures: 10,
-            redeem_window: Duration::from_secs(15 * 60),
+            redeem: domain::guessing::RedeemLimits::DEFAULT,
             body_limit: 2 * 1024 * 1024,
             webhook_tick: Duration::from_secs(1),
             webhook_backoff: Duration::from_secs(5),
@@ -94,6 +93,8 @@ pub struct AppState {
     pub claim_pages: Arc<feed_cache::FeedCache<(String, String), axum::body::Bytes>>,
     /// Request counters and latencies for `GET /metrics`.
     pub metrics: Arc<http::metrics::Metrics>,
+    /// Code redemptions running per client address.
+    pub redeeming: Arc<domain::guessing::InFlight>,
 }
 
 impl AppState {
@@ -105,6 +106,7 @@ impl AppState {
             // A page is at most a few hundred kilobytes.
             claim_pages: Arc::new(feed_cache::FeedCache::new(32)),
             metrics: Arc::new(http::metrics::Metrics::new()),
+            redeeming: Arc::default(),
         }
     }
 }

@@ -193,7 +193,16 @@ async fn replay(
     }
     match (status, body) {
         (Some(status), Some(body)) => {
-            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            // Only successes and refusals are stored (see `run_mode`).
+            let status = u16::try_from(status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .filter(|s| s.is_success() || s.is_client_error())
+                .ok_or_else(|| {
+                    ApiError::corrupt(format!(
+                        "the stored answer to Idempotency-Key {key:?} of token {token_id} has status {status}"
+                    ))
+                })?;
             if status.is_client_error() {
                 // A stored refusal (a secret shown once) is replayed as a
                 // problem, carrying this request's id like any other.

@@ -3,9 +3,7 @@
 //! class with that redemption code, anyone redeems an activation or
 //! resource code. Each redemption takes an active seat with
 //! [`take_seat`], under the license's limit. Failed attempts are counted
-//! per key ([`rate_limited`], [`record_failure`]) so codes cannot be guessed.
-
-use std::time::Duration;
+//! by [`super::guessing`] so codes cannot be guessed.
 
 use axum::http::StatusCode;
 use seatdesk_core::api::codes::Redemption;
@@ -13,8 +11,6 @@ use seatdesk_core::problem::kinds;
 use seatdesk_core::{CodeKind, Edition, LicenseStatus, SeatStatus, UserKind, UserStatus};
 
 use crate::codes::insert_code;
-use crate::db::types::Stamp;
-use crate::db::{Db, Pool};
 use crate::domain::claims::load_claim;
 use crate::domain::licenses::{load_license, today, unusable_reason};
 use crate::domain::scope::Scope;
@@ -174,58 +170,4 @@ pub async fn redeem(w: &mut Work, scope: &Scope, code: &str, email: &str) -> Api
 
 fn code_expired(detail: String) -> ApiError {
     ApiError::new(StatusCode::GONE, kinds::CODE_EXPIRED, detail)
-}
-
-/// Seconds until the caller may try again, when any of `keys` has used up
-/// its `max` failures within `window`.
-pub async fn rate_limited(
-    pool: &Pool,
-    keys: &[String],
-    max: i64,
-    window: Duration,
-) -> ApiResult<Option<i64>> {
-    let max = max.max(1);
-    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
-    let now = Stamp::now();
-    let since = now.saturating_sub(window);
-    let mut wait_ms = 0;
-    for key in keys {
-        let count = store::failures_since(pool, key, since).await?;
-        if count < max {
-            continue;
-        }
-        // Allowed again once enough failures age out to fall below max.
-        let freeing = store::failure_at(pool, key, since, count - max).await?;
-        let until = freeing.unwrap_or(now).saturating_add(window).millis() - now.millis();
-        wait_ms = wait_ms.max(until.max(1000));
-    }
-    Ok((wait_ms > 0).then_some((wait_ms + 999) / 1000))
-}
-
-/// Counts a failed attempt against each key, in its own transaction: the
-/// redemption's transaction has rolled back. Not an audit event: nothing in
-/// the domain changed. Failures of these keys older than `window` are
-/// pruned on the way.
-pub async fn record_failure(db: &Db, keys: &[String], window: Duration) -> ApiResult<()> {
-    let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
-    let at = Stamp::now();
-    let prune_until = at.saturating_sub(window);
-    let mut tx = db.begin_write().await?;
-    for key in keys {
-        store::log_failure(&mut tx.tx, key, prune_until, at).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Failures that say something about the code itself, so repeating them
-/// is how someone would guess codes.
-pub fn counts_as_guess(error: &ApiError) -> bool {
-    [
-        kinds::CODE_UNKNOWN,
-        kinds::CODE_MISTYPED,
-        kinds::CODE_EXPIRED,
-        kinds::CODE_EXHAUSTED,
-    ]
-    .contains(&error.kind)
 }

@@ -16,7 +16,7 @@ use crate::domain::scope::Scope;
 use crate::domain::seats::{
     done, lock_licenses_of_seats, refused, shift_teacher_counts, take_seat,
 };
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::mutation::Work;
 use crate::store::audit::NewEvent;
 use crate::store::seats as store;
@@ -65,11 +65,18 @@ pub async fn restore_seats(
             ));
             continue;
         }
+        // Every revocation records the status it ends; without it there is
+        // nothing to restore to, and guessing `active` could take a seat.
         let previous = seat
             .status_before_revoke
             .as_deref()
             .and_then(SeatStatus::parse)
-            .unwrap_or(SeatStatus::Active);
+            .ok_or_else(|| {
+                ApiError::corrupt(format!(
+                    "revoked seat {id} has status_before_revoke {:?}, not a seat status",
+                    seat.status_before_revoke
+                ))
+            })?;
         if previous.consumes_seat() {
             if let Some(reason) = license_closed(w.conn(), seat.license_id).await? {
                 results.push(refused(id, reason));

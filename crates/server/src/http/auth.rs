@@ -107,7 +107,7 @@ impl FromRequestParts<AppState> for Auth {
             feed_head,
         } = caller;
         let role = Role::parse(&role).ok_or_else(|| {
-            ApiError::internal(format!("token {token_id} has unknown role {role}"))
+            ApiError::corrupt(format!("token {token_id} has unknown role {role}"))
         })?;
         crate::http::request_log::set_actor(&format!("token:{token_name}"));
         Ok(Auth {

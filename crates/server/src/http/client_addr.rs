@@ -1,4 +1,5 @@
-//! The client's address, for the access log (and any limit keyed on it):
+//! The client's address, for the access log and the redemption limits
+//! (`domain::guessing`):
 //! the TCP peer, or, with `serve --trust-forwarded-for`, the right-most
 //! `X-Forwarded-For` entry.
 //!

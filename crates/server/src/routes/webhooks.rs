@@ -246,23 +246,31 @@ async fn list_deliveries(
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| r.id.to_string());
     let items = rows
         .into_iter()
-        .map(|r| WebhookDelivery {
-            id: r.id,
-            webhook_id: id,
-            seq: r.seq,
-            action: r.action,
-            status: match r.status.as_str() {
-                "delivered" => DeliveryStatus::Delivered,
-                "failed" => DeliveryStatus::Failed,
-                _ => DeliveryStatus::Pending,
-            },
-            attempts: r.attempts,
-            next_attempt_at: r.next_attempt_at.0,
-            last_status_code: r.last_status_code,
-            last_error: r.last_error,
-            created_at: r.created_at.0,
-            delivered_at: r.delivered_at.map(|t| t.0),
+        .map(|r| {
+            Ok(WebhookDelivery {
+                id: r.id,
+                webhook_id: id,
+                seq: r.seq,
+                status: match r.status.as_str() {
+                    "pending" => DeliveryStatus::Pending,
+                    "delivered" => DeliveryStatus::Delivered,
+                    "failed" => DeliveryStatus::Failed,
+                    other => {
+                        return Err(ApiError::corrupt(format!(
+                            "webhook delivery {} has status {other:?}, not pending, delivered or failed",
+                            r.id
+                        )));
+                    }
+                },
+                action: r.action,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at.0,
+                last_status_code: r.last_status_code,
+                last_error: r.last_error,
+                created_at: r.created_at.0,
+                delivered_at: r.delivered_at.map(|t| t.0),
+            })
         })
-        .collect();
+        .collect::<ApiResult<_>>()?;
     Ok(Json(Page { items, next_cursor }))
 }

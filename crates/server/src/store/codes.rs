@@ -3,14 +3,14 @@
 //! the reads and counters of a redemption ([`crate::domain::redemption`])
 //! and the rate limiter's failure log.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use seatdesk_core::api::codes::{BatchOptions, Code};
 use seatdesk_core::{CodeKind, UserKind, UserStatus};
 
 use crate::db::sql::Sql;
 use crate::db::types::{Flag, Named, Stamp};
-use crate::db::{Conn, Pool};
+use crate::db::{Backend, Conn, Pool};
 
 /// Rows per multi-row INSERT (7 values each), and codes per uniqueness
 /// check, well under both backends' parameter limits.
@@ -414,13 +414,42 @@ pub async fn code_uses(conn: &mut Conn, id: i64) -> Result<i64, sqlx::Error> {
         .await
 }
 
+/// Failed redemption attempts after `since` under each of `keys` that has any.
+pub async fn failure_counts(
+    pool: &Pool,
+    keys: &[&str],
+    since: Stamp,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT rate_key, COUNT(*) FROM redeem_failures WHERE rate_key IN (");
+    sql.bind_list(keys.iter().map(|k| (*k).to_string()))
+        .push(") AND at > ")
+        .bind(since)
+        .push(" GROUP BY rate_key");
+    let rows: Vec<(String, i64)> = sql.query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Failed redemption attempts under `key` after `since`.
-pub async fn failures_since(pool: &Pool, key: &str, since: Stamp) -> Result<i64, sqlx::Error> {
+pub async fn failures_since(conn: &mut Conn, key: &str, since: Stamp) -> Result<i64, sqlx::Error> {
     crate::db::query_scalar("SELECT COUNT(*) FROM redeem_failures WHERE rate_key = $1 AND at > $2")
         .bind(key)
         .bind(since)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
+}
+
+/// Makes other transactions that lock `key` wait for this one to end, on
+/// every replica: a PostgreSQL advisory lock on the key's hash (a shared
+/// hash only makes two keys wait for each other). SQLite's write
+/// transaction already excludes every other writer.
+pub async fn lock_rate_key(conn: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
+    if conn.backend() == Backend::Postgres {
+        crate::db::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The time of the failure under `key` after `since` that comes `skip`

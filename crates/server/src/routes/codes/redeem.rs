@@ -1,10 +1,12 @@
 //! `POST /v1/redeem`: checks the typed code, counts failed attempts so
 //! codes cannot be guessed, and runs [`redemption::redeem`].
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use seatdesk_core::api::codes::{Redeem, Redemption};
+use seatdesk_core::api::limits::{EMAIL_MAX, text_error};
 use seatdesk_core::codes::validate;
 use seatdesk_core::problem::kinds;
 use seatdesk_core::{Permission, Problem};
@@ -12,9 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::domain::guessing::{self, Refusal};
 use crate::domain::redemption;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Auth;
+use crate::http::client_addr::ClientAddr;
 use crate::http::{IdempotencyKey, Json};
 use crate::mutation;
 
@@ -26,8 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Errors: `code-mistyped` (422, a character outside the alphabet or a
 /// failed check character), `code-unknown` (404), `code-expired` (410),
 /// `code-exhausted` (409), `no-seats-left` (409), `rate-limited` (429 with
-/// Retry-After) after too many failed attempts by this token or for this
-/// email.
+/// Retry-After) after too many failed attempts from this address, by this
+/// token, for this email or at this code (see `domain::guessing`).
 #[utoipa::path(post, path = "/v1/redeem", tag = "codes", security(("bearer" = [])),
     request_body = Redeem,
     responses((status = 201, body = Redemption),
@@ -35,25 +39,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
               (status = 409, description = "code-exhausted or no-seats-left", body = Problem),
               (status = 410, description = "code-expired", body = Problem),
               (status = 422, description = "code-mistyped", body = Problem),
-              (status = 429, description = "rate-limited", body = Problem),
+              (status = 429, description = "rate-limited: too many failed redemptions from this address, by this token, for this email or at this code", body = Problem,
+               headers(("Retry-After" = i64, description = "Seconds until the limit that refused the request frees"))),
               (status = "4XX", body = Problem)))]
 async fn redeem(
     State(state): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
     auth: Auth,
     key: IdempotencyKey,
     Json(body): Json<Redeem>,
 ) -> ApiResult<Response> {
     auth.require(Permission::ManageSeats)?;
     let email = body.email.trim().to_lowercase();
-    if email.is_empty() {
-        return Err(ApiError::invalid("email must not be empty"));
+    // Bounded before it becomes a rate key stored with each failure.
+    if let Some(problem) = text_error("email", &email, EMAIL_MAX) {
+        return Err(ApiError::invalid(problem));
     }
-    let rate_keys = [format!("token:{}", auth.token_id), format!("email:{email}")];
-    let (max, window) = (state.config.redeem_max_failures, state.config.redeem_window);
-    if let Some(retry_after) =
-        redemption::rate_limited(&state.db.pool, &rate_keys, max, window).await?
-    {
-        return Ok(too_many_attempts(retry_after));
+    let addr = addr.map(|Extension(ClientAddr(ip))| ip);
+    let attempt = state
+        .config
+        .redeem
+        .attempt(auth.token_id, addr, &email, &body.code);
+    let _slot = attempt.enter(&state.redeeming).await;
+    if let Some(refusal) = attempt.refused(&state.db.pool).await? {
+        return Ok(too_many_attempts(&refusal));
     }
     let outcome = match validate(&body.code) {
         Err(error) => Err(ApiError::new(
@@ -68,9 +77,9 @@ async fn redeem(
         Ok(code) => redeem_code(&state, &auth, &key, &body, code, email).await,
     };
     if let Err(error) = &outcome
-        && redemption::counts_as_guess(error)
+        && guessing::counts_as_guess(error)
     {
-        redemption::record_failure(&state.db, &rate_keys, window).await?;
+        attempt.record_failure(&state.db).await?;
     }
     outcome
 }
@@ -91,14 +100,14 @@ async fn redeem_code(
     .await
 }
 
-fn too_many_attempts(retry_after_secs: i64) -> Response {
+fn too_many_attempts(refusal: &Refusal) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         kinds::RATE_LIMITED,
-        format!("too many failed code redemptions; try again in {retry_after_secs} seconds"),
+        refusal.detail(),
     )
     .into_response();
-    if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+    if let Ok(value) = HeaderValue::from_str(&refusal.retry_after_secs.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response

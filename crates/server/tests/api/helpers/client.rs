@@ -47,6 +47,23 @@ impl Client {
         }
     }
 
+    /// The same token with every request coming from `addr`, as the
+    /// proxy in front would say in `X-Forwarded-For` (for a server started
+    /// with `trust_forwarded_for`).
+    pub fn coming_from(&self, addr: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", addr.parse().expect("header value"));
+        Client {
+            base: self.base.clone(),
+            token: self.token.clone(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub async fn send(
         &self,
         method: Method,
