@@ -148,7 +148,10 @@ async fn two_replicas_one_killed_mid_load_lose_nothing() {
         errors.len(),
         started.elapsed()
     );
-    assert!(errors.is_empty(), "errors beyond the killed connections: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "errors beyond the killed connections: {errors:#?}"
+    );
     assert!(ok > CLIENTS * 10, "the load ran: {ok} requests");
 
     feed_is_gap_free(&db, &http, &survivor.url, &token).await;
@@ -160,7 +163,10 @@ async fn two_replicas_one_killed_mid_load_lose_nothing() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert!(taken <= RACE_SEATS, "the race license holds {taken} of {RACE_SEATS}");
+    assert!(
+        taken <= RACE_SEATS,
+        "the race license holds {taken} of {RACE_SEATS}"
+    );
 
     drop(survivor);
     db.pool.close().await;
@@ -215,7 +221,11 @@ impl Client {
         while !stop.load(Ordering::SeqCst) {
             step += 1;
             let (method, path, body) = match step % 6 {
-                0 => ("GET", CLAIMS_URLS[step / 6 % CLAIMS_URLS.len()].to_string(), None),
+                0 => (
+                    "GET",
+                    CLAIMS_URLS[step / 6 % CLAIMS_URLS.len()].to_string(),
+                    None,
+                ),
                 1 => ("GET", "/v1/dashboard".to_string(), None),
                 2 => ("GET", format!("/v1/changes?after={after}&limit=200"), None),
                 3 => match racers.next() {
@@ -251,7 +261,13 @@ impl Client {
 
     /// Sends one request to the next live replica; tallies the outcome and
     /// returns the JSON of a success.
-    async fn send(&self, step: usize, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+    async fn send(
+        &self,
+        step: usize,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<Value> {
         let live: Vec<&Replica> = self
             .replicas
             .iter()
@@ -309,7 +325,12 @@ async fn feed_is_gap_free(db: &Db, http: &reqwest::Client, url: &str, token: &st
     let mut after = 0;
     let mut seqs = Vec::new();
     loop {
-        let page = get_ok(http, &format!("{url}/v1/changes?after={after}&limit=1000"), token).await;
+        let page = get_ok(
+            http,
+            &format!("{url}/v1/changes?after={after}&limit=1000"),
+            token,
+        )
+        .await;
         for event in page["events"].as_array().unwrap() {
             seqs.push(event["seq"].as_i64().unwrap());
         }
@@ -347,7 +368,10 @@ async fn counters_equal_rows(db: &Db) {
     .into_iter()
     .filter(|(_, consumed, live)| consumed != live)
     .collect();
-    assert!(wrong.is_empty(), "licenses whose counter is not their live rows (id, counter, rows): {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "licenses whose counter is not their live rows (id, counter, rows): {wrong:?}"
+    );
     let over: Vec<i64> = seatdesk_server::db::query_scalar(
         "SELECT id FROM licenses WHERE seats_consumed + seats_allocated > seats_purchased",
     )
@@ -368,7 +392,11 @@ async fn dashboard_equals_recount(db: &Db, http: &reqwest::Client, url: &str, to
         .fetch_one(&db.pool)
         .await
         .unwrap();
-        assert_eq!(claims[status].as_i64(), Some(rows), "dashboard {status} vs rows: {dashboard}");
+        assert_eq!(
+            claims[status].as_i64(),
+            Some(rows),
+            "dashboard {status} vs rows: {dashboard}"
+        );
     }
 }
 

@@ -106,7 +106,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     .await?;
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("seats.ids");
-    std::fs::write(&file, ids.iter().map(|id| format!("{id}\n")).collect::<String>())?;
+    std::fs::write(
+        &file,
+        ids.iter().map(|id| format!("{id}\n")).collect::<String>(),
+    )?;
     let script = dir.path().join("mix.lua");
     std::fs::write(&script, MIX_LUA)?;
 
@@ -184,9 +187,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 /// `seatdesk serve` on a free loopback port; returns once `/healthz` answers.
 async fn serve(bin: &Path, db_url: &str) -> anyhow::Result<(Child, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new(bin)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db_url])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            db_url,
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

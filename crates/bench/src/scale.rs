@@ -231,8 +231,8 @@ async fn open(url: &str, claims: u64, backend: &str) -> anyhow::Result<Subject> 
         .await?;
     if licenses == 0 {
         eprintln!("loading {claims} claims of demo data into {url}…");
-        let loaded = seatdesk_server::demo::load(&db, claims, chrono::Utc::now().date_naive())
-            .await?;
+        let loaded =
+            seatdesk_server::demo::load(&db, claims, chrono::Utc::now().date_naive()).await?;
         eprintln!("  {loaded}");
     }
     let (root, claims): (i64, i64) = seatdesk_server::db::query_as(
@@ -337,7 +337,13 @@ async fn first_page(subject: &Subject) -> anyhow::Result<Page<Claim>> {
 
 async fn claims_page(args: &Args, subject: &Subject) -> anyhow::Result<Vec<Figure>> {
     let bare = bare_server(first_page(subject).await?).await?;
-    let bare = measure_runs(SHAPE, args.runs, args.duration, &format!("{bare}/claims"), &[])?;
+    let bare = measure_runs(
+        SHAPE,
+        args.runs,
+        args.duration,
+        &format!("{bare}/claims"),
+        &[],
+    )?;
     let api = measure_runs(
         SHAPE,
         args.runs,
@@ -536,7 +542,13 @@ async fn read_mix(args: &Args, subject: &Subject, dir: &Path) -> anyhow::Result<
     }
     let api = crate::load::Outcome::median(runs);
     let bare = bare_server(first_page(subject).await?).await?;
-    let bare = measure_runs(SHAPE, args.runs, args.duration, &format!("{bare}/claims"), &[])?;
+    let bare = measure_runs(
+        SHAPE,
+        args.runs,
+        args.duration,
+        &format!("{bare}/claims"),
+        &[],
+    )?;
     let ratio = api.rps / bare.rps;
     let mut f = subject.figure("", "");
     f.figure = format!(
@@ -561,7 +573,13 @@ async fn dashboard(args: &Args, subject: &Subject) -> anyhow::Result<Vec<Figure>
     )?;
     // Baseline: the bare handler, the floor of any JSON answer here.
     let bare = bare_server(first_page(subject).await?).await?;
-    let bare = measure_runs(SHAPE, args.runs, args.duration, &format!("{bare}/claims"), &[])?;
+    let bare = measure_runs(
+        SHAPE,
+        args.runs,
+        args.duration,
+        &format!("{bare}/claims"),
+        &[],
+    )?;
     let mut f = subject.figure("", "");
     f.figure = format!("{:.0} req/s, p99 {:.1} ms", api.rps, api.p99_ms);
     f.baseline = format!("bare handler {:.0} req/s", bare.rps);
@@ -657,9 +675,13 @@ async fn revokers(subject: &Subject) -> anyhow::Result<Vec<Figure>> {
         license_with_seats_in(&subject.db, subject.root, CLIENTS * PER * ROUNDS, &tag).await?;
     let http = reqwest::Client::new();
     // Baseline: one client alone revoking 100 seats of another license.
-    let (_, alone_ids) =
-        license_with_seats_in(&subject.db, subject.root, PER * ROUNDS, &format!("{tag}solo"))
-            .await?;
+    let (_, alone_ids) = license_with_seats_in(
+        &subject.db,
+        subject.root,
+        PER * ROUNDS,
+        &format!("{tag}solo"),
+    )
+    .await?;
     let mut alone = Vec::new();
     for chunk in alone_ids.chunks(PER) {
         let started = Instant::now();

@@ -23,12 +23,14 @@ pub struct Table {
 
 pub const ORGS: Table = Table {
     name: "orgs",
-    columns: &["id", "parent_id", "kind", "name", "path", "created_at"],    truncated_by_load: false,
+    columns: &["id", "parent_id", "kind", "name", "path", "created_at"],
+    truncated_by_load: false,
 };
 
 pub const ACCOUNTS: Table = Table {
     name: "accounts",
-    columns: &["id", "org_id", "name", "number", "created_at"],    truncated_by_load: false,
+    columns: &["id", "org_id", "name", "number", "created_at"],
+    truncated_by_load: false,
 };
 
 pub const PRODUCTS: Table = Table {
@@ -42,7 +44,8 @@ pub const PRODUCTS: Table = Table {
         "module",
         "has_resource_codes",
         "training_prerequisite",
-    ],    truncated_by_load: false,
+    ],
+    truncated_by_load: false,
 };
 
 pub const LICENSES: Table = Table {
@@ -71,7 +74,8 @@ pub const LICENSES: Table = Table {
         "renewed",
         "created_at",
         "updated_at",
-    ],    truncated_by_load: false,
+    ],
+    truncated_by_load: false,
 };
 
 pub const CODE_BATCHES: Table = Table {
@@ -88,7 +92,8 @@ pub const CODE_BATCHES: Table = Table {
         "require_teacher_link",
         "created_by",
         "created_at",
-    ],    truncated_by_load: false,
+    ],
+    truncated_by_load: false,
 };
 
 pub const CODES: Table = Table {
@@ -105,7 +110,8 @@ pub const CODES: Table = Table {
         "uses",
         "expires_at",
         "created_at",
-    ],    truncated_by_load: true,
+    ],
+    truncated_by_load: true,
 };
 
 pub const ROLE_RULES: Table = Table {
@@ -117,7 +123,8 @@ pub const ROLE_RULES: Table = Table {
         "role",
         "product_id",
         "created_at",
-    ],    truncated_by_load: false,
+    ],
+    truncated_by_load: false,
 };
 
 pub const REQUESTS: Table = Table {
@@ -142,7 +149,8 @@ pub const REQUESTS: Table = Table {
         "comments",
         "created_by",
         "created_at",
-    ],    truncated_by_load: false,
+    ],
+    truncated_by_load: false,
 };
 
 pub const USERS: Table = Table {
@@ -162,7 +170,8 @@ pub const USERS: Table = Table {
         "last_login_at",
         "created_at",
         "updated_at",
-    ],    truncated_by_load: true,
+    ],
+    truncated_by_load: true,
 };
 
 pub const SEATS: Table = Table {
@@ -183,7 +192,8 @@ pub const SEATS: Table = Table {
         "revoked_at",
         "revoked_by",
         "updated_at",
-    ],    truncated_by_load: true,
+    ],
+    truncated_by_load: true,
 };
 
 /// Tables with ids the demo assigns, for reading and (on PostgreSQL)

@@ -392,7 +392,13 @@ async fn postgres_copy_loads_the_world_sqlite_inserts_and_puts_the_schema_back()
         assert_eq!(a.len(), b.len(), "{path}: row counts differ");
         assert!(a == b, "{path}: SQLite and PostgreSQL rows differ");
     }
-    for table in ["codes", "code_batches", "role_rules", "accounts", "products"] {
+    for table in [
+        "codes",
+        "code_batches",
+        "role_rules",
+        "accounts",
+        "products",
+    ] {
         let count = format!("SELECT COUNT(*) FROM {table}");
         assert_eq!(
             scalar(&sqlite, &count).await,
