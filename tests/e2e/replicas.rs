@@ -58,6 +58,8 @@ async fn two_replicas_one_killed_mid_load_lose_nothing() {
         eprintln!("skipped: {PG_ENV} is not set");
         return;
     }
+    // Installs the TLS crypto provider every reqwest client here needs.
+    let http = client();
     let (db_url, _) = fresh_db("postgres").await;
     let db = Db::connect(&db_url).await.unwrap();
     let loaded = seatdesk_server::demo::load(&db, 3000, chrono::Utc::now().date_naive())
@@ -87,7 +89,6 @@ async fn two_replicas_one_killed_mid_load_lose_nothing() {
             })
             .collect(),
     );
-    let http = client();
     let race_license = race_license(&http, &survivor.url, &token, root).await;
     let racers: Vec<i64> = seatdesk_server::db::query_scalar(format!(
         "SELECT id FROM users WHERE status = 'active' ORDER BY id LIMIT {RACERS}"

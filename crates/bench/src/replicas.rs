@@ -120,6 +120,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .args(["-t2", &format!("-c{}", args.connections)])
             .arg(format!("-d{}s", args.duration))
             .arg("--latency")
+            // wrk's default of 2 s counts a slow answer as an error; a load
+            // balancer waits longer (nginx: 60 s).
+            .args(["--timeout", "30s"])
             .args(["-H", &format!("Authorization: Bearer {token}")])
             .arg("-s")
             .arg(&script)
