@@ -1,6 +1,7 @@
 //! The end-to-end suite of the `seatdesk` binary, one test binary: the
 //! command line against a real server (`cli_*`, `demo_cli`), server
-//! processes killed mid-request (`faults`, `offline`), and the dashboard in
+//! processes killed mid-request (`faults`, `offline`, `replicas`: two
+//! servers on one PostgreSQL database, one killed under load), and the dashboard in
 //! a real terminal (`tui_e2e`), and what an operator runs: `logs`,
 //! `shutdown`, `tls` and `metrics`. `helpers` is the one harness they share.
 
@@ -19,6 +20,7 @@ mod faults;
 mod logs;
 mod metrics;
 mod offline;
+mod replicas;
 mod shutdown;
 mod tls;
 mod tui_e2e;

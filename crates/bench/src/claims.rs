@@ -278,7 +278,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         let mut worst: Vec<_> = per_url.clone();
-        worst.sort_by(|a, b| b.1.cmp(&a.1));
+        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
         println!();
         println!("Slowest URLs (p99):");
         println!();

@@ -269,18 +269,18 @@ pub struct Outcome {
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
-    requests: u64,
+    pub requests: u64,
 }
 
 impl Outcome {
     /// The run with the median throughput.
-    fn median(mut runs: Vec<Outcome>) -> Outcome {
+    pub fn median(mut runs: Vec<Outcome>) -> Outcome {
         runs.sort_by(|a, b| a.rps.total_cmp(&b.rps));
         runs[runs.len() / 2]
     }
 }
 
-fn wrk(
+pub fn wrk(
     args: &WrkArgs,
     duration: u32,
     url: &str,

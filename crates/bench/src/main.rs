@@ -8,7 +8,9 @@ mod counters;
 mod frames;
 mod fuzzy;
 mod load;
+mod replicas;
 mod revoke;
+mod scale;
 mod seed;
 mod startup;
 mod sync;
@@ -51,6 +53,12 @@ enum Bench {
     /// request at a time (first page and deep cursor, p50/p99), and ~1,000
     /// of those URLs in random order under wrk beside a bare axum handler.
     Claims(claims::Args),
+    /// Issue 11's table at scale: every row beside its raw baseline, on a
+    /// 10M-claim PostgreSQL database and a 1M-claim SQLite file.
+    Scale(scale::Args),
+    /// Two `seatdesk serve` replicas on one PostgreSQL database under a
+    /// mixed wrk load, one SIGKILLed halfway; then the invariants.
+    Replicas(replicas::Args),
     #[command(hide = true)]
     StartupChild(startup::ChildArgs),
 }
@@ -67,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
         Bench::Startup(args) => startup::run(args),
         Bench::Load(args) => load::run(args).await,
         Bench::Claims(args) => claims::run(args).await,
+        Bench::Scale(args) => scale::run(args).await,
+        Bench::Replicas(args) => replicas::run(args).await,
         Bench::StartupChild(args) => startup::child(args).await,
     }
 }

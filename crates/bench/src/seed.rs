@@ -161,10 +161,19 @@ impl Bed {
 /// A license of `n` seats, all pending, held by `n` fresh users. Returns the
 /// license id and its seat ids.
 pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Result<(i64, Vec<i64>)> {
-    let org = bed.org;
+    license_with_seats_in(&bed.db, bed.org, n, tag).await
+}
+
+/// [`license_with_seats`] under org `org` of any database.
+pub async fn license_with_seats_in(
+    db: &Db,
+    org: i64,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<(i64, Vec<i64>)> {
     let path = format!("/{org}/");
     let now = Stamp::now();
-    let mut tx = bed.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let account: i64 = seatdesk_server::db::query_scalar("INSERT INTO accounts (org_id, name, number, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(org)
         .bind(tag.to_string())
@@ -216,7 +225,7 @@ pub async fn license_with_seats(bed: &Bed, n: usize, tag: &str) -> anyhow::Resul
     let ids: Vec<i64> = seatdesk_server::db::query_scalar(format!(
         "SELECT id FROM seats WHERE license_id = {license} ORDER BY id"
     ))
-    .fetch_all(&bed.db.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok((license, ids))
 }

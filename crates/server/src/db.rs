@@ -162,6 +162,21 @@ impl Conn {
             Conn::PostgresTx(tx) => tx.execute(statements).await.map(drop),
         }
     }
+
+    /// PostgreSQL: runs `statement`, a `COPY … FROM STDIN`, with `data` as
+    /// its input; returns the rows copied. SQLite has no COPY.
+    pub async fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, sqlx::Error> {
+        let conn: &mut sqlx::PgConnection = match self {
+            Conn::Postgres(conn) => conn,
+            Conn::PostgresTx(tx) => tx,
+            Conn::Sqlite(_) | Conn::SqliteTx(_) => {
+                return Err(sqlx::Error::Protocol("COPY needs PostgreSQL".into()));
+            }
+        };
+        let mut copy = conn.copy_in_raw(statement).await?;
+        copy.send(data).await?;
+        copy.finish().await
+    }
 }
 
 /// A cloneable handle to the pool.

@@ -7,8 +7,10 @@
 //! Loading is a planned bulk write, not a replay of API calls: the plan is
 //! drawn from a fixed-seed generator (same scale and day → same rows), ids
 //! are assigned up front, counters are written already equal to the rows
-//! they count, and everything goes in as multi-row INSERTs inside one write
-//! transaction, so a failed load leaves nothing behind.
+//! they count, and everything goes in inside one write transaction, so a
+//! failed load leaves nothing behind: multi-row INSERTs on SQLite; on
+//! PostgreSQL COPY into tables stripped of their secondary indexes and
+//! foreign keys, which are built back and checked once at the end.
 
 mod catalog;
 mod codes;
@@ -240,6 +242,10 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         // random index inserts from disk reads into memory writes.
         store::set_page_cache(conn, true).await?;
     }
+    let deferred = match db.backend {
+        Backend::Postgres => Some(store::defer_for_load(conn).await?),
+        Backend::Sqlite => None,
+    };
     let root = existing_root(conn).await?;
     let mut ids = Ids::read(conn).await?;
     let mut rng = StdRng::seed_from_u64(SEED);
@@ -321,15 +327,18 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         &mut rng,
         &mut ids,
         &mut codes,
-        &tree,
-        &inventory.licenses,
-        &names,
+        &seats::SeatPlan {
+            tree: &tree,
+            licenses: &inventory.licenses,
+            names: &names,
+        },
         today_ms,
     )
     .await?;
     counters::rebuild(conn).await?;
 
-    if db.backend == Backend::Postgres {
+    if let Some(deferred) = deferred {
+        store::restore_after_load(conn, deferred).await?;
         store::advance_sequences(conn).await?;
     }
 

@@ -31,6 +31,14 @@ enum Draw {
 /// Who revoked seats, as the audit actor would read.
 const REVOKERS: &[&str] = &["token:sue.wong", "token:kim.williams", "token:helpdesk"];
 
+/// What the seats are written for: the org tree, its licenses and the
+/// users' name sort keys (seats carry them, see migration 0013).
+pub struct SeatPlan<'a> {
+    pub tree: &'a Tree,
+    pub licenses: &'a [LicensePlan],
+    pub names: &'a NameKeys,
+}
+
 /// Writes every license's seats and the redemption codes of
 /// student-edition teachers; returns counts per status.
 pub async fn write<R: Rng + ?Sized>(
@@ -38,11 +46,14 @@ pub async fn write<R: Rng + ?Sized>(
     rng: &mut R,
     ids: &mut Ids,
     codes: &mut CodeSet,
-    tree: &Tree,
-    licenses: &[LicensePlan],
-    names: &NameKeys,
+    plan: &SeatPlan<'_>,
     today_ms: i64,
 ) -> Result<SeatTally, sqlx::Error> {
+    let SeatPlan {
+        tree,
+        licenses,
+        names,
+    } = *plan;
     let mut seats = Rows::new(&SEATS, conn.backend());
     let mut code_rows = Rows::new(&CODES, conn.backend());
     let mut tally = SeatTally::default();

@@ -16,16 +16,21 @@ use crate::db::{Conn, Pool};
 pub struct Table {
     name: &'static str,
     columns: &'static [&'static str],
+    /// PostgreSQL: the big tables, emptied by the load's own transaction
+    /// ([`defer_for_load`]) so COPY can write their rows frozen.
+    truncated_by_load: bool,
 }
 
 pub const ORGS: Table = Table {
     name: "orgs",
     columns: &["id", "parent_id", "kind", "name", "path", "created_at"],
+    truncated_by_load: false,
 };
 
 pub const ACCOUNTS: Table = Table {
     name: "accounts",
     columns: &["id", "org_id", "name", "number", "created_at"],
+    truncated_by_load: false,
 };
 
 pub const PRODUCTS: Table = Table {
@@ -40,6 +45,7 @@ pub const PRODUCTS: Table = Table {
         "has_resource_codes",
         "training_prerequisite",
     ],
+    truncated_by_load: false,
 };
 
 pub const LICENSES: Table = Table {
@@ -69,6 +75,7 @@ pub const LICENSES: Table = Table {
         "created_at",
         "updated_at",
     ],
+    truncated_by_load: false,
 };
 
 pub const CODE_BATCHES: Table = Table {
@@ -86,6 +93,7 @@ pub const CODE_BATCHES: Table = Table {
         "created_by",
         "created_at",
     ],
+    truncated_by_load: false,
 };
 
 pub const CODES: Table = Table {
@@ -103,6 +111,7 @@ pub const CODES: Table = Table {
         "expires_at",
         "created_at",
     ],
+    truncated_by_load: true,
 };
 
 pub const ROLE_RULES: Table = Table {
@@ -115,6 +124,7 @@ pub const ROLE_RULES: Table = Table {
         "product_id",
         "created_at",
     ],
+    truncated_by_load: false,
 };
 
 pub const REQUESTS: Table = Table {
@@ -140,6 +150,7 @@ pub const REQUESTS: Table = Table {
         "created_by",
         "created_at",
     ],
+    truncated_by_load: false,
 };
 
 pub const USERS: Table = Table {
@@ -160,6 +171,7 @@ pub const USERS: Table = Table {
         "created_at",
         "updated_at",
     ],
+    truncated_by_load: true,
 };
 
 pub const SEATS: Table = Table {
@@ -184,6 +196,7 @@ pub const SEATS: Table = Table {
         // by the insert trigger, at the cost of a lookup per row.
         "name_key",
     ],
+    truncated_by_load: true,
 };
 
 /// Tables with ids the demo assigns, for reading and (on PostgreSQL)
@@ -261,5 +274,96 @@ pub async fn advance_sequences(conn: &mut Conn) -> Result<(), sqlx::Error> {
 /// the heap for every entry until autovacuum gets there.
 pub async fn analyze(pool: &Pool) -> Result<(), sqlx::Error> {
     crate::db::query("VACUUM (ANALYZE)").execute(pool).await?;
+    Ok(())
+}
+
+/// PostgreSQL: the secondary indexes, unique constraints and foreign keys
+/// of the loaded tables, taken away by [`defer_for_load`] and put back by
+/// [`restore_after_load`]. Building an index once over sorted rows is many
+/// times cheaper than ten million random inserts into it, and checking a
+/// foreign key once is one join where row by row it is a lookup and a row
+/// lock per row and key.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// `CREATE INDEX` statements, as the catalogue prints them.
+    indexes: Vec<String>,
+    /// Unique constraints, then foreign keys: (table, name, definition).
+    constraints: Vec<(String, String, String)>,
+}
+
+/// The demo's tables as a PostgreSQL `regclass[]` (trusted constant names).
+fn loaded_tables() -> String {
+    let names: Vec<&str> = ID_TABLES.iter().map(|t| t.name).collect();
+    format!("'{{{}}}'::regclass[]", names.join(","))
+}
+
+/// PostgreSQL, inside the load's transaction: drops the foreign keys from
+/// or to the demo's tables, their unique constraints and their indexes
+/// other than primary keys (keeping each definition), raises this
+/// transaction's index-build memory, and truncates the big tables (empty:
+/// nothing holds seats, codes or users in a database without licenses or
+/// users) so COPY may freeze their rows. Schema changes are transactional:
+/// a failed load puts everything back.
+pub async fn defer_for_load(conn: &mut Conn) -> Result<Deferred, sqlx::Error> {
+    let tables = loaded_tables();
+    let foreign: Vec<(String, String, String)> = crate::db::query_as(format!(
+        "SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid) \
+         FROM pg_constraint c WHERE c.contype = 'f' \
+         AND (c.conrelid = ANY({tables}) OR c.confrelid = ANY({tables})) ORDER BY c.oid"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let unique: Vec<(String, String, String)> = crate::db::query_as(format!(
+        "SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid) \
+         FROM pg_constraint c WHERE c.contype = 'u' AND c.conrelid = ANY({tables}) ORDER BY c.oid"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let indexes: Vec<(String, String)> = crate::db::query_as(format!(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         WHERE i.indrelid = ANY({tables}) AND NOT EXISTS ( \
+           SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid \
+           AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')) \
+         ORDER BY i.indexrelid"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    // Foreign keys first: a unique constraint cannot go while a key points at it.
+    for (table, name, _) in foreign.iter().chain(&unique) {
+        conn.execute_raw(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .await?;
+    }
+    for (name, _) in &indexes {
+        conn.execute_raw(&format!("DROP INDEX {name}")).await?;
+    }
+    let truncated: Vec<&str> = ID_TABLES
+        .iter()
+        .filter(|t| t.truncated_by_load)
+        .map(|t| t.name)
+        .collect();
+    conn.execute_raw(&format!("TRUNCATE {}", truncated.join(", ")))
+        .await?;
+    // Index builds sort in memory up to this much (the default, 64 MB,
+    // spills a 10M-row sort to disk); it lasts until the load commits.
+    conn.execute_raw("SET LOCAL maintenance_work_mem = '512MB'")
+        .await?;
+    Ok(Deferred {
+        indexes: indexes.into_iter().map(|(_, def)| def).collect(),
+        constraints: unique.into_iter().chain(foreign).collect(),
+    })
+}
+
+/// PostgreSQL: builds the indexes back, then the unique constraints, then
+/// the foreign keys (each checked once over all the rows).
+pub async fn restore_after_load(conn: &mut Conn, deferred: Deferred) -> Result<(), sqlx::Error> {
+    for index in &deferred.indexes {
+        conn.execute_raw(index).await?;
+    }
+    for (table, name, definition) in &deferred.constraints {
+        conn.execute_raw(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+        ))
+        .await?;
+    }
     Ok(())
 }

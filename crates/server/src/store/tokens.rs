@@ -34,6 +34,7 @@ pub async fn insert(
 }
 
 /// A live token as authentication reads it.
+#[derive(sqlx::FromRow)]
 pub struct Caller {
     pub token_id: i64,
     pub token_name: String,
@@ -56,9 +57,9 @@ pub async fn caller(
     secret_hash: &str,
     now: Stamp,
 ) -> Result<Option<Caller>, sqlx::Error> {
-    let row: Option<(i64, String, String, i64, String, i64, Option<Stamp>)> = crate::db::query_as(
-        "SELECT t.id, t.name, t.role, t.org_id, o.path, \
-         (SELECT seq FROM audit_head WHERE id = 1), t.last_used_at FROM tokens t \
+    crate::db::query_as(
+        "SELECT t.id AS token_id, t.name AS token_name, t.role, t.org_id, o.path AS org_path, \
+         (SELECT seq FROM audit_head WHERE id = 1) AS feed_head, t.last_used_at FROM tokens t \
          JOIN orgs o ON o.id = t.org_id \
          WHERE t.secret_hash = $1 AND t.revoked_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2)",
@@ -66,18 +67,7 @@ pub async fn caller(
     .bind(secret_hash)
     .bind(now)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(
-        |(token_id, token_name, role, org_id, org_path, feed_head, last_used_at)| Caller {
-            token_id,
-            token_name,
-            role,
-            org_id,
-            org_path,
-            feed_head,
-            last_used_at,
-        },
-    ))
+    .await
 }
 
 /// Records that token `id` was used at `now`, unless it was already

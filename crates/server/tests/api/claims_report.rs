@@ -33,23 +33,27 @@ struct Row {
     email: String,
 }
 
+/// A seat as the database holds it, before the model's lowercasing.
+#[derive(sqlx::FromRow)]
+struct StoredSeat {
+    id: i64,
+    license_id: i64,
+    product_id: i64,
+    account_id: i64,
+    org_path: String,
+    status: String,
+    assigned_ms: i64,
+    claimed_ms: Option<i64>,
+    given_name: String,
+    family_name: String,
+    email: String,
+}
+
 async fn model(server: &TestServer) -> Vec<Row> {
     let ms = |c: &str| server.db.backend.epoch_ms(c);
-    let rows: Vec<(
-        i64,
-        i64,
-        i64,
-        i64,
-        String,
-        String,
-        i64,
-        Option<i64>,
-        String,
-        String,
-        String,
-    )> = seatdesk_server::db::query_as(format!(
+    let rows: Vec<StoredSeat> = seatdesk_server::db::query_as(format!(
         "SELECT s.id, s.license_id, l.product_id, l.account_id, l.org_path, s.status, \
-             {}, {}, u.given_name, u.family_name, u.email \
+             {} AS assigned_ms, {} AS claimed_ms, u.given_name, u.family_name, u.email \
              FROM seats s JOIN licenses l ON l.id = s.license_id JOIN users u ON u.id = s.user_id",
         ms("s.assigned_at"),
         ms("s.claimed_at")
@@ -58,35 +62,19 @@ async fn model(server: &TestServer) -> Vec<Row> {
     .await
     .expect("model rows");
     rows.into_iter()
-        .map(
-            |(
-                id,
-                license_id,
-                product_id,
-                account_id,
-                org_path,
-                status,
-                assigned,
-                claimed,
-                given,
-                family,
-                email,
-            )| {
-                Row {
-                    id,
-                    license_id,
-                    product_id,
-                    account_id,
-                    org_path,
-                    status,
-                    assigned_ms: assigned,
-                    claimed_ms: claimed.unwrap_or(0),
-                    name_key: format!("{family} {given}").to_lowercase(),
-                    haystack_name: format!("{given} {family}").to_lowercase(),
-                    email: email.to_lowercase(),
-                }
-            },
-        )
+        .map(|seat| Row {
+            id: seat.id,
+            license_id: seat.license_id,
+            product_id: seat.product_id,
+            account_id: seat.account_id,
+            org_path: seat.org_path,
+            status: seat.status,
+            assigned_ms: seat.assigned_ms,
+            claimed_ms: seat.claimed_ms.unwrap_or(0),
+            name_key: format!("{} {}", seat.family_name, seat.given_name).to_lowercase(),
+            haystack_name: format!("{} {}", seat.given_name, seat.family_name).to_lowercase(),
+            email: seat.email.to_lowercase(),
+        })
         .collect()
 }
 
