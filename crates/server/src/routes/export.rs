@@ -11,11 +11,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use seatdesk_core::Permission;
 use seatdesk_core::api::export::{
     EXPORT_CONTENT_TYPE, EXPORT_FORMAT, ExportEnd, ExportHead, ExportLine,
 };
 use seatdesk_core::api::seats::Claim;
-use seatdesk_core::{Permission, Problem};
+use seatdesk_core::problem::ProblemResponses;
 use tokio::sync::mpsc;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
@@ -67,7 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
          content((ExportLine = "application/x-ndjson")),
          headers(("x-seatdesk-feed-head" = i64,
                   description = "The change-feed position the rows reflect (as in the head line)"))),
-        (status = "4XX", body = Problem)))]
+        ProblemResponses))]
 async fn export(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.begin_snapshot().await?;
