@@ -418,7 +418,7 @@ async fn postgres_copy_loads_the_world_sqlite_inserts_and_puts_the_schema_back()
     // COPY FREEZE wrote the seat rows all-visible: no vacuum owed.
     let unfrozen = scalar(
         &pg,
-        "SELECT relpages - relallvisible FROM pg_class WHERE oid = 'seats'::regclass",
+        "SELECT CAST(relpages - relallvisible AS BIGINT) FROM pg_class WHERE oid = 'seats'::regclass",
     )
     .await;
     assert_eq!(unfrozen, 0, "seat pages not yet all-visible");
