@@ -18,6 +18,8 @@ pub mod webhooks;
 pub mod limits;
 // Kept apart from its alphabetical place so parallel branches merge cleanly.
 pub mod export;
+// Kept apart from its alphabetical place so parallel branches merge cleanly.
+pub mod reclaim;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

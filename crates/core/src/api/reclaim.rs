@@ -1,0 +1,227 @@
+//! Reclaim policies: rules an org sets to free seats nobody uses (pending
+//! claims never accepted, seats of suspended, archived or idle users), their
+//! dry runs, runs and history, and the products' "seen" reports that say a
+//! seat is in use. The rules themselves are applied by the server only; the
+//! client shows what a dry run or a run answered.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::ItemResult;
+use crate::vocab::{SeatStatus, string_enum};
+
+/// Most seats one run (or its dry run) frees; the rest wait for the next run
+/// and are counted in [`ReclaimReport::remaining`].
+pub const MAX_SEATS_PER_RUN: usize = 5_000;
+/// Largest `days` a policy may name (ten years).
+pub const MAX_POLICY_DAYS: i64 = 3650;
+/// Shortest and longest time between scheduled runs, in minutes.
+pub const MIN_INTERVAL_MINUTES: i64 = 5;
+pub const MAX_INTERVAL_MINUTES: i64 = 7 * 24 * 60;
+/// Time between scheduled runs when a new policy does not say.
+pub const DEFAULT_INTERVAL_MINUTES: i64 = 24 * 60;
+/// Most seat ids one `POST /v1/seats/seen` may carry.
+pub const MAX_SEEN_ITEMS: usize = 20_000;
+
+string_enum!(
+    /// Which seats a policy frees.
+    ReclaimRule {
+        /// Pending (assigned, never claimed) for more than `days` days.
+        PendingOverDays => "pending_over_days",
+        /// Live, held by a user suspended for more than `days` days.
+        SuspendedOverDays => "suspended_over_days",
+        /// Live, held by an archived user (no `days`).
+        ArchivedUser => "archived_user",
+        /// Active, last used more than `days` days ago; a use is the claim
+        /// itself or a `seen` report from a product.
+        UnusedOverDays => "unused_over_days",
+    }
+);
+
+impl ReclaimRule {
+    /// Whether the rule needs `days`.
+    pub fn takes_days(self) -> bool {
+        !matches!(self, ReclaimRule::ArchivedUser)
+    }
+}
+
+string_enum!(
+    /// What started a run.
+    RunTrigger {
+        /// The scheduler inside a `serve` replica.
+        Schedule => "schedule",
+        /// `POST /v1/reclaim/policies/{id}/run` (CLI `seatdesk reclaim run`, TUI).
+        Manual => "manual",
+    }
+);
+
+/// `POST /v1/reclaim/policies`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReclaimPolicy {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// The policy applies to this org's subtree; it must be inside the
+    /// caller's.
+    pub org_id: i64,
+    /// Narrow to one product's seats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<i64>,
+    /// Narrow to one license's seats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_id: Option<i64>,
+    pub rule: ReclaimRule,
+    /// Required by every rule but `archived_user`, which refuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub days: Option<i64>,
+    /// Minutes between scheduled runs ([`DEFAULT_INTERVAL_MINUTES`] if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 5, maximum = 10080)]
+    pub interval_minutes: Option<i64>,
+    /// Create it paused (no scheduled runs until resumed).
+    #[serde(default)]
+    pub paused: bool,
+}
+
+/// A stored policy with its schedule and running totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReclaimPolicy {
+    pub id: i64,
+    pub name: String,
+    pub org_id: i64,
+    pub product_id: Option<i64>,
+    pub license_id: Option<i64>,
+    pub rule: ReclaimRule,
+    pub days: Option<i64>,
+    pub interval_minutes: i64,
+    pub paused: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// When a replica's scheduler runs it next (absent while paused).
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// Seats freed by all its runs so far.
+    pub seats_freed: i64,
+}
+
+/// `GET /v1/reclaim/policies`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PolicyQuery {
+    /// Only policies of this org's subtree.
+    pub org_id: Option<i64>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// A seat a policy frees (or would free), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReclaimCandidate {
+    pub seat_id: i64,
+    pub license_id: i64,
+    pub order_number: String,
+    pub product_sku: String,
+    pub user_id: i64,
+    pub user_name: String,
+    pub user_email: String,
+    /// The seat's status before the run.
+    pub status: SeatStatus,
+    /// What the rule measured from: assigned (pending), suspended,
+    /// archived, or last used.
+    pub since: DateTime<Utc>,
+    /// One line for people, e.g. "pending for 63 days (assigned 2026-10-01)".
+    pub reason: String,
+}
+
+/// The answer of a run and of its dry run (the same shape and, for the same
+/// data and time, the same seats).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReclaimReport {
+    pub policy_id: i64,
+    /// The run's id in the history; absent for a dry run.
+    pub run_id: Option<i64>,
+    pub dry_run: bool,
+    /// The time the rule was evaluated at.
+    pub as_of: DateTime<Utc>,
+    /// Seats freed (or that would be), at most [`MAX_SEATS_PER_RUN`], in seat id order.
+    pub freed: Vec<ReclaimCandidate>,
+    /// Matching seats the revocation rules refuse (e.g. a student-edition
+    /// seat with students assigned), with the reason.
+    pub refused: Vec<ItemResult>,
+    /// Matching seats left for later runs beyond this run's limit.
+    pub remaining: i64,
+}
+
+/// One run in a policy's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReclaimRun {
+    pub id: i64,
+    pub policy_id: i64,
+    pub trigger: RunTrigger,
+    /// Who ran it: the token's name for manual runs, `system` for the scheduler.
+    pub actor: String,
+    pub started_at: DateTime<Utc>,
+    pub freed: i64,
+    pub refused: i64,
+    pub remaining: i64,
+}
+
+/// `GET /v1/reclaim/policies/{id}/runs`: newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// How many seats one policy could reclaim now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PolicyCandidates {
+    pub policy_id: i64,
+    pub name: String,
+    pub paused: bool,
+    pub candidates: i64,
+}
+
+/// `GET /v1/reclaim/summary`: "412 seats could be reclaimed by your
+/// policies". `reclaimable` counts each seat once even when several
+/// policies match it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReclaimSummary {
+    pub reclaimable: i64,
+    pub policies: Vec<PolicyCandidates>,
+}
+
+/// `GET /v1/reclaim/summary` filters (the dashboard's view).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    pub org_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub product_id: Option<i64>,
+}
+
+/// `POST /v1/seats/seen`: products report the seats used at launch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeenReport {
+    #[schema(min_items = 1, max_items = 20000)]
+    pub seat_ids: Vec<i64>,
+    /// When they were used (default: now). Never later than the server's
+    /// clock; an older time never moves a seat's last use back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<DateTime<Utc>>,
+}
+
+/// The answer to `POST /v1/seats/seen`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SeenResult {
+    /// Live seats whose last use was recorded.
+    pub recorded: usize,
+    /// Ids that are unknown, outside the caller's subtree or not live.
+    pub ignored: Vec<i64>,
+}
