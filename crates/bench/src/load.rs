@@ -353,9 +353,18 @@ fn latency_ms(text: &str) -> Option<f64> {
 /// The yardstick: an axum handler that serializes the same 100 claims from
 /// memory on every request, with no auth, no database, no middleware.
 pub async fn bare_server(page: Page<Claim>) -> anyhow::Result<String> {
-    let page = Arc::new(page);
+    bare_json_server("/claims", page).await
+}
+
+/// A bare axum handler at `path` serializing `value` from memory on every
+/// request: the floor of any JSON answer of that size here.
+pub async fn bare_json_server<T: serde::Serialize + Send + Sync + 'static>(
+    path: &str,
+    value: T,
+) -> anyhow::Result<String> {
+    let page = Arc::new(value);
     let app = axum::Router::new().route(
-        "/claims",
+        path,
         get(move || {
             let page = page.clone();
             async move {

@@ -68,78 +68,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     let api = ApiClient::new(&bed.server.url(), &bed.token)?;
     let dir = tempfile::tempdir()?;
-
-    // The export as it crosses the wire (zstd, as the client asks), kept in
-    // memory for the loopback floor.
-    let started = Instant::now();
-    let wire = compressed_export(&bed.server.url(), &bed.token).await?;
-    println!(
-        "export body: {:.1} MB zstd, fetched in {}",
-        wire.len() as f64 / 1e6,
-        ms(started.elapsed())
-    );
-    let origin = bare_origin(wire.clone()).await?;
-
-    // The rows, decoded once, for the insert floor; timed as the export
-    // fetched and decoded without writing.
-    let started = Instant::now();
-    let (licenses, claims) = decode_all(&api).await?;
-    let fetch_decode = started.elapsed();
-    let rows = claims.len();
-    println!(
-        "decoded {rows} claims and {} licenses in {}",
-        licenses.len(),
-        ms(fetch_decode)
-    );
-
-    let (mut synced, mut moved, mut inserted, mut multi) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for run in 0..args.runs {
-        let path = dir.path().join(format!("sync{run}.db"));
-        let cache = Cache::open(&path).await?;
-        let started = Instant::now();
-        let report = full_sync(&api, &cache).await?;
-        synced.push(started.elapsed());
-        anyhow::ensure!(
-            report.changed == rows + licenses.len(),
-            "full sync missed rows"
-        );
-        cache.close().await;
-        if run + 1 < args.runs {
-            remove_cache(&path);
-        }
-
-        let started = Instant::now();
-        let bytes = read_all(&origin).await?;
-        moved.push(started.elapsed());
-        anyhow::ensure!(bytes == wire.len(), "the bare origin sent {bytes} bytes");
-
-        let path = dir.path().join(format!("bare{run}.db"));
-        let cache = Cache::open(&path).await?;
-        inserted.push(insert_one_by_one(&cache, &licenses, claims.clone()).await?);
-        cache.close().await;
-        remove_cache(&path);
-
-        let path = dir.path().join(format!("multi{run}.db"));
-        let cache = Cache::open(&path).await?;
-        let started = Instant::now();
-        let mut write = cache.begin().await?;
-        for license in &licenses {
-            write.upsert_license(license).await?;
-        }
-        write.insert_claims(claims.clone()).await?;
-        write.commit().await?;
-        multi.push(started.elapsed());
-        cache.close().await;
-        remove_cache(&path);
-    }
-    let (synced, moved, inserted, multi) = (
-        median(synced),
-        median(moved),
-        median(inserted),
-        median(multi),
-    );
-    let floor = moved + inserted;
+    let figures =
+        full_sync_figures(&bed.server.url(), &bed.token, args.runs, dir.path(), true).await?;
     println!();
     println!("load average after the runs: {}", load_average());
     println!(
@@ -147,24 +77,27 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|---|");
     println!(
-        "| {rows} | {} | {} | {} | {} | {:.2}x |",
-        ms(synced),
-        ms(moved),
-        ms(inserted),
-        ms(floor),
-        synced.as_secs_f64() / floor.as_secs_f64()
+        "| {} | {} | {} | {} | {} | {:.2}x |",
+        figures.rows,
+        ms(figures.synced),
+        ms(figures.moved),
+        ms(figures.inserted),
+        ms(figures.floor()),
+        figures.ratio()
     );
     println!();
     println!("| where the sync's time goes | time |");
     println!("|---|---|");
     println!(
         "| export fetched and decoded, nothing written | {} |",
-        ms(fetch_decode)
+        ms(figures.fetch_decode)
     );
-    println!(
-        "| the cache's multi-row insert of the decoded rows, one transaction | {} |",
-        ms(multi)
-    );
+    if let Some(multi) = figures.multi {
+        println!(
+            "| the cache's multi-row insert of the decoded rows, one transaction | {} |",
+            ms(multi)
+        );
+    }
     if let Some(peak) = peak_rss_mib() {
         println!(
             "| peak memory of this process (server, client and the floor's rows) | {peak:.0} MiB |"
@@ -182,11 +115,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         cache.close().await;
         remove_cache(&path);
     }
-    drop(claims);
-
     // Changes: revoke M live student seats spread over the licenses, then
     // time one delta sync of the cache kept from the last full sync.
-    let cache_path = dir.path().join(format!("sync{}.db", args.runs - 1));
+    let cache_path = figures.last_cache;
     let ids = revocable(&bed, args.changes).await?;
     let started = Instant::now();
     let mut done = 0;
@@ -231,9 +162,141 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     cache.close().await;
     if let Some(keep) = &args.keep_cache {
         copy_cache(&cache_path, keep)?;
-        println!("\ncache of {rows} claims kept at {}", keep.display());
+        println!(
+            "\ncache of {} claims kept at {}",
+            figures.rows,
+            keep.display()
+        );
     }
     bed.finish().await
+}
+
+/// One measurement of the initial full sync beside its floor, medians of
+/// `runs` interleaved runs.
+pub struct SyncFigures {
+    pub rows: usize,
+    /// The client's full sync through the export.
+    pub synced: Duration,
+    /// Floor (a): the same compressed bytes over loopback from a bare handler.
+    pub moved: Duration,
+    /// Floor (b): the same rows inserted with one prepared single-row
+    /// statement in one transaction.
+    pub inserted: Duration,
+    /// The export fetched and decoded without writing (where the time goes).
+    pub fetch_decode: Duration,
+    /// The cache's own multi-row insert alone (when asked for).
+    pub multi: Option<Duration>,
+    pub wire_bytes: usize,
+    /// The cache the last sync wrote, kept for a delta sync.
+    pub last_cache: PathBuf,
+}
+
+impl SyncFigures {
+    pub fn floor(&self) -> Duration {
+        self.moved + self.inserted
+    }
+
+    pub fn ratio(&self) -> f64 {
+        self.synced.as_secs_f64() / self.floor().as_secs_f64()
+    }
+}
+
+/// Measures the full sync from the server at `url` into caches under
+/// `dir`. `diagnostics` adds the multi-row insert alone; it keeps a second
+/// copy of the decoded rows in memory, so large runs leave it out.
+pub async fn full_sync_figures(
+    url: &str,
+    token: &str,
+    runs: usize,
+    dir: &Path,
+    diagnostics: bool,
+) -> anyhow::Result<SyncFigures> {
+    let api = ApiClient::new(url, token)?;
+    // The export as it crosses the wire (zstd, as the client asks), kept in
+    // memory for the loopback floor.
+    let started = Instant::now();
+    let wire = compressed_export(url, token).await?;
+    eprintln!(
+        "export body: {:.1} MB zstd, fetched in {}",
+        wire.len() as f64 / 1e6,
+        ms(started.elapsed())
+    );
+    let origin = bare_origin(wire.clone()).await?;
+
+    // The rows, decoded once, for the insert floor; timed as the export
+    // fetched and decoded without writing.
+    let started = Instant::now();
+    let (licenses, mut claims) = decode_all(&api).await?;
+    let fetch_decode = started.elapsed();
+    let rows = claims.len();
+    eprintln!(
+        "decoded {rows} claims and {} licenses in {}",
+        licenses.len(),
+        ms(fetch_decode)
+    );
+
+    let (mut synced, mut moved, mut inserted, mut multi) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut last_cache = PathBuf::new();
+    for run in 0..runs {
+        let path = dir.join(format!("sync{run}.db"));
+        let cache = Cache::open(&path).await?;
+        let started = Instant::now();
+        let report = full_sync(&api, &cache).await?;
+        synced.push(started.elapsed());
+        anyhow::ensure!(
+            report.changed == rows + licenses.len(),
+            "full sync missed rows"
+        );
+        cache.close().await;
+        if run + 1 < runs {
+            remove_cache(&path);
+        } else {
+            last_cache = path;
+        }
+
+        let started = Instant::now();
+        let bytes = read_all(&origin).await?;
+        moved.push(started.elapsed());
+        anyhow::ensure!(bytes == wire.len(), "the bare origin sent {bytes} bytes");
+
+        // The last run may consume the rows; earlier ones insert a copy.
+        let batch = if run + 1 < runs {
+            claims.clone()
+        } else {
+            std::mem::take(&mut claims)
+        };
+        if diagnostics {
+            let path = dir.join(format!("multi{run}.db"));
+            let cache = Cache::open(&path).await?;
+            let started = Instant::now();
+            let mut write = cache.begin().await?;
+            for license in &licenses {
+                write.upsert_license(license).await?;
+            }
+            write.insert_claims(batch.clone()).await?;
+            write.commit().await?;
+            multi.push(started.elapsed());
+            cache.close().await;
+            remove_cache(&path);
+        }
+
+        let path = dir.join(format!("bare{run}.db"));
+        let cache = Cache::open(&path).await?;
+        inserted.push(insert_one_by_one(&cache, &licenses, batch).await?);
+        cache.close().await;
+        remove_cache(&path);
+    }
+    Ok(SyncFigures {
+        rows,
+        synced: median(synced),
+        moved: median(moved),
+        inserted: median(inserted),
+        fetch_decode,
+        multi: diagnostics.then(|| median(multi)),
+        wire_bytes: wire.len(),
+        last_cache,
+    })
 }
 
 /// The export's body exactly as sent to a client asking for zstd.
