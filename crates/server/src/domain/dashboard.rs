@@ -70,14 +70,21 @@ pub async fn compute(
     let horizon = Horizon::new(today);
     let first_week = last_week - TREND_WEEKS as i64 + 1;
     // Independent reads: run them side by side on separate connections.
-    let (sums, statuses, week_rows, shared, (attention_rows, attention_total)) = tokio::try_join!(
+    let (sums, statuses, week_rows, holders, (attention_rows, attention_total)) = tokio::try_join!(
         store::license_sums(pool, view, &horizon),
         store::seat_statuses(pool, view),
         store::weekly_claims(pool, view, first_week, last_week),
-        store::shared_module_users(pool, view),
+        view_module_users(pool, view),
         store::attention(pool, view, &horizon),
     )?;
-    let module_users = module_users(&statuses, shared);
+    let module_users = match holders {
+        ViewModuleUsers::Totals(learn, observe, combined) => ModuleUsers {
+            learn,
+            observe,
+            combined,
+        },
+        ViewModuleUsers::Shared(shared) => module_users(&statuses, shared),
+    };
     let mut claims = claim_counts(&statuses);
     let mut weeks = weekly_claims(week_rows);
     let attention: Vec<AttentionItem> = attention_rows
@@ -107,6 +114,24 @@ pub async fn compute(
         attention,
         attention_more,
     })
+}
+
+/// Where a view's Learn/Observe users come from.
+enum ViewModuleUsers {
+    /// The whole tree's kept totals.
+    Totals(i64, i64, i64),
+    /// The shared holders' seats in the view (see [`module_users`]).
+    Shared((i64, i64, i64, i64, i64)),
+}
+
+async fn view_module_users(pool: &Pool, view: &View) -> Result<ViewModuleUsers, sqlx::Error> {
+    if view.is_whole_tree(pool).await? {
+        let (learn, observe, combined) = store::whole_tree_module_users(pool).await?;
+        return Ok(ViewModuleUsers::Totals(learn, observe, combined));
+    }
+    Ok(ViewModuleUsers::Shared(
+        store::shared_module_users(pool, view).await?,
+    ))
 }
 
 /// Seat rows by product and status.

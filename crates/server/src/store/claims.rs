@@ -168,7 +168,7 @@ async fn license_set(
 ) -> Result<Option<Vec<i64>>, sqlx::Error> {
     let unfiltered =
         query.product_id.is_none() && query.account_id.is_none() && query.license_id.is_none();
-    if unfiltered && covers_every_org(pool, scope).await? {
+    if unfiltered && crate::store::orgs::covers_every_org(pool, scope).await? {
         return Ok(None);
     }
     let mut sql = Sql::new("SELECT id FROM licenses WHERE ");
@@ -184,17 +184,6 @@ async fn license_set(
     }
     sql.push(" ORDER BY id");
     Ok(Some(sql.query_scalar().fetch_all(pool).await?))
-}
-
-/// Whether `scope` is the whole tree: `/`, or the only root org.
-async fn covers_every_org(pool: &Pool, scope: &Scope) -> Result<bool, sqlx::Error> {
-    if scope.path() == "/" {
-        return Ok(true);
-    }
-    let mut sql = Sql::new("SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND path <> ");
-    sql.bind(scope.path());
-    let other_roots: i64 = sql.query_scalar().fetch_one(pool).await?;
-    Ok(other_roots == 0 && scope.path().matches('/').count() == 2)
 }
 
 /// A text filter matching at most this many users reads those users' seats

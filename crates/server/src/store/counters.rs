@@ -1,6 +1,8 @@
 //! Seat counters: per license and status (`licenses.seats_<status>`), claims
 //! per license and week (`license_claim_weeks`), and live seats per user and
-//! module (`module_holders`) and per user and product (`product_holders`).
+//! module (`module_holders`, with the whole tree's distinct users in
+//! `module_user_totals`, migration 0018) and per user and product
+//! (`product_holders`).
 //! Triggers on `seats` (migration 0014, both backends) keep them in the
 //! transaction of every change, so the dashboard and the discrepancy report
 //! read counters instead of counting seat rows. This module rebuilds them
@@ -40,6 +42,14 @@ const MODULE_RECOUNT: &str = "SELECT s.user_id, \
     FROM seats s JOIN licenses l ON l.id = s.license_id JOIN products p ON p.id = l.product_id \
     WHERE s.status IN ('pending', 'active') AND p.module IN ('learn', 'observe') \
     GROUP BY s.user_id";
+
+/// (learn users, observe users, users with both) recounted from the
+/// module holders: the whole tree's totals (`module_user_totals`).
+const MODULE_TOTALS_RECOUNT: &str = "SELECT \
+    COALESCE(SUM(CASE WHEN learn > 0 THEN 1 ELSE 0 END), 0) AS learn, \
+    COALESCE(SUM(CASE WHEN observe > 0 THEN 1 ELSE 0 END), 0) AS observe, \
+    COALESCE(SUM(CASE WHEN learn > 0 AND observe > 0 THEN 1 ELSE 0 END), 0) AS combined \
+    FROM module_holders";
 
 const TRIGGERS: [&str; 3] = [
     "seats_counters_insert",
@@ -86,6 +96,13 @@ pub async fn rebuild(conn: &mut Conn) -> Result<(), sqlx::Error> {
         format!("INSERT INTO product_holders (user_id, product_id, seats) {PRODUCT_RECOUNT}"),
         "DELETE FROM module_holders".to_string(),
         format!("INSERT INTO module_holders (user_id, learn, observe) {MODULE_RECOUNT}"),
+        // After the holders: SQLite's triggers on them moved the totals
+        // already; this sets them whatever the triggers did.
+        "DELETE FROM module_user_totals".to_string(),
+        format!(
+            "INSERT INTO module_user_totals (shard, learn, observe, combined) \
+             SELECT 0, learn, observe, combined FROM ({MODULE_TOTALS_RECOUNT}) t"
+        ),
     ];
     for text in statements {
         crate::db::query(text).execute(&mut *conn).await?;
@@ -108,6 +125,8 @@ pub struct Drift {
     pub claim_weeks: i64,
     pub product_holders: i64,
     pub module_holders: i64,
+    /// Whole-tree Learn, Observe and combined users that differ (0 to 3).
+    pub module_totals: i64,
 }
 
 impl Drift {
@@ -152,10 +171,22 @@ pub async fn check(conn: &mut Conn) -> Result<Drift, sqlx::Error> {
     ))
     .fetch_one(&mut *conn)
     .await?;
+    let module_totals: i64 = crate::db::query_scalar(format!(
+        "SELECT CAST((CASE WHEN s.learn <> r.learn THEN 1 ELSE 0 END) \
+         + (CASE WHEN s.observe <> r.observe THEN 1 ELSE 0 END) \
+         + (CASE WHEN s.combined <> r.combined THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM (SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT) AS learn, \
+         CAST(COALESCE(SUM(observe), 0) AS BIGINT) AS observe, \
+         CAST(COALESCE(SUM(combined), 0) AS BIGINT) AS combined FROM module_user_totals) s \
+         CROSS JOIN ({MODULE_TOTALS_RECOUNT}) r"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(Drift {
         licenses,
         claim_weeks,
         product_holders,
         module_holders,
+        module_totals,
     })
 }

@@ -183,6 +183,29 @@ pub async fn weekly_claims(
     sql.query_as().fetch_all(pool).await
 }
 
+impl View {
+    /// Whether the view is the whole tree, unfiltered: its Learn/Observe
+    /// users are then the trigger-kept totals ([`whole_tree_module_users`]).
+    pub async fn is_whole_tree(&self, pool: &Pool) -> Result<bool, sqlx::Error> {
+        Ok(self.account_id.is_none()
+            && self.org_pattern.is_none()
+            && self.product_id.is_none()
+            && crate::store::orgs::covers_every_org(pool, &self.scope).await?)
+    }
+}
+
+/// Users with a live Learn seat, a live Observe seat and both, in the whole
+/// tree: the sum of `module_user_totals`' shards (migration 0018).
+pub async fn whole_tree_module_users(pool: &Pool) -> Result<(i64, i64, i64), sqlx::Error> {
+    Sql::new(
+        "SELECT CAST(COALESCE(SUM(learn), 0) AS BIGINT), CAST(COALESCE(SUM(observe), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(combined), 0) AS BIGINT) FROM module_user_totals",
+    )
+    .query_as()
+    .fetch_one(pool)
+    .await
+}
+
 /// The users a per-license sum of live Learn/Observe seats can count more
 /// than once: those holding two or more such seats in all
 /// (`module_holders`), with their live seats in the view. Returns

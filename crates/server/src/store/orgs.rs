@@ -218,3 +218,15 @@ pub async fn insert_product(
     .fetch_one(conn)
     .await
 }
+
+/// Whether `scope` is the whole tree: `/`, or the only root org.
+pub async fn covers_every_org(pool: &Pool, scope: &Scope) -> Result<bool, sqlx::Error> {
+    if scope.path() == "/" {
+        return Ok(true);
+    }
+    let mut sql =
+        crate::db::sql::Sql::new("SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND path <> ");
+    sql.bind(scope.path());
+    let other_roots: i64 = sql.query_scalar().fetch_one(pool).await?;
+    Ok(other_roots == 0 && scope.path().matches('/').count() == 2)
+}
