@@ -384,16 +384,18 @@ fn summary(conditions: &[ConditionResult]) -> String {
 }
 
 /// Finds every kind of discrepancy under `scope`: per kind the total and
-/// the first `limit` items (by license, user, seat).
+/// the first `limit` items (by license, user, seat; duplicate assignments
+/// by user and product).
 pub async fn discrepancies(
     conn: &mut Conn,
     scope: &Scope,
     limit: i64,
 ) -> ApiResult<DiscrepancyReport> {
+    let whole_tree = crate::store::orgs::covers_every_org(&mut *conn, scope).await?;
     let mut groups = Vec::with_capacity(DiscrepancyKind::ALL.len());
     for &kind in DiscrepancyKind::ALL {
-        let rows = store::discrepancies(&mut *conn, kind, scope, limit).await?;
-        let total = rows.first().map_or(0, |row| row.total);
+        let (rows, total) =
+            store::discrepancies(&mut *conn, kind, scope, limit, whole_tree).await?;
         let items: Vec<Discrepancy> = rows
             .into_iter()
             .map(|row| Discrepancy {

@@ -220,13 +220,16 @@ pub async fn insert_product(
 }
 
 /// Whether `scope` is the whole tree: `/`, or the only root org.
-pub async fn covers_every_org(pool: &Pool, scope: &Scope) -> Result<bool, sqlx::Error> {
+pub async fn covers_every_org<'c>(
+    target: impl Into<crate::db::sql::Target<'c>>,
+    scope: &Scope,
+) -> Result<bool, sqlx::Error> {
     if scope.path() == "/" {
         return Ok(true);
     }
     let mut sql =
         crate::db::sql::Sql::new("SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND path <> ");
     sql.bind(scope.path());
-    let other_roots: i64 = sql.query_scalar().fetch_one(pool).await?;
+    let other_roots: i64 = sql.query_scalar().fetch_one(target).await?;
     Ok(other_roots == 0 && scope.path().matches('/').count() == 2)
 }

@@ -899,6 +899,14 @@ async fn discrepancy_story(backend: Backend) {
     );
     assert_eq!(capped.total, 7);
 
+    // The whole tree's report counts the user kinds from the trigger-kept
+    // holders and lists them walking only as far as it needs: the same
+    // answer as the district's scoped finders, capped or not.
+    let whole: DiscrepancyReport = server.admin.get_ok("/v1/discrepancies").await;
+    assert_eq!(whole, report);
+    let whole: DiscrepancyReport = server.admin.get_ok("/v1/discrepancies?limit=1").await;
+    assert_eq!(whole, capped);
+
     // Another district's help desk sees none of it.
     let hill = server.client_for(Role::Helpdesk, other).await;
     let theirs: DiscrepancyReport = hill.get_ok("/v1/discrepancies").await;
