@@ -113,15 +113,27 @@ pub fn window_start(current: i64) -> i64 {
 impl Pace {
     /// The pace from net weekly flows `(week, seats taken − seats freed)`
     /// when the current week is `current`. `first_week` is the week of a
-    /// license's first seat (weeks before it leave the window); `None` for
-    /// views and for licenses that never held a seat. `None` when the
-    /// window holds no complete week yet (the first seat was taken this
-    /// week). Flows outside the window are ignored; repeated weeks add up.
+    /// license's first seat: weeks before it leave the window (their
+    /// weight no longer divides the sum); `None` for views and for licenses
+    /// that never held a seat. `None` when the window holds no complete
+    /// week yet (the first seat was taken this week). Flows outside the
+    /// window are ignored; repeated weeks add up.
     pub fn from_weeks(
         current: i64,
         first_week: Option<i64>,
         flows: impl IntoIterator<Item = (i64, i64)>,
     ) -> Option<Pace> {
+        let weighted = flows
+            .into_iter()
+            .map(|(week, net)| week_weight(week, current) * net)
+            .sum();
+        Pace::new(current, first_week, weighted)
+    }
+
+    /// The pace from `weighted`, Σ [`week_weight`] × net flow over the
+    /// window, as the server's SQL sums it
+    /// (`SUM((week − (current − 9)) × (taken − freed))` over the window).
+    pub fn new(current: i64, first_week: Option<i64>, weighted: i64) -> Option<Pace> {
         let start = first_week.map_or(window_start(current), |first| {
             first.max(window_start(current))
         });
@@ -129,11 +141,6 @@ impl Pace {
             return None;
         }
         let weight = (start..current).map(|w| week_weight(w, current)).sum();
-        let weighted = flows
-            .into_iter()
-            .filter(|(week, _)| *week >= start)
-            .map(|(week, net)| week_weight(week, current) * net)
-            .sum();
         Some(Pace {
             weighted,
             weight,
