@@ -234,7 +234,10 @@ mod tests {
         // 10 seats a week, 100 free: 70 days.
         let f = forecast(100, pace([10; 8]), today());
         assert_eq!(f.full_in_days, Some(70));
-        assert_eq!(f.full_on, Some(NaiveDate::from_ymd_opt(2027, 2, 11).unwrap()));
+        assert_eq!(
+            f.full_on,
+            Some(NaiveDate::from_ymd_opt(2027, 2, 11).unwrap())
+        );
         assert_eq!(f.seats_per_day, 1.429);
         assert_eq!(f.weeks, 8);
         assert_eq!(f.describe(), "full in ~70 days");
@@ -242,7 +245,10 @@ mod tests {
         assert_eq!(forecast(30, pace([7; 8]), today()).full_in_days, Some(30));
         // Part of a day left is a day: 31 seats at one a day.
         assert_eq!(forecast(31, pace([7; 8]), today()).full_in_days, Some(31));
-        assert_eq!(forecast(1, pace([7; 8]), today()).describe(), "full in ~1 day");
+        assert_eq!(
+            forecast(1, pace([7; 8]), today()).describe(),
+            "full in ~1 day"
+        );
     }
 
     #[test]
@@ -296,7 +302,9 @@ mod tests {
         assert_eq!(forecast(20, diluted, today()).full_in_days, Some(24));
         // A first seat years ago: the ordinary window.
         assert_eq!(
-            Pace::from_weeks(NOW, Some(NOW - 100), flows).unwrap().weight,
+            Pace::from_weeks(NOW, Some(NOW - 100), flows)
+                .unwrap()
+                .weight,
             36
         );
         // Only seats from this week: no complete week yet.
@@ -308,14 +316,32 @@ mod tests {
         let p = pace([7; 8]); // one a day
         let finish = today() + Days::new(60);
         assert!(forecast_alert(&forecast(30, p, today()), finish));
-        assert!(!forecast_alert(&forecast(31, p, today()), finish), "31 days");
+        assert!(
+            !forecast_alert(&forecast(31, p, today()), finish),
+            "31 days"
+        );
         assert!(forecast_alert(&forecast(1, p, today()), finish));
-        assert!(!forecast_alert(&forecast(0, p, today()), finish), "full already");
-        assert!(!forecast_alert(&forecast(10, pace([0; 8]), today()), finish));
+        assert!(
+            !forecast_alert(&forecast(0, p, today()), finish),
+            "full already"
+        );
+        assert!(!forecast_alert(
+            &forecast(10, pace([0; 8]), today()),
+            finish
+        ));
         // Finishing before it fills: no alert; on the finish day itself: no alert.
-        assert!(!forecast_alert(&forecast(20, p, today()), today() + Days::new(15)));
-        assert!(!forecast_alert(&forecast(20, p, today()), today() + Days::new(20)));
-        assert!(forecast_alert(&forecast(20, p, today()), today() + Days::new(21)));
+        assert!(!forecast_alert(
+            &forecast(20, p, today()),
+            today() + Days::new(15)
+        ));
+        assert!(!forecast_alert(
+            &forecast(20, p, today()),
+            today() + Days::new(20)
+        ));
+        assert!(forecast_alert(
+            &forecast(20, p, today()),
+            today() + Days::new(21)
+        ));
     }
 
     #[test]

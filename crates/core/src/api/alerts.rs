@@ -369,10 +369,9 @@ pub fn forecast_message(
     finish: NaiveDate,
 ) -> String {
     let when = match (forecast.full_in_days, forecast.full_on) {
-        (Some(days), Some(on)) => format!(
-            "in ~{days} day{} ({on})",
-            if days == 1 { "" } else { "s" }
-        ),
+        (Some(days), Some(on)) => {
+            format!("in ~{days} day{} ({on})", if days == 1 { "" } else { "s" })
+        }
         _ => "soon".to_string(),
     };
     format!(

@@ -315,7 +315,8 @@ async fn full_forecast(
                 return None;
             }
             let days = forecast.full_in_days?;
-            let mut alert = license_alert(row, AlertKind::PoolFullForecast, forecast_severity(days));
+            let mut alert =
+                license_alert(row, AlertKind::PoolFullForecast, forecast_severity(days));
             alert.message = forecast_message(row.id, &row.sku, &row.org_name, &forecast, finish);
             alert.figures = AlertFigures {
                 finish_date: Some(finish),

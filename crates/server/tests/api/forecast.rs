@@ -38,7 +38,11 @@ async fn take(server: &TestServer, org: i64, license: i64, per_week: &[i64]) -> 
         let mut ids = Vec::new();
         for k in 0..*n {
             let user = server
-                .insert_user(org, &format!("f{license}-{ago}-{k}@forecast.example"), "teacher")
+                .insert_user(
+                    org,
+                    &format!("f{license}-{ago}-{k}@forecast.example"),
+                    "teacher",
+                )
                 .await;
             let seat: Value = server
                 .admin
@@ -126,7 +130,11 @@ async fn the_dashboard_forecasts_each_product_and_the_total_from_net_weekly_flow
         );
         let idle_row = by_sku("FCAST-B");
         let f = idle_row.forecast.expect("a forecast");
-        assert_eq!((f.full_in_days, f.seats_per_day), (None, 0.0), "{backend:?}");
+        assert_eq!(
+            (f.full_in_days, f.seats_per_day),
+            (None, 0.0),
+            "{backend:?}"
+        );
         assert_eq!(f.describe(), "not at this rate");
         // Totals: 44 + 47 free at one seat a day.
         let total = dashboard.totals.forecast.expect("a total forecast");
@@ -228,7 +236,12 @@ async fn licenses_forecast_full_within_30_days_and_before_their_finish_raise_an_
         assert_eq!(
             summary,
             vec![
-                (PoolFullForecast, AlertSeverity::Critical, s.very_soon, Some(5)),
+                (
+                    PoolFullForecast,
+                    AlertSeverity::Critical,
+                    s.very_soon,
+                    Some(5)
+                ),
                 (PoolFullForecast, AlertSeverity::Warning, s.soon, Some(26)),
             ],
             "{backend:?}: {:#?}",
