@@ -6,7 +6,9 @@
 
 use chrono::NaiveDate;
 use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, AlertThresholds, Alerts};
+use seatdesk_core::api::Page;
 use seatdesk_core::api::dashboard::Dashboard;
+use seatdesk_core::api::inventory::License;
 use seatdesk_core::seats::{week_index, week_start_ms};
 use seatdesk_server::alerts::sweep::sweep;
 use seatdesk_server::db::now_ms;
@@ -299,7 +301,25 @@ async fn licenses_forecast_full_within_30_days_and_before_their_finish_raise_an_
         assert_eq!(product.seats_available, 129);
         let f = product.forecast.unwrap();
         assert_eq!(f.full_in_days, Some(56), "{backend:?}: {f:?}");
-        assert!(s.later > 0 && s.draining > 0);
+        // The licenses list and a single license carry their own forecast.
+        let one: License = server
+            .admin
+            .get_ok(&format!("/v1/licenses/{}", s.soon))
+            .await;
+        let f = one.forecast.expect("a license forecast");
+        assert_eq!((f.full_in_days, f.weeks), (Some(26), 2), "{backend:?}");
+        let page: Page<License> = server.admin.get_ok("/v1/licenses?limit=100").await;
+        let days = |id: i64| {
+            page.items
+                .iter()
+                .find(|l| l.id == id)
+                .and_then(|l| l.forecast)
+                .map(|f| f.full_in_days)
+        };
+        assert_eq!(days(s.later), Some(Some(44)), "{backend:?}");
+        assert_eq!(days(s.full), Some(Some(0)));
+        assert_eq!(days(s.draining), Some(None), "not at this rate");
+        assert_eq!(days(s.very_soon), Some(Some(5)));
         server.assert_counts_match_rows().await;
     }
 }

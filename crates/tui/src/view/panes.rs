@@ -36,8 +36,8 @@ fn flags(s: &ProductSummary) -> String {
 /// The server's forecast in the words of the table: "~44 days", "now",
 /// "not at this rate"; "-" when the server sent none (no seats bought, or
 /// a server from before forecasts).
-fn full_in(s: &ProductSummary) -> String {
-    match s.forecast {
+pub(super) fn full_in(forecast: Option<seatdesk_core::forecast::PoolForecast>) -> String {
+    match forecast {
         Some(f) => match f.full_in_days {
             Some(0) => "now".to_string(),
             Some(1) => "~1 day".to_string(),
@@ -110,7 +110,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             s.seats.consumed.to_string(),
             s.seats_available.to_string(),
             format!("{} {:>3.0}%", bar(s.usage_percent, 8), s.usage_percent),
-            full_in(s),
+            full_in(s.forecast),
             or_dash(s.min_remaining_days),
             or_dash(s.earliest_start),
             or_dash(s.latest_finish),
