@@ -36,7 +36,11 @@ pub async fn with_forecasts(
         matches!(l.status, LicenseStatus::Active | LicenseStatus::Depleted)
             && l.standing != DateStanding::Lapsed
     };
-    let ids: Vec<i64> = licenses.iter().filter(|l| usable(l)).map(|l| l.id).collect();
+    let ids: Vec<i64> = licenses
+        .iter()
+        .filter(|l| usable(l))
+        .map(|l| l.id)
+        .collect();
     if ids.is_empty() {
         return Ok(());
     }

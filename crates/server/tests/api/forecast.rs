@@ -5,8 +5,8 @@
 //! listed and raised once by the sweeper.
 
 use chrono::NaiveDate;
-use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, AlertThresholds, Alerts};
 use seatdesk_core::api::Page;
+use seatdesk_core::api::alerts::{AlertKind, AlertSeverity, AlertThresholds, Alerts};
 use seatdesk_core::api::dashboard::Dashboard;
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::seats::{week_index, week_start_ms};
