@@ -225,7 +225,7 @@ pub struct AlertsArgs {
     pub account: Option<i64>,
     #[arg(long, value_name = "ID")]
     pub org: Option<i64>,
-    /// license_expiring, license_in_grace, pool_nearly_full or code_redeemed_fast.
+    /// license_expiring, license_in_grace, pool_nearly_full, pool_full_forecast or code_redeemed_fast.
     #[arg(long)]
     pub kind: Option<AlertKind>,
     /// Days before the finish date that count as expiring, e.g. 60,30

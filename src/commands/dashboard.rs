@@ -1,6 +1,7 @@
 //! `seatdesk dashboard`: the Dashboard pane without a terminal UI. One row
-//! per product (seats, usage, dates, expirations, claims by status), then
-//! the totals; JSON is the server's whole `Dashboard` answer.
+//! per product (seats, usage, when the pool will be full at the current
+//! pace, dates, expirations, claims by status), then the totals; JSON is
+//! the server's whole `Dashboard` answer.
 
 use std::process::ExitCode;
 
@@ -20,6 +21,7 @@ impl Record for ProductSummary {
         col("consumed").titled("USED"),
         col("available").titled("FREE"),
         col("usage_percent").titled("USE%"),
+        col("forecast"),
         col("latest_finish").titled("FINISH"),
         col("min_remaining_days").titled("DAYS"),
         col("expiring_30").titled("EXP30"),
@@ -38,6 +40,9 @@ impl Record for ProductSummary {
         wide("allocated"),
         wide("allocated_within"),
         wide("activation_rate"),
+        wide("full_in_days"),
+        wide("full_on"),
+        wide("seats_per_day"),
     ];
     fn cells(&self) -> Vec<Cell> {
         vec![
@@ -46,6 +51,8 @@ impl Record for ProductSummary {
             self.seats.consumed.into(),
             self.seats_available.into(),
             self.usage_percent.into(),
+            // The server's words for its forecast; none without seats.
+            self.forecast.map(|f| f.describe()).into(),
             self.latest_finish.into(),
             self.min_remaining_days.into(),
             self.expiring_30.into(),
@@ -64,6 +71,9 @@ impl Record for ProductSummary {
             self.seats.allocated.into(),
             self.allocated_within.into(),
             self.activation_rate.into(),
+            self.forecast.and_then(|f| f.full_in_days).into(),
+            self.forecast.and_then(|f| f.full_on).into(),
+            self.forecast.map(|f| f.seats_per_day).into(),
         ]
     }
 }

@@ -149,6 +149,8 @@ impl Record for License {
         wide("teachers"),
         wide("students"),
         wide("updated_at"),
+        wide("full_in_days"),
+        wide("full_on"),
     ];
     fn cells(&self) -> Vec<Cell> {
         vec![
@@ -182,6 +184,10 @@ impl Record for License {
             self.teachers.into(),
             self.students.into(),
             self.updated_at.into(),
+            // The server's forecast; empty when it sent none or the pool
+            // is not filling at this rate.
+            self.forecast.and_then(|f| f.full_in_days).into(),
+            self.forecast.and_then(|f| f.full_on).into(),
         ]
     }
 }
@@ -426,6 +432,10 @@ impl Record for Alert {
         wide("redemptions"),
         wide("threshold_redemptions"),
         wide("window_minutes"),
+        wide("seats_available"),
+        wide("seats_per_day"),
+        wide("full_in_days"),
+        wide("full_on"),
     ];
     fn cells(&self) -> Vec<Cell> {
         let f = &self.figures;
@@ -452,6 +462,10 @@ impl Record for Alert {
             f.redemptions.into(),
             f.threshold_redemptions.into(),
             f.window_minutes.into(),
+            f.seats_available.into(),
+            f.seats_per_day.into(),
+            f.full_in_days.into(),
+            f.full_on.into(),
         ]
     }
 }

@@ -284,13 +284,14 @@ fn dashboard_is_the_apis_summary_per_product_and_in_total() {
     let (out, _) = run(server.cmd().args(["dashboard", "-o", "csv"]), 0);
     let (header, rows) = csv_rows(&out);
     assert_eq!(
-        &header[..7],
+        &header[..8],
         [
             "sku",
             "purchased",
             "consumed",
             "available",
             "usage_percent",
+            "forecast",
             "latest_finish",
             "min_remaining_days"
         ]
@@ -326,7 +327,23 @@ fn dashboard_is_the_apis_summary_per_product_and_in_total() {
         assert_eq!(field(row, "active"), s.claims.active.to_string());
         assert_eq!(field(row, "expired"), s.claims.expired.to_string());
         assert_eq!(field(row, "revoked"), s.claims.revoked.to_string());
+        // The forecast is the server's, in its words and its figures.
+        assert_eq!(
+            field(row, "forecast"),
+            s.forecast.map(|f| f.describe()).unwrap_or_default()
+        );
+        assert_eq!(
+            field(row, "full_in_days"),
+            s.forecast
+                .and_then(|f| f.full_in_days)
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        );
     }
+    assert!(
+        expected.totals.forecast.is_some(),
+        "the demo has seats, so a forecast"
+    );
     assert_eq!(field(rows.last().unwrap(), "product_id"), "");
 
     // The table: a header, a row per product, the totals labelled TOTAL.
@@ -334,7 +351,7 @@ fn dashboard_is_the_apis_summary_per_product_and_in_total() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), expected.products.len() + 2, "{out}");
     assert!(
-        lines[0].starts_with("SKU") && lines[0].contains("USE%"),
+        lines[0].starts_with("SKU") && lines[0].contains("USE%") && lines[0].contains("FORECAST"),
         "{out}"
     );
     let first = &expected.products[0];

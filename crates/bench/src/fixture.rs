@@ -295,5 +295,6 @@ fn license(id: i64, product: usize, consumed: i64) -> License {
         teachers: 0,
         students: 0,
         updated_at: now(),
+        forecast: None,
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod codes;
+pub mod forecast;
 pub mod problem;
 pub mod role;
 pub mod seats;

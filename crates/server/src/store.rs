@@ -17,6 +17,7 @@ pub mod counters;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod forecast;
 pub mod health;
 pub mod idempotency;
 pub mod licenses;

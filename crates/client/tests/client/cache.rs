@@ -339,6 +339,7 @@ async fn dashboards_are_kept_per_view() {
         claims: Default::default(),
         activation_rate: None,
         activations_per_week: Vec::new(),
+        forecast: None,
     };
     let answer = |purchased| CachedDashboard {
         dashboard: Dashboard {

@@ -1,5 +1,6 @@
 //! Alerts: licenses nearing their finish date or in grace, pools nearly
-//! full and activation codes redeemed suspiciously fast (a leaked code).
+//! full or forecast to be full before they finish, and activation codes
+//! redeemed suspiciously fast (a leaked code).
 //! The thresholds and the rules deciding which one a license has crossed,
 //! and how severe that is, live here so the server, the CLI and the
 //! dashboard agree on them.
@@ -28,6 +29,9 @@ string_enum!(
         LicenseInGrace => "license_in_grace",
         /// Seats in use or handed down at or above the usage threshold.
         PoolNearlyFull => "pool_nearly_full",
+        /// At the pace seats are being taken the pool runs out within 30
+        /// days and before the license finishes (see `crate::forecast`).
+        PoolFullForecast => "pool_full_forecast",
         /// More seats created from one activation code within the window than allowed.
         CodeRedeemedFast => "code_redeemed_fast",
     }
@@ -41,6 +45,7 @@ impl AlertKind {
             AlertKind::LicenseExpiring => "alert.license_expiring",
             AlertKind::LicenseInGrace => "alert.license_in_grace",
             AlertKind::PoolNearlyFull => "alert.pool_nearly_full",
+            AlertKind::PoolFullForecast => "alert.pool_full_forecast",
             AlertKind::CodeRedeemedFast => "alert.code_redeemed_fast",
         }
     }
@@ -205,6 +210,16 @@ pub struct AlertFigures {
     pub seats_purchased: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats_used: Option<i64>,
+    /// Full forecast: free seats now, the smoothed net pace, and when the
+    /// pool runs out (`finish_date` is the license's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats_available: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats_per_day: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_in_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_on: Option<NaiveDate>,
     /// Redeemed fast: seats created from the code within the window, and the limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redemptions: Option<i64>,
@@ -344,6 +359,36 @@ pub fn usage_message(
     )
 }
 
+/// "License 12 (SKU) for Springfield will be full in ~9 days (2027-01-10) at
+/// 2.3 seats a day, before it finishes on 2027-06-30."
+pub fn forecast_message(
+    license_id: i64,
+    product: &str,
+    org: &str,
+    forecast: &crate::forecast::PoolForecast,
+    finish: NaiveDate,
+) -> String {
+    let when = match (forecast.full_in_days, forecast.full_on) {
+        (Some(days), Some(on)) => {
+            format!("in ~{days} day{} ({on})", if days == 1 { "" } else { "s" })
+        }
+        _ => "soon".to_string(),
+    };
+    format!(
+        "License {license_id} ({product}) for {org} will be full {when} at {:.1} seats a day, before it finishes on {finish}.",
+        forecast.seats_per_day
+    )
+}
+
+/// A pool forecast to run out within a week is critical; later, a warning.
+pub fn forecast_severity(full_in_days: i64) -> AlertSeverity {
+    if full_in_days <= 7 {
+        AlertSeverity::Critical
+    } else {
+        AlertSeverity::Warning
+    }
+}
+
 pub fn fast_message(code: &str, license_id: i64, redemptions: i64, minutes: i64) -> String {
     format!(
         "Code {code} of license {license_id} was redeemed {redemptions} times within {minutes} minutes; it may have leaked."
@@ -460,6 +505,18 @@ mod tests {
         assert!(expiring_message(1, "S", "O", 0, finish).contains("finishes today"));
         assert!(usage_message(1, "S", "O", 19, 20).contains("(95%)"));
         assert!(fast_message("ABCD", 3, 25, 60).contains("25 times within 60 minutes"));
+        let forecast = crate::forecast::PoolForecast {
+            seats_per_day: 2.3,
+            weeks: 8,
+            full_in_days: Some(9),
+            full_on: NaiveDate::from_ymd_opt(2026, 12, 12),
+        };
+        assert_eq!(
+            forecast_message(12, "SKU-1", "Springfield", &forecast, finish),
+            "License 12 (SKU-1) for Springfield will be full in ~9 days (2026-12-12) at 2.3 seats a day, before it finishes on 2027-01-10."
+        );
+        assert_eq!(forecast_severity(7), AlertSeverity::Critical);
+        assert_eq!(forecast_severity(8), AlertSeverity::Warning);
     }
 
     proptest::proptest! {

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::forecast::PoolForecast;
 use crate::seats::SeatCounts;
 use crate::vocab::Module;
 
@@ -92,6 +93,12 @@ pub struct ProductSummary {
     /// Seats claimed per week (by `claimed_at`, whatever their status now),
     /// the last [`TREND_WEEKS`] weeks, zero-filled, oldest first.
     pub activations_per_week: Vec<WeekCount>,
+    /// When the view's free seats (`seats_available`) run out at the pace
+    /// seats were taken, net of seats freed, over the last eight complete
+    /// weeks (see `seatdesk_core::forecast`). Absent when no seat was
+    /// purchased (and from servers before the forecast).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<PoolForecast>,
 }
 
 /// Users holding a live seat of a Learn-module product, of an
@@ -130,6 +137,11 @@ pub struct AttentionItem {
     pub seats: SeatCounts,
     pub usage_percent: f64,
     pub reasons: Vec<AttentionReason>,
+    /// When this license's free seats run out at its own pace, counted
+    /// from the week of its first seat; absent when it has no complete
+    /// week of seats yet or no seat was purchased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<PoolForecast>,
 }
 
 /// `GET /v1/dashboard`.

@@ -118,6 +118,13 @@ pub struct License {
     /// for student editions.
     pub students: i64,
     pub updated_at: DateTime<Utc>,
+    /// When this license's free seats run out at its own pace (see
+    /// `seatdesk_core::forecast`). Sent by `GET /v1/licenses` and
+    /// `GET /v1/licenses/{id}` for usable licenses (stored active, not
+    /// lapsed) with a complete week of seats; absent otherwise, and in
+    /// audit events and webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<crate::forecast::PoolForecast>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -5,19 +5,22 @@
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use seatdesk_core::api::alerts::{
     Alert, AlertFigures, AlertKind, AlertSeverity, AlertThresholds, crossed_expiry_threshold,
-    expiring_message, expiry_severity, fast_message, grace_message, usage_crossed, usage_message,
-    usage_severity,
+    expiring_message, expiry_severity, fast_message, forecast_message, forecast_severity,
+    grace_message, usage_crossed, usage_message, usage_severity,
 };
+use seatdesk_core::forecast::{FORECAST_ALERT_DAYS, forecast_alert};
 use seatdesk_core::seats::{SeatCounts, remaining_days};
 
 use crate::db::types::Stamp;
 use crate::db::{Conn, Pool};
+use crate::domain::dashboard::license_forecast;
 use crate::domain::licenses::account_in_scope;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::scope::Scope;
 use crate::error::ApiResult;
 use crate::http::auth::Auth;
 use crate::store::alerts::{self as store, AlertView, LicenseRow, Limited};
+use crate::store::forecast::LicenseFlow;
 
 /// The caller's subtree narrowed by the filters; an account or org outside
 /// it (or unknown) is a 404.
@@ -69,7 +72,8 @@ pub async fn find_alerts(
 ) -> Result<Limited<Found>, sqlx::Error> {
     let wanted = |k: AlertKind| kind.is_none_or(|only| only == k);
     let none = || async { Ok::<_, sqlx::Error>((Vec::new(), false)) };
-    let (expiring, grace, pools, codes) = tokio::try_join!(
+    let current = seatdesk_core::seats::week_index(start_of(today).timestamp_millis());
+    let (expiring, grace, pools, filling, codes) = tokio::try_join!(
         async {
             if wanted(AlertKind::LicenseExpiring) {
                 expiring(pool, view, thresholds, today, limit).await
@@ -92,6 +96,13 @@ pub async fn find_alerts(
             }
         },
         async {
+            if wanted(AlertKind::PoolFullForecast) {
+                full_forecast(pool, view, (today, current), limit).await
+            } else {
+                none().await
+            }
+        },
+        async {
             if wanted(AlertKind::CodeRedeemedFast) {
                 redeemed_fast(pool, view, thresholds, now, limit).await
             } else {
@@ -99,8 +110,8 @@ pub async fn find_alerts(
             }
         },
     )?;
-    let mut truncated = expiring.1 || grace.1 || pools.1 || codes.1;
-    let mut all: Vec<Found> = [expiring.0, grace.0, pools.0, codes.0].concat();
+    let mut truncated = expiring.1 || grace.1 || pools.1 || filling.1 || codes.1;
+    let mut all: Vec<Found> = [expiring.0, grace.0, pools.0, filling.0, codes.0].concat();
     all.sort_by(|a, b| {
         (
             b.alert.severity,
@@ -269,6 +280,64 @@ async fn nearly_full(
                 // A top-up (more seats purchased) re-arms the alert.
                 mark: format!("{}bp/{}", thresholds.usage_basis_points(), seats.purchased),
             }
+        })
+        .collect();
+    Ok((found, more))
+}
+
+/// Live licenses that, at the pace seats are being taken, run out within
+/// [`FORECAST_ALERT_DAYS`] and before their finish date.
+async fn full_forecast(
+    pool: &Pool,
+    view: &AlertView,
+    (today, current): (NaiveDate, i64),
+    limit: usize,
+) -> Result<Limited<Found>, sqlx::Error> {
+    let (rows, more) =
+        store::filling_within(pool, view, (today, current), FORECAST_ALERT_DAYS, limit).await?;
+    let found = rows
+        .iter()
+        .filter_map(|flow| {
+            let row = &flow.license;
+            let seats = SeatCounts {
+                purchased: row.seats_purchased,
+                consumed: row.seats_consumed,
+                allocated: row.seats_allocated,
+            };
+            let license_flow = LicenseFlow {
+                license_id: row.id,
+                first_week: flow.first_week,
+                weighted: flow.weighted,
+            };
+            let forecast = license_forecast(&seats, Some(license_flow), (today, current))?;
+            let finish = row.finish_date.0;
+            if !forecast_alert(&forecast, finish) {
+                return None;
+            }
+            let days = forecast.full_in_days?;
+            let mut alert =
+                license_alert(row, AlertKind::PoolFullForecast, forecast_severity(days));
+            alert.message = forecast_message(row.id, &row.sku, &row.org_name, &forecast, finish);
+            alert.figures = AlertFigures {
+                finish_date: Some(finish),
+                remaining_days: Some(remaining_days(finish, today)),
+                seats_purchased: Some(seats.purchased),
+                seats_used: Some(seats.consumed + seats.allocated),
+                seats_available: Some(seats.available()),
+                seats_per_day: Some(forecast.seats_per_day),
+                full_in_days: Some(days),
+                full_on: forecast.full_on,
+                ..AlertFigures::default()
+            };
+            Some(Found {
+                alert,
+                org_path: row.org_path.clone(),
+                target_type: "license",
+                target_id: row.id,
+                // A top-up or a renewal re-arms the alert; a forecast
+                // moving by a day does not.
+                mark: format!("{}/{finish}", seats.purchased),
+            })
         })
         .collect();
     Ok((found, more))

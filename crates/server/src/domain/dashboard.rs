@@ -2,7 +2,9 @@
 //! ([`resolve_view`]), and the summary built from the store's aggregates
 //! ([`compute`]): per-product and total seats, expirations, claims by
 //! status, activation rate, Learn/Observe users, the weekly activation
-//! trend and the licenses needing attention.
+//! trend, the licenses needing attention, and when each pool will be full
+//! at the current pace (`seatdesk_core::forecast`, from the seat flow
+//! counters read by [`crate::store::forecast`]).
 //!
 //! The arithmetic on the sums uses `seatdesk_core::seats`, which the client
 //! shares. The independent queries run side by side on separate pooled
@@ -17,6 +19,7 @@ use seatdesk_core::api::dashboard::{
     AttentionItem, AttentionReason, ClaimCounts, Dashboard, DashboardQuery, EXPIRING_SOON_DAYS,
     ModuleUsers, ProductSummary, TREND_WEEKS, WeekCount,
 };
+use seatdesk_core::forecast::{Pace, PoolForecast, forecast};
 use seatdesk_core::seats::{
     DateStanding, SeatCounts, activation_rate, date_standing, expires_within, nearly_full,
     remaining_days, weekly_series,
@@ -30,6 +33,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::dashboard::{
     self as store, AttentionRow, Horizon, LicenseSums, StatusSums, View,
 };
+use crate::store::forecast::{self as flows, LicenseFlow};
 use crate::store::orgs::product_id_if_exists;
 
 /// Checks the query's filters against the caller's scope: an account or org
@@ -70,13 +74,20 @@ pub async fn compute(
     let horizon = Horizon::new(today);
     let first_week = last_week - TREND_WEEKS as i64 + 1;
     // Independent reads: run them side by side on separate connections.
-    let (sums, statuses, week_rows, holders, (attention_rows, attention_total)) = tokio::try_join!(
+    let (sums, statuses, week_rows, holders, (attention_rows, attention_total), product_flows) = tokio::try_join!(
         store::license_sums(pool, view, &horizon),
         store::seat_statuses(pool, view),
         store::weekly_claims(pool, view, first_week, last_week),
         view_module_users(pool, view),
         store::attention(pool, view, &horizon),
+        flows::product_flows(pool, view, last_week),
     )?;
+    let ids: Vec<i64> = attention_rows.iter().map(|row| row.id).collect();
+    let license_flows: BTreeMap<i64, LicenseFlow> = flows::license_flows(pool, &ids, last_week)
+        .await?
+        .into_iter()
+        .map(|flow| (flow.license_id, flow))
+        .collect();
     let module_users = match holders {
         ViewModuleUsers::Totals(learn, observe, combined) => ModuleUsers {
             learn,
@@ -87,9 +98,13 @@ pub async fn compute(
     };
     let mut claims = claim_counts(&statuses);
     let mut weeks = weekly_claims(week_rows);
+    let product_flows: BTreeMap<i64, i64> = product_flows.into_iter().collect();
     let attention: Vec<AttentionItem> = attention_rows
         .into_iter()
-        .map(|row| attention_item(row, today))
+        .map(|row| {
+            let flow = license_flows.get(&row.id).copied();
+            attention_item(row, flow, (today, last_week))
+        })
         .collect();
     let attention_more = (attention_total - attention.len() as i64).max(0);
 
@@ -101,14 +116,21 @@ pub async fn compute(
                 sums,
                 claims.remove(&id).unwrap_or_default(),
                 weeks.remove(&id).unwrap_or_default(),
-                last_week,
-                today,
+                product_flows.get(&id).copied().unwrap_or(0),
+                (today, last_week),
             )
         })
         .collect();
+    // Only the products listed: flows of products without a license row
+    // in the view (requests) are not part of any figure.
+    let weighted_total = products
+        .iter()
+        .filter_map(|p| p.product_id)
+        .map(|id| product_flows.get(&id).copied().unwrap_or(0))
+        .sum();
     Ok(Dashboard {
         today,
-        totals: totals(&products, last_week),
+        totals: totals(&products, weighted_total, (today, last_week)),
         products,
         module_users,
         attention,
@@ -180,8 +202,45 @@ fn weekly_claims(rows: Vec<(i64, i64, i64)>) -> BTreeMap<i64, Vec<(i64, i64)>> {
     weeks
 }
 
+/// When a view with `seats` is full at the pace `weighted` (the
+/// window-weighted net flow of all its licenses); none without seats.
+fn view_forecast(
+    seats: &SeatCounts,
+    weighted: i64,
+    (today, current): (NaiveDate, i64),
+) -> Option<PoolForecast> {
+    if seats.purchased <= 0 {
+        return None;
+    }
+    let pace = Pace::new(current, None, weighted)?;
+    Some(forecast(seats.available(), pace, today))
+}
+
+/// When one license is full at its own pace, its window starting with the
+/// week of its first seat; none before a complete week of seats (or
+/// without seats purchased).
+pub fn license_forecast(
+    seats: &SeatCounts,
+    flow: Option<LicenseFlow>,
+    (today, current): (NaiveDate, i64),
+) -> Option<PoolForecast> {
+    if seats.purchased <= 0 {
+        return None;
+    }
+    let pace = Pace::new(
+        current,
+        flow.and_then(|f| f.first_week),
+        flow.map_or(0, |f| f.weighted),
+    )?;
+    Some(forecast(seats.available(), pace, today))
+}
+
 /// Why a license needs attention on `today`.
-fn attention_item(row: AttentionRow, today: NaiveDate) -> AttentionItem {
+fn attention_item(
+    row: AttentionRow,
+    flow: Option<LicenseFlow>,
+    (today, current): (NaiveDate, i64),
+) -> AttentionItem {
     let seats = SeatCounts {
         purchased: row.seats_purchased,
         consumed: row.seats_consumed,
@@ -210,6 +269,7 @@ fn attention_item(row: AttentionRow, today: NaiveDate) -> AttentionItem {
         grace_until: row.grace_until.0,
         remaining_days: remaining_days(finish, today),
         usage_percent: seats.usage_percent(),
+        forecast: license_forecast(&seats, flow, (today, current)),
         seats,
         reasons,
     }
@@ -226,8 +286,8 @@ fn summarize(
     sums: LicenseSums,
     claims: ClaimCounts,
     weeks: Vec<(i64, i64)>,
-    last_week: i64,
-    today: NaiveDate,
+    weighted: i64,
+    (today, last_week): (NaiveDate, i64),
 ) -> ProductSummary {
     let seats = SeatCounts::for_view(
         sums.purchased_top,
@@ -257,11 +317,16 @@ fn summarize(
         activation_rate: activation_rate(claims.active, claims.pending),
         claims,
         activations_per_week: trend(last_week, weeks),
+        forecast: view_forecast(&seats, weighted, (today, last_week)),
     }
 }
 
 /// Adds the products' figures up; dates and remaining days take the extremes.
-fn totals(products: &[ProductSummary], last_week: i64) -> ProductSummary {
+fn totals(
+    products: &[ProductSummary],
+    weighted: i64,
+    (today, last_week): (NaiveDate, i64),
+) -> ProductSummary {
     let mut total = ProductSummary {
         product_id: None,
         sku: None,
@@ -282,6 +347,7 @@ fn totals(products: &[ProductSummary], last_week: i64) -> ProductSummary {
         claims: ClaimCounts::default(),
         activation_rate: None,
         activations_per_week: trend(last_week, Vec::new()),
+        forecast: None,
     };
     for product in products {
         total.seats = total.seats + product.seats;
@@ -306,6 +372,7 @@ fn totals(products: &[ProductSummary], last_week: i64) -> ProductSummary {
     total.seats_available = total.seats.available();
     total.usage_percent = total.seats.usage_percent();
     total.activation_rate = activation_rate(total.claims.active, total.claims.pending);
+    total.forecast = view_forecast(&total.seats, weighted, (today, last_week));
     total
 }
 

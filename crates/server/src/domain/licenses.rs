@@ -25,6 +25,48 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// Fills in the forecast of each usable license (stored active, not past
+/// its grace) from the seat flow counters: one query for the lot.
+pub async fn with_forecasts(
+    pool: &crate::db::Pool,
+    licenses: &mut [License],
+    today: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    let usable = |l: &License| {
+        matches!(l.status, LicenseStatus::Active | LicenseStatus::Depleted)
+            && l.standing != DateStanding::Lapsed
+    };
+    let ids: Vec<i64> = licenses
+        .iter()
+        .filter(|l| usable(l))
+        .map(|l| l.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let current = seatdesk_core::seats::week_index(
+        today
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp_millis(),
+    );
+    let flows: std::collections::HashMap<i64, crate::store::forecast::LicenseFlow> =
+        crate::store::forecast::license_flows(pool, &ids, current)
+            .await?
+            .into_iter()
+            .map(|f| (f.license_id, f))
+            .collect();
+    for license in licenses.iter_mut().filter(|l| usable(l)) {
+        license.forecast = crate::domain::dashboard::license_forecast(
+            &license.seats,
+            flows.get(&license.id).copied(),
+            (today, current),
+        );
+    }
+    Ok(())
+}
+
 /// The form a typed code is searched in: however it was spaced, dashed or
 /// cased.
 pub fn code_search_form(code: &str) -> String {
@@ -77,6 +119,7 @@ impl LicenseRow {
             teachers: self.teachers,
             students: self.students,
             updated_at: self.updated_at.0,
+            forecast: None,
         }
     }
 }

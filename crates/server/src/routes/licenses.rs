@@ -59,10 +59,9 @@ async fn list_licenses(
     )
     .await?;
     let (rows, next_cursor) = crate::http::split_page(rows, limit, |r| encode_cursor("", r.id));
-    Ok(Json(Page {
-        items: rows.into_iter().map(|r| r.into_api(today)).collect(),
-        next_cursor,
-    }))
+    let mut items: Vec<License> = rows.into_iter().map(|r| r.into_api(today)).collect();
+    licenses::with_forecasts(&state.db.pool, &mut items, today).await?;
+    Ok(Json(Page { items, next_cursor }))
 }
 
 #[utoipa::path(get, path = "/v1/licenses/{id}", tag = "licenses", security(("bearer" = [])),
@@ -76,7 +75,12 @@ async fn get_license(
     auth.require(Permission::Read)?;
     let mut conn = state.db.pool.acquire().await?;
     let row = load_license(&mut conn, &auth.scope, id).await?;
-    Ok(Json(row.into_api(today())))
+    drop(conn);
+    let today = today();
+    let mut license = [row.into_api(today)];
+    licenses::with_forecasts(&state.db.pool, &mut license, today).await?;
+    let [license] = license;
+    Ok(Json(license))
 }
 
 fn validate_new_license(body: &NewLicense) -> ApiResult<()> {

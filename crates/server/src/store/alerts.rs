@@ -164,6 +164,54 @@ pub async fn used_at_least(
     licenses(pool, sql, view, " ORDER BY l.id", limit).await
 }
 
+/// A live license with free seats and its seat flow over the forecast window.
+#[derive(sqlx::FromRow)]
+pub struct FlowRow {
+    #[sqlx(flatten)]
+    pub license: LicenseRow,
+    pub first_week: Option<i64>,
+    pub weighted: i64,
+}
+
+/// Active licenses not yet finished, with free seats, whose flow could
+/// fill them within `days` days: `free × 7 × 8 ≤ days × weighted`, the
+/// forecast's rule at the smallest window weight (8, a license whose first
+/// seat was taken last week), so every license the exact rule
+/// (`seatdesk_core::forecast::forecast_alert`) accepts is here. By id.
+pub async fn filling_within(
+    pool: &Pool,
+    view: &AlertView,
+    (today, current): (NaiveDate, i64),
+    days: i64,
+    limit: usize,
+) -> Result<Limited<FlowRow>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT * FROM (SELECT l.id AS id, p.sku AS sku, l.org_id AS org_id, \
+         o.name AS org_name, l.account_id AS account_id, l.org_path AS org_path, \
+         l.finish_date AS finish_date, l.grace_until AS grace_until, \
+         l.seats_purchased AS seats_purchased, l.seats_consumed AS seats_consumed, \
+         l.seats_allocated AS seats_allocated, ",
+    );
+    crate::store::forecast::push_license_flow_columns(&mut sql, current);
+    sql.push(
+        " FROM licenses l JOIN products p ON p.id = l.product_id JOIN orgs o ON o.id = l.org_id \
+         WHERE l.status = 'active' AND l.seats_consumed + l.seats_allocated < l.seats_purchased \
+         AND l.finish_date > ",
+    )
+    .bind(today)
+    .push(" AND ");
+    view.push(&mut sql);
+    sql.push(&format!(
+        ") c WHERE c.weighted > 0 AND (c.seats_purchased - c.seats_consumed - c.seats_allocated) * 56 <= {days} * c.weighted \
+         ORDER BY c.id LIMIT "
+    ))
+    .bind(limit as i64 + 1);
+    let mut rows: Vec<FlowRow> = sql.query_as().fetch_all(pool).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
 /// An activation code with the seats created from it in a window.
 #[derive(sqlx::FromRow)]
 pub struct FastCodeRow {

@@ -1,9 +1,10 @@
 //! Seat counters: per license and status (`licenses.seats_<status>`), claims
-//! per license and week (`license_claim_weeks`), and live seats per user and
-//! module (`module_holders`, with the whole tree's distinct users in
-//! `module_user_totals`, migration 0018) and per user and product
-//! (`product_holders`).
-//! Triggers on `seats` (migration 0014, both backends) keep them in the
+//! per license and week (`license_claim_weeks`), seats taken and freed per
+//! license and week (`license_flow_weeks`, migration 0017, for pool
+//! forecasts), live seats per user and module (`module_holders`, with the
+//! whole tree's distinct users in `module_user_totals`, migration 0018) and
+//! per user and product (`product_holders`).
+//! Triggers on `seats` (migrations 0014 and 0017, both backends) keep them in the
 //! transaction of every change, so the dashboard and the discrepancy report
 //! read counters instead of counting seat rows. This module rebuilds them
 //! from the rows after a bulk load made with the triggers paused, and checks
@@ -30,6 +31,31 @@ fn week_recount(backend: Backend) -> String {
     )
 }
 
+/// When a seat that is no longer live was freed (migration 0017).
+const FREED_AT: &str = "(CASE WHEN status = 'revoked' THEN COALESCE(revoked_at, expired_at, assigned_at) \
+    ELSE COALESCE(expired_at, revoked_at, assigned_at) END)";
+
+/// (license, week, seats taken, seats freed) recounted: taken by the week
+/// of `assigned_at`, freed by the week of [`FREED_AT`].
+fn flow_recount(backend: Backend) -> String {
+    let week = |column: &str| {
+        format!(
+            "({} + {shift}) / {week}",
+            backend.epoch_ms(column),
+            shift = seatdesk_core::seats::WEEK_SHIFT_MS,
+            week = seatdesk_core::seats::WEEK_MS,
+        )
+    };
+    format!(
+        "SELECT license_id, week, SUM(taken) AS taken, SUM(freed) AS freed FROM (\
+         SELECT license_id, {assigned} AS week, 1 AS taken, 0 AS freed FROM seats \
+         UNION ALL SELECT license_id, {freed}, 0, 1 FROM seats \
+         WHERE status IN ('expired', 'revoked')) f GROUP BY license_id, week",
+        assigned = week("assigned_at"),
+        freed = week(FREED_AT),
+    )
+}
+
 /// (user, product, live seats) recounted.
 const PRODUCT_RECOUNT: &str = "SELECT s.user_id, l.product_id, COUNT(*) AS seats \
     FROM seats s JOIN licenses l ON l.id = s.license_id \
@@ -51,10 +77,13 @@ const MODULE_TOTALS_RECOUNT: &str = "SELECT \
     COALESCE(SUM(CASE WHEN learn > 0 AND observe > 0 THEN 1 ELSE 0 END), 0) AS combined \
     FROM module_holders";
 
-const TRIGGERS: [&str; 3] = [
+const TRIGGERS: [&str; 6] = [
     "seats_counters_insert",
     "seats_counters_update",
     "seats_counters_delete",
+    "seats_flow_insert",
+    "seats_flow_update",
+    "seats_flow_delete",
 ];
 
 /// Stops the counter triggers for the rest of the transaction `conn` holds
@@ -92,6 +121,11 @@ pub async fn rebuild(conn: &mut Conn) -> Result<(), sqlx::Error> {
             "INSERT INTO license_claim_weeks (license_id, week, claims) {}",
             week_recount(backend)
         ),
+        "DELETE FROM license_flow_weeks".to_string(),
+        format!(
+            "INSERT INTO license_flow_weeks (license_id, week, taken, freed) {}",
+            flow_recount(backend)
+        ),
         "DELETE FROM product_holders".to_string(),
         format!("INSERT INTO product_holders (user_id, product_id, seats) {PRODUCT_RECOUNT}"),
         "DELETE FROM module_holders".to_string(),
@@ -123,6 +157,7 @@ pub async fn rebuild(conn: &mut Conn) -> Result<(), sqlx::Error> {
 pub struct Drift {
     pub licenses: i64,
     pub claim_weeks: i64,
+    pub flow_weeks: i64,
     pub product_holders: i64,
     pub module_holders: i64,
     /// Whole-tree Learn, Observe and combined users that differ (0 to 3).
@@ -159,6 +194,12 @@ pub async fn check(conn: &mut Conn) -> Result<Drift, sqlx::Error> {
     ))
     .fetch_one(&mut *conn)
     .await?;
+    let flow_weeks: i64 = crate::db::query_scalar(symmetric(
+        "SELECT license_id, week, taken, freed FROM license_flow_weeks WHERE taken <> 0 OR freed <> 0",
+        &flow_recount(backend),
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     let product_holders: i64 = crate::db::query_scalar(symmetric(
         "SELECT user_id, product_id, seats FROM product_holders WHERE seats <> 0",
         PRODUCT_RECOUNT,
@@ -185,6 +226,7 @@ pub async fn check(conn: &mut Conn) -> Result<Drift, sqlx::Error> {
     Ok(Drift {
         licenses,
         claim_weeks,
+        flow_weeks,
         product_holders,
         module_holders,
         module_totals,

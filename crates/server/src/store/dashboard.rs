@@ -26,7 +26,7 @@ pub struct View {
 
 impl View {
     /// Appends `alias.org_path LIKE … AND …` for every filter.
-    fn push(&self, sql: &mut Sql, alias: &str) {
+    pub fn push(&self, sql: &mut Sql, alias: &str) {
         let column = format!("{alias}.org_path");
         sql.push(&self.scope.sql(&column));
         if let Some(account_id) = self.account_id {

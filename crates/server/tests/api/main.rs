@@ -15,6 +15,7 @@ mod counters;
 mod demo;
 mod export;
 mod feed;
+mod forecast;
 mod fuzz_bodies;
 mod guessing;
 mod hostile;

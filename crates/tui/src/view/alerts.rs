@@ -53,6 +53,10 @@ fn headline(a: &Alert) -> String {
             (Some(used), Some(purchased)) => Some(format!("{used} of {purchased} seats used")),
             _ => None,
         },
+        AlertKind::PoolFullForecast => match (f.full_in_days, f.full_on) {
+            (Some(days), Some(on)) => Some(format!("full in ~{days} days ({on})")),
+            _ => None,
+        },
         AlertKind::CodeRedeemedFast => match (f.redemptions, f.window_minutes) {
             (Some(n), Some(minutes)) => Some(format!(
                 "{n} seats in {minutes} min from code {}",

@@ -33,6 +33,21 @@ fn flags(s: &ProductSummary) -> String {
     flags.join(" ")
 }
 
+/// The server's forecast in the words of the table: "~44 days", "now",
+/// "not at this rate"; "-" when the server sent none (no seats bought, or
+/// a server from before forecasts).
+pub(super) fn full_in(forecast: Option<seatdesk_core::forecast::PoolForecast>) -> String {
+    match forecast {
+        Some(f) => match f.full_in_days {
+            Some(0) => "now".to_string(),
+            Some(1) => "~1 day".to_string(),
+            Some(days) => format!("~{days} days"),
+            None => "not at this rate".to_string(),
+        },
+        None => "-".to_string(),
+    }
+}
+
 fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
@@ -82,6 +97,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         Col::number("Used", 0),
         Col::number("Avail", 0),
         Col::fixed("Usage", 4),
+        Col::fixed("Full in", 2),
         Col::number("Days", 1),
         Col::fixed("Start", 6),
         Col::fixed("Finish", 5),
@@ -94,6 +110,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             s.seats.consumed.to_string(),
             s.seats_available.to_string(),
             format!("{} {:>3.0}%", bar(s.usage_percent, 8), s.usage_percent),
+            full_in(s.forecast),
             or_dash(s.min_remaining_days),
             or_dash(s.earliest_start),
             or_dash(s.latest_finish),
@@ -117,13 +134,51 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     })
     .block(
         Block::bordered()
-            .title(format!(" Products - {} ", app.account_label()))
+            .title(products_title(app, top.width))
             .title_bottom(list_position(&app.dash_list, products.len())),
     );
     frame.render_widget(table, top);
     if let Some(summary) = products.get(app.dash_list.cursor) {
         product_detail(app, summary, frame, bottom);
     }
+}
+
+/// " Products - all accounts · total full in ~91 days ": the totals'
+/// forecast rides in the title, where it costs no row at 80x24; left out
+/// when it would not fit whole in `width` columns.
+fn products_title(app: &App, width: u16) -> String {
+    let plain = format!(" Products - {} ", app.account_label());
+    let total = app
+        .dashboard
+        .data
+        .as_ref()
+        .and_then(|d| d.dashboard.totals.forecast);
+    match total {
+        Some(f) => {
+            let full = format!("{plain}· total {} ", f.describe());
+            if full.chars().count() + 2 <= usize::from(width) {
+                full
+            } else {
+                plain
+            }
+        }
+        None => plain,
+    }
+}
+
+/// "Forecast: full in ~44 days (2027-01-16), 1.0 seats a day net over 8
+/// weeks": the server's figures, as sent.
+fn forecast_line(s: &ProductSummary) -> String {
+    let Some(f) = s.forecast else {
+        return "Forecast: none (no seats purchased)".to_string();
+    };
+    let on = f.full_on.map(|d| format!(" ({d})")).unwrap_or_default();
+    format!(
+        "Forecast: {}{on}, {:.1} seats a day net over {} week(s)",
+        f.describe(),
+        f.seats_per_day,
+        f.weeks
+    )
 }
 
 fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) {
@@ -135,7 +190,7 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
     frame.render_widget(block, area);
     let [gauge, info, chart] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Min(0),
     ])
     .areas(inner);
@@ -185,6 +240,7 @@ fn product_detail(app: &App, s: &ProductSummary, frame: &mut Frame, area: Rect) 
             or_dash(s.latest_finish),
         )),
         Line::from(format!("Claims: {}", statuses.join(" · "))),
+        Line::from(forecast_line(s)),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), info);
     if chart.height >= 3 {

@@ -14,6 +14,7 @@ use seatdesk_core::api::dashboard::{
 use seatdesk_core::api::inventory::License;
 use seatdesk_core::api::seats::Claim;
 use seatdesk_core::api::{BulkResult, ItemOutcome, ItemResult, Me};
+use seatdesk_core::forecast::PoolForecast;
 use seatdesk_core::seats::{DateStanding, SeatCounts, date_standing, remaining_days};
 use seatdesk_core::{InventoryType, LicenseStatus, Role, SeatStatus, UserKind};
 use seatdesk_tui::action::{
@@ -125,6 +126,8 @@ fn license(
         teachers: 0,
         students: 0,
         updated_at: now(),
+        // The server's forecast, made up: a seat a day.
+        forecast: Some(forecast(1, Some(seats.available()), today)),
     }
 }
 
@@ -269,6 +272,13 @@ pub fn dashboard(app: &App, query: &DashboardQuery) -> Dashboard {
                     count: (w * 3 + of.len() as i64) % 7,
                 })
                 .collect(),
+            // The server's forecast, made up: twice the free seats in
+            // days, or not at this rate when they are a multiple of 11.
+            forecast: Some(match seats.available() {
+                0 => forecast(0, Some(0), today),
+                free if free % 11 == 0 => forecast(0.0, None, today),
+                free => forecast(0.5, Some(free * 2), today),
+            }),
         }
     };
     let products = licenses.iter().map(|l| summary(&[*l], Some(l))).collect();
@@ -279,6 +289,19 @@ pub fn dashboard(app: &App, query: &DashboardQuery) -> Dashboard {
         module_users: ModuleUsers::default(),
         attention: Vec::new(),
         attention_more: 0,
+    }
+}
+
+fn forecast(
+    seats_per_day: impl Into<f64>,
+    full_in_days: Option<i64>,
+    today: NaiveDate,
+) -> PoolForecast {
+    PoolForecast {
+        seats_per_day: seats_per_day.into(),
+        weeks: 8,
+        full_in_days,
+        full_on: full_in_days.map(|d| today + Duration::days(d)),
     }
 }
 

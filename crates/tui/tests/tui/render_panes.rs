@@ -366,3 +366,29 @@ fn flow_overlays() {
         run(app, Action::Submit);
     });
 }
+
+#[test]
+fn a_pool_full_forecast_alert_leads_with_its_days_and_date() {
+    use seatdesk_core::api::alerts::{AlertFigures, AlertKind, AlertSeverity};
+    let mut forecast = helpers::sample_alerts().remove(3);
+    forecast.kind = AlertKind::PoolFullForecast;
+    forecast.severity = AlertSeverity::Critical;
+    forecast.message = "License 1 (SKU-10) for Lincoln High will be full in ~6 days.".into();
+    forecast.figures = AlertFigures {
+        full_in_days: Some(6),
+        full_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 7),
+        seats_per_day: Some(0.8),
+        seats_available: Some(5),
+        ..AlertFigures::default()
+    };
+    let mut app = app_with((80, 24), false, Role::SystemAdmin, KeyMap::default());
+    run(
+        &mut app,
+        Action::Alerts(Ok(helpers::alerts(vec![forecast]))),
+    );
+    let text = screen(&app);
+    assert!(
+        text.contains("full in ~6 days (2026-03-07) · SKU-10 license 1"),
+        "{text}"
+    );
+}
