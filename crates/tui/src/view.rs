@@ -142,7 +142,8 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     }
     // The Reclaim view is no numbered tab: it shows while open.
     if app.pane == Pane::Reclaim {
-        spans.push(Span::styled(" Reclaim ", app.theme.selected()));
+        let label = if narrow { " Re" } else { " Reclaim " };
+        spans.push(Span::styled(label, app.theme.selected()));
     }
     let left = Line::from(spans);
     let mut right = String::new();

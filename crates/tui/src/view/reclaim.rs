@@ -47,12 +47,12 @@ fn back_hint(app: &App) -> Hint {
 fn policies(app: &App, frame: &mut Frame, area: Rect) {
     let v = &app.reclaim;
     let about = match &v.summary {
-        Some(s) => format!(
+        Some(s) if !s.policies.is_empty() => format!(
             "{} {} could be reclaimed by these policies now (each seat counted once)",
             s.reclaimable,
             if s.reclaimable == 1 { "seat" } else { "seats" }
         ),
-        None => "Seats nobody uses, freed by rules: pending, suspended, archived, unused".into(),
+        _ => "Seats nobody uses, freed by rules: pending, suspended, archived, unused".into(),
     };
     let mut lines = vec![Line::from(Span::styled(about, app.theme.title()))];
     let hints = [
@@ -66,7 +66,11 @@ fn policies(app: &App, frame: &mut Frame, area: Rect) {
     let (info, rest) = split(area, &lines);
     frame.render_widget(Paragraph::new(lines), info);
 
-    let detail_rows = if rest.height >= 16 { 7 } else { 0 };
+    let detail_rows = if rest.height >= 16 && !v.policies.is_empty() {
+        7
+    } else {
+        0
+    };
     let [list, detail] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(detail_rows)]).areas(rest);
     let mut title = format!(" Reclaim policies ({}", v.policies.len());
@@ -221,16 +225,20 @@ fn preview(app: &App, frame: &mut Frame, area: Rect) {
     let answer = &v.preview;
     let name = policy_name(app);
     let head = match (&answer.data, answer.loading) {
+        // The figures first: a narrow screen cuts the end of the line.
         (Some(r), _) => {
             let mut text = format!(
-                "Preview of {name} (dry run {}): {} would be freed, {} refused",
-                minute(r.as_of),
+                "{} would be freed, {} refused",
                 r.freed.len(),
                 r.refused.len()
             );
             if r.remaining > 0 {
                 text.push_str(&format!(", {} left for later runs", r.remaining));
             }
+            text.push_str(&format!(
+                " - dry run of {name} at {}",
+                r.as_of.format("%H:%M")
+            ));
             text
         }
         (None, true) => format!("Preview of {name}: asking the server (dry run)..."),
@@ -278,6 +286,35 @@ fn preview(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
+    // The row under the cursor in full below the table: its reason is
+    // what a narrow table cuts.
+    let [list, full] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(list);
+    let freed = report.freed.len();
+    let cursor = answer.list.cursor.min(len - 1);
+    let detail = match report.freed.get(cursor) {
+        Some(c) => format!(
+            "seat {}: {} <{}>, order {}: {}",
+            c.seat_id, c.user_name, c.user_email, c.order_number, c.reason
+        ),
+        None => {
+            let r = &report.refused[cursor - freed];
+            format!(
+                "seat {} refused: {}",
+                r.id,
+                r.reason.as_deref().unwrap_or("refused")
+            )
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(detail)
+            .style(if cursor >= freed {
+                app.theme.danger()
+            } else {
+                Style::default()
+            })
+            .wrap(Wrap { trim: true }),
+        full,
+    );
     let height = body_height(list);
     let range = window(&answer.list, len, height);
     let mut cols = [
@@ -288,7 +325,6 @@ fn preview(app: &App, frame: &mut Frame, area: Rect) {
         Col::fixed("Since", 2),
         Col::text("Why", 12, 0),
     ];
-    let freed = report.freed.len();
     for i in range.clone() {
         let cells = match report.freed.get(i) {
             Some(c) => [
