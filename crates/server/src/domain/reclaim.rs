@@ -254,7 +254,10 @@ pub async fn resolve_new_policy(
         if !fits {
             let what = match body.product_id {
                 Some(product) => {
-                    format!("license {license} of product {product} under org {}", body.org_id)
+                    format!(
+                        "license {license} of product {product} under org {}",
+                        body.org_id
+                    )
                 }
                 None => format!("license {license} under org {}", body.org_id),
             };
@@ -278,7 +281,10 @@ pub enum RunMode {
     /// Computes the same answer, to be rolled back by the caller; not
     /// recorded in the history.
     Dry,
-    Real { trigger: RunTrigger, actor: String },
+    Real {
+        trigger: RunTrigger,
+        actor: String,
+    },
 }
 
 /// Runs `policy` as of `as_of` inside the caller's write transaction: the
@@ -522,6 +528,8 @@ mod tests {
             text,
             format!("pending for 63 days (assigned {})", since.0.date_naive())
         );
-        assert!(reason(ReclaimRule::UnusedOverDays, since, as_of).starts_with("not used for 63 days"));
+        assert!(
+            reason(ReclaimRule::UnusedOverDays, since, as_of).starts_with("not used for 63 days")
+        );
     }
 }

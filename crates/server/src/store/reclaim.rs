@@ -266,10 +266,7 @@ pub async fn count(conn: &mut Conn, selection: &Selection) -> Result<i64, sqlx::
 }
 
 /// How many distinct seats any of `selections` selects (each seat once).
-pub async fn count_union(
-    conn: &mut Conn,
-    selections: &[Selection],
-) -> Result<i64, sqlx::Error> {
+pub async fn count_union(conn: &mut Conn, selections: &[Selection]) -> Result<i64, sqlx::Error> {
     if selections.is_empty() {
         return Ok(0);
     }

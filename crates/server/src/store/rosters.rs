@@ -178,10 +178,10 @@ pub async fn archive_user(conn: &mut Conn, id: i64, now: Stamp) -> Result<(), sq
         "UPDATE users SET status_changed_at = CASE WHEN status <> 'archived' THEN $1 \
          ELSE status_changed_at END, status = 'archived', updated_at = $1 WHERE id = $2",
     )
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
