@@ -25,6 +25,7 @@ pub mod guessing;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
+pub mod reclaim;
 pub mod redemption;
 pub mod requests;
 pub mod restore;

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::ItemResult;
@@ -57,10 +59,13 @@ string_enum!(
 );
 
 /// `POST /v1/reclaim/policies`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+///
+/// Its schema is written out below ([`NewReclaimPolicy::schema`]): one
+/// object per kind of rule, so that `days` is required exactly where the
+/// server requires it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewReclaimPolicy {
-    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The policy applies to this org's subtree; it must be inside the
     /// caller's.
@@ -74,15 +79,84 @@ pub struct NewReclaimPolicy {
     pub rule: ReclaimRule,
     /// Required by every rule but `archived_user`, which refuses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 3650)]
     pub days: Option<i64>,
     /// Minutes between scheduled runs ([`DEFAULT_INTERVAL_MINUTES`] if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 5, maximum = 10080)]
     pub interval_minutes: Option<i64>,
     /// Create it paused (no scheduled runs until resumed).
     #[serde(default)]
     pub paused: bool,
+}
+
+/// The fields of [`NewReclaimPolicy`] as the schema describes them (the
+/// derive's object, which [`NewReclaimPolicy::schema`] splits by rule).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PolicyFields {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    name: String,
+    /// The policy applies to this org's subtree; it must be inside the
+    /// caller's.
+    org_id: i64,
+    /// Narrow to one product's seats.
+    product_id: Option<i64>,
+    /// Narrow to one license's seats.
+    license_id: Option<i64>,
+    rule: ReclaimRule,
+    /// Days the rule measures (more than this many days pending, suspended
+    /// or unused).
+    #[schema(minimum = 1, maximum = 3650)]
+    days: i64,
+    /// Minutes between scheduled runs (1440, a day, if absent).
+    #[schema(minimum = 5, maximum = 10080)]
+    interval_minutes: Option<i64>,
+    /// Create it paused (no scheduled runs until resumed).
+    #[serde(default)]
+    paused: bool,
+}
+
+impl utoipa::PartialSchema for NewReclaimPolicy {
+    fn schema() -> RefOr<Schema> {
+        let with_days: Vec<&str> = ReclaimRule::ALL
+            .iter()
+            .filter(|r| r.takes_days())
+            .map(|r| r.as_str())
+            .collect();
+        OneOfBuilder::new()
+            .item(rule_branch(&with_days, true))
+            .item(rule_branch(&[ReclaimRule::ArchivedUser.as_str()], false))
+            .description(Some(
+                "A new reclaim policy: `days` is required by every rule but `archived_user`, which refuses it.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewReclaimPolicy {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        PolicyFields::schemas(schemas);
+    }
+}
+
+/// [`PolicyFields`]' object for the rules `rules`, with `days` required
+/// (`days`) or absent (and so refused, the object taking no other fields).
+fn rule_branch(rules: &[&str], days: bool) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = <PolicyFields as utoipa::PartialSchema>::schema()
+    else {
+        unreachable!("PolicyFields is a struct, so its schema is an object")
+    };
+    let rule = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(rules.iter().copied()))
+        .build();
+    object.properties.insert("rule".to_string(), rule.into());
+    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    if !days {
+        object.properties.remove("days");
+        object.required.retain(|name| name != "days");
+    }
+    object.into()
 }
 
 /// A stored policy with its schedule and running totals.
@@ -112,6 +186,8 @@ pub struct ReclaimPolicy {
 pub struct PolicyQuery {
     /// Only policies of this org's subtree.
     pub org_id: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
@@ -173,6 +249,8 @@ pub struct ReclaimRun {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
