@@ -135,7 +135,10 @@ impl Command {
             Command::RequestLicense | Command::Renew => Some(Permission::SubmitRequest),
             Command::Approve | Command::Reject => Some(Permission::DecideRequest),
             Command::CheckAccess => Some(Permission::Triage),
-            Command::ReclaimRun | Command::ReclaimPause => Some(Permission::ManageSeats),
+            // The server's dry run of a policy is a run's permission too.
+            Command::ReclaimPreview | Command::ReclaimRun | Command::ReclaimPause => {
+                Some(Permission::ManageSeats)
+            }
             _ => None,
         }
     }

@@ -23,6 +23,11 @@ impl Drop for Harness {
 }
 
 pub async fn start() -> Harness {
+    start_with(ServerConfig::default()).await
+}
+
+/// A harness whose server runs with `config` (e.g. a manual clock).
+pub async fn start_with(config: ServerConfig) -> Harness {
     seatdesk_client::install_crypto();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("server.db").display());
@@ -38,7 +43,7 @@ pub async fn start() -> Harness {
             .unwrap();
     drop(conn);
     let server = seatdesk_server::spawn(
-        AppState::new(db.clone(), ServerConfig::default()),
+        AppState::new(db.clone(), config),
         "127.0.0.1:0".parse().unwrap(),
     )
     .await

@@ -484,7 +484,7 @@ fn runs() -> Vec<ReclaimRun> {
 }
 
 #[test]
-fn a_role_without_seat_rights_can_look_but_not_run_or_pause() {
+fn a_role_without_seat_rights_sees_the_policies_but_not_previews_runs_or_pauses() {
     let mut app = app_with((80, 24), false, Role::Reporter, KeyMap::default());
     opened(&mut app);
     assert!(cmd(&mut app, Command::ReclaimRun).is_empty());
@@ -493,11 +493,18 @@ fn a_role_without_seat_rights_can_look_but_not_run_or_pause() {
         "disabled (the reporter role may not revoke or restore seats)",
     );
     assert!(cmd(&mut app, Command::ReclaimPause).is_empty());
+    // The server answers a policy's dry run only to those who may run it.
+    assert!(cmd(&mut app, Command::ReclaimPreview).is_empty());
     assert!(app.dialog.is_none());
+    assert_eq!(app.reclaim.screen, ReclaimScreen::Policies);
     let text = screen(&app);
-    assert!(text.contains("off: D, p - the reporter role"), "{text}");
-    // The preview is a read: allowed.
-    assert!(!cmd(&mut app, Command::ReclaimPreview).is_empty());
+    assert!(text.contains("off: Enter, D, p - the reporter role"), "{text}");
+    // The history is a read: allowed.
+    let effects = cmd(&mut app, Command::ReclaimHistory);
+    assert_eq!(
+        reclaim_effects(&effects),
+        [ReclaimEffect::LoadRuns { policy_id: 1 }]
+    );
 }
 
 #[test]
