@@ -13,6 +13,7 @@ mod cli_codes;
 mod cli_errors;
 mod cli_import;
 mod cli_listings;
+mod cli_reclaim;
 mod cli_tokens;
 mod cli_triage;
 mod demo_cli;

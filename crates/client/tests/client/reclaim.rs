@@ -62,7 +62,10 @@ async fn policies_dry_runs_runs_history_summary_and_seen_round_trip() {
         limit: Some(1),
         ..PolicyQuery::default()
     };
-    assert_eq!(api.reclaim_policies(&narrowed).await.unwrap().items.len(), 1);
+    assert_eq!(
+        api.reclaim_policies(&narrowed).await.unwrap().items.len(),
+        1
+    );
 
     // What it could reclaim, and exactly which seats, changing nothing.
     let summary = api.reclaim_summary(&SummaryQuery::default()).await.unwrap();
@@ -73,7 +76,11 @@ async fn policies_dry_runs_runs_history_summary_and_seen_round_trip() {
     assert!(preview.dry_run && preview.run_id.is_none());
     let previewed: Vec<i64> = preview.freed.iter().map(|c| c.seat_id).collect();
     assert_eq!(previewed, seats);
-    assert!(preview.freed[0].reason.contains("pending"), "{:?}", preview.freed[0]);
+    assert!(
+        preview.freed[0].reason.contains("pending"),
+        "{:?}",
+        preview.freed[0]
+    );
     assert!(preview.refused.is_empty());
     assert_eq!(preview.remaining, 0);
     let again = api.reclaim_summary(&SummaryQuery::default()).await.unwrap();
@@ -92,7 +99,9 @@ async fn policies_dry_runs_runs_history_summary_and_seen_round_trip() {
         .unwrap();
     assert_eq!(seen.recorded, 1);
     assert_eq!(seen.ignored, vec![987_654]);
-    api.seat_seen(seats[1], &new_idempotency_key()).await.unwrap();
+    api.seat_seen(seats[1], &new_idempotency_key())
+        .await
+        .unwrap();
     let unknown = api
         .seat_seen(987_654, &new_idempotency_key())
         .await

@@ -498,7 +498,10 @@ fn a_role_without_seat_rights_sees_the_policies_but_not_previews_runs_or_pauses(
     assert!(app.dialog.is_none());
     assert_eq!(app.reclaim.screen, ReclaimScreen::Policies);
     let text = screen(&app);
-    assert!(text.contains("off: Enter, D, p - the reporter role"), "{text}");
+    assert!(
+        text.contains("off: Enter, D, p - the reporter role"),
+        "{text}"
+    );
     // The history is a read: allowed.
     let effects = cmd(&mut app, Command::ReclaimHistory);
     assert_eq!(
