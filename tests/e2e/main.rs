@@ -25,3 +25,4 @@ mod replicas;
 mod shutdown;
 mod tls;
 mod tui_e2e;
+mod tui_reclaim_e2e;
