@@ -303,3 +303,58 @@ pub struct SeenResult {
     /// Ids that are unknown, outside the caller's subtree or not live.
     pub ignored: Vec<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The written-out schema: one object per kind of rule, each listing
+    /// exactly the fields the type reads and refusing others.
+    #[test]
+    fn the_policy_schema_requires_days_exactly_where_the_server_does() {
+        let schema =
+            serde_json::to_value(<NewReclaimPolicy as utoipa::PartialSchema>::schema()).unwrap();
+        let branches = schema["oneOf"].as_array().expect("oneOf");
+        assert_eq!(branches.len(), 2);
+        let full = NewReclaimPolicy {
+            name: "Idle".into(),
+            org_id: 1,
+            product_id: Some(2),
+            license_id: Some(3),
+            rule: ReclaimRule::UnusedOverDays,
+            days: Some(90),
+            interval_minutes: Some(60),
+            paused: true,
+        };
+        let mut fields: Vec<String> = serde_json::to_value(&full)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        for (branch, days) in branches.iter().zip([true, false]) {
+            assert_eq!(branch["additionalProperties"], false);
+            let mut properties: Vec<String> = branch["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            properties.sort();
+            let expected: Vec<String> = fields
+                .iter()
+                .filter(|f| days || f.as_str() != "days")
+                .cloned()
+                .collect();
+            assert_eq!(properties, expected);
+            let required = branch["required"].as_array().unwrap();
+            assert_eq!(required.contains(&serde_json::json!("days")), days);
+            for rule in branch["properties"]["rule"]["enum"].as_array().unwrap() {
+                let rule = ReclaimRule::parse(rule.as_str().unwrap()).unwrap();
+                assert_eq!(rule.takes_days(), days);
+            }
+        }
+    }
+}
