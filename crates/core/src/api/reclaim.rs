@@ -185,10 +185,12 @@ pub struct ReclaimPolicy {
 #[into_params(parameter_in = Query)]
 pub struct PolicyQuery {
     /// Only policies of this org's subtree.
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -252,6 +254,7 @@ pub struct RunQuery {
     /// `next_cursor` of the previous page.
     #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -278,9 +281,40 @@ pub struct ReclaimSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub account_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub product_id: Option<i64>,
+}
+
+/// Whole numbers in a query string, where JSON Schema (and so the OpenAPI
+/// document) also counts `2.0` as the integer 2.
+mod whole {
+    use serde::{Deserialize, Deserializer};
+
+    /// `"12"` or `"12.0"` as a number of type `T`; anything else is an error.
+    pub fn option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: std::str::FromStr,
+    {
+        let Some(text) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        let digits = match text.split_once('.') {
+            Some((whole, fraction))
+                if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+            {
+                whole
+            }
+            _ => text.as_str(),
+        };
+        digits.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} is not a whole number in range"))
+        })
+    }
 }
 
 /// `POST /v1/seats/seen`: products report the seats used at launch.

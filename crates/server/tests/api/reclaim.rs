@@ -918,6 +918,16 @@ async fn bad_input_is_refused_and_writes_nothing() {
             .post(&format!("/v1/reclaim/policies/{sibling}/run"), &json!({}))
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        // Whole numbers may come as `2.0` (JSON Schema's integers do).
+        let listed: Page<Value> = server
+            .admin
+            .get_ok(&format!("/v1/reclaim/policies?org_id={}.0&limit=5.0", w.e))
+            .await;
+        assert_eq!(listed.items.len(), 1, "{backend:?}");
+        let reply = server.admin.get("/v1/reclaim/policies?limit=0.0").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let reply = server.admin.get("/v1/reclaim/summary?org_id=1.5").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{backend:?}");
         let reply = server.admin.get("/v1/reclaim/policies?cursor=zz").await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         let listed: Page<Value> = org_admin.get_ok("/v1/reclaim/policies").await;
