@@ -185,10 +185,12 @@ pub struct ReclaimPolicy {
 #[into_params(parameter_in = Query)]
 pub struct PolicyQuery {
     /// Only policies of this org's subtree.
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -252,6 +254,7 @@ pub struct RunQuery {
     /// `next_cursor` of the previous page.
     #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -278,9 +281,40 @@ pub struct ReclaimSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub account_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub product_id: Option<i64>,
+}
+
+/// Whole numbers in a query string, where JSON Schema (and so the OpenAPI
+/// document) also counts `2.0` as the integer 2.
+mod whole {
+    use serde::{Deserialize, Deserializer};
+
+    /// `"12"` or `"12.0"` as a number of type `T`; anything else is an error.
+    pub fn option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: std::str::FromStr,
+    {
+        let Some(text) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        let digits = match text.split_once('.') {
+            Some((whole, fraction))
+                if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+            {
+                whole
+            }
+            _ => text.as_str(),
+        };
+        digits.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} is not a whole number in range"))
+        })
+    }
 }
 
 /// `POST /v1/seats/seen`: products report the seats used at launch.
@@ -302,4 +336,59 @@ pub struct SeenResult {
     pub recorded: usize,
     /// Ids that are unknown, outside the caller's subtree or not live.
     pub ignored: Vec<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The written-out schema: one object per kind of rule, each listing
+    /// exactly the fields the type reads and refusing others.
+    #[test]
+    fn the_policy_schema_requires_days_exactly_where_the_server_does() {
+        let schema =
+            serde_json::to_value(<NewReclaimPolicy as utoipa::PartialSchema>::schema()).unwrap();
+        let branches = schema["oneOf"].as_array().expect("oneOf");
+        assert_eq!(branches.len(), 2);
+        let full = NewReclaimPolicy {
+            name: "Idle".into(),
+            org_id: 1,
+            product_id: Some(2),
+            license_id: Some(3),
+            rule: ReclaimRule::UnusedOverDays,
+            days: Some(90),
+            interval_minutes: Some(60),
+            paused: true,
+        };
+        let mut fields: Vec<String> = serde_json::to_value(&full)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        for (branch, days) in branches.iter().zip([true, false]) {
+            assert_eq!(branch["additionalProperties"], false);
+            let mut properties: Vec<String> = branch["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            properties.sort();
+            let expected: Vec<String> = fields
+                .iter()
+                .filter(|f| days || f.as_str() != "days")
+                .cloned()
+                .collect();
+            assert_eq!(properties, expected);
+            let required = branch["required"].as_array().unwrap();
+            assert_eq!(required.contains(&serde_json::json!("days")), days);
+            for rule in branch["properties"]["rule"]["enum"].as_array().unwrap() {
+                let rule = ReclaimRule::parse(rule.as_str().unwrap()).unwrap();
+                assert_eq!(rule.takes_days(), days);
+            }
+        }
+    }
 }

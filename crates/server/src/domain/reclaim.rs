@@ -23,7 +23,7 @@ use seatdesk_core::{SeatStatus, UserStatus};
 
 use crate::db::sql::Sql;
 use crate::db::types::Stamp;
-use crate::db::{Conn, Db};
+use crate::db::{Backend, Conn, Db};
 use crate::domain::live::live_seat;
 use crate::domain::orgs::org_path_in_scope;
 use crate::domain::revocation::revoke_seats;
@@ -400,12 +400,22 @@ pub async fn record_seen(
     let mut ids = report.seat_ids.clone();
     ids.sort_unstable();
     ids.dedup();
-    let mut tx = db.begin_write().await?;
-    let recorded: HashSet<i64> = store::record_seen(&mut tx.tx, scope, &ids, at)
-        .await?
-        .into_iter()
-        .collect();
-    tx.commit().await?;
+    let recorded: HashSet<i64> = match db.backend {
+        // One statement, committed on its own: no BEGIN and COMMIT round trips.
+        Backend::Postgres => {
+            let mut conn = db.pool.acquire().await?;
+            store::record_seen(&mut conn, scope, &ids, at).await?
+        }
+        // In the process's writer queue, as every SQLite write.
+        Backend::Sqlite => {
+            let mut tx = db.begin_write().await?;
+            let recorded = store::record_seen(&mut tx.tx, scope, &ids, at).await?;
+            tx.commit().await?;
+            recorded
+        }
+    }
+    .into_iter()
+    .collect();
     let mut listed = HashSet::new();
     let ignored = report
         .seat_ids

@@ -253,7 +253,9 @@ pub async fn candidates(
     selection.push_from(&mut sql);
     sql.push(" ORDER BY s.id LIMIT ").bind(limit);
     if backend == Backend::Postgres {
-        sql.push(" FOR UPDATE OF s SKIP LOCKED");
+        // NO KEY UPDATE: what the revocation's UPDATE takes anyway, and
+        // no conflict with a seen report's foreign-key check on the seat.
+        sql.push(" FOR NO KEY UPDATE OF s SKIP LOCKED");
     }
     sql.query_as().fetch_all(conn).await
 }

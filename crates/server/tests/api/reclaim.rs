@@ -757,6 +757,38 @@ async fn two_replicas_running_the_due_policies_reclaim_each_seat_once() {
             "{backend:?}"
         );
         server.assert_counts_match_rows().await;
+
+        // Two manual runs of one policy at once: each seat freed by one.
+        let mut more = Vec::new();
+        for i in 0..30 {
+            let (id, _) = seat(&server, w.d, w.license_d, &format!("late{i}")).await;
+            set_seat_time(&server, id, "assigned_at", t0 - days(50)).await;
+            more.push(id);
+        }
+        let path = format!("/v1/reclaim/policies/{wide}/run");
+        let empty = json!({});
+        let (first, second) = tokio::join!(
+            server.admin.post(&path, &empty),
+            server.admin.post(&path, &empty)
+        );
+        let mut freed_now: Vec<i64> = Vec::new();
+        for reply in [first, second] {
+            assert_eq!(reply.status, StatusCode::OK, "{backend:?}: {}", reply.body);
+            let report: ReclaimReport = serde_json::from_value(reply.body).unwrap();
+            freed_now.extend(report.freed.iter().map(|c| c.seat_id));
+        }
+        freed_now.sort_unstable();
+        assert_eq!(
+            freed_now, more,
+            "{backend:?}: each seat freed by one of the runs"
+        );
+        let events: i64 = scalar(
+            &server,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'seat.revoke'",
+        )
+        .await;
+        assert_eq!(events, (seats.len() + more.len()) as i64, "{backend:?}");
+        server.assert_counts_match_rows().await;
         other.db.pool.close().await;
     }
 }
@@ -918,6 +950,20 @@ async fn bad_input_is_refused_and_writes_nothing() {
             .post(&format!("/v1/reclaim/policies/{sibling}/run"), &json!({}))
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        // Whole numbers may come as `2.0` (JSON Schema's integers do).
+        let listed: Page<Value> = server
+            .admin
+            .get_ok(&format!("/v1/reclaim/policies?org_id={}.0&limit=5.0", w.e))
+            .await;
+        assert_eq!(listed.items.len(), 1, "{backend:?}");
+        let reply = server.admin.get("/v1/reclaim/policies?limit=0.0").await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        let reply = server.admin.get("/v1/reclaim/summary?org_id=1.5").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{backend:?}");
         let reply = server.admin.get("/v1/reclaim/policies?cursor=zz").await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         let listed: Page<Value> = org_admin.get_ok("/v1/reclaim/policies").await;
