@@ -2,7 +2,8 @@
 //! stands 40 days after the seats were assigned: policies are created,
 //! listed, paused and resumed; the dry run names exactly the seats the run
 //! then frees; a retried run (same key) frees nothing twice; the summary,
-//! history and seen reports answer; errors arrive as problems.
+//! history and seen reports answer; errors arrive as problems. On SQLite
+//! and, with `SEATDESK_TEST_PG_URL`, on PostgreSQL.
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use seatdesk_core::api::reclaim::{
 use seatdesk_server::ServerConfig;
 use seatdesk_server::clock::Clock;
 
-use crate::helpers::start_with;
+use crate::helpers::{backends, start_on};
 
 fn pending_policy(org_id: i64) -> NewReclaimPolicy {
     NewReclaimPolicy {
@@ -35,14 +36,20 @@ fn status(error: &ClientError) -> Option<u16> {
 
 #[tokio::test]
 async fn policies_dry_runs_runs_history_summary_and_seen_round_trip() {
+    for backend in backends() {
+        round_trip(backend).await;
+    }
+}
+
+async fn round_trip(backend: &str) {
     let clock = Clock::manual(Utc::now() + TimeDelta::days(40));
-    let h = start_with(ServerConfig {
+    let config = ServerConfig {
         clock: clock.clone(),
         // The scheduler stays out of the way: runs here are manual.
         reclaim_tick: Duration::from_secs(24 * 3600),
         ..ServerConfig::default()
-    })
-    .await;
+    };
+    let h = start_on(backend, config).await;
     let (_, seats) = h.license_with_teachers(3).await;
     let api = &h.admin;
 
@@ -154,7 +161,13 @@ async fn policies_dry_runs_runs_history_summary_and_seen_round_trip() {
 
 #[tokio::test]
 async fn bad_policies_and_unknown_ids_are_problems() {
-    let h = crate::helpers::start().await;
+    for backend in backends() {
+        refusals(backend).await;
+    }
+}
+
+async fn refusals(backend: &str) {
+    let h = start_on(backend, ServerConfig::default()).await;
     let api = &h.admin;
     let mut archived = pending_policy(h.root_org);
     archived.rule = ReclaimRule::ArchivedUser;
