@@ -406,6 +406,12 @@ pub(super) fn on_reclaim(app: &mut App, action: ReclaimAction) -> Vec<Effect> {
                         *slot = policy;
                     }
                     notify(app, text, false);
+                    // What paused policies count toward is the server's
+                    // call: both summaries are asked again.
+                    let mut effects = reload(app);
+                    app.reclaim.dashboard_loading = None;
+                    effects.extend(load_summary(app));
+                    return effects;
                 }
                 Err(error) => notify(app, format!("pause / resume failed: {error}"), true),
             }

@@ -417,7 +417,7 @@ fn pause_and_resume_ask_the_server_and_show_its_answer() {
     let mut paused = policies().remove(0);
     paused.paused = true;
     paused.next_run_at = None;
-    run(
+    let effects = run(
         &mut app,
         Action::Reclaim(ReclaimAction::Toggled {
             policy_id: 1,
@@ -425,6 +425,15 @@ fn pause_and_resume_ask_the_server_and_show_its_answer() {
         }),
     );
     assert!(app.reclaim.policies[0].paused);
+    // The counts are the server's: asked again for the view and the Dashboard.
+    let asked = reclaim_effects(&effects);
+    assert!(asked.contains(&ReclaimEffect::LoadPolicies), "{asked:?}");
+    assert!(
+        asked.contains(&ReclaimEffect::LoadSummary {
+            query: reclaim_summary_query(&app)
+        }),
+        "{asked:?}"
+    );
     assert_message(&app, "paused: no scheduled runs until resumed");
     let effects = cmd(&mut app, Command::ReclaimPause);
     assert_eq!(
