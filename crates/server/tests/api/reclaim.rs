@@ -985,3 +985,134 @@ async fn bad_input_is_refused_and_writes_nothing() {
         );
     }
 }
+
+/// Every file of the shipped OneRoster sample, by name.
+fn sample_roster() -> std::collections::BTreeMap<String, String> {
+    let dir = format!(
+        "{}/../../assets/oneroster/sample",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            (entry.file_name().to_string_lossy().to_string(), text)
+        })
+        .collect()
+}
+
+async fn status_changed(server: &TestServer, sourced_id: &str) -> (String, Option<Stamp>) {
+    seatdesk_server::db::query_as(
+        "SELECT status, status_changed_at FROM users WHERE sourced_id = $1",
+    )
+    .bind(sourced_id)
+    .fetch_one(&server.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_status_change_path_stamps_when_it_happened() {
+    for backend in backends() {
+        let clock = Clock::manual(t0());
+        let server = start(backend, &clock).await;
+        let mut files = sample_roster();
+        let imported = server
+            .admin
+            .post(
+                "/v1/imports/oneroster",
+                &json!({"files": files, "dry_run": false}),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+        assert_eq!(
+            status_changed(&server, "usr-tch-0002").await,
+            ("active".to_string(), None)
+        );
+
+        // A full import that disables one teacher and drops another.
+        let before = Stamp::now();
+        let users: Vec<String> = files["users.csv"]
+            .lines()
+            .filter(|line| !line.starts_with("usr-tch-0001,"))
+            .map(|line| {
+                if line.starts_with("usr-tch-0002,") {
+                    line.replacen(",,,true,", ",,,false,", 1)
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect();
+        files.insert("users.csv".into(), users.join("\n") + "\n");
+        let imported = server
+            .admin
+            .post(
+                "/v1/imports/oneroster",
+                &json!({"files": files, "dry_run": false}),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+        let (status, at) = status_changed(&server, "usr-tch-0002").await;
+        assert_eq!(status, "suspended", "{backend:?}");
+        assert!(at.is_some_and(|at| at >= before), "{backend:?}: {at:?}");
+        let (status, at) = status_changed(&server, "usr-tch-0001").await;
+        assert_eq!(status, "archived", "{backend:?}");
+        assert!(at.is_some_and(|at| at >= before), "{backend:?}: {at:?}");
+        assert_eq!(
+            status_changed(&server, "usr-tch-0003").await.1,
+            None,
+            "{backend:?}: unchanged"
+        );
+
+        // Re-importing the same roster changes no status, and no stamp.
+        let stamped = status_changed(&server, "usr-tch-0002").await.1;
+        let imported = server
+            .admin
+            .post(
+                "/v1/imports/oneroster",
+                &json!({"files": files, "dry_run": false}),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::OK);
+        assert_eq!(
+            status_changed(&server, "usr-tch-0002").await.1,
+            stamped,
+            "{backend:?}"
+        );
+
+        // The API: a change of something else keeps the stamp.
+        let id: i64 = seatdesk_server::db::query_scalar(
+            "SELECT id FROM users WHERE sourced_id = 'usr-tch-0002'",
+        )
+        .fetch_one(&server.db.pool)
+        .await
+        .unwrap();
+        let reply = server
+            .admin
+            .send(
+                Method::PATCH,
+                &format!("/v1/users/{id}"),
+                Some(&json!({"given_name": "Renamed"})),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(
+            status_changed(&server, "usr-tch-0002").await.1,
+            stamped,
+            "{backend:?}"
+        );
+        // A status change through the API moves it (from a day ago here).
+        seatdesk_server::db::query("UPDATE users SET status_changed_at = $1 WHERE id = $2")
+            .bind(Stamp::at(before.0 - days(1)))
+            .bind(id)
+            .execute(&server.db.pool)
+            .await
+            .unwrap();
+        set_user_status(&server, id, "active").await;
+        let (status, at) = status_changed(&server, "usr-tch-0002").await;
+        assert_eq!(status, "active");
+        assert!(at.is_some_and(|at| at >= before), "{backend:?}: {at:?}");
+    }
+}
