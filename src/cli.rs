@@ -3,6 +3,7 @@
 
 mod listings;
 mod operations;
+mod reclaim;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use seatdesk_server::domain::guessing::RedeemLimits;
 
 pub use listings::*;
 pub use operations::*;
+pub use reclaim::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,6 +83,14 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// List webhook endpoints; add, remove and test them.
     Webhooks(WebhooksArgs),
+    /// Reclaim policies: free seats nobody uses (list, add, dry-run, run,
+    /// pause, resume, history).
+    Reclaim {
+        #[command(subcommand)]
+        command: ReclaimCommand,
+    },
+    /// Report seats as used now (products at launch; for `unused_over_days`).
+    Seen(SeenArgs),
     /// Import a roster.
     Import {
         #[command(subcommand)]

@@ -5,12 +5,14 @@ mod audit;
 mod backup;
 mod codes;
 mod completions;
+mod confirm;
 mod dashboard;
 mod demo;
 mod import;
 mod items;
 mod listings;
 mod login;
+mod reclaim;
 mod remote;
 mod requests;
 mod revoke;
@@ -46,6 +48,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit(args)) => audit::run(args).await,
         Some(Command::Alerts(args)) => alerts::run(args).await,
         Some(Command::Webhooks(args)) => webhooks::run(args).await,
+        Some(Command::Reclaim { command }) => reclaim::run(command).await,
+        Some(Command::Seen(args)) => reclaim::seen(args).await,
         Some(Command::Import { command }) => import::run(command).await,
         Some(Command::Completions(args)) => completions::completions(args),
         Some(Command::Man(args)) => completions::man(args),

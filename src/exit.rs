@@ -20,7 +20,8 @@ pub enum Code {
     /// errors).
     Usage = 2,
     /// A bulk operation was carried out but refused some items (revoke,
-    /// restore, import rows).
+    /// restore, import rows, a reclaim run's refused seats, ignored `seen`
+    /// ids).
     Partial = 3,
     /// The token was refused (401) or is not allowed to do this (403), or
     /// the profile is read-only.
@@ -47,7 +48,8 @@ Exit codes:
   1  unexpected error (server error, unreadable answer, local I/O)
   2  usage: bad arguments or input, unusable profile, confirmation needed
      (--yes) or declined
-  3  partial: a bulk operation refused some items (revoke, restore, import rows)
+  3  partial: a bulk operation refused some items (revoke, restore, import
+     rows, reclaim run, seen)
   4  auth: token refused (401), not allowed (403), or read-only profile
   5  connection: server unreachable or timed out
   6  rejected: the server refused the request (not found, conflict, invalid)

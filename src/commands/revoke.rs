@@ -4,7 +4,6 @@
 //! then does; without `--yes` a terminal user confirms a count first.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -13,8 +12,8 @@ use seatdesk_core::api::seats::ClaimQuery;
 use seatdesk_core::api::{BulkResult, ItemOutcome, ItemResult, MAX_BULK_ITEMS};
 use serde::{Deserialize, Serialize};
 
-use super::items;
 use super::remote::{Conn, connect};
+use super::{confirm, items};
 use crate::cli::{ReportOutput, RestoreArgs, RevokeArgs};
 use crate::exit::{Code, UsageError};
 use crate::output::{self, Cell, Column, Format, Record, col};
@@ -261,13 +260,7 @@ async fn send(
 async fn confirm(conn: &Conn, verb: Verb, ids: &[i64], from_stdin: bool) -> anyhow::Result<()> {
     let n = ids.len();
     let noun = if n == 1 { "seat" } else { "seats" };
-    if from_stdin || !std::io::stdin().is_terminal() {
-        return Err(UsageError(format!(
-            "not asking to {} {n} {noun}: stdin is not a terminal; pass --yes to go ahead (or --dry-run to preview)",
-            verb.word()
-        ))
-        .into());
-    }
+    confirm::require_terminal(&format!("{} {n} {noun}", verb.word()), from_stdin)?;
     let (preview, _) = send(conn, verb, ids, true).await?;
     let refused = preview
         .values()
@@ -283,11 +276,7 @@ async fn confirm(conn: &Conn, verb: Verb, ids: &[i64], from_stdin: bool) -> anyh
             " ({refused} would be refused; --dry-run lists why)"
         ));
     }
-    eprint!("{prompt} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+    if confirm::ask(&prompt)? {
         Ok(())
     } else {
         Err(UsageError(format!("cancelled: no seat was {}", verb.past())).into())

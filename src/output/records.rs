@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use super::{Cell, Column, Record, col, wide};
 
+// Kept apart so parallel branches add their listings without conflicts.
+mod reclaim;
+
 /// The serde name of an enum value (`in_grace`, `refused`…).
 pub fn name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

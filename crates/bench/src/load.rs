@@ -292,6 +292,9 @@ pub fn wrk(
         .arg(format!("-t{}", args.threads))
         .arg(format!("-c{}", args.connections))
         .arg(format!("-d{duration}s"))
+        // A slow answer is a figure, not a socket error (wrk's default is 2 s).
+        .arg("--timeout")
+        .arg("60s")
         .arg("--latency");
     for header in headers {
         command.arg("-H").arg(header);
@@ -326,6 +329,7 @@ pub fn wrk(
         .and_then(|l| l.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    anyhow::ensure!(requests > 0, "no request finished in {duration} s:\n{text}");
     Ok(Outcome {
         rps,
         p50_ms: p50.ok_or_else(|| anyhow::anyhow!("no p50 in:\n{text}"))?,

@@ -19,6 +19,7 @@ use crate::error::ClientError;
 mod admin;
 mod codes;
 mod listings;
+mod reclaim;
 mod requests;
 
 /// How long one request may take before it counts as a timeout.
@@ -207,6 +208,29 @@ impl ApiClient {
                     tokio::time::sleep(Duration::from_millis(300 * attempt as u64)).await;
                 }
                 other => return other,
+            }
+        }
+    }
+
+    /// A mutation whose answer has no body (204), POSTed as `{}` with the
+    /// same retry rule as [`ApiClient::post`].
+    async fn mutate_empty(&self, method: Method, path: &str, key: &str) -> Result<(), ClientError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .send_raw(
+                    method.clone(),
+                    self.url(path, &[]),
+                    Some("{}".to_string()),
+                    Some(key),
+                )
+                .await
+            {
+                Err(error) if error.is_offline() && attempt < MUTATION_ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(300 * attempt as u64)).await;
+                }
+                other => return other.map(drop),
             }
         }
     }

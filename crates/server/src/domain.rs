@@ -17,6 +17,7 @@
 //! | access check conditions | [`triage::access_check`] |
 //! | code batches (promised seats) | [`codes::create_batch`] |
 //! | redemption guessing limits | [`guessing::Attempt`] |
+//! | reclaim rules, runs, seen reports | [`reclaim::Selection`], [`reclaim::run_policy`] |
 
 pub mod claims;
 pub mod codes;
@@ -25,6 +26,7 @@ pub mod guessing;
 pub mod licenses;
 pub mod live;
 pub mod orgs;
+pub mod reclaim;
 pub mod redemption;
 pub mod requests;
 pub mod restore;

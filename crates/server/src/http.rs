@@ -82,6 +82,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 /// else not a number is left to the deserializer's 400.
 fn check_limit(query: &str) -> Result<(), ApiError> {
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        // `20.0` is the whole number 20 to JSON Schema too.
+        let value = match value.split_once('.') {
+            Some((whole, fraction))
+                if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+            {
+                whole.to_string()
+            }
+            _ => value.into_owned(),
+        };
         let number = value.strip_prefix('-').unwrap_or(&value);
         let whole = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
         if name == "limit" && whole {

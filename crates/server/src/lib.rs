@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod backup;
+pub mod clock;
 pub mod codes;
 pub mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod feed_cache;
 pub mod http;
 pub mod mutation;
 pub mod oneroster;
+pub mod reclaim;
 pub mod routes;
 pub mod store;
 pub mod tls;
@@ -62,6 +64,13 @@ pub struct ServerConfig {
     /// Let webhooks reach private, loopback and link-local addresses (see
     /// [`webhooks::target`]); off unless the operator says so.
     pub webhook_allow_private: bool,
+    /// The clock reclaim policies are evaluated at and the reclaim
+    /// scheduler's due check reads (see [`clock`]); real unless a test
+    /// sets it.
+    pub clock: clock::Clock,
+    /// How often each replica's reclaim scheduler looks for due policies
+    /// (see [`reclaim::run_scheduler`]).
+    pub reclaim_tick: Duration,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +88,8 @@ impl Default for ServerConfig {
             trust_forwarded_for: false,
             metrics_token: None,
             webhook_allow_private: false,
+            clock: clock::Clock::real(),
+            reclaim_tick: Duration::from_secs(60),
         }
     }
 }
@@ -126,6 +137,8 @@ pub struct RunningServer {
     pub worker: tokio::task::JoinHandle<()>,
     /// The alert sweeper; aborted with the server.
     pub sweeper: tokio::task::JoinHandle<()>,
+    /// The reclaim scheduler; aborted with the server.
+    pub reclaimer: tokio::task::JoinHandle<()>,
     /// Serving TLS (`https://`)?
     tls: bool,
 }
@@ -134,6 +147,7 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         self.worker.abort();
         self.sweeper.abort();
+        self.reclaimer.abort();
     }
 }
 
@@ -179,6 +193,7 @@ pub async fn spawn_with(
     let addr = listener.local_addr()?;
     let worker = tokio::spawn(webhooks::run_worker(state.clone()));
     let sweeper = tokio::spawn(alerts::sweep::run_sweeper(state.clone()));
+    let reclaimer = tokio::spawn(reclaim::run_scheduler(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
@@ -228,6 +243,7 @@ pub async fn spawn_with(
         stop: Some(stop),
         worker,
         sweeper,
+        reclaimer,
         tls: serving_tls,
     })
 }

@@ -13,7 +13,9 @@ pub mod metrics;
 pub mod imports;
 // Likewise.
 pub mod export;
+// Likewise.
 pub mod orgs;
+pub mod reclaim;
 pub mod requests;
 pub mod seats;
 pub mod triage;
@@ -66,6 +68,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(codes::routes())
         .merge(alerts::routes())
         .merge(export::routes())
+        .merge(reclaim::routes())
 }
 
 /// The OpenAPI document of every route.

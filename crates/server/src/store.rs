@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod licenses;
 pub mod metrics;
 pub mod orgs;
+pub mod reclaim;
 pub mod requests;
 pub mod role_rules;
 pub mod rosters;

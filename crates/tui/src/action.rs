@@ -12,6 +12,9 @@ use seatdesk_core::api::audit::AuditEvent;
 use seatdesk_core::api::codes::CodeBatch;
 use seatdesk_core::api::dashboard::DashboardQuery;
 use seatdesk_core::api::inventory::{License, Product};
+use seatdesk_core::api::reclaim::{
+    ReclaimPolicy, ReclaimReport, ReclaimRun, ReclaimSummary, SummaryQuery,
+};
 use seatdesk_core::api::requests::LicenseRequest;
 use seatdesk_core::api::triage::AccessCheck;
 use seatdesk_core::api::{BulkResult, Me};
@@ -58,6 +61,43 @@ pub enum Action {
     /// Whether the server answered the liveness probe; Err says why not.
     Probed(Result<(), String>),
     Dashboard(DashboardAction),
+    Reclaim(ReclaimAction),
+}
+
+/// Answers for the Reclaim view and the Dashboard's reclaim line.
+#[derive(Debug, Clone)]
+pub enum ReclaimAction {
+    /// The policies (and whether there were more than were loaded), with
+    /// the unfiltered summary of their candidates.
+    Loaded(Result<(Vec<ReclaimPolicy>, bool, ReclaimSummary), String>),
+    /// The summary for the Dashboard view `query`.
+    Summary {
+        query: SummaryQuery,
+        result: Result<ReclaimSummary, String>,
+    },
+    /// A dry run of `policy_id` for the preview.
+    Previewed {
+        policy_id: i64,
+        result: Result<ReclaimReport, String>,
+    },
+    /// A dry run of `policy_id` for the confirmation of a run.
+    Checked {
+        policy_id: i64,
+        result: Result<ReclaimReport, String>,
+    },
+    /// A run of `policy_id` answered.
+    Ran {
+        policy_id: i64,
+        result: Result<ReclaimReport, String>,
+    },
+    Toggled {
+        policy_id: i64,
+        result: Result<ReclaimPolicy, String>,
+    },
+    Runs {
+        policy_id: i64,
+        result: Result<Vec<ReclaimRun>, String>,
+    },
 }
 
 #[derive(Debug, Clone)]

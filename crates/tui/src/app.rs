@@ -24,12 +24,17 @@ use crate::theme::Theme;
 
 mod codes;
 mod inventory;
+mod reclaim;
 mod views;
 
 pub use codes::{CODES_MAX, CodeTab, CodesData, CodesView};
 pub use inventory::{
     INVENTORY_MAX, InventoryTab, InventoryView, ORDER_STATUSES, SearchField, inventory_type_label,
     order_status_label,
+};
+pub use reclaim::{
+    Answer, POLICIES_MAX, RUNS_MAX, ReclaimEffect, ReclaimScreen, ReclaimTarget, ReclaimView,
+    interval_label, minute, rule_label, rule_sentence,
 };
 pub use views::{Picker, SavedView};
 
@@ -41,6 +46,9 @@ pub enum Pane {
     Codes,
     Inventory,
     Audit,
+    /// The Reclaim view (`:reclaim`): not a numbered tab, it opens over the
+    /// pane it came from and Esc returns there.
+    Reclaim,
 }
 
 impl Pane {
@@ -61,6 +69,7 @@ impl Pane {
             Pane::Codes => "Codes",
             Pane::Inventory => "Inventory",
             Pane::Audit => "Audit",
+            Pane::Reclaim => "Reclaim",
         }
     }
 
@@ -335,6 +344,9 @@ pub enum Dialog {
         /// What the user typed, when a confirmation word is required.
         typed: String,
         needs_word: bool,
+        /// Set when this is a reclaim policy's run: `ids` are then the
+        /// seats its dry run matched (freed and refused alike).
+        policy: Option<ReclaimTarget>,
     },
     Progress {
         title: String,
@@ -460,6 +472,7 @@ pub enum Effect {
     /// Run the cache's full integrity check (after the first paint).
     VerifyCache,
     ClearTerminal,
+    Reclaim(ReclaimEffect),
 }
 
 /// Claims arriving from the cache in chunks after the first paint. They
@@ -503,6 +516,7 @@ pub struct App {
     pub inventory: InventoryView,
     pub codes: CodesView,
     pub alerts: AlertsView,
+    pub reclaim: ReclaimView,
     /// The product catalogue, for the new-license request form.
     pub products: Vec<Product>,
     pub dialog: Option<Dialog>,
@@ -592,6 +606,7 @@ impl App {
             inventory: InventoryView::default(),
             codes: CodesView::default(),
             alerts: AlertsView::default(),
+            reclaim: ReclaimView::default(),
             products: Vec::new(),
             dialog: None,
             input: None,
@@ -633,6 +648,10 @@ impl App {
             || self.codes.loading
             || self.codes.exporting
             || self.alerts.loading
+            || self.reclaim.loading
+            || self.reclaim.preview.loading
+            || self.reclaim.runs.loading
+            || !self.reclaim.toggling.is_empty()
             || match &self.dialog {
                 Some(Dialog::Form(form)) => form.submitting,
                 Some(Dialog::Access { result, .. }) => result.is_none(),

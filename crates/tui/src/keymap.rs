@@ -74,6 +74,11 @@ pub enum Command {
     Approve,
     Reject,
     CheckAccess,
+    Reclaim,
+    ReclaimPreview,
+    ReclaimRun,
+    ReclaimPause,
+    ReclaimHistory,
 }
 
 /// Where a command applies.
@@ -130,13 +135,21 @@ impl Command {
             Command::RequestLicense | Command::Renew => Some(Permission::SubmitRequest),
             Command::Approve | Command::Reject => Some(Permission::DecideRequest),
             Command::CheckAccess => Some(Permission::Triage),
+            // The server's dry run of a policy is a run's permission too.
+            Command::ReclaimPreview | Command::ReclaimRun | Command::ReclaimPause => {
+                Some(Permission::ManageSeats)
+            }
             _ => None,
         }
     }
 
     /// Needs the server to answer: disabled while offline.
     pub fn needs_server(self) -> bool {
-        self.mutates() || self == Command::CheckAccess
+        self.mutates()
+            || matches!(
+                self,
+                Command::CheckAccess | Command::ReclaimPreview | Command::ReclaimHistory
+            )
     }
 
     pub fn by_name(name: &str) -> Option<Command> {

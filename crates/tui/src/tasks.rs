@@ -16,6 +16,7 @@ use crate::app::{CHUNK, Effect};
 use crate::model;
 
 mod panes;
+mod reclaim;
 
 /// Claims per chunk streamed from the cache at start-up.
 const LOAD_CHUNK: usize = 16_384;
@@ -314,6 +315,7 @@ impl Runner {
                 });
             }
             Effect::ClearTerminal => {}
+            Effect::Reclaim(effect) => reclaim::spawn(api, send, effect),
             other => panes::spawn(api, send, other),
         }
     }

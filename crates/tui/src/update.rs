@@ -23,6 +23,7 @@ mod input;
 mod inventory;
 mod palette;
 mod picker;
+mod reclaim;
 mod search;
 mod sync;
 mod triage;
@@ -38,6 +39,7 @@ use input::{export, set_filter, text_input};
 pub use inventory::decide_blocked;
 pub use palette::{Candidate, Verb, candidates as palette_candidates};
 pub use picker::picker_rows;
+pub use reclaim::summary_query as reclaim_summary_query;
 use sync::on_sync;
 pub use views::load as load_views;
 
@@ -216,6 +218,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Probed(result) => sync::on_probe(app, result),
         Action::Dashboard(action) => dashboard::on_dashboard(app, action),
+        Action::Reclaim(action) => reclaim::on_reclaim(app, action),
     }
 }
 
@@ -363,6 +366,7 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
                     effects.extend(dashboard::switch_view(app));
                     effects
                 }
+                Pane::Reclaim => reclaim::refresh(app),
                 _ => Vec::new(),
             };
             if app.sync.in_flight {
@@ -514,6 +518,11 @@ fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::Approve => inventory::open_decision(app, true),
         Command::Reject => inventory::open_decision(app, false),
         Command::CheckAccess => return triage::check_row(app),
+        Command::Reclaim => return reclaim::open(app),
+        Command::ReclaimPreview => return reclaim::preview(app),
+        Command::ReclaimRun => return reclaim::open_run(app),
+        Command::ReclaimPause => return reclaim::toggle_pause(app),
+        Command::ReclaimHistory => return reclaim::history(app),
     }
     Vec::new()
 }
@@ -577,7 +586,7 @@ fn back(app: &mut App) -> Vec<Effect> {
         Pane::Audit => !app.audit.query.is_empty(),
         Pane::Codes => !app.codes.query.is_empty(),
         Pane::Inventory => !app.inventory.search.is_empty(),
-        Pane::Dashboard => false,
+        Pane::Dashboard | Pane::Reclaim => false,
     };
     if has_filter {
         return set_filter(app, pane, String::new());
@@ -585,6 +594,9 @@ fn back(app: &mut App) -> Vec<Effect> {
     if pane == Pane::Inventory && app.inventory.product.take().is_some() {
         notify(app, "showing every product's licenses".into(), false);
         return inventory::reload(app);
+    }
+    if pane == Pane::Reclaim {
+        return reclaim::back(app);
     }
     if pane == Pane::Teachers && !app.teachers.marks.is_empty() {
         app.teachers.marks.clear();
@@ -619,6 +631,7 @@ fn move_cursor(app: &mut App, delta: isize) {
             let len = app.codes.rows.len();
             app.codes.list.step(delta, len, height);
         }
+        Pane::Reclaim => reclaim::move_cursor(app, delta, height),
         Pane::Inventory => match app.inventory.tab {
             InventoryTab::Licenses => {
                 let len = app.inventory.rows.len();
@@ -695,6 +708,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
             ref ids,
             ref typed,
             needs_word,
+            ref policy,
+            ref refusals,
             ..
         }) => {
             // The count proves the number was read; REVOKE is still taken.
@@ -710,6 +725,10 @@ fn submit(app: &mut App) -> Vec<Effect> {
                 );
                 app.dialog = dialog;
                 return Vec::new();
+            }
+            if let Some(target) = policy {
+                let seats = ids.len() - refusals.len();
+                return reclaim::confirmed(app, target.clone(), seats);
             }
             let chunks = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
             let total = ids.len();

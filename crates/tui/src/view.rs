@@ -9,6 +9,7 @@ mod hints;
 mod inventory;
 mod overlays;
 mod panes;
+mod reclaim;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -41,6 +42,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Pane::Audit => panes::audit(app, frame, body),
         Pane::Codes => codes::render(app, frame, body),
         Pane::Inventory => inventory::render(app, frame, body),
+        Pane::Reclaim => reclaim::render(app, frame, body),
     }
     render_status(app, frame, status);
     if app.input == Some(Input::Palette) {
@@ -137,6 +139,11 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
             Style::default()
         };
         spans.push(Span::styled(label, style));
+    }
+    // The Reclaim view is no numbered tab: it shows while open.
+    if app.pane == Pane::Reclaim {
+        let label = if narrow { " Re" } else { " Reclaim " };
+        spans.push(Span::styled(label, app.theme.selected()));
     }
     let left = Line::from(spans);
     let mut right = String::new();

@@ -23,9 +23,52 @@ impl Drop for Harness {
 }
 
 pub async fn start() -> Harness {
+    start_on("sqlite", ServerConfig::default()).await
+}
+
+/// Where a PostgreSQL server for tests answers (CI sets it; see `.ci/run`).
+pub const PG_ENV: &str = "SEATDESK_TEST_PG_URL";
+
+/// `sqlite`, and `postgres` when [`PG_ENV`] is set.
+pub fn backends() -> Vec<&'static str> {
+    let mut all = vec!["sqlite"];
+    if std::env::var(PG_ENV).is_ok_and(|v| !v.is_empty()) {
+        all.push("postgres");
+    }
+    all
+}
+
+/// A database of its own: a SQLite file in `dir`, or a new PostgreSQL
+/// database on the [`PG_ENV`] server (never one another test uses).
+async fn fresh_db(backend: &str, dir: &std::path::Path) -> String {
+    if backend == "sqlite" {
+        return format!("sqlite://{}", dir.join("server.db").display());
+    }
+    let base = std::env::var(PG_ENV).expect("SEATDESK_TEST_PG_URL");
+    let name = format!(
+        "seatdesk_client_{}_{}",
+        std::process::id(),
+        new_idempotency_key()
+    );
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(
+        &mut conn,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/{name}")
+}
+
+/// A harness on `backend` whose server runs with `config` (e.g. a manual
+/// clock).
+pub async fn start_on(backend: &str, config: ServerConfig) -> Harness {
     seatdesk_client::install_crypto();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("server.db").display());
+    let url = fresh_db(backend, dir.path()).await;
     let db = Db::connect(&url).await.unwrap();
     let root_org =
         seatdesk_server::tokens::create_root_org(&db, "CCI Learning", OrgKind::Distributor)
@@ -38,7 +81,7 @@ pub async fn start() -> Harness {
             .unwrap();
     drop(conn);
     let server = seatdesk_server::spawn(
-        AppState::new(db.clone(), ServerConfig::default()),
+        AppState::new(db.clone(), config),
         "127.0.0.1:0".parse().unwrap(),
     )
     .await
@@ -71,13 +114,15 @@ impl Harness {
         let given = email.split('@').next().unwrap().to_string();
         seatdesk_server::db::query_scalar(
             "INSERT INTO users (org_id, org_path, email, given_name, family_name, kind, roles, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'Tester', $5, '', 'active', 1, 1) RETURNING id",
+             VALUES ($1, $2, $3, $4, 'Tester', $5, '', 'active', $6, $6) RETURNING id",
         )
         .bind(org)
         .bind(path)
         .bind(email.to_string())
         .bind(given)
         .bind(kind.to_string())
+        // A typed instant: PostgreSQL's columns are timestamps.
+        .bind(seatdesk_server::db::types::Stamp::now())
         .fetch_one(&self.db.pool)
         .await
         .unwrap()

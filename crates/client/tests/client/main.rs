@@ -7,4 +7,5 @@ mod helpers;
 mod cache;
 mod config;
 mod export;
+mod reclaim;
 mod server;

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::ItemResult;
@@ -57,10 +59,13 @@ string_enum!(
 );
 
 /// `POST /v1/reclaim/policies`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+///
+/// Its schema is written out below ([`NewReclaimPolicy::schema`]): one
+/// object per kind of rule, so that `days` is required exactly where the
+/// server requires it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewReclaimPolicy {
-    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The policy applies to this org's subtree; it must be inside the
     /// caller's.
@@ -74,15 +79,84 @@ pub struct NewReclaimPolicy {
     pub rule: ReclaimRule,
     /// Required by every rule but `archived_user`, which refuses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 3650)]
     pub days: Option<i64>,
     /// Minutes between scheduled runs ([`DEFAULT_INTERVAL_MINUTES`] if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 5, maximum = 10080)]
     pub interval_minutes: Option<i64>,
     /// Create it paused (no scheduled runs until resumed).
     #[serde(default)]
     pub paused: bool,
+}
+
+/// The fields of [`NewReclaimPolicy`] as the schema describes them (the
+/// derive's object, which [`NewReclaimPolicy::schema`] splits by rule).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PolicyFields {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    name: String,
+    /// The policy applies to this org's subtree; it must be inside the
+    /// caller's.
+    org_id: i64,
+    /// Narrow to one product's seats.
+    product_id: Option<i64>,
+    /// Narrow to one license's seats.
+    license_id: Option<i64>,
+    rule: ReclaimRule,
+    /// Days the rule measures (more than this many days pending, suspended
+    /// or unused).
+    #[schema(minimum = 1, maximum = 3650)]
+    days: i64,
+    /// Minutes between scheduled runs (1440, a day, if absent).
+    #[schema(minimum = 5, maximum = 10080)]
+    interval_minutes: Option<i64>,
+    /// Create it paused (no scheduled runs until resumed).
+    #[serde(default)]
+    paused: bool,
+}
+
+impl utoipa::PartialSchema for NewReclaimPolicy {
+    fn schema() -> RefOr<Schema> {
+        let with_days: Vec<&str> = ReclaimRule::ALL
+            .iter()
+            .filter(|r| r.takes_days())
+            .map(|r| r.as_str())
+            .collect();
+        OneOfBuilder::new()
+            .item(rule_branch(&with_days, true))
+            .item(rule_branch(&[ReclaimRule::ArchivedUser.as_str()], false))
+            .description(Some(
+                "A new reclaim policy: `days` is required by every rule but `archived_user`, which refuses it.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewReclaimPolicy {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        PolicyFields::schemas(schemas);
+    }
+}
+
+/// [`PolicyFields`]' object for the rules `rules`, with `days` required
+/// (`days`) or absent (and so refused, the object taking no other fields).
+fn rule_branch(rules: &[&str], days: bool) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = <PolicyFields as utoipa::PartialSchema>::schema()
+    else {
+        unreachable!("PolicyFields is a struct, so its schema is an object")
+    };
+    let rule = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(rules.iter().copied()))
+        .build();
+    object.properties.insert("rule".to_string(), rule.into());
+    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    if !days {
+        object.properties.remove("days");
+        object.required.retain(|name| name != "days");
+    }
+    object.into()
 }
 
 /// A stored policy with its schedule and running totals.
@@ -111,8 +185,12 @@ pub struct ReclaimPolicy {
 #[into_params(parameter_in = Query)]
 pub struct PolicyQuery {
     /// Only policies of this org's subtree.
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -173,7 +251,10 @@ pub struct ReclaimRun {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "whole::option")]
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
@@ -200,9 +281,40 @@ pub struct ReclaimSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    #[serde(default, deserialize_with = "whole::option")]
     pub org_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub account_id: Option<i64>,
+    #[serde(default, deserialize_with = "whole::option")]
     pub product_id: Option<i64>,
+}
+
+/// Whole numbers in a query string, where JSON Schema (and so the OpenAPI
+/// document) also counts `2.0` as the integer 2.
+mod whole {
+    use serde::{Deserialize, Deserializer};
+
+    /// `"12"` or `"12.0"` as a number of type `T`; anything else is an error.
+    pub fn option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: std::str::FromStr,
+    {
+        let Some(text) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        let digits = match text.split_once('.') {
+            Some((whole, fraction))
+                if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+            {
+                whole
+            }
+            _ => text.as_str(),
+        };
+        digits.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} is not a whole number in range"))
+        })
+    }
 }
 
 /// `POST /v1/seats/seen`: products report the seats used at launch.
@@ -224,4 +336,59 @@ pub struct SeenResult {
     pub recorded: usize,
     /// Ids that are unknown, outside the caller's subtree or not live.
     pub ignored: Vec<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The written-out schema: one object per kind of rule, each listing
+    /// exactly the fields the type reads and refusing others.
+    #[test]
+    fn the_policy_schema_requires_days_exactly_where_the_server_does() {
+        let schema =
+            serde_json::to_value(<NewReclaimPolicy as utoipa::PartialSchema>::schema()).unwrap();
+        let branches = schema["oneOf"].as_array().expect("oneOf");
+        assert_eq!(branches.len(), 2);
+        let full = NewReclaimPolicy {
+            name: "Idle".into(),
+            org_id: 1,
+            product_id: Some(2),
+            license_id: Some(3),
+            rule: ReclaimRule::UnusedOverDays,
+            days: Some(90),
+            interval_minutes: Some(60),
+            paused: true,
+        };
+        let mut fields: Vec<String> = serde_json::to_value(&full)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        for (branch, days) in branches.iter().zip([true, false]) {
+            assert_eq!(branch["additionalProperties"], false);
+            let mut properties: Vec<String> = branch["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            properties.sort();
+            let expected: Vec<String> = fields
+                .iter()
+                .filter(|f| days || f.as_str() != "days")
+                .cloned()
+                .collect();
+            assert_eq!(properties, expected);
+            let required = branch["required"].as_array().unwrap();
+            assert_eq!(required.contains(&serde_json::json!("days")), days);
+            for rule in branch["properties"]["rule"]["enum"].as_array().unwrap() {
+                let rule = ReclaimRule::parse(rule.as_str().unwrap()).unwrap();
+                assert_eq!(rule.takes_days(), days);
+            }
+        }
+    }
 }

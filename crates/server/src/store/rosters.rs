@@ -130,7 +130,8 @@ impl<'a> RosterUserRow<'a> {
     }
 }
 
-/// Sets the roster-owned fields of user `id`.
+/// Sets the roster-owned fields of user `id` (stamping `status_changed_at`
+/// when the status changes).
 pub async fn update_user(
     conn: &mut Conn,
     id: i64,
@@ -139,8 +140,9 @@ pub async fn update_user(
 ) -> Result<(), sqlx::Error> {
     crate::db::query(
         "UPDATE users SET org_id = $1, org_path = $2, email = $3, given_name = $4, \
-         family_name = $5, kind = $6, roles = $7, status = $8, sourced_id = $9, \
-         updated_at = $10 WHERE id = $11",
+         family_name = $5, kind = $6, roles = $7, \
+         status_changed_at = CASE WHEN status <> $8 THEN $10 ELSE status_changed_at END, \
+         status = $8, sourced_id = $9, updated_at = $10 WHERE id = $11",
     )
     .bind(user.org_id)
     .bind(user.org_path)
@@ -172,11 +174,14 @@ pub async fn unarchived_imported_users(
 }
 
 pub async fn archive_user(conn: &mut Conn, id: i64, now: Stamp) -> Result<(), sqlx::Error> {
-    crate::db::query("UPDATE users SET status = 'archived', updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    crate::db::query(
+        "UPDATE users SET status_changed_at = CASE WHEN status <> 'archived' THEN $1 \
+         ELSE status_changed_at END, status = 'archived', updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -220,7 +220,9 @@ pub struct UserChangeRow<'a> {
     pub trainings: Option<&'a str>,
 }
 
-/// Changes the given fields of user `id` and stamps `updated_at`.
+/// Changes the given fields of user `id` and stamps `updated_at` (and
+/// `status_changed_at` when the status changes: the suspended-user reclaim
+/// rule measures from it).
 pub async fn update(
     conn: &mut Conn,
     id: i64,
@@ -230,6 +232,8 @@ pub async fn update(
     crate::db::query(
         "UPDATE users SET given_name = COALESCE($1, given_name), \
          family_name = COALESCE($2, family_name), roles = COALESCE($3, roles), \
+         status_changed_at = CASE WHEN $4 IS NOT NULL AND $4 <> status THEN $6 \
+         ELSE status_changed_at END, \
          status = COALESCE($4, status), trainings = COALESCE($5, trainings), updated_at = $6 \
          WHERE id = $7",
     )

@@ -49,6 +49,9 @@ pub struct TestServer {
     pub backend: Backend,
     pub admin: Client,
     pub root_org: i64,
+    /// The state the server runs with (its config's clock, for tests that
+    /// move time; `seatdesk_server::reclaim::run_due` takes it).
+    pub state: AppState,
     server: RunningServer,
     _dir: Option<tempfile::TempDir>,
 }
@@ -149,12 +152,10 @@ impl TestServer {
                 .await
                 .expect("token");
         drop(conn);
-        let server = seatdesk_server::spawn(
-            AppState::new(db.clone(), config),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .expect("bind");
+        let state = AppState::new(db.clone(), config);
+        let server = seatdesk_server::spawn(state.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
         let url = server.url();
         TestServer {
             admin: Client::new(&url, &secret),
@@ -163,6 +164,7 @@ impl TestServer {
             db_url,
             backend,
             root_org,
+            state,
             server,
             _dir: dir,
         }

@@ -23,6 +23,7 @@ mod insights;
 mod limits;
 mod oneroster;
 mod ops;
+mod reclaim;
 mod requests;
 mod schema;
 mod seats;

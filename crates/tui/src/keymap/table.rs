@@ -21,6 +21,7 @@ const FILTERABLE: &[Pane] = &[
     Pane::Audit,
 ];
 const EXPORTABLE: &[Pane] = &[Pane::Claims, Pane::Teachers, Pane::Codes];
+const RECLAIM: &[Pane] = &[Pane::Reclaim];
 
 pub(super) const TABLE: &[Row] = &[
     (
@@ -432,5 +433,45 @@ pub(super) const TABLE: &[Row] = &[
         Scope::Panes(USERS),
         false,
         "c",
+    ),
+    (
+        Command::Reclaim,
+        "reclaim",
+        "reclaim policies: seats they could free, preview, run, pause",
+        Scope::Global,
+        false,
+        "F",
+    ),
+    (
+        Command::ReclaimPreview,
+        "reclaim_preview",
+        "preview the policy: the seats a run would free and why (dry run)",
+        Scope::Panes(RECLAIM),
+        false,
+        "enter",
+    ),
+    (
+        Command::ReclaimRun,
+        "reclaim_run",
+        "run the policy now: free its seats (asks first)",
+        Scope::Panes(RECLAIM),
+        true,
+        "D",
+    ),
+    (
+        Command::ReclaimPause,
+        "reclaim_pause",
+        "pause / resume the policy's scheduled runs",
+        Scope::Panes(RECLAIM),
+        true,
+        "p",
+    ),
+    (
+        Command::ReclaimHistory,
+        "reclaim_history",
+        "the policy's runs: when, by whom, seats freed",
+        Scope::Panes(RECLAIM),
+        false,
+        "h",
     ),
 ];

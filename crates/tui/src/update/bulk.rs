@@ -42,6 +42,7 @@ pub(super) fn open_revoke(app: &mut App) -> Vec<Effect> {
         check_error: None,
         refusals: Vec::new(),
         typed: String::new(),
+        policy: None,
     });
     vec![Effect::RevokeDryRun { chunks }]
 }

@@ -12,7 +12,9 @@ pub(super) fn load(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     app.dashboard.loading = Some(query.clone());
-    vec![Effect::LoadDashboard { query }]
+    let mut effects = vec![Effect::LoadDashboard { query }];
+    effects.extend(super::reclaim::load_summary(app));
+    effects
 }
 
 /// Switches the pane to the current view: figures of another view are

@@ -58,6 +58,7 @@ fn pane_help(pane: Pane) -> &'static str {
         Pane::Codes => "go to Codes (codes LICENSE: id or order number)",
         Pane::Inventory => "go to Inventory (inventory TEXT searches)",
         Pane::Audit => "go to Audit (audit TEXT filters it)",
+        Pane::Reclaim => "reclaim policies",
     }
 }
 

@@ -78,13 +78,18 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
             refusals,
             typed,
             needs_word,
+            policy,
         } => {
-            let mut lines = vec![Line::from(Span::styled(
-                format!(
+            let question = match policy {
+                Some(p) => format!("Run reclaim policy '{}' now?", p.name),
+                None => format!(
                     "Revoke {} marked seat{}?",
                     ids.len(),
                     if ids.len() == 1 { "" } else { "s" }
                 ),
+            };
+            let mut lines = vec![Line::from(Span::styled(
+                question,
                 Style::default().add_modifier(Modifier::BOLD),
             ))];
             if *hidden > 0 {
@@ -115,6 +120,12 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                     lines.push(Line::from(format!("{} will be refused:", refusals.len())));
                     lines.extend(list_lines(app, refusals));
                 }
+                if let Some(p) = policy.as_ref().filter(|p| p.remaining > 0) {
+                    lines.push(Line::from(format!(
+                        "{} more match and are left for later runs.",
+                        p.remaining
+                    )));
+                }
             }
             lines.push(Line::from(""));
             if *checking || check_error.is_some() {
@@ -132,17 +143,21 @@ pub fn dialog(app: &App, dialog: &Dialog, frame: &mut Frame, area: Rect) {
                 )));
             } else {
                 lines.push(Line::from(Span::styled(
-                    "Enter/y revoke · Esc/n cancel",
+                    if policy.is_some() {
+                        "Enter/y run · Esc/n cancel"
+                    } else {
+                        "Enter/y revoke · Esc/n cancel"
+                    },
                     app.theme.dim(),
                 )));
             }
             let height = wrapped_height(&lines, width);
-            boxed(
-                frame,
-                centered(area, width, height),
-                "Confirm revocation",
-                lines,
-            );
+            let title = if policy.is_some() {
+                "Confirm reclaim run"
+            } else {
+                "Confirm revocation"
+            };
+            boxed(frame, centered(area, width, height), title, lines);
         }
         Dialog::Progress {
             title,

@@ -135,6 +135,7 @@ pub fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     .block(
         Block::bordered()
             .title(products_title(app, top.width))
+            .title_bottom(super::reclaim::dashboard_line(app))
             .title_bottom(list_position(&app.dash_list, products.len())),
     );
     frame.render_widget(table, top);

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod flows;
+mod reclaim;
 mod render;
 mod render_panes;
 mod search;
