@@ -222,13 +222,16 @@ async fn whole_tree_discrepancies(
         }
         DiscrepancyKind::DuplicateAssignment => {
             let live = live_seat("s.status");
+            // The email by a subquery per listed holder: joined, users let
+            // PostgreSQL merge-join every user to list 50 (1.5 s at 10M).
             let mut list = Sql::new(format!(
-                "SELECT h.user_id AS user_id, u.email AS user_email, \
+                "SELECT h.user_id AS user_id, \
+                 (SELECT u.email FROM users u WHERE u.id = h.user_id) AS user_email, \
                  (SELECT MIN(s.license_id) FROM seats s JOIN licenses l ON l.id = s.license_id \
                  WHERE s.user_id = h.user_id AND l.product_id = h.product_id AND {live}) AS license_id, \
                  h.product_id AS product_id, CAST(NULL AS BIGINT) AS seat_id, CAST(1 AS BIGINT) AS expected, \
                  h.seats AS actual, CAST(NULL AS TEXT) AS seat_status, CAST(0 AS BIGINT) AS total \
-                 FROM product_holders h JOIN users u ON u.id = h.user_id \
+                 FROM product_holders h \
                  WHERE h.seats > 1 ORDER BY h.user_id, h.product_id LIMIT "
             ));
             list.bind(limit);
