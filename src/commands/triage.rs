@@ -89,7 +89,11 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             for group in &report.groups {
                 summary.push(&[
                     Cell::Text(output::name(&group.kind)),
-                    Cell::Int(group.total),
+                    if group.at_least {
+                        Cell::Text(format!("{}+", group.total))
+                    } else {
+                        Cell::Int(group.total)
+                    },
                     Cell::Int(group.items.len() as i64),
                 ]);
             }
@@ -102,8 +106,9 @@ pub async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     }
     let listed_less = report.groups.iter().any(|g| g.more > 0);
     eprintln!(
-        "{} discrepancies{}",
+        "{}{} discrepancies{}",
         report.total,
+        if report.at_least { "+" } else { "" },
         if listed_less {
             " (raise --limit to list more per kind)"
         } else {

@@ -141,11 +141,21 @@ pub struct Discrepancy {
     pub detail: String,
 }
 
+/// Most archived or suspended users' seats the whole tree's report counts
+/// one by one; past it the total says "at least" ([`DiscrepancyGroup::at_least`]).
+pub const DISCREPANCY_COUNT_CAP: i64 = 10_000;
+
 /// The discrepancies of one kind: how many in all, and the first few.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DiscrepancyGroup {
     pub kind: DiscrepancyKind,
     pub total: i64,
+    /// `total` is a lower bound: the whole tree's report stops counting
+    /// seats held by archived or suspended users at
+    /// [`DISCREPANCY_COUNT_CAP`] (counting them all reads every such
+    /// user's row: seconds at 10M claims). Absent when exact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
     /// How many exist beyond `items`.
     pub more: i64,
     pub items: Vec<Discrepancy>,
@@ -155,6 +165,9 @@ pub struct DiscrepancyGroup {
 pub struct DiscrepancyReport {
     /// Sum of every group's `total`.
     pub total: i64,
+    /// Some group's total is a lower bound, so this one is too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
     /// One group per kind, in [`DiscrepancyKind::ALL`] order, empty ones too.
     pub groups: Vec<DiscrepancyGroup>,
 }

@@ -10,8 +10,8 @@
 
 use chrono::NaiveDate;
 use seatdesk_core::api::triage::{
-    AccessCheck, AccessCondition, ConditionResult, Discrepancy, DiscrepancyGroup, DiscrepancyKind,
-    DiscrepancyReport,
+    AccessCheck, AccessCondition, ConditionResult, DISCREPANCY_COUNT_CAP, Discrepancy,
+    DiscrepancyGroup, DiscrepancyKind, DiscrepancyReport,
 };
 use seatdesk_core::seats::{DateStanding, date_standing};
 use seatdesk_core::{LicenseStatus, SeatStatus, UserStatus};
@@ -391,11 +391,22 @@ pub async fn discrepancies(
     scope: &Scope,
     limit: i64,
 ) -> ApiResult<DiscrepancyReport> {
+    discrepancies_capped(conn, scope, limit, DISCREPANCY_COUNT_CAP).await
+}
+
+/// [`discrepancies`] with the whole tree's archived and suspended users'
+/// seats counted up to `cap` (tests use a small one).
+pub async fn discrepancies_capped(
+    conn: &mut Conn,
+    scope: &Scope,
+    limit: i64,
+    cap: i64,
+) -> ApiResult<DiscrepancyReport> {
     let whole_tree = crate::store::orgs::covers_every_org(&mut *conn, scope).await?;
     let mut groups = Vec::with_capacity(DiscrepancyKind::ALL.len());
     for &kind in DiscrepancyKind::ALL {
         let (rows, total) =
-            store::discrepancies(&mut *conn, kind, scope, limit, whole_tree).await?;
+            store::discrepancies(&mut *conn, kind, scope, limit, whole_tree, cap).await?;
         let items: Vec<Discrepancy> = rows
             .into_iter()
             .map(|row| Discrepancy {
@@ -410,15 +421,24 @@ pub async fn discrepancies(
                 actual: row.actual,
             })
             .collect();
+        // Only these kinds' whole-tree counts stop at the cap (see the store).
+        let capped = matches!(
+            kind,
+            DiscrepancyKind::ArchivedUserHoldingSeat | DiscrepancyKind::SuspendedUserHoldingSeat
+        );
+        let at_least = whole_tree && capped && total > cap;
+        let total = if at_least { cap } else { total };
         groups.push(DiscrepancyGroup {
             kind,
             total,
+            at_least,
             more: (total - items.len() as i64).max(0),
             items,
         });
     }
     Ok(DiscrepancyReport {
         total: groups.iter().map(|g| g.total).sum(),
+        at_least: groups.iter().any(|g| g.at_least),
         groups,
     })
 }

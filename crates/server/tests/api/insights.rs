@@ -906,6 +906,30 @@ async fn discrepancy_story(backend: Backend) {
     assert_eq!(whole, report);
     let whole: DiscrepancyReport = server.admin.get_ok("/v1/discrepancies?limit=1").await;
     assert_eq!(whole, capped);
+    // Past the cap the whole tree's archived/suspended counts say "at
+    // least"; the duplicate count (from the holders) stays exact.
+    let mut conn = server.db.pool.acquire().await.unwrap();
+    let root = seatdesk_server::domain::scope::Scope::root();
+    for (cap, at_least) in [(0, true), (1, false)] {
+        let counted =
+            seatdesk_server::domain::triage::discrepancies_capped(&mut conn, &root, 50, cap)
+                .await
+                .unwrap();
+        for kind in [
+            DiscrepancyKind::ArchivedUserHoldingSeat,
+            DiscrepancyKind::SuspendedUserHoldingSeat,
+        ] {
+            let g = group(&counted, kind);
+            assert_eq!(
+                (g.total, g.at_least, g.items.len()),
+                (cap, at_least, 1),
+                "{kind:?} cap {cap}"
+            );
+        }
+        let duplicates = group(&counted, DiscrepancyKind::DuplicateAssignment);
+        assert_eq!((duplicates.total, duplicates.at_least), (1, false));
+        assert_eq!(counted.at_least, at_least);
+    }
 
     // Another district's help desk sees none of it.
     let hill = server.client_for(Role::Helpdesk, other).await;
