@@ -341,6 +341,7 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         store::restore_after_load(conn, deferred).await?;
         store::advance_sequences(conn).await?;
     }
+    reclaim_policies(conn, &summary, Stamp::now()).await?;
 
     // One event for the whole load, not one per row: a million seat events
     // would bury the log and flood every client's change feed, while the
@@ -377,4 +378,49 @@ pub async fn load(db: &Db, claims: u64, today: NaiveDate) -> Result<DemoSummary,
         summary,
         elapsed: started.elapsed(),
     })
+}
+
+/// Reclaim policies of the demo's root org, so the dashboard and the
+/// reclaim views have candidates to show: two running daily (the first run
+/// a day after the load) and one paused.
+async fn reclaim_policies(
+    conn: &mut Conn,
+    summary: &Summary,
+    now: Stamp,
+) -> Result<(), sqlx::Error> {
+    use seatdesk_core::api::reclaim::{DEFAULT_INTERVAL_MINUTES, ReclaimRule};
+    let policies = [
+        (
+            "Never claimed for 60 days",
+            ReclaimRule::PendingOverDays,
+            Some(60),
+            false,
+        ),
+        ("Archived users", ReclaimRule::ArchivedUser, None, false),
+        (
+            "Suspended for 30 days",
+            ReclaimRule::SuspendedOverDays,
+            Some(30),
+            true,
+        ),
+    ];
+    for (name, rule, days, paused) in policies {
+        let next = now.saturating_add(chrono::TimeDelta::minutes(DEFAULT_INTERVAL_MINUTES));
+        let row = crate::store::reclaim::NewPolicyRow {
+            name,
+            org_id: summary.root_org_id,
+            org_path: &summary.root_org_path,
+            product_id: None,
+            license_id: None,
+            rule,
+            days,
+            interval_minutes: DEFAULT_INTERVAL_MINUTES,
+            paused,
+            created_at: now,
+            created_by: "demo",
+            next_run_at: (!paused).then_some(next),
+        };
+        crate::store::reclaim::insert_policy(conn, &row).await?;
+    }
+    Ok(())
 }
