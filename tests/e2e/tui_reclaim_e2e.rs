@@ -64,17 +64,24 @@ fn preview_and_run_a_policy_from_the_reclaim_view() {
         "{dashboard}"
     );
     tmux.send(&["F"]);
-    let view = tmux.wait_for("Reclaim policies (1)");
+    // The demo's own policies come first (by id); ours is the last row.
+    let listed = summary.policies.len();
+    let view = tmux.wait_for(&format!("Reclaim policies ({listed})"));
     let row = view
         .lines()
         .find(|l| l.contains("stale pending") && l.contains("pending 7d"))
         .unwrap_or_else(|| panic!("no policy row:\n{view}"));
+    let ours = summary
+        .policies
+        .iter()
+        .find(|p| p.policy_id == policy.id)
+        .expect("our policy in the summary");
     assert!(
         row.split_whitespace()
-            .any(|cell| cell == summary.policies[0].candidates.to_string()),
+            .any(|cell| cell == ours.candidates.to_string()),
         "the candidate count is on the row: {row}"
     );
-    tmux.send(&["Enter"]);
+    tmux.send(&["G", "Enter"]);
     let shown = tmux.wait_for("would be freed");
     assert!(
         shown.contains(&format!(
