@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use seatdesk_core::api::dashboard::{Dashboard, DashboardQuery, ProductSummary};
+use seatdesk_core::api::reclaim::SummaryQuery;
 
 use super::remote::connect;
 use crate::cli::DashboardArgs;
@@ -98,7 +99,23 @@ pub async fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
             rows.push(dashboard.totals.clone());
             output::print_records(Format::Csv, &rows)?;
         }
-        Format::Table => output::print_table(&table(&dashboard))?,
+        Format::Table => {
+            output::print_table(&table(&dashboard))?;
+            // Beside the forecasts, what the org's policies could free in
+            // this view, on stderr like the other remarks so stdout stays
+            // the table (nothing without policies, or when the token may
+            // not read them).
+            let summary = SummaryQuery {
+                org_id: query.org_id,
+                account_id: query.account_id,
+                product_id: query.product_id,
+            };
+            if let Ok(summary) = conn.api.reclaim_summary(&summary).await
+                && !summary.policies.is_empty()
+            {
+                eprintln!("{}", super::reclaim::reclaimable_line(summary.reclaimable));
+            }
+        }
     }
     if dashboard.products.is_empty() {
         eprintln!("no licenses in this view");

@@ -346,8 +346,19 @@ fn dashboard_is_the_apis_summary_per_product_and_in_total() {
     );
     assert_eq!(field(rows.last().unwrap(), "product_id"), "");
 
-    // The table: a header, a row per product, the totals labelled TOTAL.
-    let (out, _) = run(server.cmd().args(["dashboard"]), 0);
+    // The table: a header, a row per product, the totals labelled TOTAL;
+    // on stderr, what the demo's reclaim policies could free.
+    let (out, err) = run(server.cmd().args(["dashboard"]), 0);
+    let summary = server
+        .block_on(api.reclaim_summary(&Default::default()))
+        .unwrap();
+    assert!(
+        err.contains(&format!(
+            "{} seats could be reclaimed by your policies",
+            summary.reclaimable
+        )),
+        "{err}"
+    );
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), expected.products.len() + 2, "{out}");
     assert!(

@@ -356,10 +356,12 @@ async fn every_filter_sort_and_order_pages_through_exactly_the_models_claims() {
     }
 }
 
-/// A date window under the name or claimed sort is answered two ways: read
-/// whole from the assignment index and sorted when it holds few seats
-/// (every window of this small world), else by walking the sort's index
-/// and checking the window in each entry. Both must give the same pages.
+/// A date window under the name or claimed sort is answered three ways:
+/// read whole from the assignment index and sorted when it holds few seats
+/// (every window of this small world), by walking the sort's index and
+/// checking the window in each entry, or status by status both ways at once
+/// (a bound of 40 seats: the busy statuses walked, the rest read whole).
+/// All must give the same pages.
 #[tokio::test]
 async fn a_date_window_read_whole_pages_like_the_walk_of_the_sort_index() {
     use seatdesk_core::api::seats::{ClaimQuery, ClaimSort};
@@ -394,7 +396,7 @@ async fn a_date_window_read_whole_pages_like_the_walk_of_the_sort_index() {
                             ..ClaimQuery::default()
                         };
                         let mut pages: Vec<Vec<i64>> = Vec::new();
-                        for few in [FEW_WINDOW_SEATS, 0] {
+                        for few in [FEW_WINDOW_SEATS, 0, 40] {
                             let mut ids = Vec::new();
                             let mut after = None;
                             loop {
