@@ -75,6 +75,8 @@ pub struct Figure {
     pub target: &'static str,
     /// Whether the target is met, when the figure says.
     pub met: Option<bool>,
+    /// The 1-minute load average when the row was measured.
+    pub load: String,
 }
 
 /// A database under measurement and a server over it with caches off.
@@ -104,6 +106,10 @@ impl Subject {
             ratio: None,
             target,
             met: None,
+            load: std::fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|l| l.split_whitespace().next().map(str::to_string))
+                .unwrap_or_default(),
         }
     }
 }
@@ -213,6 +219,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 figure.target = piece.target;
             }
             eprintln!("  done in {:.0?}", started.elapsed());
+            // Each row as it lands, so a run cut short keeps its figures.
+            for f in &measured {
+                eprintln!("  {}", row_line(f));
+            }
             figures.extend(measured);
         }
     }
@@ -304,28 +314,34 @@ async fn create_pg_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One figure as a Markdown table row.
+fn row_line(f: &Figure) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | load {} |",
+        f.row,
+        f.database,
+        f.figure,
+        f.baseline,
+        f.ratio.map_or("—".to_string(), |r| format!("{r:.2}x")),
+        f.target,
+        match f.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        },
+        f.load
+    )
+}
+
 fn print_table(figures: &[Figure], missing: &[&Piece]) {
-    println!("| row | database | figure | baseline (same run) | ratio | target | met |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| row | database | figure | baseline (same run) | ratio | target | met | load average after |");
+    println!("|---|---|---|---|---|---|---|---|");
     for f in figures {
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            f.row,
-            f.database,
-            f.figure,
-            f.baseline,
-            f.ratio.map_or("—".to_string(), |r| format!("{r:.2}x")),
-            f.target,
-            match f.met {
-                Some(true) => "yes",
-                Some(false) => "**no**",
-                None => "—",
-            }
-        );
+        println!("{}", row_line(f));
     }
     for piece in missing {
         println!(
-            "| {} | — | not measured | — | — | {} | — |",
+            "| {} | — | not measured | — | — | {} | — | — |",
             piece.row, piece.target
         );
     }
