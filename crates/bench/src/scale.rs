@@ -334,7 +334,9 @@ fn row_line(f: &Figure) -> String {
 }
 
 fn print_table(figures: &[Figure], missing: &[&Piece]) {
-    println!("| row | database | figure | baseline (same run) | ratio | target | met | load average after |");
+    println!(
+        "| row | database | figure | baseline (same run) | ratio | target | met | load average after |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for f in figures {
         println!("{}", row_line(f));
