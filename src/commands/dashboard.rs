@@ -113,7 +113,7 @@ pub async fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
             if let Ok(summary) = conn.api.reclaim_summary(&summary).await
                 && !summary.policies.is_empty()
             {
-                eprintln!("{}", super::reclaim::reclaimable_line(summary.reclaimable));
+                eprintln!("{}", summary.sentence());
             }
         }
     }

@@ -209,16 +209,10 @@ async fn summary(args: ReclaimSummaryArgs) -> anyhow::Result<ExitCode> {
         Format::Json => output::print_json(&summary)?,
         other => {
             output::print_records(other, &summary.policies)?;
-            eprintln!("{}", reclaimable_line(summary.reclaimable));
+            eprintln!("{}", summary.sentence());
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The dashboard's sentence: "412 seats could be reclaimed by your policies".
-pub fn reclaimable_line(n: i64) -> String {
-    let noun = if n == 1 { "seat" } else { "seats" };
-    format!("{n} {noun} could be reclaimed by your policies")
 }
 
 fn show_policy(policy: &ReclaimPolicy, format: Format) -> anyhow::Result<()> {

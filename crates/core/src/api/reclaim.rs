@@ -277,6 +277,16 @@ pub struct ReclaimSummary {
     pub policies: Vec<PolicyCandidates>,
 }
 
+impl ReclaimSummary {
+    /// The Dashboard's sentence, shown by the TUI and `seatdesk dashboard`:
+    /// "412 seats could be reclaimed by your policies".
+    pub fn sentence(&self) -> String {
+        let n = self.reclaimable;
+        let noun = if n == 1 { "seat" } else { "seats" };
+        format!("{n} {noun} could be reclaimed by your policies")
+    }
+}
+
 /// `GET /v1/reclaim/summary` filters (the dashboard's view).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

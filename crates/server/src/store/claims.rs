@@ -388,17 +388,18 @@ pub async fn claim_report_with(
         Some(ids) if index_walks.iter().all(|(l, _)| l.is_none()) => Some(ids.as_slice()),
         _ => None,
     };
-    let walks: Vec<Walk> = match (&strategy, &window) {
+    let walks: Vec<Walk> = match &strategy {
         // A few matching users: their seats, filtered and sorted.
-        (Text::Users(users), _) => vec![Walk::Set("s.user_id", users)],
-        (_, Some(split)) => index_walks
-            .iter()
-            .map(|&(license, status)| Walk::Index(license, status))
-            .chain((!split.few_ids.is_empty()).then(|| Walk::Set("s.id", &split.few_ids)))
-            .collect(),
+        Text::Users(users) => vec![Walk::Set("s.user_id", users)],
         _ => index_walks
             .iter()
             .map(|&(license, status)| Walk::Index(license, status))
+            .chain(
+                window
+                    .as_ref()
+                    .filter(|split| !split.few_ids.is_empty())
+                    .map(|split| Walk::Set("s.id", &split.few_ids)),
+            )
             .collect(),
     };
     if walks.is_empty() {

@@ -120,11 +120,7 @@ impl ReclaimView {
         if answered != query || summary.policies.is_empty() {
             return None;
         }
-        let n = summary.reclaimable;
-        Some(format!(
-            "{n} {} could be reclaimed by your policies",
-            if n == 1 { "seat" } else { "seats" }
-        ))
+        Some(summary.sentence())
     }
 }
 
